@@ -1,0 +1,41 @@
+# Rapport: `make run` serves the demo, `make test` runs the whole suite.
+# Each target sets up its own virtualenv in .venv (re-installed when pyproject.toml changes).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install install-test translations bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed translations
+install-test: $(VENV)/.installed-test translations
+
+translations:
+	@$(BIN)/pybabel compile -q -f -d core/translations 2>/dev/null || true
+	@for d in plugins/*/translations; do [ -d "$$d" ] && $(BIN)/pybabel compile -q -f -d "$$d" 2>/dev/null || true; done
+
+run: install
+	$(BIN)/rapport init --demo
+	$(BIN)/rapport serve --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-test
+	$(BIN)/python -m bench.customers_list
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,33 @@
+"""Admin forms."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField, widgets
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from core.auth.forms import MIN_PASSWORD
+
+
+class CheckboxList(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=MIN_PASSWORD, max=1024)],
+                             description=_l("Leave empty to keep the current password."))
+    active = BooleanField(_l("Active"), default=True)
+    roles = CheckboxList(_l("Roles"), coerce=int)
+
+    def __init__(self, *args, creating: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if creating:
+            self.password.validators = [DataRequired(), Length(min=MIN_PASSWORD, max=1024)]
+            self.password.description = _l("At least %(n)d characters.", n=MIN_PASSWORD)
+
+
+class RoleForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    description = StringField(_l("Description"), validators=[Optional(), Length(max=255)])
+    permissions = CheckboxList(_l("Permissions"))

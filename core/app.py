@@ -1,0 +1,164 @@
+"""The application factory (Flask tutorial style: ``create_app(test_config=None)``)."""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Flask, abort, g, redirect, request, url_for
+from flask_babel import Babel
+from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from core import config as cfg
+from core.db import configure_engine, db
+from core.plugins import CORE, PluginRegistry
+from core.security import LOGIN, PUBLIC, access_rule, security_headers
+
+log = logging.getLogger(__name__)
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+login_manager = LoginManager()
+babel = Babel()
+bootstrap = Bootstrap5()
+
+
+@dataclass
+class RapportState:
+    """What the core keeps in ``app.extensions["rapport"]`` (never import-time globals)."""
+
+    plugins: PluginRegistry
+    api: object = None
+    api_blueprints: frozenset = frozenset()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance = (test_config or {}).get("INSTANCE_PATH") or cfg.instance_path()
+    app = Flask("core", instance_path=instance, instance_relative_config=True)
+    app.config.from_mapping(cfg.default_config(instance))
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        os.makedirs(instance, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = cfg.database_url(instance)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = cfg._secret_key(instance)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+        from core import models  # noqa: F401  (register every core table)
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+    from core.i18n import select_locale, text_direction
+
+    babel.init_app(app, locale_selector=select_locale)
+    _init_login(app)
+
+    registry = PluginRegistry(
+        extra_modules=app.config["RAPPORT_EXTRA_PLUGINS"], only=app.config["RAPPORT_INSTALLED"]
+    )
+    state = RapportState(plugins=registry)
+    app.extensions["rapport"] = state
+
+    _register_blueprints(app, registry)
+    from core.api import init_api
+
+    init_api(app, state)
+
+    from core.web.nav import inject_shell
+
+    app.context_processor(inject_shell)
+    from flask_babel import get_locale
+
+    app.jinja_env.globals.update(text_direction=text_direction, get_locale=get_locale)
+    app.before_request(_before_request)
+    app.after_request(security_headers)
+    from core.web.errors import register_error_handlers
+
+    register_error_handlers(app)
+    from core.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from core.auth.models import User
+
+        user = db.session.get(User, int(user_id))
+        return user if user and user.active else None
+
+
+def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
+    from core.admin.views import bp as admin_bp
+    from core.auth.views import bp as auth_bp
+    from core.catalog.views import bp as catalog_bp
+    from core.customers.views import bp as customers_bp
+    from core.history.views import bp as history_bp
+    from core.web.views import bp as web_bp
+
+    for bp in (web_bp, auth_bp, admin_bp, customers_bp, history_bp, catalog_bp):
+        app.register_blueprint(bp)
+    for plugin, blueprints in registry.call("register_blueprints", include_disabled=True, app=app):
+        for bp in blueprints:
+            app.register_blueprint(bp)
+            registry.blueprint_owner[bp.name] = plugin
+
+
+def _refresh_plugins(app: Flask) -> None:
+    registry = app.extensions["rapport"].plugins
+    try:
+        registry.refresh(db.session)
+    except sa.exc.OperationalError:  # database not created yet (`rapport init` pending)
+        db.session.rollback()
+        registry.enabled = frozenset()
+    except sa.exc.ProgrammingError:
+        db.session.rollback()
+        registry.enabled = frozenset()
+
+
+def _before_request():
+    from flask import current_app
+
+    app = current_app
+    state: RapportState = app.extensions["rapport"]
+    _refresh_plugins(app)
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None  # 404/405 handled by Flask
+    blueprint = (request.blueprint or "").split(".")[0]
+    owner = state.plugins.blueprint_owner.get(blueprint)
+    if owner and not state.plugins.is_enabled(owner):
+        abort(404)
+    if endpoint == "static" or endpoint.endswith(".static") or endpoint == "bootstrap.static":
+        return None
+    if blueprint in state.api_blueprints:
+        from core.api.auth import authenticate_api_request
+
+        return authenticate_api_request(endpoint)
+    view = app.view_functions[endpoint]
+    rule = access_rule(view, request.method)
+    if rule == PUBLIC:
+        return None
+    if rule is None:
+        log.error("view %s declares no access rule; denying", endpoint)
+        abort(403)
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if rule != LOGIN and not current_user.can(rule):
+        abort(403)
+    return None

@@ -1,0 +1,119 @@
+"""Staff users, roles (named sets of permissions) and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import db, utcnow
+
+_hasher = PasswordHasher()
+
+ADMIN_ROLE = "admin"
+
+user_roles = sa.Table(
+    "core_user_role",
+    db.metadata,
+    sa.Column("user_id", sa.ForeignKey("core_user.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("role_id", sa.ForeignKey("core_role.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Role(db.Model):
+    __tablename__ = "core_role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    description: Mapped[str] = mapped_column(sa.String(255), default="")
+    permissions: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.name == ADMIN_ROLE
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "core_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    ui_language: Mapped[str | None] = mapped_column(sa.String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return self.active
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        try:
+            ok = _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if ok and _hasher.check_needs_rehash(self.password_hash):
+            self.set_password(password)
+        return ok
+
+    @property
+    def is_admin(self) -> bool:
+        return any(r.is_admin for r in self.roles)
+
+    def permission_set(self) -> frozenset[str]:
+        perms: set[str] = set()
+        for role in self.roles:
+            perms.update(role.permissions or ())
+        return frozenset(perms)
+
+    def can(self, permission: str | None) -> bool:
+        """True when this user holds ``permission`` (admins hold every permission)."""
+        if permission is None:
+            return True
+        return self.is_admin or permission in self.permission_set()
+
+
+class ApiToken(db.Model):
+    """A bearer token. Only its SHA-256 is stored: tokens are 256-bit random, so a
+    fast hash is enough and lookups stay a single indexed equality."""
+
+    __tablename__ = "core_api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100), default="")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, name: str = "") -> tuple["ApiToken", str]:
+        """Create a token for ``user``; returns the row and the clear token (shown once)."""
+        clear = "rpt_" + secrets.token_urlsafe(32)
+        row = cls(user=user, name=name, token_hash=cls.digest(clear), prefix=clear[:10])
+        db.session.add(row)
+        return row, clear

@@ -1,0 +1,112 @@
+"""Login, logout, password change and the user's own profile with API tokens."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from core.app import limiter
+from core.auth.forms import LoginForm, PasswordForm, TokenForm
+from core.auth.models import ApiToken, User
+from core.db import db, utcnow
+from core.security import login_required, public
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("web.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("web.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
+        if user and user.active and user.check_password(form.password.data):
+            session.clear()
+            login_user(user)
+            user.last_login_at = utcnow()
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        flash(_("Wrong email or password."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile", methods=["GET"])
+@login_required
+def profile():
+    tokens = db.session.execute(
+        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc()).limit(100)
+    ).scalars().all()
+    return render_template(
+        "auth/profile.html", password_form=PasswordForm(), token_form=TokenForm(), tokens=tokens,
+        new_token=session.pop("new_token", None),
+    )
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("The current password is wrong."))
+        else:
+            current_user.set_password(form.new.data)
+            db.session.commit()
+            flash(_("Your password was changed."), "success")
+            return redirect(url_for("auth.profile"))
+    tokens = db.session.execute(
+        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc()).limit(100)
+    ).scalars().all()
+    return render_template("auth/profile.html", password_form=form, token_form=TokenForm(), tokens=tokens), 422
+
+
+@bp.post("/profile/tokens")
+@login_required
+def create_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        flash(_("Give the token a name (at most 100 characters)."), "error")
+        return redirect(url_for("auth.profile"))
+    _row, clear = ApiToken.issue(current_user, form.name.data.strip())
+    db.session.commit()
+    # Shown once, on the next page only; never logged.
+    session["new_token"] = clear
+    return redirect(url_for("auth.profile"))
+
+
+@bp.post("/profile/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        from flask import abort
+
+        abort(404)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+    flash(_("The token was revoked."), "success")
+    return redirect(url_for("auth.profile"))

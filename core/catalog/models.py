@@ -1,0 +1,39 @@
+"""Products and services."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import db, utcnow
+
+PRODUCT, SERVICE = "product", "service"
+
+Money = sa.Numeric(14, 2)
+
+
+class Product(db.Model):
+    __tablename__ = "core_product"
+    __table_args__ = (sa.Index("ix_core_product_active_name", "active", "name_key", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    name_key: Mapped[str] = mapped_column(sa.String(200), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    kind: Mapped[str] = mapped_column(sa.String(10), default=PRODUCT)
+    unit_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
+    active: Mapped[bool] = mapped_column(default=True)
+    warranty_months: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id, "sku": self.sku, "name": self.name, "kind": self.kind,
+            "unit_price": str(self.unit_price), "currency": self.currency,
+            "active": self.active, "warranty_months": self.warranty_months,
+        }

@@ -1,0 +1,93 @@
+"""Plain data types that hooks return.
+
+Hooks return these small frozen dataclasses (never ORM objects) so that the core can
+sort, filter and render contributions without knowing which plugin made them. Every
+contribution carries a ``weight``: lower comes first, ties break by plugin name and
+then by label, so order never depends on registration order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A permission a plugin contributes, e.g. ``Permission("sales.user", "Use sales")``."""
+
+    name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """A default role a plugin ships; created on enable if it does not exist yet."""
+
+    name: str
+    permissions: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """An entry of the top navigation. ``permission`` hides it from users without it."""
+
+    label: str
+    endpoint: str
+    permission: str | None = None
+    weight: int = 100
+    url_values: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class DashboardWidget:
+    """A card on the dashboard. ``render`` returns HTML (a Markup from render_template)."""
+
+    title: str
+    render: Callable[[], Any]
+    permission: str | None = None
+    weight: int = 100
+
+
+@dataclass(frozen=True)
+class CustomerPanel:
+    """A panel on the customer 360 page; ``render`` returns HTML for the given customer."""
+
+    title: str
+    render: Callable[[], Any]
+    permission: str | None = None
+    weight: int = 100
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One hit of the global search."""
+
+    label: str
+    url: str
+    kind: str
+    detail: str = ""
+    weight: int = 100
+
+
+@dataclass(frozen=True)
+class RecordRule:
+    """"Own records only" for users lacking ``all_permission``.
+
+    ``model`` is the mapped class, ``owner_column`` the attribute holding the owning
+    user's id. ``core.security.scoped(query, Model)`` applies every rule declared for
+    that model: a user without ``all_permission`` sees only rows they own.
+    """
+
+    model: Any
+    owner_column: str
+    all_permission: str
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """A demo-data loader; steps run by weight so a plugin can build on another's data."""
+
+    label: str
+    run: Callable[..., None]
+    weight: int = 100

@@ -1,0 +1,1 @@
+"""Customers: companies and people, their contact details, profile and needs."""

@@ -1,0 +1,178 @@
+"""Customer records.
+
+``name_key`` (folded name) orders the list and, with ``id``, forms the keyset
+cursor; ``search_key`` (folded name, emails, phones, company) answers the search box.
+Both are recomputed by :func:`core.customers.service.refresh_keys` whenever a
+customer or one of its emails or phones changes.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import db, utcnow
+
+PERSON, COMPANY = "person", "company"
+CHANNELS_PREFERRED = ("email", "phone", "sms", "letter", "visit", "portal")
+CONSENT_CHANNELS = ("email", "sms")
+GENDERS = ("female", "male", "other", "unspecified")
+INCOME_BANDS = ("low", "lower_middle", "middle", "upper_middle", "high")
+PAYMENT_METHODS = ("cash", "card", "bank_transfer", "invoice", "installments", "other")
+NEED_SOURCES = ("interview", "questionnaire", "email", "call")
+NEED_PRIORITIES = (1, 2, 3)  # 1 = high
+
+customer_tags = sa.Table(
+    "core_customer_tag",
+    db.metadata,
+    sa.Column("customer_id", sa.ForeignKey("core_customer.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag_id", sa.ForeignKey("core_tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    __tablename__ = "core_tag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+
+
+class Customer(db.Model):
+    __tablename__ = "core_customer"
+    __table_args__ = (
+        sa.Index("ix_core_customer_name_key_id", "name_key", "id"),
+        sa.Index("ix_core_customer_owner_name", "owner_id", "name_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10), default=PERSON)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    name_key: Mapped[str] = mapped_column(sa.String(200), default="")
+    search_key: Mapped[str] = mapped_column(sa.Text, default="")
+    company_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("core_customer.id", ondelete="SET NULL"), index=True
+    )
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
+    preferred_language: Mapped[str | None] = mapped_column(sa.String(10))
+    preferred_channel: Mapped[str | None] = mapped_column(sa.String(20))
+    gender: Mapped[str | None] = mapped_column(sa.String(20))
+    birth_date: Mapped[date | None]
+    income_band: Mapped[str | None] = mapped_column(sa.String(20))
+    payment_method: Mapped[str | None] = mapped_column(sa.String(20))
+    purchase_purpose: Mapped[str | None] = mapped_column(sa.String(200))
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    company: Mapped["Customer | None"] = relationship(remote_side=[id], foreign_keys=[company_id])
+    owner = relationship("User", foreign_keys=[owner_id])
+    emails: Mapped[list["CustomerEmail"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="CustomerEmail.id"
+    )
+    phones: Mapped[list["CustomerPhone"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="CustomerPhone.id"
+    )
+    addresses: Mapped[list["Address"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="Address.id"
+    )
+    needs: Mapped[list["Need"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="(Need.priority, Need.id)"
+    )
+    consents: Mapped[list["Consent"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="Consent.channel"
+    )
+    tags: Mapped[list[Tag]] = relationship(secondary=customer_tags, order_by=Tag.name)
+
+    @property
+    def primary_email(self) -> str | None:
+        return self.emails[0].email if self.emails else None
+
+    @property
+    def primary_phone(self) -> str | None:
+        return self.phones[0].number if self.phones else None
+
+    def consent_for(self, channel: str) -> "Consent | None":
+        return next((c for c in self.consents if c.channel == channel), None)
+
+    def as_event(self) -> dict:
+        """Plain-data snapshot for event listeners."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "name": self.name,
+            "company_id": self.company_id,
+            "owner_id": self.owner_id,
+            "emails": [e.email for e in self.emails],
+            "phones": [p.number for p in self.phones],
+            "preferred_language": self.preferred_language,
+            "tags": [t.name for t in self.tags],
+        }
+
+
+class CustomerEmail(db.Model):
+    __tablename__ = "core_customer_email"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    label: Mapped[str] = mapped_column(sa.String(40), default="")
+
+    customer: Mapped[Customer] = relationship(back_populates="emails")
+
+
+class CustomerPhone(db.Model):
+    __tablename__ = "core_customer_phone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(sa.String(32), index=True)  # E.164
+    label: Mapped[str] = mapped_column(sa.String(40), default="")
+
+    customer: Mapped[Customer] = relationship(back_populates="phones")
+
+
+class Address(db.Model):
+    __tablename__ = "core_address"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(sa.String(40), default="")
+    street: Mapped[str] = mapped_column(sa.String(200), default="")
+    city: Mapped[str] = mapped_column(sa.String(100), default="")
+    postcode: Mapped[str] = mapped_column(sa.String(20), default="")
+    region: Mapped[str] = mapped_column(sa.String(100), default="")
+    country: Mapped[str] = mapped_column(sa.String(2), default="")  # ISO 3166-1 alpha-2
+
+    customer: Mapped[Customer] = relationship(back_populates="addresses")
+
+    def one_line(self) -> str:
+        return ", ".join(p for p in (self.street, self.postcode, self.city, self.region, self.country) if p)
+
+
+class Consent(db.Model):
+    """Marketing consent per channel; ``changed_at`` is when it was given or withdrawn."""
+
+    __tablename__ = "core_consent"
+
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    granted: Mapped[bool] = mapped_column(default=False)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="consents")
+
+
+class Need(db.Model):
+    """A need the customer stated, with its priority (1 high – 3 low) and source."""
+
+    __tablename__ = "core_need"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(sa.String(500))
+    priority: Mapped[int] = mapped_column(default=2)
+    source: Mapped[str] = mapped_column(sa.String(20), default="interview")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="needs")

@@ -1,0 +1,1 @@
+"""Contact history (interactions and typed plugin events) and scheduled follow-ups."""

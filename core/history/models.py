@@ -1,0 +1,75 @@
+"""One table for the whole contact history, so the timeline is one indexed query.
+
+Staff-logged interactions have ``kind="interaction"``; plugins log typed events
+(``kind="sales.order_confirmed"``, ``source="sales"``) through
+:func:`core.history.service.log_event`, with their own details in ``data``.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import db, utcnow
+
+CHANNELS = ("visit", "phone", "letter", "email", "video", "im", "sms", "portal", "note")
+DIRECTIONS = ("inbound", "outbound")
+
+
+class Interaction(db.Model):
+    __tablename__ = "core_interaction"
+    __table_args__ = (
+        sa.Index("ix_core_interaction_timeline", "customer_id", "occurred_at", "id"),
+        sa.Index("ix_core_interaction_channel", "customer_id", "channel", "occurred_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(60), default="interaction")
+    source: Mapped[str] = mapped_column(sa.String(40), default="core")
+    channel: Mapped[str] = mapped_column(sa.String(20), default="note")
+    direction: Mapped[str | None] = mapped_column(sa.String(10))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
+    subject: Mapped[str] = mapped_column(sa.String(300), default="")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    data: Mapped[dict | None] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user = relationship("User")
+
+    def as_event(self) -> dict:
+        return {
+            "id": self.id,
+            "customer_id": self.customer_id,
+            "kind": self.kind,
+            "source": self.source,
+            "channel": self.channel,
+            "direction": self.direction,
+            "occurred_at": self.occurred_at.isoformat(),
+            "user_id": self.user_id,
+            "subject": self.subject,
+        }
+
+
+class Activity(db.Model):
+    """A scheduled follow-up: a to-do with a due date and an assignee."""
+
+    __tablename__ = "core_activity"
+    __table_args__ = (sa.Index("ix_core_activity_assignee_open", "assignee_id", "done_at", "due_date", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
+    summary: Mapped[str] = mapped_column(sa.String(300))
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    due_date: Mapped[date]
+    done_at: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(sa.String(40), default="core")
+    ref: Mapped[str | None] = mapped_column(sa.String(80))  # e.g. "sales.opportunity:12"
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    customer = relationship("Customer")
+    assignee = relationship("User", foreign_keys=[assignee_id])

@@ -1,0 +1,79 @@
+"""Writing to the contact history and scheduling follow-ups.
+
+Plugins record their own typed events with :func:`log_event` (e.g.
+``log_event(customer_id, "sales.order_confirmed", source="sales", subject=...)``);
+staff interactions go through :func:`log_interaction`. Both queue the
+``interaction_logged`` event, delivered after commit. The caller commits.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+
+from core.db import announce, db
+from core.history.models import CHANNELS, DIRECTIONS, Activity, Interaction
+
+SUBJECT_MAX, BODY_MAX = 300, 50_000
+
+
+class HistoryInputError(ValueError):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def _add(row: Interaction) -> Interaction:
+    db.session.add(row)
+    db.session.flush()
+    announce("interaction_logged", interaction=row.as_event())
+    return row
+
+
+def log_interaction(customer_id: int, *, channel: str, direction: str | None = None, subject: str = "",
+                    body: str = "", user_id: int | None = None, occurred_at: datetime | None = None) -> Interaction:
+    """Log a staff interaction; validates channel, direction and sizes."""
+    errors: dict[str, list[str]] = {}
+    if channel not in CHANNELS:
+        errors.setdefault("channel", []).append(_("Not one of: %(c)s.", c=", ".join(CHANNELS)))
+    if direction not in (None, "", *DIRECTIONS):
+        errors.setdefault("direction", []).append(_("Either inbound or outbound."))
+    subject, body = (subject or "").strip(), (body or "").strip()
+    if not subject and not body:
+        errors.setdefault("subject", []).append(_("Write a subject or a note."))
+    if len(subject) > SUBJECT_MAX:
+        errors.setdefault("subject", []).append(_("At most %(n)d characters.", n=SUBJECT_MAX))
+    if len(body) > BODY_MAX:
+        errors.setdefault("body", []).append(_("At most %(n)d characters.", n=BODY_MAX))
+    if errors:
+        raise HistoryInputError(errors)
+    row = Interaction(customer_id=customer_id, channel=channel, direction=direction or None, subject=subject,
+                      body=body, user_id=user_id)
+    if occurred_at:
+        row.occurred_at = occurred_at
+    return _add(row)
+
+
+def log_event(customer_id: int, kind: str, *, source: str, subject: str, body: str = "", data: dict | None = None,
+              channel: str = "note", direction: str | None = None, user_id: int | None = None,
+              occurred_at: datetime | None = None) -> Interaction:
+    """Add a plugin's typed event (``kind`` like ``"service.repair_done"``) to the timeline."""
+    row = Interaction(customer_id=customer_id, kind=kind, source=source, channel=channel, direction=direction,
+                      subject=subject[:SUBJECT_MAX], body=body[:BODY_MAX], data=data, user_id=user_id)
+    if occurred_at:
+        row.occurred_at = occurred_at
+    return _add(row)
+
+
+def schedule_activity(customer_id: int, *, summary: str, due_date: date, assignee_id: int | None,
+                      notes: str = "", created_by_id: int | None = None, source: str = "core",
+                      ref: str | None = None) -> Activity:
+    """Create a follow-up to-do (plugins use ``source``/``ref`` to find their own later)."""
+    summary = (summary or "").strip()
+    if not summary or len(summary) > 300:
+        raise HistoryInputError({"summary": [_("A summary of 1 to 300 characters is required.")]})
+    row = Activity(customer_id=customer_id, summary=summary, due_date=due_date, assignee_id=assignee_id,
+                   notes=notes or "", created_by_id=created_by_id, source=source, ref=ref)
+    db.session.add(row)
+    db.session.flush()
+    return row

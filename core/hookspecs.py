@@ -1,0 +1,145 @@
+"""The core's hook specifications: every way a plugin can extend Rapport.
+
+Three kinds of hooks, named as Datasette names them:
+
+* ``register_*`` hooks run once, when the app is built, for every *installed* plugin
+  (enabled or not): blueprints, API blueprints, CLI commands, record rules. The core
+  then hides what belongs to disabled plugins at request time.
+* Contribution hooks (nouns) run when needed and only for *enabled* plugins; each
+  returns a list of plain dataclasses from :mod:`core.contrib`, sorted by weight.
+* Event hooks (past tense) announce that something happened, after the database
+  commit, with plain-data payloads. Each listener is called on its own: one that
+  raises is logged and does not stop the others or the request.
+
+Each hook has a page in ``docs/hooks.md`` and a test; ``tests/test_hookspecs.py``
+fails when one of them is missing.
+"""
+from __future__ import annotations
+
+from core.hooks import hookspec
+
+# ---------------------------------------------------------------------------
+# Registration: once per app, for every installed plugin
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def register_blueprints(app):
+    """Return a list of Flask blueprints serving this plugin's pages.
+
+    Name the blueprint after the plugin (``Blueprint("sales", ...)``) and give it a
+    ``url_prefix``; its pages answer 404 while the plugin is disabled.
+    """
+
+
+@hookspec
+def register_api(api):
+    """Return a list of ``flask_smorest.Blueprint`` objects mounted under ``/api/v1``.
+
+    Use ``core.api.auth.api_permission`` on every method; the endpoints answer 404
+    while the plugin is disabled.
+    """
+
+
+@hookspec
+def register_commands(cli):
+    """Add click commands or groups to the ``rapport`` CLI (``cli.add_command(...)``)."""
+
+
+@hookspec
+def record_rules():
+    """Return a list of :class:`core.contrib.RecordRule`: "own records only" rules."""
+
+
+# ---------------------------------------------------------------------------
+# Contributions: enabled plugins only, sorted by weight then plugin name
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def permissions():
+    """Return a list of :class:`core.contrib.Permission` this plugin adds.
+
+    The permissions in a plugin's manifest are added for it; this hook is for
+    permissions computed at run time.
+    """
+
+
+@hookspec
+def default_roles():
+    """Return a list of :class:`core.contrib.RoleSpec` created when the plugin is enabled."""
+
+
+@hookspec
+def menu_items(user):
+    """Return a list of :class:`core.contrib.MenuItem` for the top navigation."""
+
+
+@hookspec
+def dashboard_widgets(user):
+    """Return a list of :class:`core.contrib.DashboardWidget` for the dashboard (``/``)."""
+
+
+@hookspec
+def customer_panels(customer, user):
+    """Return a list of :class:`core.contrib.CustomerPanel` for the customer 360 page.
+
+    ``customer`` is the ``core.customers.models.Customer`` being shown.
+    """
+
+
+@hookspec
+def search_results(query, user, limit):
+    """Return up to ``limit`` :class:`core.contrib.SearchResult` matching ``query``.
+
+    ``query`` is already normalised with ``core.text.fold`` (no case, no accents).
+    """
+
+
+@hookspec
+def demo_data():
+    """Return a list of :class:`core.contrib.DemoStep` run by ``rapport init --demo``.
+
+    Each step is called as ``step.run(rng=random.Random, customers=[ids])`` after the
+    core has created its demo customers; steps run by weight.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Events: after commit, plain data, each listener isolated
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def customer_created(customer):
+    """A customer was created. ``customer`` is a dict (``Customer.as_event()``)."""
+
+
+@hookspec
+def customer_updated(customer, changes):
+    """A customer was changed. ``changes`` maps field name to ``(old, new)``."""
+
+
+@hookspec
+def customers_merged(winner_id, loser_id):
+    """``loser_id`` was merged into ``winner_id``.
+
+    Rows in any table with a foreign key to ``core_customer.id`` were already moved
+    by the core in the same transaction; listeners update what lives elsewhere
+    (caches, search indexes, external systems).
+    """
+
+
+@hookspec
+def interaction_logged(interaction):
+    """An entry was added to a customer's contact history (dict, ``Interaction.as_event()``)."""
+
+
+@hookspec
+def plugin_enabled(name):
+    """Plugin ``name`` was enabled (its migrations have run)."""
+
+
+@hookspec
+def plugin_disabled(name):
+    """Plugin ``name`` was disabled (its data is kept)."""

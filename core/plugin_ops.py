@@ -1,0 +1,119 @@
+"""Enabling and disabling plugins: one implementation for the CLI and the admin page."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from core.auth.models import ADMIN_ROLE, Role
+from core.db import announce, db
+from core.models import PluginState
+from core.plugins import CORE, PluginError
+
+
+def _registry():
+    return current_app.extensions["rapport"].plugins
+
+
+def ensure_roles(plugin: str) -> None:
+    """Create the default roles ``plugin`` ships (never overwrite an edited role)."""
+    registry = _registry()
+    impls = [i for i in registry.pm.hook.default_roles.get_hookimpls() if i.plugin_name == plugin]
+    for impl in impls:
+        for spec in impl.function() or ():
+            exists = db.session.execute(sa.select(Role.id).where(Role.name == spec.name)).scalar()
+            if not exists:
+                db.session.add(Role(name=spec.name, permissions=list(spec.permissions), description=spec.description))
+    if plugin == CORE:
+        if not db.session.execute(sa.select(Role.id).where(Role.name == ADMIN_ROLE)).scalar():
+            db.session.add(Role(name=ADMIN_ROLE, permissions=[], description="Holds every permission"))
+
+
+def enable_plugin(name: str) -> list[str]:
+    """Enable ``name`` and what it requires; run their migrations. Returns the newly enabled."""
+    from core.migrate import upgrade_plugin
+
+    registry = _registry()
+    registry.refresh(db.session)
+    newly = []
+    for n in registry.requires_closure(name):
+        if registry.is_enabled(n):
+            continue
+        db.session.commit()  # migrations use their own connection
+        upgrade_plugin(n)
+        row = db.session.get(PluginState, n) or PluginState(name=n)
+        row.enabled = True
+        row.version = registry.installed[n].version
+        db.session.add(row)
+        ensure_roles(n)
+        db.session.flush()
+        registry.enabled = registry.enabled | {n}
+        announce("plugin_enabled", name=n)
+        db.session.commit()
+        newly.append(n)
+    registry.refresh(db.session)
+    return newly
+
+
+def disable_plugin(name: str) -> None:
+    """Disable ``name``; its data stays. Refused while an enabled plugin requires it."""
+    registry = _registry()
+    registry.refresh(db.session)
+    if name not in registry.installed:
+        raise PluginError(_("Plugin “%(name)s” is not installed.", name=name))
+    if name not in registry.enabled:
+        raise PluginError(_("Plugin “%(name)s” is not enabled.", name=name))
+    dependents = registry.dependents(name)
+    if dependents:
+        raise PluginError(
+            _("Cannot disable “%(name)s”: %(deps)s require it. Disable them first.",
+              name=name, deps=", ".join(dependents))
+        )
+    row = db.session.get(PluginState, name)
+    row.enabled = False
+    announce("plugin_disabled", name=name)
+    db.session.commit()
+    registry.refresh(db.session)
+
+
+def plugin_rows() -> list[dict]:
+    """Everything the Plugins page and ``rapport plugins list`` show."""
+    registry = _registry()
+    registry.refresh(db.session)
+    rows = []
+    for name, p in sorted(registry.installed.items()):
+        rows.append({
+            "name": name,
+            "label": str(p.manifest.label),
+            "description": str(p.manifest.description),
+            "requires": list(p.manifest.requires),
+            "version": p.version,
+            "enabled": name in registry.enabled,
+            "required_by": registry.dependents(name),
+            "error": None,
+        })
+    for name, error in sorted(registry.failed.items()):
+        rows.append({"name": name, "label": name, "description": "", "requires": [], "version": "",
+                     "enabled": False, "required_by": [], "error": error})
+    return rows
+
+
+def initialise_database(enable: list[str] | None = None) -> list[str]:
+    """Create or upgrade the schema; on the very first run enable ``enable`` plugins.
+
+    Returns the plugins enabled by this call.
+    """
+    from core.migrate import upgrade_all
+
+    upgrade_all()
+    ensure_roles(CORE)
+    db.session.commit()
+    first_run = db.session.get(PluginState, CORE) is None
+    enabled = []
+    if first_run:
+        db.session.add(PluginState(name=CORE, enabled=True))
+        db.session.commit()
+        targets = sorted(_registry().installed) if enable is None else enable
+        for name in targets:
+            enabled += enable_plugin(name)
+    return enabled

@@ -1,0 +1,255 @@
+"""Plugin discovery, the enabled set, and the hook bus.
+
+Plugins are Python modules found through the entry-point group ``rapport.plugins``
+(first-party ones too). Each exposes ``manifest = PluginManifest(...)`` and its
+``@hookimpl`` functions at module level. Every *installed* plugin is registered with
+pluggy when the app is built; which of them are *enabled* lives in the database
+(table ``core_plugin``) and is re-read at the start of every request, so enabling or
+disabling reaches every worker process without a restart. Hook calls and events go
+only to enabled plugins; pages and API of disabled plugins answer 404.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import traceback
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pluggy
+import sqlalchemy as sa
+
+from core import hookspecs
+from core.contrib import Permission
+from core.hooks import PROJECT
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "rapport.plugins"
+CORE = "core"
+
+
+class PluginError(Exception):
+    """A plugin operation was refused; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class PluginManifest:
+    """What a plugin declares about itself.
+
+    ``requires`` names plugins that must be enabled first (enabling this one enables
+    them; they cannot be disabled while this one is enabled). ``permissions`` are
+    added to the permission list and granted to the admin role. ``hookspecs`` is the
+    module declaring the events this plugin announces (see ``plugins/sales/hookspecs.py``).
+    """
+
+    name: str
+    label: str
+    description: str = ""
+    requires: tuple[str, ...] = ()
+    permissions: tuple[Permission, ...] = ()
+    hookspecs: ModuleType | None = None
+
+
+@dataclass
+class InstalledPlugin:
+    name: str
+    module: ModuleType
+    manifest: PluginManifest
+    version: str = "0"
+    migrations_dir: Path | None = None
+
+
+@dataclass
+class RegistryState:
+    installed: dict[str, InstalledPlugin] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def _module_version(module: ModuleType) -> str:
+    top = module.__name__.split(".")[0]
+    for dist in metadata.packages_distributions().get(top, []):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:  # pragma: no cover - odd installs
+            continue
+    return getattr(module, "__version__", "0")
+
+
+class PluginRegistry:
+    """Owns the pluggy manager, the installed plugins and the enabled set."""
+
+    def __init__(self, extra_modules: list | tuple = (), only: list | tuple | None = None):
+        self.pm = pluggy.PluginManager(PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.state = RegistryState()
+        self.enabled: frozenset[str] = frozenset()
+        self.blueprint_owner: dict[str, str] = {}
+        from core import builtin_hooks
+
+        self.pm.register(builtin_hooks, name=CORE)
+        self._discover(extra_modules, only)
+
+    # -- discovery --------------------------------------------------------
+
+    def _discover(self, extra_modules, only) -> None:
+        candidates: list[tuple[str, Any]] = []
+        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            if only is not None and ep.name not in only:
+                continue
+            candidates.append((ep.name, ep.load))
+        for item in extra_modules:
+            if isinstance(item, str):
+                candidates.append((item.rsplit(".", 1)[-1], lambda item=item: importlib.import_module(item)))
+            else:
+                candidates.append((item.manifest.name, lambda item=item: item))
+        for name, loader in candidates:
+            try:
+                module = loader()
+                manifest = getattr(module, "manifest", None)
+                if not isinstance(manifest, PluginManifest):
+                    raise PluginError(f"module {module.__name__} has no PluginManifest named 'manifest'")
+                if manifest.hookspecs is not None:
+                    self.pm.add_hookspecs(manifest.hookspecs)
+                self.pm.register(module, name=manifest.name)
+                mig = Path(module.__file__).parent / "migrations"
+                self.state.installed[manifest.name] = InstalledPlugin(
+                    name=manifest.name,
+                    module=module,
+                    manifest=manifest,
+                    version=_module_version(module),
+                    migrations_dir=mig if (mig / "versions").is_dir() else None,
+                )
+            except Exception as exc:  # a broken plugin must not take the app down
+                self.state.failed[name] = f"{type(exc).__name__}: {exc}"
+                log.error("plugin %s failed to load:\n%s", name, traceback.format_exc())
+                if name in self.pm.list_name_plugin() and name != CORE:
+                    self.pm.unregister(name=name)
+        # Listeners of events announced by a plugin that is not installed are fine
+        # (optionalhook=True); any other unknown hook is a typo: that plugin fails.
+        while True:
+            try:
+                self.pm.check_pending()
+                break
+            except pluggy.PluginValidationError as exc:
+                name = self.pm.get_name(exc.plugin)
+                self.pm.unregister(exc.plugin)
+                self.state.installed.pop(name, None)
+                self.state.failed[name] = str(exc)
+                log.error("plugin %s failed validation: %s", name, exc)
+
+    @property
+    def installed(self) -> dict[str, InstalledPlugin]:
+        return self.state.installed
+
+    @property
+    def failed(self) -> dict[str, str]:
+        return self.state.failed
+
+    # -- enabled set --------------------------------------------------------
+
+    def refresh(self, session) -> None:
+        """Re-read the enabled set from the database (cheap: one tiny table)."""
+        from core.models import PluginState
+
+        rows = session.execute(sa.select(PluginState.name).where(PluginState.enabled.is_(True))).scalars()
+        self.enabled = frozenset(n for n in rows if n in self.installed)
+
+    def is_enabled(self, name: str) -> bool:
+        return name == CORE or name in self.enabled
+
+    def active_names(self) -> list[str]:
+        return [CORE, *sorted(self.enabled)]
+
+    def requires_closure(self, name: str) -> list[str]:
+        """``name`` and everything it requires, dependencies first."""
+        order: list[str] = []
+
+        def visit(n: str, path: tuple[str, ...]):
+            if n in path:
+                raise PluginError(f"circular requirement: {' → '.join(path + (n,))}")
+            if n not in self.installed:
+                why = self.failed.get(n)
+                raise PluginError(
+                    f"plugin '{n}' failed to load: {why}" if why else f"plugin '{n}' is not installed"
+                )
+            for dep in self.installed[n].manifest.requires:
+                visit(dep, path + (n,))
+            if n not in order:
+                order.append(n)
+
+        visit(name, ())
+        return order
+
+    def dependents(self, name: str) -> list[str]:
+        """Enabled plugins that require ``name``."""
+        return sorted(
+            n for n in self.enabled if name in self.installed[n].manifest.requires
+        )
+
+    # -- calling hooks --------------------------------------------------------
+
+    def _impls(self, hook_name: str):
+        hook = getattr(self.pm.hook, hook_name)
+        return [i for i in hook.get_hookimpls() if self.is_enabled(i.plugin_name)]
+
+    def call(self, hook_name: str, *, include_disabled: bool = False, **kwargs) -> list[tuple[str, Any]]:
+        """Call a hook on enabled plugins; returns ``[(plugin_name, result), ...]``.
+
+        Results are ordered by plugin name (core first) — never by registration order.
+        ``include_disabled`` is for registration hooks, which run for every installed plugin.
+        """
+        hook = getattr(self.pm.hook, hook_name)
+        impls = hook.get_hookimpls() if include_disabled else self._impls(hook_name)
+        out = []
+        for impl in sorted(impls, key=lambda i: (i.plugin_name != CORE, i.plugin_name)):
+            argnames = impl.argnames
+            result = impl.function(*[kwargs[a] for a in argnames])
+            if result is not None:
+                out.append((impl.plugin_name, result))
+        return out
+
+    def contributions(self, hook_name: str, **kwargs) -> list:
+        """Flatten list-returning contribution hooks, sorted by (weight, plugin, label)."""
+        items = []
+        for plugin, result in self.call(hook_name, **kwargs):
+            for item in result:
+                items.append((getattr(item, "weight", 100), plugin, str(getattr(item, "label", getattr(item, "title", ""))), item))
+        items.sort(key=lambda t: t[:3])
+        return [t[3] for t in items]
+
+    def emit(self, event: str, **kwargs) -> None:
+        """Call every enabled listener of ``event`` on its own.
+
+        A listener that raises is logged with its traceback and its session work is
+        rolled back; the remaining listeners still run and the caller never sees it.
+        Listeners' own database work is committed after each one returns.
+        """
+        from core.db import db
+
+        if not hasattr(self.pm.hook, event):
+            log.warning("event %s has no hookspec; nobody can listen", event)
+            return
+        for impl in sorted(self._impls(event), key=lambda i: i.plugin_name):
+            try:
+                impl.function(*[kwargs[a] for a in impl.argnames])
+                db.session.commit()
+            except Exception:
+                log.exception("listener %s.%s failed for event %s", impl.plugin_name, event, event)
+                db.session.rollback()
+
+    # -- permissions -----------------------------------------------------------
+
+    def all_permissions(self) -> list[Permission]:
+        """Permissions of the core and every enabled plugin, sorted by name."""
+        perms: dict[str, Permission] = {}
+        for name in sorted(self.enabled):
+            for p in self.installed[name].manifest.permissions:
+                perms[p.name] = p
+        for _plugin, result in self.call("permissions"):
+            for p in result:
+                perms[p.name] = p
+        return sorted(perms.values(), key=lambda p: p.name)

@@ -1,0 +1,244 @@
+"""Pytest fixtures for Rapport and its plugins (a pytest plugin: ``core.testing``).
+
+In the style of Flask's tutorial: every test gets its own app, built with exactly
+the plugins it names, on a fresh database::
+
+    @pytest.mark.plugins("sales")
+    def test_pipeline(client, login): ...
+
+    def test_other(make_app):
+        app = make_app("sales", "service")
+
+The database is SQLite in a temporary folder, or PostgreSQL when
+``TEST_DATABASE_URL`` (or a PostgreSQL ``DATABASE_URL``) is set. Migrations run
+once per set of plugins into a template database that each test copies, so a
+test pays for a file copy (SQLite) or ``CREATE DATABASE ... TEMPLATE`` (PostgreSQL).
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import shutil
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+ADMIN_EMAIL = "admin@example.com"
+PASSWORD = "correct horse battery"
+
+
+def _pg_base_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+    return _psycopg(url) if url.startswith(("postgres://", "postgresql")) else None
+
+
+def _psycopg(url: str) -> str:
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _with_db(url: str, name: str) -> str:
+    return sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+class DatabaseFactory:
+    """Makes fresh databases from per-plugin-set templates."""
+
+    def __init__(self, tmp_root):
+        self.tmp_root = tmp_root
+        self.pg = _pg_base_url()
+        self.templates: dict[tuple, str] = {}
+        self.counter = itertools.count()
+        self.created: list[str] = []
+        self.run_id = uuid.uuid4().hex[:6]
+
+    def _admin_engine(self):
+        return sa.create_engine(_with_db(self.pg, "postgres"), isolation_level="AUTOCOMMIT")
+
+    def _build_template(self, key, plugins, extra):
+        from core.app import create_app
+        from core.db import db
+        from core.plugin_ops import initialise_database
+
+        tag = hashlib.sha1(repr(key).encode()).hexdigest()[:10]
+        if self.pg:
+            name = f"rapport_tpl_{self.run_id}_{tag}"
+            with self._admin_engine().connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            self.created.append(name)
+            url = _with_db(self.pg, name)
+        else:
+            path = self.tmp_root / f"template-{tag}.db"
+            url = f"sqlite:///{path}"
+        app = create_app(_test_config(url, self.tmp_root, extra))
+        with app.app_context():
+            initialise_database(enable=list(plugins))
+            from core.auth.service import create_user
+
+            create_user(ADMIN_EMAIL, PASSWORD, name="Admin", roles=["admin"])
+            db.session.remove()
+            db.engine.dispose()
+        return url if not self.pg else name
+
+    def new_database(self, plugins, extra) -> str:
+        key = (tuple(sorted(plugins)), tuple(sorted(getattr(m, "__name__", str(m)) for m in extra)))
+        if key not in self.templates:
+            self.templates[key] = self._build_template(key, plugins, extra)
+        template = self.templates[key]
+        n = next(self.counter)
+        if self.pg:
+            name = f"rapport_t_{self.run_id}_{n}"
+            with self._admin_engine().connect() as conn:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            self.created.append(name)
+            return _with_db(self.pg, name)
+        src = sa.engine.make_url(template).database
+        dst = self.tmp_root / f"test-{n}.db"
+        shutil.copyfile(src, dst)
+        return f"sqlite:///{dst}"
+
+    def drop(self, url: str) -> None:
+        if self.pg:
+            name = sa.engine.make_url(url).database
+            with self._admin_engine().connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            self.created.remove(name)
+
+    def close(self):
+        if self.pg:
+            with self._admin_engine().connect() as conn:
+                for name in list(self.created):
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _test_config(url: str, tmp, extra) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(tmp),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "RAPPORT_EXTRA_PLUGINS": list(extra),
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory):
+    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def make_app(database_factory, tmp_path):
+    """``make_app(*plugins, extra=[modules], **config)``: a new app on a fresh database."""
+    made = []
+
+    def _make(*plugins, extra=(), **config):
+        from core.app import create_app
+
+        url = database_factory.new_database(plugins, extra)
+        cfg = _test_config(url, tmp_path, extra)
+        cfg.update(config)
+        app = create_app(cfg)
+        made.append((app, url))
+        return app
+
+    yield _make
+    from core.db import db
+
+    for app, url in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        database_factory.drop(url)
+
+
+@pytest.fixture
+def app(make_app, request):
+    marker = request.node.get_closest_marker("plugins")
+    plugins = marker.args if marker else ()
+    extra = marker.kwargs.get("extra", ()) if marker else ()
+    return make_app(*plugins, extra=extra)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+def login_client(client, email=ADMIN_EMAIL, password=PASSWORD):
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 302, f"login as {email} failed"
+    return client
+
+
+@pytest.fixture
+def login(client):
+    """``login()`` logs the test client in as the admin; ``login(email)`` as another user."""
+
+    def _login(email=ADMIN_EMAIL, password=PASSWORD):
+        client.post("/logout")
+        return login_client(client, email, password)
+
+    return _login
+
+
+@pytest.fixture
+def make_user(app):
+    """``make_user("a@x.com", permissions=[...], roles=[...])`` → user id (password: PASSWORD)."""
+    from core.auth.models import Role, User
+    from core.db import db
+
+    def _make(email, *, permissions=(), roles=(), name=""):
+        with app.app_context():
+            role_objs = list(db.session.execute(sa.select(Role).where(Role.name.in_(list(roles)))).scalars()) if roles else []
+            assert len(role_objs) == len(roles), f"unknown role among {roles}"
+            if permissions:
+                role = Role(name=f"test-{email}", permissions=list(permissions))
+                db.session.add(role)
+                role_objs.append(role)
+            user = User(email=email, name=name or email.split("@")[0], roles=role_objs)
+            user.set_password(PASSWORD)
+            db.session.add(user)
+            db.session.commit()
+            return user.id
+
+    return _make
+
+
+@pytest.fixture
+def token_for(app):
+    """``token_for(email)`` → ``{"Authorization": "Bearer ..."}`` for that user."""
+    from core.auth.models import ApiToken, User
+    from core.db import db
+
+    def _token(email=ADMIN_EMAIL):
+        with app.app_context():
+            user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one()
+            _row, clear = ApiToken.issue(user, "test")
+            db.session.commit()
+            return {"Authorization": f"Bearer {clear}"}
+
+    return _token

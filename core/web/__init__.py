@@ -1,0 +1,1 @@
+"""The staff web shell: layout, navigation, dashboard, global search, errors."""

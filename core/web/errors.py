@@ -1,0 +1,32 @@
+"""Error pages for the web and JSON errors for the API (never a bare 500 page)."""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_error_handlers(app) -> None:
+    api = app.extensions["rapport"].api
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if _wants_json():
+            return api.handle_http_exception(exc)
+        return render_template("core/error.html", error=exc), exc.code
+
+    @app.errorhandler(Exception)
+    def unhandled(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        from core.db import db
+
+        db.session.rollback()
+        if _wants_json():
+            return jsonify({"code": 500, "status": "Internal Server Error",
+                            "message": "Something went wrong; nothing was saved."}), 500
+        return render_template("core/error.html", error=None), 500

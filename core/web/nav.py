@@ -1,0 +1,35 @@
+"""Template context shared by every page: menu, language list, direction."""
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+
+def menu_for(user) -> list[dict]:
+    """Menu entries the user may see, from every enabled plugin, in weight order."""
+    registry = current_app.extensions["rapport"].plugins
+    entries = []
+    for item in registry.contributions("menu_items", user=user):
+        if not user.can(item.permission):
+            continue
+        try:
+            url = url_for(item.endpoint, **dict(item.url_values))
+        except BuildError:
+            current_app.logger.warning("menu item %s points to unknown endpoint %s", item.label, item.endpoint)
+            continue
+        active = request.endpoint == item.endpoint or (
+            request.blueprint and item.endpoint.split(".")[0] == request.blueprint
+            and item.endpoint.endswith(".index")
+        )
+        entries.append({"label": item.label, "url": url, "active": active, "weight": item.weight})
+    return entries
+
+
+def inject_shell() -> dict:
+    menu = menu_for(current_user) if current_user and current_user.is_authenticated else []
+    return {
+        "menu": menu,
+        "languages": current_app.config["LANGUAGES"],
+        "can": (lambda perm: bool(current_user.is_authenticated and current_user.can(perm))),
+    }

@@ -1,0 +1,64 @@
+"""Keyset (cursor) pagination: fast at any depth, no ``COUNT(*)``, no ``OFFSET``.
+
+A cursor encodes the sort key of the last row shown. The next page asks for rows
+strictly after it in the same order, which an index on ``(sort_key, id)`` answers
+directly whether the list has a hundred rows or a million.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import sqlalchemy as sa
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([v.isoformat() if hasattr(v, "isoformat") else v for v in values], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, arity: int) -> list:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadCursor("invalid cursor") from exc
+    if not isinstance(values, list) or len(values) != arity:
+        raise BadCursor("invalid cursor")
+    return values
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def keyset_page(session, stmt, columns, *, cursor: str | None, limit: int, descending: bool = False,
+                 key=None, convert=None) -> Page:
+    """Run ``stmt`` ordered by ``columns`` (last one unique, e.g. ``id``), one page long.
+
+    ``key(row)`` returns the row's values for ``columns`` (default: attributes named
+    like the columns); ``convert(values)`` turns decoded JSON back into column types.
+    """
+    if cursor:
+        values = decode_cursor(cursor, len(columns))
+        if convert:
+            values = convert(values)
+        tuple_cols = sa.tuple_(*columns)
+        stmt = stmt.where(tuple_cols < sa.tuple_(*values) if descending else tuple_cols > sa.tuple_(*values))
+    order = [c.desc() for c in columns] if descending else list(columns)
+    rows = session.execute(stmt.order_by(*order).limit(limit + 1)).scalars().all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        vals = key(last) if key else [getattr(last, c.key) for c in columns]
+        next_cursor = encode_cursor(vals)
+    return Page(rows, next_cursor)

@@ -1,0 +1,51 @@
+"""Dashboard, global search and language choice."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from core.db import db
+from core.security import login_required, public
+from core.text import fold
+
+bp = Blueprint("web", __name__)
+
+SEARCH_LIMIT = 10
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    registry = current_app.extensions["rapport"].plugins
+    widgets = [w for w in registry.contributions("dashboard_widgets", user=current_user) if current_user.can(w.permission)]
+    return render_template("core/dashboard.html", widgets=widgets)
+
+
+@bp.get("/search")
+@login_required
+def search():
+    q = (request.args.get("q") or "").strip()[:200]
+    groups: list = []
+    if fold(q):
+        registry = current_app.extensions["rapport"].plugins
+        results = registry.contributions("search_results", query=fold(q), user=current_user, limit=SEARCH_LIMIT)
+        by_kind: dict = {}
+        for r in results:
+            by_kind.setdefault(str(r.kind), []).append(r)
+        groups = list(by_kind.items())
+    return render_template("core/search.html", q=q, groups=groups)
+
+
+@bp.post("/language")
+@public
+def set_language():
+    lang = request.form.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.ui_language = lang
+            db.session.commit()
+    target = request.form.get("next") or url_for("web.dashboard")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("web.dashboard")
+    return redirect(target)
