@@ -1,0 +1,229 @@
+"""Creating, changing and finding catalog products and services.
+
+The web forms and the REST API both go through :func:`validate_product_data`, so a
+price, a SKU or a currency is judged by one set of rules wherever it comes from.
+Validation happens before anything changes; :class:`ProductInputError` carries one
+message list per field, and the caller shows them (form errors or a 422).
+
+SKUs are stripped and upper-cased before they are stored, so "ab-1" and "AB-1" are
+the same article and the unique index cannot be sidestepped by a change of case.
+``name_key`` (the folded name) orders the list and forms the keyset cursor.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from babel.numbers import list_currencies
+from flask import current_app
+from flask_babel import gettext as _
+
+from core.catalog.models import PRODUCT, SERVICE, Product
+from core.db import db
+from core.text import fold, like_pattern
+
+KINDS = (PRODUCT, SERVICE)
+LIMITS = {"sku": 64, "name": 200, "description": 5000}
+MAX_WARRANTY_MONTHS = 600
+# Numeric(14, 2): twelve digits before the decimal point.
+MAX_PRICE = Decimal("999999999999.99")
+SKU_RE = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
+FIELDS = ("sku", "name", "description", "kind", "unit_price", "currency", "active", "warranty_months")
+
+
+class ProductInputError(ValueError):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def default_currency() -> str:
+    return current_app.config.get("DEFAULT_CURRENCY", "EUR")
+
+
+def _parse_price(value) -> Decimal:
+    """A non-negative amount with at most two decimals (floats via ``str`` so 0.1 stays 0.1)."""
+    if isinstance(value, bool):
+        raise ValueError(_("Enter an amount such as 12.50."))
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, (int, float)):
+        amount = Decimal(str(value))
+    else:
+        text = (value or "").strip().replace(" ", "")
+        if not text:
+            raise ValueError(_("A price is required (0 for free)."))
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(_("Enter an amount such as 12.50.")) from None
+    if not amount.is_finite():
+        raise ValueError(_("Enter an amount such as 12.50."))
+    if amount < 0:
+        raise ValueError(_("The price cannot be negative."))
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(_("At most two decimal places."))
+    if amount > MAX_PRICE:
+        raise ValueError(_("The price is too large."))
+    return amount.quantize(Decimal("0.01"))
+
+
+def _parse_months(value) -> int:
+    if isinstance(value, bool):
+        raise ValueError(_("A whole number of months."))
+    if isinstance(value, str):
+        value = value.strip() or "0"
+        if not re.fullmatch(r"\d+", value):
+            raise ValueError(_("A whole number of months."))
+        value = int(value)
+    if not isinstance(value, int):
+        raise ValueError(_("A whole number of months."))
+    if not 0 <= value <= MAX_WARRANTY_MONTHS:
+        raise ValueError(_("Between 0 and %(n)d months.", n=MAX_WARRANTY_MONTHS))
+    return value
+
+
+def validate_product_data(data: dict, *, current: Product | None = None) -> dict:
+    """Check and normalise ``data`` (partial when ``current`` is given); raise ProductInputError.
+
+    Checks the SKU's uniqueness too, so a duplicate is reported next to the field
+    rather than surfacing later as a database error.
+    """
+    errors: dict[str, list[str]] = {}
+    out: dict = {}
+    creating = current is None
+
+    def err(field, msg):
+        errors.setdefault(field, []).append(msg)
+
+    unknown = set(data) - set(FIELDS)
+    for field in sorted(unknown):
+        err(field, _("Unknown field."))
+
+    if "sku" in data or creating:
+        sku = data.get("sku")
+        sku = sku.strip().upper() if isinstance(sku, str) else sku
+        if not sku or not isinstance(sku, str):
+            err("sku", _("A SKU is required."))
+        elif len(sku) > LIMITS["sku"]:
+            err("sku", _("At most %(n)d characters.", n=LIMITS["sku"]))
+        elif not SKU_RE.match(sku):
+            err("sku", _("Use letters, digits and . _ / - only (no spaces)."))
+        else:
+            clash = db.session.execute(
+                sa.select(Product.id).where(Product.sku == sku, Product.id != (current.id if current else -1))
+            ).first()
+            if clash:
+                err("sku", _("Another product already has the SKU “%(sku)s”.", sku=sku))
+        out["sku"] = sku
+    if "name" in data or creating:
+        name = data.get("name")
+        name = name.strip() if isinstance(name, str) else ""
+        if not name:
+            err("name", _("A name is required."))
+        elif len(name) > LIMITS["name"]:
+            err("name", _("At most %(n)d characters.", n=LIMITS["name"]))
+        out["name"] = name
+    if "description" in data:
+        desc = data["description"]
+        desc = desc.strip() if isinstance(desc, str) else ""
+        if len(desc) > LIMITS["description"]:
+            err("description", _("At most %(n)d characters.", n=LIMITS["description"]))
+        out["description"] = desc
+    if "kind" in data or creating:
+        kind = data.get("kind") or PRODUCT
+        if kind not in KINDS:
+            err("kind", _("Either product or service."))
+        out["kind"] = kind
+    if "unit_price" in data or creating:
+        try:
+            out["unit_price"] = _parse_price(data.get("unit_price"))
+        except ValueError as exc:
+            err("unit_price", str(exc))
+    if "currency" in data or creating:
+        cur = data.get("currency") or (default_currency() if creating else "")
+        cur = cur.strip().upper() if isinstance(cur, str) else ""
+        if not re.fullmatch(r"[A-Z]{3}", cur) or cur not in list_currencies():
+            err("currency", _("A three-letter ISO 4217 currency code such as EUR."))
+        out["currency"] = cur
+    if "warranty_months" in data:
+        try:
+            out["warranty_months"] = _parse_months(data["warranty_months"])
+        except ValueError as exc:
+            err("warranty_months", str(exc))
+    if "active" in data:
+        if not isinstance(data["active"], bool):
+            err("active", _("Either true or false."))
+        out["active"] = data["active"]
+    if errors:
+        raise ProductInputError(errors)
+    return out
+
+
+def apply_product_data(product: Product, clean: dict) -> dict:
+    """Apply validated data; returns ``{field: (old, new)}`` for what changed."""
+    changes = {}
+    for field, value in clean.items():
+        if getattr(product, field) != value:
+            changes[field] = (getattr(product, field), value)
+            setattr(product, field, value)
+    product.name_key = fold(product.name)[:200]
+    return changes
+
+
+def create_product(data: dict) -> Product:
+    """Validate and add a product (the caller commits with :func:`commit_product`)."""
+    clean = validate_product_data(data)
+    product = Product(sku=clean["sku"], name=clean["name"])
+    apply_product_data(product, clean)
+    db.session.add(product)
+    return product
+
+
+def update_product(product: Product, data: dict) -> dict:
+    clean = validate_product_data(data, current=product)
+    return apply_product_data(product, clean)
+
+
+def set_active(product: Product, active: bool) -> bool:
+    """Deactivate or reactivate; returns whether anything changed. Deactivated
+    products stay in the database (orders and repairs keep pointing at them)."""
+    if product.active == active:
+        return False
+    product.active = active
+    return True
+
+
+def commit_product(product: Product) -> None:
+    """Commit, turning a SKU race lost to a concurrent insert into a field error."""
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise ProductInputError({"sku": [_("Another product already has the SKU “%(sku)s”.",
+                                           sku=product.sku)]}) from None
+
+
+def product_query(q: str | None = None, kind: str | None = None, active: bool | None = None):
+    """The catalog list's ``select()``: name or SKU search folded like the customers list."""
+    stmt = sa.select(Product)
+    if active is not None:
+        stmt = stmt.where(Product.active == active)
+    if kind:
+        stmt = stmt.where(Product.kind == kind)
+    term = fold(q)
+    if term:
+        pattern = like_pattern(term)
+        stmt = stmt.where(sa.or_(Product.name_key.like(pattern, escape="\\"),
+                                 sa.func.lower(Product.sku).like(pattern, escape="\\")))
+    return stmt
+
+
+def cursor_values(values: list) -> list:
+    """Check a decoded ``(name_key, id)`` cursor (a forged one must not reach the database)."""
+    from core.web.pagination import BadCursor
+
+    if not (isinstance(values[0], str) and isinstance(values[1], int) and not isinstance(values[1], bool)):
+        raise BadCursor("invalid cursor")
+    return values
