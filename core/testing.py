@@ -242,3 +242,129 @@ def token_for(app):
             return {"Authorization": f"Bearer {clear}"}
 
     return _token
+
+
+# -- browser tests: a live server and headless Chromium through Playwright ------------------
+#
+# ``live_server`` serves the test's ``app`` (built from the ``plugins`` marker, CSRF on) over
+# HTTP on a free loopback port; ``browser_page`` is a fresh Playwright page in Debian's
+# Chromium. Without Chromium (or the playwright package) browser tests are skipped with the
+# reason shown by ``-ra``; with ``RAPPORT_REQUIRE_BROWSER=1`` (CI) they fail instead.
+# ``browser_login(page, live_server)`` logs in; ``screenshot(page, "name")`` saves a PNG
+# under test-artifacts/.
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def find_chromium() -> str | None:
+    """``RAPPORT_CHROMIUM``, else Debian's chromium on PATH or in /usr/bin."""
+    candidates = [os.environ.get("RAPPORT_CHROMIUM"), shutil.which("chromium"), shutil.which("chromium-browser"),
+                  "/usr/bin/chromium"]
+    return next((c for c in candidates if c and os.path.isfile(c) and os.access(c, os.X_OK)), None)
+
+
+def _no_browser(reason: str):
+    if os.environ.get("RAPPORT_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser tests are required (RAPPORT_REQUIRE_BROWSER=1) but {reason}", pytrace=False)
+    pytest.skip(f"browser test skipped: {reason}")
+
+
+class LiveServer:
+    """A WSGI server in a thread; ``url`` is its base address (no trailing slash)."""
+
+    def __init__(self, app):
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app):
+    """The test's ``app`` served over HTTP (CSRF enforced, as in production)."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _playwright_browser():
+    executable = find_chromium()
+    if executable is None:
+        _no_browser("Chromium was not found (install Debian's chromium or set RAPPORT_CHROMIUM)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _no_browser("the playwright package is not installed (make test installs it)")
+    manager = sync_playwright().start()
+    try:
+        browser = manager.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+    except Exception as exc:  # a broken Chromium must say why, not error in every test
+        manager.stop()
+        _no_browser(f"Chromium at {executable} did not start: {exc}")
+    yield browser
+    browser.close()
+    manager.stop()
+
+
+@pytest.fixture
+def browser_page(_playwright_browser, request):
+    """A fresh page (own cookies) in headless Chromium; a failing test leaves a screenshot."""
+    context = _playwright_browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        save_screenshot(page, f"FAILED-{request.node.name}", request.config)
+    context.close()
+
+
+def save_screenshot(page, name: str, config=None) -> str:
+    """Save a full-page PNG as test-artifacts/<name>.png; returns its path."""
+    root = config.rootpath if config is not None else os.getcwd()
+    folder = os.path.join(str(root), "test-artifacts")
+    os.makedirs(folder, exist_ok=True)
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    path = os.path.join(folder, f"{safe}.png")
+    page.screenshot(path=path, full_page=True)
+    return path
+
+
+@pytest.fixture
+def screenshot(request):
+    """``screenshot(page, "name")`` → path of test-artifacts/name.png."""
+    return lambda page, name: save_screenshot(page, name, request.config)
+
+
+def browser_login(page, server: LiveServer, email: str = ADMIN_EMAIL, password: str = PASSWORD):
+    """Log ``page`` in through the real login form."""
+    page.goto(f"{server.url}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "/login" not in page.url, f"login as {email} failed"
+    return page
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the item so fixtures can tell a failed test."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
