@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.contrib import MenuItem, Permission, RoleSpec
+from core.contrib import DashboardWidget, MenuItem, Permission, RoleSpec
 from core.hooks import hookimpl
 
 CORE_PERMISSIONS = (
@@ -46,3 +46,101 @@ def menu_items(user):
         MenuItem(_l("Roles"), "admin.roles", "admin.users", weight=910),
         MenuItem(_l("Plugins"), "admin.plugins", "admin.plugins", weight=920),
     ]
+
+
+# -- global search ---------------------------------------------------------------------------
+
+
+@hookimpl
+def search_results(query, user, limit):
+    """Customers by name, email or phone; products by name or SKU (each if the user may see them)."""
+    import sqlalchemy as sa
+    from flask import url_for
+
+    from core.contrib import SearchResult
+    from core.db import db
+    from core.text import like_pattern
+
+    if not query:
+        return []
+    pattern = like_pattern(query)
+    results = []
+    if user.can("customers.view"):
+        from core.customers.models import Customer
+        from core.security import scoped
+
+        from sqlalchemy.orm import selectinload
+
+        stmt = (scoped(sa.select(Customer), Customer).where(Customer.search_key.like(pattern, escape="\\"))
+                .options(selectinload(Customer.company)))
+        for c in db.session.execute(stmt.order_by(Customer.name_key, Customer.id).limit(limit)).scalars():
+            detail = c.company.name if c.company else ""
+            results.append(SearchResult(c.name, url_for("customers.detail", customer_id=c.id), _l("Customers"),
+                                        detail=detail, weight=10))
+    if user.can("catalog.view"):
+        from core.catalog.models import Product
+
+        stmt = sa.select(Product).where(sa.or_(Product.name_key.like(pattern, escape="\\"),
+                                               sa.func.lower(Product.sku).like(pattern, escape="\\")))
+        for p in db.session.execute(stmt.order_by(Product.name_key, Product.id).limit(limit)).scalars():
+            results.append(SearchResult(p.name, _product_url(p.id), _l("Products"), detail=p.sku, weight=80))
+    return results
+
+
+def _product_url(product_id: int) -> str:
+    """The product's page if the catalog has one, else the catalog list."""
+    from flask import url_for
+    from werkzeug.routing import BuildError
+
+    try:
+        return url_for("catalog.edit", product_id=product_id)
+    except BuildError:
+        return url_for("catalog.index")
+
+
+# -- dashboard ---------------------------------------------------------------------------------
+
+DASHBOARD_ROWS = 10
+
+
+@hookimpl
+def dashboard_widgets(user):
+    return [
+        DashboardWidget(_l("My overdue and today's follow-ups"), _due_followups_widget, "history.log", weight=10),
+        DashboardWidget(_l("Recently added customers"), _recent_customers_widget, "customers.view", weight=20),
+    ]
+
+
+def _due_followups_widget():
+    from datetime import date
+
+    import sqlalchemy as sa
+    from flask import render_template
+    from flask_login import current_user
+    from sqlalchemy.orm import selectinload
+
+    from core.db import db
+    from core.history.models import Activity
+
+    today = date.today()
+    rows = db.session.execute(
+        sa.select(Activity).where(Activity.assignee_id == current_user.id, Activity.done_at.is_(None),
+                                  Activity.due_date <= today)
+        .options(selectinload(Activity.customer)).order_by(Activity.due_date, Activity.id).limit(DASHBOARD_ROWS + 1)
+    ).scalars().all()
+    return render_template("history/_widget_due.html", rows=rows[:DASHBOARD_ROWS], more=len(rows) > DASHBOARD_ROWS,
+                           today=today)
+
+
+def _recent_customers_widget():
+    import sqlalchemy as sa
+    from flask import render_template
+
+    from core.customers.models import Customer
+    from core.db import db
+    from core.security import scoped
+
+    rows = db.session.execute(
+        scoped(sa.select(Customer), Customer).order_by(Customer.id.desc()).limit(DASHBOARD_ROWS)
+    ).scalars().all()
+    return render_template("customers/_widget_recent.html", rows=rows)

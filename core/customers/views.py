@@ -1,14 +1,360 @@
-"""Customer pages (list, 360 page, forms, duplicates, merge)."""
+"""Customer pages: list and search, the 360 page, forms, duplicates, merge, delete.
+
+Lists are keyset-paged on indexed columns and load related rows for the shown
+page only (``selectinload``), so they cost the same at a hundred or a million
+customers. Every change goes through :mod:`core.customers.service` or
+:mod:`core.history.service`; events fire after the commit.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import date, datetime
 
-from core.security import requires
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from core.customers.forms import (
+    CHANNEL_LABELS,
+    GENDER_LABELS,
+    INCOME_LABELS,
+    KIND_LABELS,
+    PAYMENT_LABELS,
+    PRIORITY_LABELS,
+    SOURCE_LABELS,
+    CustomerForm,
+    company_ref,
+    company_suggestions,
+)
+from core.customers.models import (
+    COMPANY,
+    PERSON,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    Tag,
+    customer_tags,
+)
+from core.customers.service import (
+    CustomerInputError,
+    create_customer,
+    find_duplicates,
+    merge_customers,
+    update_customer,
+    validate_customer_data,
+)
+from core.db import db
+from core.history.forms import CHANNEL_LABELS as INTERACTION_CHANNEL_LABELS
+from core.history.forms import DIRECTION_LABELS, ActivityForm, InteractionForm
+from core.history.models import CHANNELS, Activity, Interaction
+from core.history.service import HistoryInputError, log_interaction, schedule_activity
+from core.security import ensure_visible, requires, scoped
+from core.text import fold, like_pattern
+from core.web.pagination import BadCursor, keyset_page
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
+
+QUERY_MAX = 200
+PEOPLE_SHOWN = 50
+OPEN_ACTIVITIES_SHOWN = 50
+DONE_ACTIVITIES_SHOWN = 10
+DUPLICATES_SHOWN = 10
+
+
+def _page_size() -> int:
+    return current_app.config["PAGE_SIZE"]
+
+
+LABELS = {"kind": KIND_LABELS, "gender": GENDER_LABELS, "income": INCOME_LABELS, "payment": PAYMENT_LABELS,
+          "channel": CHANNEL_LABELS, "priority": PRIORITY_LABELS, "source": SOURCE_LABELS,
+          "ichannel": INTERACTION_CHANNEL_LABELS, "direction": DIRECTION_LABELS}
+
+
+@bp.context_processor
+def _labels():
+    """Display labels for stored codes, for the customer pages."""
+    return {"labels": LABELS}
+
+
+def _get_customer(customer_id: int) -> Customer:
+    return ensure_visible(db.session.get(Customer, customer_id))
+
+
+# -- list ----------------------------------------------------------------------------------
+
+
+def _list_statement(args):
+    """The filtered (not yet ordered) select for the list page, and the filters it used."""
+    q = (args.get("q") or "").strip()[:QUERY_MAX]
+    kind = args.get("kind") if args.get("kind") in (PERSON, COMPANY) else ""
+    tag = (args.get("tag") or "").strip()[:80]
+    mine = args.get("owner") == "mine"
+    company_id = args.get("company", type=int)
+    stmt = scoped(sa.select(Customer), Customer)
+    folded = fold(q)
+    if folded:
+        stmt = stmt.where(Customer.search_key.like(like_pattern(folded), escape="\\"))
+    if kind:
+        stmt = stmt.where(Customer.kind == kind)
+    if tag:
+        tag_id = sa.select(Tag.id).where(Tag.name == tag).scalar_subquery()
+        stmt = stmt.where(Customer.id.in_(sa.select(customer_tags.c.customer_id).where(customer_tags.c.tag_id == tag_id)))
+    if mine:
+        stmt = stmt.where(Customer.owner_id == current_user.id)
+    company = None
+    if company_id:
+        company = db.session.get(Customer, company_id)
+        stmt = stmt.where(Customer.company_id == company_id)
+    filters = {"q": q, "kind": kind, "tag": tag, "mine": mine, "company": company}
+    return stmt, filters
 
 
 @bp.get("/")
 @requires("customers.view")
 def index():
-    return render_template("customers/index.html")
+    stmt, filters = _list_statement(request.args)
+    stmt = stmt.options(selectinload(Customer.emails), selectinload(Customer.phones),
+                        selectinload(Customer.company), selectinload(Customer.owner), selectinload(Customer.tags))
+    try:
+        page = keyset_page(db.session, stmt, [Customer.name_key, Customer.id],
+                           cursor=request.args.get("cursor"), limit=_page_size())
+    except BadCursor:
+        abort(400)
+    return render_template("customers/index.html", page=page, filters=filters)
+
+
+# -- create / edit -------------------------------------------------------------------------
+
+
+def _save_form(form: CustomerForm, customer: Customer | None):
+    """Validate through the service and save; returns the customer or None (errors on the form)."""
+    form_ok = form.validate()
+    data, errors = form.to_data()
+    try:
+        validate_customer_data(data, current=customer)
+    except CustomerInputError as exc:
+        errors = {**exc.errors, **errors}
+    if errors:
+        form.attach_errors(errors)
+    if errors or not form_ok:
+        return None
+    if customer is None:
+        customer = create_customer(data)
+    else:
+        update_customer(customer, data)
+    db.session.commit()
+    return customer
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("customers.edit")
+def create():
+    form = CustomerForm()
+    if request.method == "GET":
+        form.kind.data = request.args.get("kind") if request.args.get("kind") in (PERSON, COMPANY) else PERSON
+        company_id = request.args.get("company", type=int)
+        company = db.session.get(Customer, company_id) if company_id else None
+        if company is not None and company.kind == COMPANY:
+            form.company.data = company_ref(company)
+    if request.method == "POST":
+        customer = _save_form(form, None)
+        if customer is not None:
+            flash(_("Customer “%(name)s” created.", name=customer.name), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("customers/form.html", form=form, customer=None,
+                           companies=company_suggestions()), status
+
+
+@bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@requires("customers.edit")
+def edit(customer_id: int):
+    customer = _get_customer(customer_id)
+    form = CustomerForm(customer=customer)
+    if request.method == "GET":
+        form.fill_from(customer)
+    else:
+        if _save_form(form, customer) is not None:
+            flash(_("Saved."), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id))
+        db.session.rollback()
+    status = 422 if request.method == "POST" else 200
+    return render_template("customers/form.html", form=form, customer=customer,
+                           companies=company_suggestions()), status
+
+
+# -- the 360 page --------------------------------------------------------------------------
+
+
+def _timeline(customer: Customer, channel: str | None):
+    stmt = sa.select(Interaction).where(Interaction.customer_id == customer.id).options(selectinload(Interaction.user))
+    if channel:
+        stmt = stmt.where(Interaction.channel == channel)
+
+    def convert(values):
+        return [datetime.fromisoformat(values[0]), int(values[1])]
+
+    try:
+        return keyset_page(db.session, stmt, [Interaction.occurred_at, Interaction.id],
+                           cursor=request.args.get("cursor"), limit=_page_size(), descending=True, convert=convert)
+    except (BadCursor, ValueError, TypeError):
+        abort(400)
+
+
+def _render_detail(customer: Customer, interaction_form=None, activity_form=None, status: int = 200):
+    channel = request.args.get("channel") if request.args.get("channel") in CHANNELS else None
+    timeline = _timeline(customer, channel)
+    people = []
+    if customer.kind == COMPANY:
+        people = db.session.execute(
+            sa.select(Customer).where(Customer.company_id == customer.id)
+            .order_by(Customer.name_key, Customer.id).limit(PEOPLE_SHOWN + 1)
+        ).scalars().all()
+    open_activities = db.session.execute(
+        sa.select(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_(None))
+        .options(selectinload(Activity.assignee)).order_by(Activity.due_date, Activity.id).limit(OPEN_ACTIVITIES_SHOWN)
+    ).scalars().all()
+    done_activities = db.session.execute(
+        sa.select(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_not(None))
+        .options(selectinload(Activity.assignee)).order_by(Activity.done_at.desc(), Activity.id.desc())
+        .limit(DONE_ACTIVITIES_SHOWN)
+    ).scalars().all()
+    registry = current_app.extensions["rapport"].plugins
+    panels = [p for p in registry.contributions("customer_panels", customer=customer, user=current_user)
+              if current_user.can(p.permission)]
+    duplicates = find_duplicates(customer, limit=DUPLICATES_SHOWN) if current_user.can("customers.edit") \
+        or current_user.can("customers.merge") else []
+    if interaction_form is None and current_user.can("history.log"):
+        interaction_form = InteractionForm(formdata=None)
+    if activity_form is None and current_user.can("history.log"):
+        activity_form = ActivityForm(formdata=None)
+        activity_form.assignee_id.data = str(current_user.id)
+        activity_form.due_date.data = date.today().isoformat()
+    return render_template(
+        "customers/detail.html", customer=customer, timeline=timeline, channel=channel, channels=CHANNELS,
+        people=people[:PEOPLE_SHOWN], more_people=len(people) > PEOPLE_SHOWN, open_activities=open_activities,
+        done_activities=done_activities, panels=panels, duplicates=duplicates,
+        interaction_form=interaction_form, activity_form=activity_form, today=date.today(),
+    ), status
+
+
+@bp.get("/<int:customer_id>")
+@requires("customers.view")
+def detail(customer_id: int):
+    return _render_detail(_get_customer(customer_id))
+
+
+@bp.post("/<int:customer_id>/interactions")
+@requires("history.log")
+def log(customer_id: int):
+    customer = _get_customer(customer_id)
+    form = InteractionForm()
+    if form.validate():
+        try:
+            log_interaction(customer.id, channel=form.channel.data, direction=form.direction.data or None,
+                            subject=form.subject.data, body=form.body.data, user_id=current_user.id,
+                            occurred_at=getattr(form.occurred_at, "parsed", None))
+            db.session.commit()
+            flash(_("Interaction logged."), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id) + "#timeline")
+        except HistoryInputError as exc:
+            db.session.rollback()
+            for key, messages in exc.errors.items():
+                getattr(form, key).errors = list(getattr(form, key).errors or []) + messages
+    return _render_detail(customer, interaction_form=form, status=422)
+
+
+@bp.post("/<int:customer_id>/activities")
+@requires("history.log")
+def schedule(customer_id: int):
+    customer = _get_customer(customer_id)
+    form = ActivityForm()
+    if form.validate():
+        try:
+            schedule_activity(customer.id, summary=form.summary.data, due_date=form.due_date.parsed,
+                              assignee_id=int(form.assignee_id.data), notes=form.notes.data or "",
+                              created_by_id=current_user.id)
+            db.session.commit()
+            flash(_("Follow-up scheduled."), "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id) + "#activities")
+        except HistoryInputError as exc:
+            db.session.rollback()
+            for key, messages in exc.errors.items():
+                getattr(form, key).errors = list(getattr(form, key).errors or []) + messages
+    return _render_detail(customer, activity_form=form, status=422)
+
+
+# -- delete --------------------------------------------------------------------------------
+
+
+@bp.post("/<int:customer_id>/delete")
+@requires("customers.delete")
+def delete(customer_id: int):
+    customer = _get_customer(customer_id)
+    name = customer.name
+    db.session.delete(customer)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        flash(_("“%(name)s” cannot be deleted because other records (orders, tickets, …) refer to it. "
+                "Nothing was changed; merge it into another customer instead.", name=name), "error")
+        return redirect(url_for("customers.detail", customer_id=customer_id))
+    flash(_("Customer “%(name)s” deleted.", name=name), "success")
+    return redirect(url_for("customers.index"))
+
+
+# -- duplicates and merge ------------------------------------------------------------------
+
+
+@bp.get("/duplicates")
+@requires("customers.merge")
+def duplicates():
+    """Groups of customers sharing an email (or a phone), paged by that value.
+
+    Each page is one grouped query in index order stopping after a page of groups,
+    then one query for the customers of those groups.
+    """
+    by = "phone" if request.args.get("by") == "phone" else "email"
+    model, col = (CustomerPhone, CustomerPhone.number) if by == "phone" else (CustomerEmail, CustomerEmail.email)
+    stmt = sa.select(col).group_by(col).having(sa.func.count(sa.distinct(model.customer_id)) > 1)
+    try:
+        page = keyset_page(db.session, stmt, [col], cursor=request.args.get("cursor"), limit=_page_size(),
+                           key=lambda value: [value])
+    except BadCursor:
+        abort(400)
+    groups = []
+    if page.items:
+        rows = db.session.execute(
+            sa.select(col, Customer).join(Customer, Customer.id == model.customer_id)
+            .where(col.in_(page.items)).order_by(col, Customer.id)
+        ).all()
+        by_value: dict[str, list[Customer]] = {}
+        for value, customer in rows:
+            by_value.setdefault(value, []).append(customer)
+        groups = [(value, by_value.get(value, [])) for value in page.items]
+    return render_template("customers/duplicates.html", groups=groups, page=page, by=by)
+
+
+def _count(model, customer_id: int) -> int:
+    return db.session.execute(sa.select(sa.func.count()).select_from(model).where(model.customer_id == customer_id)).scalar()
+
+
+@bp.route("/<int:customer_id>/merge/<int:other_id>", methods=["GET", "POST"])
+@requires("customers.merge")
+def merge(customer_id: int, other_id: int):
+    """Merge ``other_id`` into ``customer_id`` (the one kept) after a confirmation."""
+    winner = _get_customer(customer_id)
+    loser = _get_customer(other_id)
+    if winner.id == loser.id:
+        abort(404)
+    if request.method == "POST":
+        loser_name = loser.name
+        merge_customers(winner, loser, user_id=current_user.id)
+        db.session.commit()
+        flash(_("“%(loser)s” was merged into this customer.", loser=loser_name), "success")
+        return redirect(url_for("customers.detail", customer_id=customer_id))
+    counts = {c.id: {"interactions": _count(Interaction, c.id), "activities": _count(Activity, c.id)}
+              for c in (winner, loser)}
+    return render_template("customers/merge.html", winner=winner, loser=loser, counts=counts)
