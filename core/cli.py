@@ -248,7 +248,13 @@ def register_cli(app) -> None:
     registry = app.extensions["rapport"].plugins
     for impl in registry.pm.hook.register_commands.get_hookimpls():
         before = set(app.cli.commands)
-        impl.function(cli=app.cli)
+        try:
+            impl.function(cli=app.cli)
+        except Exception as exc:  # a broken plugin must not break the CLI
+            registry.mark_failed(impl.plugin_name, f"register_commands: {type(exc).__name__}: {exc}")
+            for name in set(app.cli.commands) - before:
+                app.cli.commands.pop(name)
+            continue
         for name in set(app.cli.commands) - before:
             _only_when_enabled(impl.plugin_name, app.cli.commands[name])
 

@@ -5,7 +5,7 @@ can switch on the login page), else the browser's Accept-Language.
 """
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -14,6 +14,8 @@ from core.config import RTL_LANGUAGES
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the CLI: lazy strings (plugin labels) render in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     user_lang = getattr(current_user, "ui_language", None) if current_user else None
     if user_lang in languages:
         return user_lang

@@ -21,6 +21,7 @@ from typing import Any
 
 import pluggy
 import sqlalchemy as sa
+from flask import g, has_app_context
 
 from core import hookspecs
 from core.contrib import Permission
@@ -126,7 +127,7 @@ class PluginRegistry:
             except Exception as exc:  # a broken plugin must not take the app down
                 self.state.failed[name] = f"{type(exc).__name__}: {exc}"
                 log.error("plugin %s failed to load:\n%s", name, traceback.format_exc())
-                if name in self.pm.list_name_plugin() and name != CORE:
+                if self.pm.has_plugin(name) and name != CORE:
                     self.pm.unregister(name=name)
         # Listeners of events announced by a plugin that is not installed are fine
         # (optionalhook=True); any other unknown hook is a typo: that plugin fails.
@@ -157,6 +158,20 @@ class PluginRegistry:
 
         rows = session.execute(sa.select(PluginState.name).where(PluginState.enabled.is_(True))).scalars()
         self.enabled = frozenset(n for n in rows if n in self.installed)
+        if has_app_context():
+            g._rapport_plugins_loaded = True
+
+    def _ensure_loaded(self) -> None:
+        """Outside a request (CLI, scripts, tests) nobody refreshed the enabled set
+        yet: read it once per app context before calling hooks or emitting events."""
+        if not has_app_context() or g.get("_rapport_plugins_loaded"):
+            return
+        from core.db import db
+
+        try:
+            self.refresh(db.session)
+        except sa.exc.SQLAlchemyError:  # no schema yet (`rapport init` pending)
+            db.session.rollback()
 
     def is_enabled(self, name: str) -> bool:
         return name == CORE or name in self.enabled
@@ -193,6 +208,7 @@ class PluginRegistry:
     # -- calling hooks --------------------------------------------------------
 
     def _impls(self, hook_name: str):
+        self._ensure_loaded()
         hook = getattr(self.pm.hook, hook_name)
         return [i for i in hook.get_hookimpls() if self.is_enabled(i.plugin_name)]
 
@@ -207,10 +223,26 @@ class PluginRegistry:
         out = []
         for impl in sorted(impls, key=lambda i: (i.plugin_name != CORE, i.plugin_name)):
             argnames = impl.argnames
-            result = impl.function(*[kwargs[a] for a in argnames])
+            if not include_disabled or impl.plugin_name == CORE:
+                result = impl.function(*[kwargs[a] for a in argnames])
+            else:
+                try:
+                    result = impl.function(*[kwargs[a] for a in argnames])
+                except Exception as exc:  # a plugin broken at registration must not take the app down
+                    self.mark_failed(impl.plugin_name, f"{hook_name}: {type(exc).__name__}: {exc}")
+                    continue
             if result is not None:
                 out.append((impl.plugin_name, result))
         return out
+
+    def mark_failed(self, name: str, error: str) -> None:
+        """Take a plugin out of the installed set after it failed; it shows as failed."""
+        log.error("plugin %s failed to load: %s\n%s", name, error, traceback.format_exc())
+        self.state.failed[name] = error
+        self.state.installed.pop(name, None)
+        if self.pm.has_plugin(name) and name != CORE:
+            self.pm.unregister(name=name)
+        self.enabled = self.enabled - {name}
 
     def contributions(self, hook_name: str, **kwargs) -> list:
         """Flatten list-returning contribution hooks, sorted by (weight, plugin, label)."""
@@ -245,6 +277,7 @@ class PluginRegistry:
 
     def all_permissions(self) -> list[Permission]:
         """Permissions of the core and every enabled plugin, sorted by name."""
+        self._ensure_loaded()
         perms: dict[str, Permission] = {}
         for name in sorted(self.enabled):
             for p in self.installed[name].manifest.permissions:

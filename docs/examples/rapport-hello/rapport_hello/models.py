@@ -1,0 +1,39 @@
+"""The plugin's one table. Its name starts with the plugin name, as every plugin table must."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import db, utcnow
+from core.history.service import log_event
+
+
+class HelloNote(db.Model):
+    __tablename__ = "hello_note"
+    __table_args__ = (sa.Index("ix_hello_note_customer_id_id", "customer_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # ondelete=CASCADE: deleting a customer deletes their notes. A merge moves
+    # them to the surviving customer without any code here (the core does it).
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def add_note(customer_id: int, text: str) -> HelloNote:
+    """Add a note and record it on the customer's timeline (the caller commits)."""
+    note = HelloNote(customer_id=customer_id, text=text[:500])
+    db.session.add(note)
+    log_event(customer_id, "hello.note", source="hello", subject=text[:300])
+    return note
+
+
+def latest_notes(limit: int) -> list[HelloNote]:
+    return db.session.execute(sa.select(HelloNote).order_by(HelloNote.id.desc()).limit(limit)).scalars().all()
+
+
+def notes_for(customer_id: int, limit: int) -> list[HelloNote]:
+    stmt = sa.select(HelloNote).where(HelloNote.customer_id == customer_id).order_by(HelloNote.id.desc())
+    return db.session.execute(stmt.limit(limit)).scalars().all()
