@@ -83,19 +83,17 @@ def search_results(query, user, limit):
         stmt = sa.select(Product).where(sa.or_(Product.name_key.like(pattern, escape="\\"),
                                                sa.func.lower(Product.sku).like(pattern, escape="\\")))
         for p in db.session.execute(stmt.order_by(Product.name_key, Product.id).limit(limit)).scalars():
-            results.append(SearchResult(p.name, _product_url(p.id), _l("Products"), detail=p.sku, weight=80))
+            results.append(SearchResult(p.name, _product_url(p, user), _l("Products"), detail=p.sku, weight=80))
     return results
 
 
-def _product_url(product_id: int) -> str:
-    """The product's page if the catalog has one, else the catalog list."""
+def _product_url(product, user) -> str:
+    """The product's page for users who may edit it, else the catalog list searched by SKU."""
     from flask import url_for
-    from werkzeug.routing import BuildError
 
-    try:
-        return url_for("catalog.edit", product_id=product_id)
-    except BuildError:
-        return url_for("catalog.index")
+    if user.can("catalog.edit"):
+        return url_for("catalog.edit", product_id=product.id)
+    return url_for("catalog.index", q=product.sku)
 
 
 # -- dashboard ---------------------------------------------------------------------------------

@@ -54,7 +54,8 @@ def parse_day(text: str | None) -> date:
 
 class InteractionForm(FlaskForm):
     channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_LABELS[c]) for c in CHANNELS], default="phone")
-    direction = SelectField(_l("Direction"), choices=[("", _l("—"))] + [(d, DIRECTION_LABELS[d]) for d in DIRECTIONS])
+    direction = SelectField(_l("Direction"), choices=[("", _l("—"))] + [(d, DIRECTION_LABELS[d]) for d in DIRECTIONS],
+                            default="")
     occurred_at = StringField(_l("When (UTC)"), description=_l("Empty means now."),
                               render_kw={"type": "datetime-local"})
     subject = StringField(_l("Subject"), render_kw={"maxlength": 300})
