@@ -1,17 +1,25 @@
-"""Bearer-token authentication and permission checks for API requests."""
+"""Bearer-token authentication and permission checks for API requests.
+
+Runs from the app's ``before_request`` for every endpoint of an API blueprint. Only
+the ``Authorization: Bearer <token>`` header authenticates: a browser session
+cookie is ignored here, so a logged-in page cannot be made to call the API
+(no CSRF exposure) and scripts always act as the token's user.
+"""
 from __future__ import annotations
 
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g, request
+from flask_babel import gettext as _
 from flask_smorest import abort
 
 from core.auth.models import ApiToken
 from core.db import db, utcnow
 from core.security import LOGIN, PUBLIC, access_rule
 
-TOUCH_EVERY = timedelta(minutes=1)
+TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is informative; don't write on every call
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="rapport"'}
 
 
 def authenticate_api_request(endpoint: str):
@@ -19,15 +27,18 @@ def authenticate_api_request(endpoint: str):
     rule = access_rule(view, request.method)
     if rule == PUBLIC:
         return None
+    # Whatever flask-login restored from a session cookie does not count for the API.
+    g._login_user = current_app.login_manager.anonymous_user()
     header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+    scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        abort(401, message="Send an API token: 'Authorization: Bearer <token>'.")
+        abort(401, message=_("Send an API token: 'Authorization: Bearer <token>'."), headers=CHALLENGE)
     row = db.session.execute(
         sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.digest(token.strip()))
     ).scalar_one_or_none()
     if row is None or row.revoked_at is not None or not row.user.active:
-        abort(401, message="The API token is invalid or revoked.")
+        abort(401, message=_("The API token is invalid or revoked."),
+              headers={"WWW-Authenticate": 'Bearer realm="rapport", error="invalid_token"'})
     g._login_user = row.user  # flask-login's per-request user: current_user is now this user
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
@@ -35,7 +46,8 @@ def authenticate_api_request(endpoint: str):
         db.session.commit()
     if rule is None:
         current_app.logger.error("API view %s declares no access rule; denying", endpoint)
-        abort(403, message="Forbidden.")
+        abort(403, message=_("Forbidden."))
     if rule != LOGIN and not row.user.can(rule):
-        abort(403, message=f"This token's user lacks the permission {rule}.")
+        abort(403, message=_("This token's user lacks the permission %(perm)s.", perm=rule))
     return None
+

@@ -1,4 +1,101 @@
-"""``/api/v1/products``."""
-from flask_smorest import Blueprint
+"""``/api/v1/products``: the catalog (list/search, create, read, change).
+
+There is no DELETE: products are deactivated (``PATCH {"active": false}``) so the
+orders and repairs that point at them keep their meaning. Rules are those of
+``core.catalog.service``, shared with the catalog pages.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_smorest import abort
+
+from core.api.base import Blueprint, bad_cursor, documents_errors, input_error
+from core.api.schemas import (
+    ProductInputSchema,
+    ProductListArgs,
+    ProductPageSchema,
+    ProductPatchSchema,
+    ProductSchema,
+)
+from core.catalog.models import Product
+from core.catalog.service import (
+    ProductInputError,
+    commit_product,
+    create_product,
+    cursor_values,
+    product_query,
+    update_product,
+)
+from core.db import db
+from core.security import requires
+from core.web.pagination import BadCursor, keyset_page
 
 blp = Blueprint("api_products", __name__, url_prefix="/products", description="Product and service catalog")
+
+
+def _errors(*codes):
+    return documents_errors(blp, *codes)
+
+
+def _get(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    if product is None:
+        abort(404, message=_("No such product."))
+    return product
+
+
+@blp.route("")
+class Products(MethodView):
+    @requires("catalog.view")
+    @blp.arguments(ProductListArgs, location="query")
+    @blp.response(200, ProductPageSchema)
+    @_errors(401, 403)
+    def get(self, args):
+        """List products and services A→Z; filter by ``q`` (name or SKU), ``kind``, ``active``."""
+        stmt = product_query(args["q"], args["kind"], args["active"])
+        try:
+            page = keyset_page(db.session, stmt, [Product.name_key, Product.id], cursor=args["cursor"],
+                               limit=args["limit"], convert=cursor_values)
+        except BadCursor:
+            bad_cursor()
+        return {"items": page.items, "next_cursor": page.next_cursor}
+
+    @requires("catalog.edit")
+    @blp.arguments(ProductInputSchema)
+    @blp.response(201, ProductSchema)
+    @_errors(401, 403)
+    def post(self, data):
+        """Add a product or service (SKU unique; price a decimal string)."""
+        try:
+            product = create_product(data)
+            commit_product(product)
+        except ProductInputError as exc:
+            db.session.rollback()
+            input_error(exc.errors)
+        return product
+
+
+@blp.route("/<int:product_id>")
+class ProductItem(MethodView):
+    @requires("catalog.view")
+    @blp.response(200, ProductSchema)
+    @_errors(401, 403, 404)
+    def get(self, product_id):
+        return _get(product_id)
+
+    @requires("catalog.edit")
+    @blp.arguments(ProductPatchSchema(partial=True))
+    @blp.response(200, ProductSchema)
+    @_errors(401, 403, 404)
+    def patch(self, data, product_id):
+        """Change the fields sent; ``{"active": false}`` deactivates."""
+        product = _get(product_id)
+        try:
+            update_product(product, data)
+            commit_product(product)
+        except ProductInputError as exc:
+            db.session.rollback()
+            input_error(exc.errors)
+        return product
