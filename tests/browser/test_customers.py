@@ -1,0 +1,97 @@
+"""Headless Chromium: create a customer with a Greek name, log a call, find them again.
+
+Screenshots land in test-artifacts/ (customer-*.png), in English and in Hebrew.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from core.testing import browser_login
+
+pytestmark = pytest.mark.browser
+
+NAME = "Γιώργος Παπαδόπουλος"
+CALL = "Τηλεφώνημα για την προσφορά"
+OTHER = "Zoë Brontë"
+
+
+def _add_other_customer(app):
+    """A second customer, so the search has something to leave out."""
+    from core.customers.service import create_customer
+    from core.db import db
+
+    with app.app_context():
+        create_customer({"name": OTHER})
+        db.session.commit()
+
+
+def _create_customer(page, server):
+    page.goto(f"{server.url}/customers/new")
+    page.fill("input[name=name]", NAME)
+    page.fill("textarea[name=emails]", "Giorgos.Papadopoulos@Example.com")
+    page.fill("textarea[name=phones]", "691 234 5678")  # read with the default region (GR)
+    page.fill("input[name=tags]", "vip, νέος")
+    with page.expect_navigation():
+        page.click("form:has(input[name=name]) button[type=submit]")
+    assert re.search(r"/customers/\d+$", page.url), page.url
+    return page.url
+
+
+def test_create_log_call_and_find_without_accents(live_server, browser_page, screenshot):
+    _add_other_customer(live_server.app)
+    page = browser_login(browser_page, live_server)
+    detail_url = _create_customer(page, live_server)
+    main = page.locator("main")
+    assert NAME in main.inner_text()
+    assert "+306912345678" in main.inner_text()  # normalised to E.164
+    assert "giorgos.papadopoulos@example.com" in main.inner_text()
+
+    log_form = page.locator("form[action$='/interactions']")
+    log_form.locator("select[name=channel]").select_option("phone")
+    log_form.locator("select[name=direction]").select_option("outbound")
+    log_form.locator("input[name=subject]").fill(CALL)
+    log_form.locator("textarea[name=body]").fill("Wants the quotation <b>by Friday</b>.")
+    with page.expect_navigation():
+        log_form.locator("button[type=submit]").click()
+    timeline = page.locator("#timeline")
+    assert CALL in timeline.inner_text()
+    assert "<b>by Friday</b>" in timeline.inner_text()  # HTML typed by a user is shown as text
+    screenshot(page, "customer-detail-en")
+
+    # Unaccented, lower-case Greek finds the accented name.
+    page.goto(f"{live_server.url}/customers")
+    assert OTHER in page.locator("main").inner_text()
+    page.fill("main form[role=search] input[name=q]", "παπαδοπουλος")
+    with page.expect_navigation():
+        page.click("main form[role=search] button[type=submit]")
+    assert page.input_value("main form[role=search] input[name=q]") == "παπαδοπουλος"
+    assert OTHER not in page.locator("main").inner_text()
+    link = page.locator("main a", has_text=NAME)
+    assert link.count() == 1
+    screenshot(page, "customer-search-en")
+    with page.expect_navigation():
+        link.first.click()
+    assert page.url.split("#")[0] == detail_url
+
+    # The same page in Hebrew is right-to-left, and the Greek data is unchanged.
+    page.select_option("#lang-select", "he")
+    with page.expect_navigation():
+        page.click("footer form button[type=submit]")
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert NAME in page.locator("main").inner_text()
+    screenshot(page, "customer-detail-he")
+
+
+def test_bad_phone_keeps_what_was_typed(live_server, browser_page, screenshot):
+    page = browser_login(browser_page, live_server)
+    page.goto(f"{live_server.url}/customers/new")
+    page.fill("input[name=name]", "Šarūnas Žemaitis")
+    page.fill("textarea[name=phones]", "not a phone")
+    page.click("form:has(input[name=name]) button[type=submit]")
+    page.wait_for_load_state()
+    assert page.url.endswith("/customers/new")
+    assert page.input_value("input[name=name]") == "Šarūnas Žemaitis"
+    assert "not a phone" in page.locator("main").inner_text()
+    screenshot(page, "customer-form-error-en")
