@@ -1,8 +1,21 @@
-"""Service and warranty: installed base, warranties, repairs, maintenance, reliability."""
+"""Service and warranty: installed base, warranties, repairs, maintenance, reliability.
+
+The hook implementations below are the plugin's whole contract with the core; the
+work lives in ``service.py`` (operations), ``views.py`` (pages), ``api.py`` (REST),
+``reliability.py`` (figures) and ``demo.py``. Modules are imported inside the hooks
+so that importing the plugin stays cheap and free of import cycles.
+
+Sales integration is by events only (this plugin never imports ``plugins.sales``):
+``sales_order_confirmed`` registers equipment, ``sales_order_cancelled`` retires it.
+Events announced while this plugin is disabled are not delivered to it and are not
+replayed later; see README.md.
+"""
 from flask_babel import lazy_gettext as _l
 
-from core import PluginManifest, hookimpl  # noqa: F401
-from core.contrib import Permission
+from core import PluginManifest, hookimpl
+from core.contrib import (
+    CustomerPanel, DashboardWidget, DemoStep, MenuItem, Permission, RecordRule, RoleSpec, SearchResult,
+)
 
 manifest = PluginManifest(
     name="service",
@@ -13,3 +26,99 @@ manifest = PluginManifest(
         Permission("service.manager", _l("All service work, plans and coverage overrides")),
     ),
 )
+
+TECH, MANAGER = "service.technician", "service.manager"
+
+
+@hookimpl
+def register_blueprints(app):
+    from plugins.service.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_api(api):
+    from plugins.service.api import blp
+
+    return [blp]
+
+
+@hookimpl
+def register_commands(cli):
+    from plugins.service.cli import service_group
+
+    cli.add_command(service_group)
+
+
+@hookimpl
+def record_rules():
+    from plugins.service.models import ServiceRequest
+
+    return [RecordRule(ServiceRequest, "technician_id", MANAGER)]
+
+
+@hookimpl
+def default_roles():
+    return [
+        RoleSpec("Technician", (TECH, "customers.view", "history.log", "catalog.view"),
+                 "Sees all equipment and the service requests assigned to them; records work"),
+        RoleSpec("Service manager", (TECH, MANAGER, "customers.view", "history.log", "catalog.view"),
+                 "All service work, maintenance plans, warranties and coverage overrides"),
+    ]
+
+
+@hookimpl
+def menu_items(user):
+    return [
+        MenuItem(_l("Service"), "service.requests", TECH, weight=40),
+        MenuItem(_l("Equipment"), "service.index", TECH, weight=41),
+        MenuItem(_l("Maintenance"), "service.maintenance", TECH, weight=42),
+        MenuItem(_l("Reliability"), "service.reliability", MANAGER, weight=43),
+    ]
+
+
+@hookimpl
+def dashboard_widgets(user):
+    from plugins.service.views import render_dashboard_widget
+
+    return [DashboardWidget(_l("Service: reliability and workload"), render_dashboard_widget, TECH, weight=40)]
+
+
+@hookimpl
+def customer_panels(customer, user):
+    from plugins.service.views import render_customer_panel
+
+    return [CustomerPanel(_l("Equipment and warranties"), lambda: render_customer_panel(customer.id), TECH,
+                          weight=40)]
+
+
+@hookimpl
+def search_results(query, user, limit):
+    if not user.can(TECH):
+        return []
+    from plugins.service.views import search_equipment
+
+    return [SearchResult(label, url, _l("Equipment"), detail, weight=40)
+            for label, url, detail in search_equipment(query, limit)]
+
+
+@hookimpl
+def demo_data():
+    from plugins.service.demo import load_demo
+
+    return [DemoStep(str(_l("Service: equipment, warranties, repairs and visits")), load_demo, weight=60)]
+
+
+@hookimpl(optionalhook=True)
+def sales_order_confirmed(order):
+    from plugins.service.service import register_from_order
+
+    register_from_order(order)
+
+
+@hookimpl(optionalhook=True)
+def sales_order_cancelled(order):
+    from plugins.service.service import retire_from_order
+
+    retire_from_order(order)

@@ -1,0 +1,36 @@
+"""``rapport service ...``: maintenance scheduling from the command line (later a background job)."""
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask.cli import with_appcontext
+
+from core.db import db
+
+
+@click.group("service")
+def service_group():
+    """Service and warranty."""
+
+
+@service_group.command("schedule")
+@click.option("--horizon", default=30, show_default=True, type=click.IntRange(0, 3650),
+              help="Book visits falling due within this many days.")
+@click.option("--today", "today", default=None, help="Reference date (YYYY-MM-DD); default: today.")
+@with_appcontext
+def schedule_command(horizon: int, today: str | None):
+    """Book the next maintenance visit of every plan and unit that has none open.
+
+    Safe to run as often as you like: a unit that already has an open visit under a
+    plan gets nothing new.
+    """
+    from plugins.service.service import schedule_due_visits
+
+    try:
+        ref = date.fromisoformat(today) if today else date.today()
+    except ValueError as exc:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from exc
+    created = schedule_due_visits(ref, horizon)
+    db.session.commit()
+    click.echo(f"scheduled {created} visit(s)")

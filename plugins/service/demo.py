@@ -1,0 +1,178 @@
+"""Demo data: an installed base with a realistic service history.
+
+About a third of the demo customers get one to three units of warranty products
+from the catalog (customers who already own equipment, e.g. registered through
+the sales event when sales is enabled, are left alone). Failures follow a
+Poisson process per unit: ordinary models break about once every eight years,
+the two "lemon" models about every two years, so the reliability page has
+something to find. Two products get maintenance plans with a past visit history.
+"""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from core.catalog.models import PRODUCT, SERVICE, Product
+from core.db import db
+from core.text import fold
+from plugins.service import service as svc
+from plugins.service.models import (
+    CLOSED, CONTRACT, DIAGNOSED, DONE, EXTENDED, IN_REPAIR, PROBLEM_CATEGORIES, VISIT_DONE, Equipment,
+    MaintenancePlan, Visit,
+)
+
+SHARE = 0.35
+MAX_CUSTOMERS = 3000
+NORMAL_RATE, LEMON_RATE = 0.12, 0.55  # failures per unit-year
+
+OWN_PRODUCTS = (
+    ("SVC-WM-700", "Washing machine WM-700", "649.00", 24),
+    ("SVC-DW-45", "Dishwasher DW-45", "529.00", 24),
+    ("SVC-AC-12", "Air conditioner AC-12k", "899.00", 36),
+    ("SVC-BO-20", "Boiler BO-20", "1450.00", 24),
+    ("SVC-FR-300", "Fridge FR-300", "780.00", 24),
+    ("SVC-HP-8", "Heat pump HP-8", "3900.00", 60),
+)
+DIAGNOSES = {
+    "no_power": "Blown fuse on the control board",
+    "noise": "Worn drum bearing",
+    "leak": "Cracked drain hose",
+    "overheating": "Failed thermostat",
+    "display": "Faulty display ribbon cable",
+    "mechanical": "Broken door hinge",
+    "software": "Firmware crash loop; reflashed",
+    "other": "Loose connector",
+}
+PROBLEMS = {
+    "no_power": "Does not switch on", "noise": "Loud noise while running", "leak": "Water on the floor",
+    "overheating": "Gets very hot and stops", "display": "Display shows nothing", "mechanical": "Door does not close",
+    "software": "Error code on start-up", "other": "Intermittent fault",
+}
+
+
+def _products(rng) -> list[Product]:
+    products = db.session.execute(sa.select(Product).where(
+        Product.kind == PRODUCT, Product.active.is_(True), Product.warranty_months > 0).order_by(Product.id)).scalars().all()
+    if not products:
+        for sku, name, price, months in OWN_PRODUCTS:
+            p = Product(sku=sku, name=name, name_key=fold(name), kind=PRODUCT, unit_price=Decimal(price),
+                        warranty_months=months)
+            db.session.add(p)
+            products.append(p)
+        db.session.flush()
+    return products[:8]
+
+
+def _labour_product() -> Product:
+    p = db.session.execute(sa.select(Product).where(Product.kind == SERVICE, Product.active.is_(True))
+                           .order_by(Product.id)).scalars().first()
+    if p is None:
+        p = Product(sku="SVC-LABOUR-H", name="Technician hour", name_key=fold("Technician hour"), kind=SERVICE,
+                    unit_price=Decimal("55.00"))
+        db.session.add(p)
+        db.session.flush()
+    return p
+
+
+def _failure_days(rng, start: date, end: date, rate: float) -> list[date]:
+    days, t = [], start
+    while True:
+        t = t + timedelta(days=max(1, int(-math.log(1 - rng.random()) / rate * 365.25)))
+        if t > end:
+            return days
+        days.append(t)
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour))
+
+
+def _repair(rng, eq: Equipment, day: date, today: date, labour: Product, techs: list[int]) -> None:
+    category = rng.choice(PROBLEM_CATEGORIES)
+    tech = rng.choice(techs) if techs else None
+    req = svc.open_request(equipment_id=eq.id, problem=PROBLEMS[category], reported_on=day, problem_category=category,
+                           priority=rng.choice(("low", "normal", "normal", "high", "urgent")),
+                           channel=rng.choice(("phone", "phone", "email", "visit")), technician_id=tech,
+                           when=_at(day, 9))
+    age = (today - day).days
+    if age < 2:
+        return
+    svc.transition(req, DIAGNOSED, diagnosis=DIAGNOSES[category], when=_at(day + timedelta(days=1)))
+    if age < 4 and rng.random() < 0.5:
+        return
+    svc.add_line(req, kind="part", description=DIAGNOSES[category].split(";")[0][:60] + " (part)",
+                 quantity=1, unit_price=Decimal(rng.choice(("18.50", "42.00", "75.00", "129.00", "240.00"))))
+    svc.add_line(req, kind="labour", product_id=labour.id, quantity=Decimal(rng.choice(("1", "1.5", "2", "3"))))
+    svc.transition(req, IN_REPAIR, when=_at(day + timedelta(days=2)))
+    if age < 7 and rng.random() < 0.6:
+        return
+    if category == "mechanical" and rng.random() < 0.3 and eq.serial:
+        req.faulty_serial, req.replacement_serial = eq.serial, eq.serial + "R"
+    svc.transition(req, DONE, when=_at(day + timedelta(days=3)))
+    if age > 10:
+        svc.transition(req, CLOSED, when=_at(day + timedelta(days=5)))
+
+
+def _plans(rng, products: list[Product], lemons: set[int], today: date) -> None:
+    planned = [p for p in products if p.id not in lemons][:2]
+    for product, months in zip(planned, (6, 12)):
+        if db.session.execute(sa.select(MaintenancePlan.id).where(MaintenancePlan.product_id == product.id)).first():
+            continue
+        plan = svc.create_plan(name=f"{product.name}: service every {months} months", product_id=product.id,
+                               interval_months=months, checklist="Clean filters\nCheck seals\nTest safety cut-out")
+        units = db.session.execute(sa.select(Equipment).where(Equipment.product_id == product.id,
+                                                              Equipment.status != "retired")).scalars()
+        for eq in units:
+            due = svc.add_months(eq.in_use_since, months)
+            while due < today - timedelta(days=20):
+                if rng.random() < 0.85:  # some visits are skipped, as in life
+                    db.session.add(Visit(equipment_id=eq.id, customer_id=eq.customer_id, plan_id=plan.id,
+                                         due_date=due, status=VISIT_DONE, done_on=due + timedelta(days=rng.randint(0, 9)),
+                                         outcome=rng.choice(("ok", "ok", "ok", "adjusted", "needs_repair")),
+                                         notes="Routine maintenance"))
+                due = svc.add_months(due, months)
+    db.session.flush()
+    svc.schedule_due_visits(today, 45)
+
+
+def load_demo(rng, customers) -> None:
+    """The demo step (weight 60, after sales' demo orders); commits once at the end."""
+    from plugins.service.views import technicians
+
+    today = date.today()
+    products = _products(rng)
+    labour = _labour_product()
+    lemons = {p.id for p in rng.sample(products, k=min(2, len(products)))}
+    owners = set(db.session.execute(sa.select(Equipment.customer_id).distinct()).scalars())
+    chosen = [c for c in customers if c not in owners and rng.random() < SHARE][:MAX_CUSTOMERS]
+    techs = [u.id for u in technicians()]
+    serial_no = db.session.execute(sa.select(sa.func.count(Equipment.id))).scalar() + 1000
+    for customer_id in chosen:
+        for _n in range(rng.choice((1, 1, 1, 2, 3))):
+            product = rng.choice(products)
+            installed = today - timedelta(days=rng.randint(20, 6 * 365))
+            serial_no += 1
+            eq = svc.create_equipment(
+                customer_id=customer_id, product_id=product.id, serial=f"{product.sku[-6:]}-{serial_no:07d}",
+                purchase_date=installed - timedelta(days=rng.randint(0, 14)), install_date=installed,
+                location=rng.choice(("Kitchen", "Basement", "Utility room", "Roof", "Office", "Garage")), log=False)
+            start = eq.purchase_date
+            std = svc.add_warranty(eq, start_date=start, months=product.warranty_months or 24, source="demo", log=False)
+            roll = rng.random()
+            if roll < 0.12:
+                svc.add_warranty(eq, kind=EXTENDED, terms="parts", start_date=std.end_date + timedelta(days=1),
+                                 months=24, price=Decimal("89.00"), source="demo", log=False)
+            elif roll < 0.2:
+                svc.add_warranty(eq, kind=CONTRACT, terms="labour", start_date=max(std.end_date, today - timedelta(days=200)),
+                                 months=12, visits_per_year=2, price=Decimal("149.00"), source="demo", log=False)
+            rate = LEMON_RATE if product.id in lemons else NORMAL_RATE
+            for day in _failure_days(rng, installed, today, rate):
+                _repair(rng, eq, day, today, labour, techs)
+            if rng.random() < 0.03:
+                eq.status, eq.retired_on = "retired", today - timedelta(days=rng.randint(1, 300))
+        db.session.flush()
+    _plans(rng, products, lemons, today)
+    db.session.commit()
