@@ -182,8 +182,9 @@ class ProductInputSchema(ma.Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=PRODUCT_LIMITS["name"]))
     description = _text(PRODUCT_LIMITS["description"])
     kind = _choice(KINDS)
-    unit_price = fields.Decimal(as_string=True, required=True,
-                                metadata={"description": "decimal string, >= 0, at most 2 decimals, e.g. \"12.50\""})
+    unit_price = fields.Decimal(as_string=True, required=True, metadata={
+        "type": "string", "format": "decimal", "example": "12.50",
+        "description": "a decimal string (a JSON number is accepted too), >= 0, at most 2 decimals"})
     currency = fields.String(validate=validate.Length(equal=3), metadata={"description": "ISO 4217; default EUR"})
     active = fields.Boolean()
     warranty_months = fields.Integer(strict=True, validate=validate.Range(0, MAX_WARRANTY_MONTHS))
@@ -199,7 +200,7 @@ class ProductSchema(ma.Schema):
     name = fields.String()
     description = fields.String()
     kind = fields.String()
-    unit_price = fields.Decimal(as_string=True)
+    unit_price = fields.Decimal(as_string=True, metadata={"type": "string", "format": "decimal", "example": "12.50"})
     currency = fields.String()
     active = fields.Boolean()
     warranty_months = fields.Integer()
