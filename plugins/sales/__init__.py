@@ -1,4 +1,9 @@
-"""Sales: pipeline, quotations and orders, purchase history, salesperson performance."""
+"""Sales: pipeline, quotations and orders, purchase history, salesperson performance.
+
+Everything the core needs is contributed through hooks below; the modules they
+use are imported inside the hook functions, so importing this package (which the
+plugin registry does at app build time) never pulls in views or models early.
+"""
 from flask_babel import lazy_gettext as _l
 
 from core import PluginManifest, hookimpl  # noqa: F401
@@ -15,3 +20,84 @@ manifest = PluginManifest(
     ),
     hookspecs=hookspecs,
 )
+
+
+@hookimpl
+def register_blueprints(app):
+    from plugins.sales import models  # noqa: F401  (tables known to the metadata)
+    from plugins.sales.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_api(api):
+    from plugins.sales.api import blp
+
+    return [blp]
+
+
+@hookimpl
+def register_commands(cli):
+    from plugins.sales.demo import sales_cli
+
+    cli.add_command(sales_cli)
+
+
+@hookimpl
+def default_roles():
+    from core.contrib import RoleSpec
+
+    return [
+        RoleSpec("Salesperson", ("sales.user", "customers.view", "history.log", "catalog.view"),
+                 "Works on own opportunities and quotations"),
+        RoleSpec("Sales manager", ("sales.manager", "sales.user", "customers.view", "customers.edit",
+                                   "history.log", "catalog.view"),
+                 "Sees all sales; edits stages, lost reasons and targets"),
+    ]
+
+
+@hookimpl
+def record_rules():
+    from core.contrib import RecordRule
+    from plugins.sales.models import Opportunity, Order
+
+    return [RecordRule(Opportunity, "owner_id", "sales.manager"), RecordRule(Order, "owner_id", "sales.manager")]
+
+
+@hookimpl
+def menu_items(user):
+    from core.contrib import MenuItem
+
+    return [MenuItem(_l("Sales"), "sales.index", "sales.user", weight=20)]
+
+
+@hookimpl
+def dashboard_widgets(user):
+    from core.contrib import DashboardWidget
+    from plugins.sales.panels import dashboard_widget
+
+    return [DashboardWidget(_l("My sales pipeline"), lambda: dashboard_widget(user), "sales.user", weight=20)]
+
+
+@hookimpl
+def customer_panels(customer, user):
+    from core.contrib import CustomerPanel
+    from plugins.sales.panels import customer_panel
+
+    return [CustomerPanel(_l("Purchase history"), lambda: customer_panel(customer, user), "sales.user", weight=20)]
+
+
+@hookimpl
+def search_results(query, user, limit):
+    from plugins.sales.panels import search
+
+    return search(query, user, limit)
+
+
+@hookimpl
+def demo_data():
+    from core.contrib import DemoStep
+    from plugins.sales.demo import load_demo
+
+    return [DemoStep(str(_l("Sales pipeline, orders and targets")), load_demo, weight=50)]

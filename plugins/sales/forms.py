@@ -1,0 +1,96 @@
+"""Web forms. They render fields and carry the CSRF token; the rules themselves live
+in ``pipeline.py`` / ``orders.py`` so pages and API validate identically."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from plugins.sales.models import SOURCES
+
+
+def source_choices():
+    labels = {"website": _l("Website"), "referral": _l("Referral"), "phone": _l("Phone"), "email": _l("Email"),
+              "event": _l("Event"), "partner": _l("Partner"), "walk_in": _l("Walk-in"), "other": _l("Other")}
+    return [(s, labels[s]) for s in SOURCES]
+
+
+class OpportunityForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    customer_id = StringField(_l("Customer number"), description=_l("Leave empty for a prospect who is not a customer yet."))
+    prospect_name = StringField(_l("Prospect name"), validators=[Length(max=200)])
+    prospect_email = StringField(_l("Prospect email"), validators=[Length(max=254)])
+    prospect_phone = StringField(_l("Prospect phone"), validators=[Length(max=40)])
+    stage_id = SelectField(_l("Stage"), coerce=str, validate_choice=False)
+    owner_id = SelectField(_l("Owner"), coerce=str, validate_choice=False)
+    expected_revenue = StringField(_l("Expected revenue"), default="0")
+    currency = StringField(_l("Currency"), default="EUR", validators=[Length(min=3, max=3)])
+    probability = StringField(_l("Probability (%)"), description=_l("Empty: the stage's default."))
+    expected_close = StringField(_l("Expected close date"), description=_l("YYYY-MM-DD"), render_kw={"type": "date"})
+    source = SelectField(_l("Source"), choices=source_choices)
+    tags = StringField(_l("Tags"), description=_l("Separated by commas."))
+    notes = TextAreaField(_l("Notes"), render_kw={"rows": 3})
+    follow_up_date = StringField(_l("Next follow-up"), render_kw={"type": "date"},
+                                 description=_l("Adds a to-do for the owner in the customer's activities."))
+    follow_up_summary = StringField(_l("Follow-up summary"), validators=[Length(max=300)])
+
+
+class LostForm(FlaskForm):
+    lost_reason_id = SelectField(_l("Reason"), coerce=str, validators=[DataRequired()])
+    lost_note = StringField(_l("Note"), validators=[Length(max=500)])
+
+
+class LineForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    product_id = StringField(_l("Product"))
+    description = StringField(_l("Description"), validators=[Length(max=300)])
+    quantity = StringField(_l("Quantity"), default="1")
+    unit_price = StringField(_l("Unit price"))
+    discount_percent = StringField(_l("Discount %"), default="0")
+    tax_rate = StringField(_l("Tax %"), default="0")
+
+
+class OrderForm(FlaskForm):
+    customer_id = StringField(_l("Customer number"), validators=[InputRequired()])
+    opportunity_id = HiddenField()
+    currency = StringField(_l("Currency"), default="EUR", validators=[Length(min=3, max=3)])
+    valid_until = StringField(_l("Valid until"), render_kw={"type": "date"})
+    notes = TextAreaField(_l("Notes"), render_kw={"rows": 3})
+    lines = FieldList(FormField(LineForm), min_entries=1, max_entries=200)
+
+
+class StageForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    position = IntegerField(_l("Order"), default=10, validators=[InputRequired(), NumberRange(0, 10000)])
+    probability = IntegerField(_l("Default probability (%)"), default=10, validators=[InputRequired(), NumberRange(0, 100)])
+    is_won = BooleanField(_l("Won stage"))
+    is_lost = BooleanField(_l("Lost stage"))
+
+
+class LostReasonForm(FlaskForm):
+    name = StringField(_l("Reason"), validators=[DataRequired(), Length(max=120)])
+
+
+class TargetForm(FlaskForm):
+    user_id = SelectField(_l("Salesperson"), coerce=str, validators=[DataRequired()])
+    period = StringField(_l("Period"), validators=[DataRequired(), Length(max=7)],
+                         description=_l("A month like 2026-03 or a quarter like 2026-Q1."))
+    amount = StringField(_l("Amount"), validators=[DataRequired()])
+    currency = StringField(_l("Currency"), default="EUR", validators=[Length(min=3, max=3)])
+
+
+__all__ = ["OpportunityForm", "LostForm", "OrderForm", "LineForm", "StageForm", "LostReasonForm", "TargetForm",
+           "DateField", "Optional"]

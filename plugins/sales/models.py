@@ -1,0 +1,238 @@
+"""Sales tables (all prefixed ``sales_``).
+
+Sized for ten million order lines: every foreign key and every column a list
+filters or sorts on has an index, and the composite indexes match the keyset
+orderings used by the pages and the API (``(sort column, id)``).
+Amounts are ``Money`` (Numeric(14, 2)); quantities Numeric(12, 3); percentages
+Numeric(5, 2). Line amounts are stored as computed at save time so that reports
+never recompute them and a confirmed order keeps exactly what was confirmed.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.catalog.models import Money
+from core.db import db, utcnow
+
+OPEN, WON, LOST = "open", "won", "lost"
+DRAFT, SENT, CONFIRMED, CANCELLED = "draft", "sent", "confirmed", "cancelled"
+ORDER_STATES = (DRAFT, SENT, CONFIRMED, CANCELLED)
+SOURCES = ("website", "referral", "phone", "email", "event", "partner", "walk_in", "other")
+
+Quantity = sa.Numeric(12, 3)
+Percent = sa.Numeric(5, 2)
+
+
+class Stage(db.Model):
+    """A pipeline column. ``is_won``/``is_lost`` stages close the opportunity."""
+
+    __tablename__ = "sales_stage"
+    __table_args__ = (sa.Index("ix_sales_stage_position", "position", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    position: Mapped[int] = mapped_column(default=0)
+    probability: Mapped[int] = mapped_column(default=10)  # percent, 0-100
+    is_won: Mapped[bool] = mapped_column(default=False)
+    is_lost: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def status(self) -> str:
+        return WON if self.is_won else LOST if self.is_lost else OPEN
+
+
+class LostReason(db.Model):
+    __tablename__ = "sales_lost_reason"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Opportunity(db.Model):
+    """A lead or opportunity, for a customer or for a prospect not yet a customer."""
+
+    __tablename__ = "sales_opportunity"
+    __table_args__ = (
+        sa.Index("ix_sales_opportunity_stage_list", "stage_id", "updated_at", "id"),
+        sa.Index("ix_sales_opportunity_owner_status", "owner_id", "status", "expected_close", "id"),
+        sa.Index("ix_sales_opportunity_status_close", "status", "expected_close", "id"),
+        sa.Index("ix_sales_opportunity_owner_closed", "owner_id", "closed_at"),
+        sa.Index("ix_sales_opportunity_customer", "customer_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    prospect_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    prospect_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    prospect_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
+    stage_id: Mapped[int] = mapped_column(sa.ForeignKey("sales_stage.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(sa.String(10), default=OPEN)
+    expected_revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
+    probability: Mapped[int] = mapped_column(default=10)
+    expected_close: Mapped[date | None] = mapped_column(sa.Date)
+    source: Mapped[str] = mapped_column(sa.String(20), default="other")
+    tags: Mapped[str] = mapped_column(sa.String(300), default="")  # comma separated, folded on save
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    lost_reason_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sales_lost_reason.id", ondelete="SET NULL"), index=True
+    )
+    lost_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    closed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    stage: Mapped[Stage] = relationship()
+    lost_reason: Mapped[LostReason | None] = relationship()
+    customer = relationship("Customer")
+    owner = relationship("User")
+
+    @property
+    def display_customer(self) -> str:
+        return self.customer.name if self.customer_id and self.customer else self.prospect_name
+
+    @property
+    def weighted_revenue(self) -> Decimal:
+        return (self.expected_revenue * Decimal(self.probability) / 100).quantize(Decimal("0.01"))
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in (self.tags or "").split(",") if t]
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id, "title": self.title, "customer_id": self.customer_id,
+            "prospect_name": self.prospect_name, "prospect_email": self.prospect_email,
+            "prospect_phone": self.prospect_phone, "owner_id": self.owner_id,
+            "stage_id": self.stage_id, "status": self.status,
+            "expected_revenue": str(self.expected_revenue), "currency": self.currency,
+            "probability": self.probability,
+            "expected_close": self.expected_close.isoformat() if self.expected_close else None,
+            "source": self.source, "tags": self.tag_list, "notes": self.notes,
+            "lost_reason_id": self.lost_reason_id, "lost_note": self.lost_note,
+            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+        }
+
+
+class Order(db.Model):
+    """A quotation while draft or sent; an order once confirmed."""
+
+    __tablename__ = "sales_order"
+    __table_args__ = (
+        sa.Index("ix_sales_order_customer_confirmed", "customer_id", "confirmed_at"),
+        sa.Index("ix_sales_order_state_created", "state", "created_at", "id"),
+        sa.Index("ix_sales_order_owner_created", "owner_id", "created_at", "id"),
+        sa.Index("ix_sales_order_created", "created_at", "id"),
+        sa.Index("ix_sales_order_confirmed", "confirmed_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    opportunity_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sales_opportunity.id", ondelete="SET NULL"), index=True
+    )
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(sa.String(10), default=DRAFT)
+    currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
+    valid_until: Mapped[date | None] = mapped_column(sa.Date)
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    subtotal: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    tax_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    sent_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.position"
+    )
+    customer = relationship("Customer")
+    owner = relationship("User")
+    opportunity: Mapped[Opportunity | None] = relationship()
+
+    @property
+    def editable(self) -> bool:
+        return self.state in (DRAFT, SENT)
+
+    @property
+    def label(self) -> str:
+        return self.number or f"#{self.id}"
+
+    def as_dict(self, lines: bool = True) -> dict:
+        out = {
+            "id": self.id, "number": self.number, "customer_id": self.customer_id,
+            "opportunity_id": self.opportunity_id, "owner_id": self.owner_id, "state": self.state,
+            "currency": self.currency,
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "notes": self.notes, "subtotal": str(self.subtotal), "tax_total": str(self.tax_total),
+            "total": str(self.total),
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "confirmed_at": self.confirmed_at.isoformat() if self.confirmed_at else None,
+            "cancelled_at": self.cancelled_at.isoformat() if self.cancelled_at else None,
+        }
+        if lines:
+            out["lines"] = [line.as_dict() for line in self.lines]
+        return out
+
+
+class OrderLine(db.Model):
+    __tablename__ = "sales_order_line"
+    __table_args__ = (sa.Index("ix_sales_order_line_order", "order_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("sales_order.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    product_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("core_product.id", ondelete="SET NULL"), index=True
+    )
+    description: Mapped[str] = mapped_column(sa.String(300), default="")
+    sku: Mapped[str] = mapped_column(sa.String(64), default="")
+    kind: Mapped[str] = mapped_column(sa.String(10), default="product")
+    quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal("1"))
+    unit_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    discount_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("0"))
+    tax_rate: Mapped[Decimal] = mapped_column(Percent, default=Decimal("0"))
+    line_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))  # net, after discount
+    tax_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    warranty_months: Mapped[int] = mapped_column(default=0)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product = relationship("Product")
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id, "product_id": self.product_id, "description": self.description,
+            "sku": self.sku, "kind": self.kind, "quantity": str(self.quantity),
+            "unit_price": str(self.unit_price), "discount_percent": str(self.discount_percent),
+            "tax_rate": str(self.tax_rate), "line_total": str(self.line_total),
+            "tax_amount": str(self.tax_amount), "warranty_months": self.warranty_months,
+        }
+
+
+class Target(db.Model):
+    """A salesperson's revenue target for one month or quarter (``period`` like 2026-03 or 2026-Q1)."""
+
+    __tablename__ = "sales_target"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "period", "currency", name="uq_sales_target_user_period"),
+        sa.Index("ix_sales_target_period", "period", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    period: Mapped[str] = mapped_column(sa.String(7))
+    amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
+
+    user = relationship("User")

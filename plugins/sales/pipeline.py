@@ -1,0 +1,338 @@
+"""Opportunities: create, edit, move between stages, win, lose, reopen.
+
+Every change that matters to the customer relationship (stage change, won, lost,
+reopened) is written to the customer's contact history through the core, and
+follow-ups are core activities tagged ``ref="sales.opportunity:<id>"``. The caller
+commits; validation errors raise :class:`SalesInputError` before anything changes.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from core.auth.models import User
+from core.customers.models import Customer
+from core.db import db, utcnow
+from core.history.service import log_event, schedule_activity
+from core.text import fold
+from plugins.sales.access import is_manager
+from plugins.sales.models import LOST, OPEN, SOURCES, WON, LostReason, Opportunity, Stage
+
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+class SalesInputError(ValueError):
+    """Bad input; ``errors`` maps field name to messages (shown next to the field / in JSON)."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def _err(errors, field, msg):
+    errors.setdefault(field, []).append(msg)
+
+
+def parse_decimal(errors, field, value, *, minimum=Decimal("0"), maximum=MAX_AMOUNT, places=2):
+    if value in (None, ""):
+        return None
+    try:
+        d = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        _err(errors, field, _("Enter a number."))
+        return None
+    if not d.is_finite():
+        _err(errors, field, _("Enter a number."))
+        return None
+    if d < minimum:
+        _err(errors, field, _("Must be at least %(n)s.", n=minimum))
+        return None
+    if d > maximum:
+        _err(errors, field, _("Must be at most %(n)s.", n=maximum))
+        return None
+    if d != d.quantize(Decimal(1).scaleb(-places)):
+        _err(errors, field, _("At most %(n)d decimal places.", n=places))
+        return None
+    return d
+
+
+def parse_date(errors, field, value):
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        _err(errors, field, _("Use the form YYYY-MM-DD."))
+        return None
+
+
+def parse_currency(errors, value, default="EUR"):
+    cur = (value or default or "").strip().upper()
+    if len(cur) != 3 or not cur.isalpha():
+        _err(errors, "currency", _("A three-letter currency code such as EUR."))
+    return cur
+
+
+def stages() -> list[Stage]:
+    return list(db.session.execute(sa.select(Stage).order_by(Stage.position, Stage.id)).scalars())
+
+
+def first_stage(status: str) -> Stage | None:
+    stmt = sa.select(Stage).order_by(Stage.position, Stage.id)
+    if status == WON:
+        stmt = stmt.where(Stage.is_won.is_(True))
+    elif status == LOST:
+        stmt = stmt.where(Stage.is_lost.is_(True))
+    else:
+        stmt = stmt.where(Stage.is_won.is_(False), Stage.is_lost.is_(False))
+    return db.session.execute(stmt.limit(1)).scalar()
+
+
+def validate_opportunity(data: dict, current: Opportunity | None = None) -> dict:
+    """Check and normalise opportunity fields (partial when ``current`` is given)."""
+    errors: dict[str, list[str]] = {}
+    out: dict = {}
+    creating = current is None
+    if "title" in data or creating:
+        title = (data.get("title") or "").strip()
+        if not title:
+            _err(errors, "title", _("A title is required."))
+        elif len(title) > 200:
+            _err(errors, "title", _("At most %(n)d characters.", n=200))
+        out["title"] = title
+    if "customer_id" in data:
+        cid = data.get("customer_id")
+        if cid in (None, "", 0, "0"):
+            out["customer_id"] = None
+        else:
+            try:
+                customer = db.session.get(Customer, int(cid))
+            except (TypeError, ValueError):
+                customer = None
+            if customer is None:
+                _err(errors, "customer_id", _("No such customer."))
+            else:
+                out["customer_id"] = customer.id
+    for field, limit in (("prospect_name", 200), ("prospect_email", 254), ("prospect_phone", 40),
+                         ("lost_note", 500)):
+        if field in data:
+            value = (data.get(field) or "").strip()
+            if len(value) > limit:
+                _err(errors, field, _("At most %(n)d characters.", n=limit))
+            out[field] = value
+    if "notes" in data:
+        out["notes"] = (data.get("notes") or "").strip()[:20000]
+    if "expected_revenue" in data:
+        out["expected_revenue"] = parse_decimal(errors, "expected_revenue", data["expected_revenue"]) or Decimal("0")
+    if "currency" in data or creating:
+        out["currency"] = parse_currency(errors, data.get("currency"))
+    if "probability" in data and data["probability"] not in (None, ""):
+        try:
+            p = int(data["probability"])
+            if not 0 <= p <= 100:
+                raise ValueError
+            out["probability"] = p
+        except (TypeError, ValueError):
+            _err(errors, "probability", _("A whole number from 0 to 100."))
+    if "expected_close" in data:
+        out["expected_close"] = parse_date(errors, "expected_close", data["expected_close"])
+    if "source" in data:
+        src = data.get("source") or "other"
+        if src not in SOURCES:
+            _err(errors, "source", _("Not one of: %(c)s.", c=", ".join(SOURCES)))
+        out["source"] = src
+    if "tags" in data:
+        raw = data.get("tags") or []
+        if isinstance(raw, str):
+            raw = raw.split(",")
+        tags = sorted({fold(str(t)).strip()[:40] for t in raw if str(t).strip()})
+        joined = ",".join(tags)
+        if len(joined) > 300:
+            _err(errors, "tags", _("Too many tags."))
+        out["tags"] = joined
+    if "stage_id" in data and data["stage_id"] not in (None, ""):
+        stage = _stage(data["stage_id"])
+        if stage is None:
+            _err(errors, "stage_id", _("No such stage."))
+        elif stage.is_lost or stage.is_won:
+            _err(errors, "stage_id", _("Use “won” or “lost” to close an opportunity."))
+        else:
+            out["stage_id"] = stage.id
+    if "owner_id" in data and data["owner_id"] not in (None, ""):
+        owner = _user(data["owner_id"])
+        if owner is None or not owner.active:
+            _err(errors, "owner_id", _("No such user."))
+        elif owner.id != current_user.id and not is_manager():
+            _err(errors, "owner_id", _("Only a sales manager can assign opportunities to others."))
+        else:
+            out["owner_id"] = owner.id
+    follow = parse_date(errors, "follow_up_date", data.get("follow_up_date"))
+    if follow:
+        out["follow_up_date"] = follow
+        out["follow_up_summary"] = (data.get("follow_up_summary") or "").strip()[:300]
+    customer_after = out.get("customer_id", current.customer_id if current else None)
+    name_after = out.get("prospect_name", current.prospect_name if current else "")
+    if not errors and not customer_after and not name_after:
+        _err(errors, "customer_id", _("Choose a customer or enter a prospect's name."))
+    if errors:
+        raise SalesInputError(errors)
+    return out
+
+
+def _stage(value) -> Stage | None:
+    try:
+        return db.session.get(Stage, int(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _user(value) -> User | None:
+    try:
+        return db.session.get(User, int(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _history(opp: Opportunity, kind: str, subject: str, **data) -> None:
+    if opp.customer_id:
+        log_event(opp.customer_id, kind, source="sales", subject=subject,
+                  data={"opportunity_id": opp.id, **data}, user_id=_uid())
+
+
+def _uid():
+    return current_user.id if current_user and getattr(current_user, "is_authenticated", False) else None
+
+
+def _follow_up(opp: Opportunity, clean: dict) -> None:
+    when = clean.pop("follow_up_date", None)
+    summary = clean.pop("follow_up_summary", "") or _("Follow up: %(t)s", t=opp.title)
+    if when and opp.customer_id:
+        schedule_activity(opp.customer_id, summary=summary[:300], due_date=when,
+                          assignee_id=opp.owner_id, created_by_id=_uid(), source="sales",
+                          ref=f"sales.opportunity:{opp.id}")
+
+
+def create_opportunity(data: dict) -> Opportunity:
+    clean = validate_opportunity(data)
+    stage = db.session.get(Stage, clean.pop("stage_id")) if clean.get("stage_id") else first_stage(OPEN)
+    if stage is None:
+        raise SalesInputError({"stage_id": [_("Create a pipeline stage first.")]})
+    clean.setdefault("owner_id", _uid())
+    clean.setdefault("probability", stage.probability)
+    follow = {k: clean.pop(k) for k in ("follow_up_date", "follow_up_summary") if k in clean}
+    opp = Opportunity(stage=stage, status=OPEN, **clean)
+    db.session.add(opp)
+    db.session.flush()
+    _history(opp, "sales.opportunity_created", _("Opportunity created: %(t)s", t=opp.title), stage=stage.name)
+    _follow_up(opp, follow)
+    return opp
+
+
+def update_opportunity(opp: Opportunity, data: dict) -> None:
+    clean = validate_opportunity(data, current=opp)
+    if opp.status != OPEN and "stage_id" in clean:
+        raise SalesInputError({"stage_id": [_("Reopen the opportunity before moving it.")]})
+    stage_id = clean.pop("stage_id", None)
+    follow = {k: clean.pop(k) for k in ("follow_up_date", "follow_up_summary") if k in clean}
+    for key, value in clean.items():
+        setattr(opp, key, value)
+    if stage_id and stage_id != opp.stage_id:
+        move_to_stage(opp, db.session.get(Stage, stage_id))
+    _follow_up(opp, follow)
+
+
+def move_to_stage(opp: Opportunity, stage: Stage, *, lost_reason: LostReason | None = None) -> None:
+    """Move an opportunity; a won/lost stage closes it (lost needs a reason)."""
+    if stage is None:
+        raise SalesInputError({"stage_id": [_("No such stage.")]})
+    if stage.is_won:
+        return mark_won(opp)
+    if stage.is_lost:
+        return mark_lost(opp, lost_reason)
+    if opp.status != OPEN:
+        raise SalesInputError({"stage_id": [_("Reopen the opportunity before moving it.")]})
+    if stage.id == opp.stage_id:
+        return None
+    old = opp.stage.name
+    opp.stage = stage
+    opp.probability = stage.probability
+    db.session.flush()
+    _history(opp, "sales.stage_changed", _("%(t)s: %(a)s → %(b)s", t=opp.title, a=old, b=stage.name),
+             old_stage=old, new_stage=stage.name)
+    return None
+
+
+def _ensure_customer(opp: Opportunity) -> None:
+    """A won prospect becomes a customer (through the core's customer service)."""
+    if opp.customer_id:
+        return
+    from core.customers.service import CustomerInputError, create_customer
+
+    data = {"name": opp.prospect_name, "owner_id": opp.owner_id}
+    if opp.prospect_email:
+        data["emails"] = [opp.prospect_email]
+    if opp.prospect_phone:
+        data["phones"] = [opp.prospect_phone]
+    try:
+        customer = create_customer(data)
+    except CustomerInputError:
+        # Keep the win; contact details that the core rejects stay on the opportunity.
+        customer = create_customer({"name": opp.prospect_name, "owner_id": opp.owner_id})
+    opp.customer_id = customer.id
+    db.session.flush()
+
+
+def mark_won(opp: Opportunity, *, when=None) -> None:
+    if opp.status == WON:
+        raise SalesInputError({"status": [_("This opportunity is already won.")]})
+    stage = first_stage(WON)
+    if stage is None:
+        raise SalesInputError({"stage_id": [_("No stage is marked as won; ask a sales manager.")]})
+    _ensure_customer(opp)
+    opp.stage, opp.status, opp.probability = stage, WON, 100
+    opp.closed_at = when or utcnow()
+    opp.lost_reason_id, opp.lost_note = None, ""
+    db.session.flush()
+    _history(opp, "sales.won", _("Won: %(t)s (%(a)s %(c)s)", t=opp.title, a=opp.expected_revenue, c=opp.currency),
+             amount=str(opp.expected_revenue), currency=opp.currency)
+
+
+def mark_lost(opp: Opportunity, reason: LostReason | None, note: str = "", *, when=None) -> None:
+    if opp.status == LOST:
+        raise SalesInputError({"status": [_("This opportunity is already lost.")]})
+    if reason is None:
+        raise SalesInputError({"lost_reason_id": [_("Choose why it was lost.")]})
+    stage = first_stage(LOST)
+    if stage is None:
+        raise SalesInputError({"stage_id": [_("No stage is marked as lost; ask a sales manager.")]})
+    opp.stage, opp.status, opp.probability = stage, LOST, 0
+    opp.lost_reason_id, opp.lost_note = reason.id, (note or "").strip()[:500]
+    opp.closed_at = when or utcnow()
+    db.session.flush()
+    _history(opp, "sales.lost", _("Lost: %(t)s (%(r)s)", t=opp.title, r=reason.name), reason=reason.name)
+
+
+def reopen(opp: Opportunity) -> None:
+    if opp.status == OPEN:
+        raise SalesInputError({"status": [_("This opportunity is already open.")]})
+    stage = first_stage(OPEN)
+    if stage is None:
+        raise SalesInputError({"stage_id": [_("No open stage exists; ask a sales manager.")]})
+    opp.stage, opp.status, opp.probability = stage, OPEN, stage.probability
+    opp.closed_at, opp.lost_reason_id, opp.lost_note = None, None, ""
+    db.session.flush()
+    _history(opp, "sales.reopened", _("Reopened: %(t)s", t=opp.title))
+
+
+def lost_reason(value) -> LostReason | None:
+    try:
+        reason = db.session.get(LostReason, int(value))
+    except (TypeError, ValueError):
+        return None
+    return reason if reason and reason.active else None

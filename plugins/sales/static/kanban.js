@@ -1,0 +1,91 @@
+// Kanban drag and drop for the sales pipeline. Progressive enhancement: without
+// JavaScript each card links to its page, which has a "Move to" form, and the list
+// view filters by stage. Moves are saved with a POST (JSON) carrying the CSRF token
+// in the X-CSRFToken header; on failure the card goes back and the reason is shown.
+(function () {
+  "use strict";
+  var board = document.getElementById("kanban");
+  if (!board) return;
+  var status = document.getElementById("kanban-status");
+  var dragged = null, origin = null, originNext = null;
+
+  function showError(text) {
+    status.textContent = board.getAttribute("data-error") + " " + text;
+    status.classList.remove("d-none");
+  }
+
+  function moveUrl(id) {
+    return board.getAttribute("data-move-url").replace(/\/0\/move$/, "/" + id + "/move");
+  }
+
+  board.addEventListener("dragstart", function (ev) {
+    var card = ev.target.closest ? ev.target.closest(".kanban-card") : null;
+    if (!card || card.getAttribute("draggable") !== "true") return;
+    dragged = card;
+    origin = card.parentNode;
+    originNext = card.nextSibling;
+    card.classList.add("dragging");
+    ev.dataTransfer.effectAllowed = "move";
+    ev.dataTransfer.setData("text/plain", card.getAttribute("data-id"));
+  });
+
+  board.addEventListener("dragend", function () {
+    if (dragged) dragged.classList.remove("dragging");
+    board.querySelectorAll(".drop-target").forEach(function (c) { c.classList.remove("drop-target"); });
+  });
+
+  function columnOf(el) {
+    var col = el && el.closest ? el.closest(".kanban-col") : null;
+    return col && col.getAttribute("data-droppable") === "yes" ? col : null;
+  }
+
+  board.addEventListener("dragover", function (ev) {
+    var col = columnOf(ev.target);
+    if (!dragged || !col) return;
+    ev.preventDefault();
+    ev.dataTransfer.dropEffect = "move";
+    board.querySelectorAll(".drop-target").forEach(function (c) { if (c !== col) c.classList.remove("drop-target"); });
+    col.classList.add("drop-target");
+  });
+
+  board.addEventListener("drop", function (ev) {
+    var col = columnOf(ev.target);
+    if (!dragged || !col) return;
+    ev.preventDefault();
+    var card = dragged;
+    var list = col.querySelector(".kanban-cards");
+    if (list === origin) return;
+    var empty = list.querySelector(".kanban-empty");
+    if (empty) empty.remove();
+    list.insertBefore(card, list.firstChild);
+    status.classList.add("d-none");
+    card.classList.add("saving");
+    var from = origin, next = originNext;
+    fetch(moveUrl(card.getAttribute("data-id")), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "Accept": "application/json",
+                "X-CSRFToken": board.getAttribute("data-csrf")},
+      body: JSON.stringify({stage_id: col.getAttribute("data-stage-id")})
+    }).then(function (resp) {
+      return resp.json().catch(function () { return {ok: false, errors: {"": [resp.statusText]}}; })
+        .then(function (data) { return {ok: resp.ok && data.ok, data: data}; });
+    }).then(function (result) {
+      card.classList.remove("saving");
+      if (result.ok) {
+        card.setAttribute("data-stage-id", result.data.stage_id);
+        if (result.data.status !== "open") card.setAttribute("draggable", "false");
+        card.classList.add("saved");
+        return;
+      }
+      from.insertBefore(card, next);
+      var msgs = [];
+      Object.keys(result.data.errors || {}).forEach(function (k) { msgs = msgs.concat(result.data.errors[k]); });
+      showError(msgs.join(" "));
+    }).catch(function (err) {
+      card.classList.remove("saving");
+      from.insertBefore(card, next);
+      showError(String(err));
+    });
+  });
+})();
