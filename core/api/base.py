@@ -59,13 +59,14 @@ class PageArgs(ma.Schema):
                               metadata={"description": "The next_cursor of the previous page."})
 
 
-def input_error(errors: dict[str, list[str]], location: str = "json"):
+def input_error(errors: dict[str, list[str]], location: str = "json", message: str | None = None):
     """Answer 422 in flask-smorest's own shape, with one message list per field."""
-    abort(422, message=_("The input is not valid; nothing was saved."), errors={location: errors})
+    abort(422, message=message or _("The input is not valid; nothing was saved."), errors={location: errors})
 
 
 def bad_cursor():
-    input_error({"cursor": [_("Not a cursor from this list; start again without one.")]}, location="query")
+    why = _("Not a cursor from this list; start again without one.")
+    input_error({"cursor": [why]}, location="query", message=why)
 
 
 def conflict(message: str):

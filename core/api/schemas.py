@@ -8,6 +8,8 @@ Both kinds of failure come back as the same 422 shape.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -26,6 +28,15 @@ from core.customers.models import (
 from core.customers.service import LIMITS as CUSTOMER_LIMITS
 from core.history.models import CHANNELS, DIRECTIONS
 from core.history.service import BODY_MAX, SUBJECT_MAX
+
+
+class UtcDateTime(fields.DateTime):
+    """Times are stored as naive UTC; say so in the output (``...+00:00``)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 def _choice(values, **kw):
@@ -97,7 +108,7 @@ class NeedOutSchema(ma.Schema):
     description = fields.String()
     priority = fields.Integer()
     source = fields.String()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class CustomerSchema(ma.Schema):
@@ -122,10 +133,10 @@ class CustomerSchema(ma.Schema):
     needs = fields.List(fields.Nested(NeedOutSchema))
     consents = fields.Dict(keys=fields.String(), values=fields.Boolean(),
                            metadata={"description": "channel → granted (only channels ever asked)"})
-    consents_changed_at = fields.Dict(keys=fields.String(), values=fields.DateTime(),
+    consents_changed_at = fields.Dict(keys=fields.String(), values=UtcDateTime(),
                                       metadata={"description": "channel → when consent was given or withdrawn"})
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class CustomerListArgs(PageArgs):
@@ -157,7 +168,7 @@ class InteractionSchema(ma.Schema):
     source = fields.String()
     channel = fields.String()
     direction = fields.String(allow_none=True)
-    occurred_at = fields.DateTime(metadata={"description": "UTC"})
+    occurred_at = UtcDateTime()
     user_id = fields.Integer(allow_none=True)
     subject = fields.String()
     body = fields.String()
@@ -204,8 +215,8 @@ class ProductSchema(ma.Schema):
     currency = fields.String()
     active = fields.Boolean()
     warranty_months = fields.Integer()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class ProductListArgs(PageArgs):
