@@ -106,7 +106,9 @@ class PluginRegistry:
             if isinstance(item, str):
                 candidates.append((item.rsplit(".", 1)[-1], lambda item=item: importlib.import_module(item)))
             else:
-                candidates.append((item.manifest.name, lambda item=item: item))
+                # A module without a proper manifest still gets a name, so it can be reported.
+                label = getattr(getattr(item, "manifest", None), "name", None) or getattr(item, "__name__", repr(item))
+                candidates.append((label, lambda item=item: item))
         for name, loader in candidates:
             try:
                 module = loader()
