@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup  # widget templates are autoescaped; the dashboard must not escape them again
 
 from core.contrib import DashboardWidget, MenuItem, Permission, RoleSpec
 from core.hooks import hookimpl
@@ -126,8 +127,8 @@ def _due_followups_widget():
                                   Activity.due_date <= today)
         .options(selectinload(Activity.customer)).order_by(Activity.due_date, Activity.id).limit(DASHBOARD_ROWS + 1)
     ).scalars().all()
-    return render_template("history/_widget_due.html", rows=rows[:DASHBOARD_ROWS], more=len(rows) > DASHBOARD_ROWS,
-                           today=today)
+    return Markup(render_template("history/_widget_due.html", rows=rows[:DASHBOARD_ROWS],
+                                  more=len(rows) > DASHBOARD_ROWS, today=today))
 
 
 def _recent_customers_widget():
@@ -141,4 +142,4 @@ def _recent_customers_widget():
     rows = db.session.execute(
         scoped(sa.select(Customer), Customer).order_by(Customer.id.desc()).limit(DASHBOARD_ROWS)
     ).scalars().all()
-    return render_template("customers/_widget_recent.html", rows=rows)
+    return Markup(render_template("customers/_widget_recent.html", rows=rows))

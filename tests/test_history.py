@@ -236,6 +236,8 @@ def test_dashboard_widget_shows_overdue_and_today(app, client, login, make_user)
     assert "Long overdue" in html and "Today" in html and "Slightly overdue" in html
     assert "Next week" not in html and "Someone else" not in html
     assert "Recently added customers" in html and "Follow Me" in html
+    # Widgets are HTML, not escaped text.
+    assert "&lt;li" not in html and '<a class="small" href="/customers/' in html
 
 
 def test_dashboard_widgets_hidden_without_permission(app, client, login, make_user):

@@ -88,9 +88,9 @@ class CustomerForm(FlaskForm):
     payment_method = SelectField(_l("Preferred payment method"), choices=_blank() + list(PAYMENT_LABELS.items()),
                                  validate_choice=False)
     purchase_purpose = StringField(_l("Purchase purpose"), render_kw={"maxlength": 200})
-    emails = TextAreaField(_l("Emails"), description=_l("One per line."), render_kw={"rows": 2})
+    emails = TextAreaField(_l("Emails"), description=_l("One per line."), render_kw={"rows": 2, "dir": "ltr"})
     phones = TextAreaField(_l("Phones"), description=_l("One per line; numbers without a country code are read as %(region)s."),
-                           render_kw={"rows": 2})
+                           render_kw={"rows": 2, "dir": "ltr"})
     tags = StringField(_l("Tags"), description=_l("Separated by commas."))
     notes = TextAreaField(_l("Notes"), render_kw={"rows": 3})
     addresses = FieldList(FormField(AddressForm), min_entries=1, max_entries=20)
