@@ -113,7 +113,7 @@ def model_figures(as_of: date | None = None) -> list[ModelStats]:
 
 
 def age_distribution(as_of: date | None = None) -> list[tuple[str, int]]:
-    """Units in service by age in years: how old the installed base is."""
+    """Units in service by age in completed years (as birthdays count): how old the installed base is."""
     as_of = as_of or date.today()
     counts = dict.fromkeys((b[2] for b in AGE_BUCKETS), 0)
     rows = db.session.execute(sa.select(Equipment.install_date, Equipment.purchase_date, Equipment.created_at)
@@ -122,7 +122,7 @@ def age_distribution(as_of: date | None = None) -> list[tuple[str, int]]:
         start = installed or purchased or created.date()
         if start > as_of:
             continue
-        years = (as_of - start).days / 365.25
+        years = as_of.year - start.year - ((as_of.month, as_of.day) < (start.month, start.day))
         for low, high, label in AGE_BUCKETS:
             if low <= years < high:
                 counts[label] += 1
