@@ -186,6 +186,11 @@ def test_company_link(client, admin):
     ({"name": "X", "tags": ["t" * 81]}, "tags"),
     ({"name": "X", "notes": "n" * 20001}, "notes"),
     ({"name": "X", "surprise": 1}, "surprise"),
+    ({"name": "X", "company_id": 10**30}, "company_id"),  # would overflow the database's integer
+    ({"name": "X", "owner_id": 0}, "owner_id"),
+    ({"name": "nul\u0000byte"}, "name"),  # PostgreSQL cannot store NUL
+    ({"name": "X", "emails": [None]}, "emails"),
+    ({"name": "X", "consents": None}, "consents"),
 ])
 def test_create_rejects_bad_input(app, client, admin, payload, field):
     r = client.post(API, json=payload, headers=admin)
@@ -283,6 +288,7 @@ def test_unknown_customer_is_404(client, admin):
     r = client.post(f"{API}/424242/interactions", json={"channel": "phone", "subject": "x"}, headers=admin)
     assert r.status_code == 404
     assert client.get(f"{API}/abc", headers=admin).status_code == 404
+    assert client.get(f"{API}/{10**30}", headers=admin).status_code == 404  # not an overflow 500
 
 
 def test_delete(app, client, admin):
@@ -348,6 +354,7 @@ def test_list_search_folds_case_and_accents(app, client, admin):
     ({"limit": 0}, "limit"), ({"limit": 201}, "limit"), ({"limit": "many"}, "limit"),
     ({"cursor": "garbage"}, "cursor"), ({"cursor": "WzEsMiwzXQ"}, "cursor"),  # [1,2,3]
     ({"cursor": "WzEsImEiXQ"}, "cursor"),  # [1,"a"]: wrong types
+    ({"cursor": "WyJhIiwxMDAwMDAwMDAwMDAwMDAwMDAwMDAwXQ"}, "cursor"),  # ["a",10**21]: id out of range
     ({"q": "q" * 201}, "q"),
 ])
 def test_list_rejects_bad_query(client, admin, query, field):
@@ -389,6 +396,9 @@ def test_interactions(app, client, admin):
     ({"channel": "phone", "subject": "x", "occurred_at": "yesterday"}, "occurred_at"),
     ({"channel": "phone", "subject": "x", "occurred_at": "2024-03-01T10:00:00"}, "occurred_at"),  # no offset
     ({"channel": "phone", "subject": 5}, "subject"),
+    ({"channel": "phone", "subject": "x", "occurred_at": "0001-01-01T00:00:00-14:00"}, "occurred_at"),
+    ({"channel": "phone", "subject": "x", "occurred_at": "1850-01-01T00:00:00+00:00"}, "occurred_at"),
+    ({"channel": "phone", "subject": "bell\u0007"}, "subject"),
 ])
 def test_interaction_bad_input(app, client, admin, payload, field):
     c = _create(client, admin, name="Ann")

@@ -69,6 +69,9 @@ def test_price_as_number_and_defaults(client, admin):
     ({"description": "d" * 5001}, "description"),
     ({"active": "perhaps"}, "active"),
     ({"colour": "red"}, "colour"),
+    ({"unit_price": 1e30}, "unit_price"),
+    ({"unit_price": "1000000000000.00"}, "unit_price"),
+    ({"name": "nul\u0000"}, "name"),
 ])
 def test_create_rejects_bad_input(app, client, admin, payload, field):
     r = client.post(API, json={**CHAIR, **payload}, headers=admin)
@@ -116,6 +119,7 @@ def test_unknown_product_is_404(client, admin):
         r = getattr(client, method)(f"{API}/999", json={"name": "x"}, headers=admin)
         assert r.status_code == 404 and r.json["message"] == "No such product."
     assert client.delete(f"{API}/1", headers=admin).status_code in (404, 405)
+    assert client.get(f"{API}/{10**30}", headers=admin).status_code == 404
 
 
 def test_list_filters_search_and_pages(app, client, admin):

@@ -103,6 +103,10 @@ def test_create_bad_input_keeps_values_and_saves_nothing(app, client, login):
     assert _count(app) == 0
     r = client.post("/catalog/new", data=dict(FORM, unit_price="1.234"))
     assert r.status_code == 422 and "At most two decimal places." in r.text
+    r = client.post("/catalog/new", data=dict(FORM, unit_price="1e30"))
+    assert r.status_code == 422 and "The price is too large." in r.text
+    r = client.post("/catalog/new", data=dict(FORM, name="nul\x00byte"))
+    assert r.status_code == 422 and "control characters" in r.text
     r = client.post("/catalog/new", data=dict(FORM, sku="has space", name=""))
     assert r.status_code == 422 and "A name is required." in r.text and "no spaces" in r.text
     assert _count(app) == 0
@@ -132,6 +136,7 @@ def test_edit(app, client, login):
     assert _get(app, pid).sku == "AC-9"
     assert _get(app, other).sku == "AC-10"
     assert client.get("/catalog/9999").status_code == 404
+    assert client.get(f"/catalog/{10**30}").status_code == 404
 
 
 def test_deactivate_and_reactivate(app, client, login):

@@ -31,12 +31,15 @@ from core.api.schemas import (
 )
 from core.customers.models import Customer
 from core.customers.service import CustomerInputError, create_customer, update_customer
+from core.catalog.service import MAX_ID
 from core.db import db
 from core.history.models import Interaction
 from core.history.service import HistoryInputError, log_interaction
 from core.security import requires, scoped, visible
 from core.text import fold, like_pattern
 from core.web.pagination import BadCursor, keyset_page
+
+EARLIEST, LATEST = 1900, 2999  # plausible interaction years (also keeps UTC conversion in range)
 
 blp = Blueprint("api_customers", __name__, url_prefix="/customers", description="Customers and their history")
 
@@ -69,14 +72,14 @@ LOAD_ALL = (selectinload(Customer.emails), selectinload(Customer.phones), select
 
 
 def _customer_cursor(values):
-    if not (isinstance(values[0], str) and type(values[1]) is int):
+    if not (isinstance(values[0], str) and type(values[1]) is int and 0 <= values[1] <= MAX_ID):
         raise BadCursor("invalid cursor")
     return values
 
 
 def _get_customer(customer_id: int) -> Customer:
     """The customer, or 404 when missing or hidden by a record rule (same answer for both)."""
-    customer = db.session.get(Customer, customer_id)
+    customer = db.session.get(Customer, customer_id) if customer_id <= MAX_ID else None
     if customer is None or not visible(customer):
         abort(404, message=_("No such customer."))
     return customer
@@ -192,7 +195,7 @@ def references_to(customer_id: int) -> list[tuple[str, int]]:
 
 def _interaction_cursor(values):
     try:
-        if type(values[1]) is not int:
+        if type(values[1]) is not int or not 0 <= values[1] <= MAX_ID:
             raise TypeError
         return [datetime.fromisoformat(values[0]), values[1]]
     except (TypeError, ValueError):
@@ -227,7 +230,12 @@ class CustomerInteractions(MethodView):
         customer = _get_customer(customer_id)
         occurred_at = data.get("occurred_at")
         if occurred_at is not None:
-            occurred_at = occurred_at.astimezone(timezone.utc).replace(tzinfo=None)
+            try:
+                occurred_at = occurred_at.astimezone(timezone.utc).replace(tzinfo=None)
+            except OverflowError:
+                occurred_at = None
+            if occurred_at is None or not EARLIEST <= occurred_at.year <= LATEST:
+                input_error({"occurred_at": [_("Between the years %(a)d and %(b)d.", a=EARLIEST, b=LATEST)]})
         try:
             row = log_interaction(customer.id, channel=data["channel"], direction=data.get("direction"),
                                   subject=data["subject"], body=data["body"], user_id=current_user.id,

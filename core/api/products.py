@@ -21,6 +21,7 @@ from core.api.schemas import (
 )
 from core.catalog.models import Product
 from core.catalog.service import (
+    MAX_ID,
     ProductInputError,
     commit_product,
     create_product,
@@ -40,7 +41,7 @@ def _errors(*codes):
 
 
 def _get(product_id: int) -> Product:
-    product = db.session.get(Product, product_id)
+    product = db.session.get(Product, product_id) if product_id <= MAX_ID else None
     if product is None:
         abort(404, message=_("No such product."))
     return product

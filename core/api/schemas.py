@@ -8,14 +8,16 @@ Both kinds of failure come back as the same 422 shape.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import marshmallow as ma
+from flask_babel import gettext as _
 from marshmallow import fields, validate
 
 from core.api.base import PageArgs
 from core.catalog.service import LIMITS as PRODUCT_LIMITS
-from core.catalog.service import KINDS, MAX_WARRANTY_MONTHS
+from core.catalog.service import KINDS, MAX_ID, MAX_WARRANTY_MONTHS
 from core.customers.models import (
     CHANNELS_PREFERRED,
     COMPANY,
@@ -39,12 +41,34 @@ class UtcDateTime(fields.DateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control(value: str) -> None:
+    if _CONTROL.search(value):
+        raise ma.ValidationError(_("Contains control characters."))
+
+
+class Text(fields.String):
+    """An input string without control characters (PostgreSQL refuses NUL; none belong in a CRM)."""
+
+    def __init__(self, *args, **kwargs):
+        extra = kwargs.pop("validate", None)
+        extra = list(extra) if isinstance(extra, (list, tuple)) else ([extra] if extra else [])
+        super().__init__(*args, validate=[_no_control, *extra], **kwargs)
+
+
+def Id(**kw):  # noqa: N802  (a field factory, named like the fields it makes)
+    """A row id: a JSON integer that fits every database's INTEGER column."""
+    return fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kw)
+
+
 def _choice(values, **kw):
-    return fields.String(validate=validate.OneOf(values), **kw)
+    return Text(validate=validate.OneOf(values), **kw)
 
 
 def _text(n, **kw):
-    return fields.String(validate=validate.Length(max=n), **kw)
+    return Text(validate=validate.Length(max=n), **kw)
 
 
 # -- customers ------------------------------------------------------------------------
@@ -60,7 +84,7 @@ class AddressSchema(ma.Schema):
 
 
 class NeedSchema(ma.Schema):
-    description = fields.String(required=True, validate=validate.Length(min=1, max=CUSTOMER_LIMITS["need"]))
+    description = Text(required=True, validate=validate.Length(min=1, max=CUSTOMER_LIMITS["need"]))
     priority = fields.Integer(strict=True, load_default=2, validate=validate.OneOf((1, 2, 3)),
                               metadata={"description": "1 high, 2 normal, 3 low"})
     source = _choice(NEED_SOURCES, load_default="interview")
@@ -75,9 +99,9 @@ class CustomerInputSchema(ma.Schema):
     """A customer to create (``name`` required) or, with ``partial=True``, the fields to change."""
 
     kind = _choice((PERSON, COMPANY), metadata={"description": "person (default) or company"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=CUSTOMER_LIMITS["name"]))
-    company_id = fields.Integer(strict=True, allow_none=True, metadata={"description": "id of a company customer"})
-    owner_id = fields.Integer(strict=True, allow_none=True, metadata={"description": "id of a staff user"})
+    name = Text(required=True, validate=validate.Length(min=1, max=CUSTOMER_LIMITS["name"]))
+    company_id = Id(allow_none=True, metadata={"description": "id of a company customer"})
+    owner_id = Id(allow_none=True, metadata={"description": "id of a staff user"})
     preferred_language = _text(10, allow_none=True)
     preferred_channel = _choice(CHANNELS_PREFERRED, allow_none=True)
     gender = _choice(GENDERS, allow_none=True)
@@ -86,10 +110,10 @@ class CustomerInputSchema(ma.Schema):
     payment_method = _choice(PAYMENT_METHODS, allow_none=True)
     purchase_purpose = _text(CUSTOMER_LIMITS["purchase_purpose"], allow_none=True)
     notes = _text(CUSTOMER_LIMITS["notes"], allow_none=True)
-    emails = fields.List(fields.String(validate=validate.Length(max=254)), validate=validate.Length(max=20))
-    phones = fields.List(fields.String(validate=validate.Length(max=40)), validate=validate.Length(max=20),
+    emails = fields.List(Text(validate=validate.Length(max=254)), validate=validate.Length(max=20))
+    phones = fields.List(Text(validate=validate.Length(max=40)), validate=validate.Length(max=20),
                          metadata={"description": "any format; stored as E.164"})
-    tags = fields.List(fields.String(validate=validate.Length(max=CUSTOMER_LIMITS["tag"])),
+    tags = fields.List(Text(validate=validate.Length(max=CUSTOMER_LIMITS["tag"])),
                        validate=validate.Length(max=50))
     addresses = fields.List(fields.Nested(AddressSchema), validate=validate.Length(max=20))
     needs = fields.List(fields.Nested(NeedSchema), validate=validate.Length(max=50))
@@ -140,7 +164,7 @@ class CustomerSchema(ma.Schema):
 
 
 class CustomerListArgs(PageArgs):
-    q = fields.String(load_default="", validate=validate.Length(max=200),
+    q = Text(load_default="", validate=validate.Length(max=200),
                       metadata={"description": "Search name, emails, phones, company; case and accents ignored."})
 
 
@@ -188,15 +212,15 @@ class InteractionPageSchema(ma.Schema):
 
 
 class ProductInputSchema(ma.Schema):
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=PRODUCT_LIMITS["sku"]),
+    sku = Text(required=True, validate=validate.Length(min=1, max=PRODUCT_LIMITS["sku"]),
                         metadata={"description": "unique; letters, digits and . _ / -; stored in capitals"})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=PRODUCT_LIMITS["name"]))
+    name = Text(required=True, validate=validate.Length(min=1, max=PRODUCT_LIMITS["name"]))
     description = _text(PRODUCT_LIMITS["description"])
     kind = _choice(KINDS)
     unit_price = fields.Decimal(as_string=True, required=True, metadata={
         "type": "string", "format": "decimal", "example": "12.50",
         "description": "a decimal string (a JSON number is accepted too), >= 0, at most 2 decimals"})
-    currency = fields.String(validate=validate.Length(equal=3), metadata={"description": "ISO 4217; default EUR"})
+    currency = Text(validate=validate.Length(equal=3), metadata={"description": "ISO 4217; default EUR"})
     active = fields.Boolean()
     warranty_months = fields.Integer(strict=True, validate=validate.Range(0, MAX_WARRANTY_MONTHS))
 
@@ -220,7 +244,7 @@ class ProductSchema(ma.Schema):
 
 
 class ProductListArgs(PageArgs):
-    q = fields.String(load_default="", validate=validate.Length(max=200),
+    q = Text(load_default="", validate=validate.Length(max=200),
                       metadata={"description": "Search name or SKU; case and accents ignored."})
     kind = _choice(KINDS, load_default=None)
     active = fields.Boolean(load_default=None, metadata={"description": "true or false; both when absent"})

@@ -24,7 +24,7 @@ class Required:
 
 class ProductForm(FlaskForm):
     sku = StringField(_l("SKU"), validators=[Required()], render_kw={"maxlength": LIMITS["sku"], "dir": "ltr", "autocomplete": "off"},
-                      description=_l("Letters, digits and . _ / - ; stored in capitals."))
+                      description=_l("Letters, digits, dot, dash, underscore or slash; saved in capitals."))
     name = StringField(_l("Name"), validators=[Required()], render_kw={"maxlength": LIMITS["name"]})
     description = TextAreaField(_l("Description"), render_kw={"rows": 4, "maxlength": LIMITS["description"]})
     kind = SelectField(_l("Kind"), choices=[SelectChoice(PRODUCT, _l("Product")), SelectChoice(SERVICE, _l("Service"))], default=PRODUCT)

@@ -28,7 +28,10 @@ LIMITS = {"sku": 64, "name": 200, "description": 5000}
 MAX_WARRANTY_MONTHS = 600
 # Numeric(14, 2): twelve digits before the decimal point.
 MAX_PRICE = Decimal("999999999999.99")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and newlines are fine
 SKU_RE = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
+# Largest id any supported database stores in an INTEGER column (PostgreSQL's int4).
+MAX_ID = 2**31 - 1
 FIELDS = ("sku", "name", "description", "kind", "unit_price", "currency", "active", "warranty_months")
 
 
@@ -62,10 +65,10 @@ def _parse_price(value) -> Decimal:
         raise ValueError(_("Enter an amount such as 12.50."))
     if amount < 0:
         raise ValueError(_("The price cannot be negative."))
+    if amount > MAX_PRICE:  # before quantize(), which fails on huge exponents
+        raise ValueError(_("The price is too large."))
     if amount != amount.quantize(Decimal("0.01")):
         raise ValueError(_("At most two decimal places."))
-    if amount > MAX_PRICE:
-        raise ValueError(_("The price is too large."))
     return amount.quantize(Decimal("0.01"))
 
 
@@ -96,6 +99,10 @@ def validate_product_data(data: dict, *, current: Product | None = None) -> dict
 
     def err(field, msg):
         errors.setdefault(field, []).append(msg)
+
+    for field in ("name", "description"):
+        if isinstance(data.get(field), str) and _CONTROL.search(data[field]):
+            err(field, _("Contains control characters."))
 
     unknown = set(data) - set(FIELDS)
     for field in sorted(unknown):
@@ -224,6 +231,6 @@ def cursor_values(values: list) -> list:
     """Check a decoded ``(name_key, id)`` cursor (a forged one must not reach the database)."""
     from core.web.pagination import BadCursor
 
-    if not (isinstance(values[0], str) and isinstance(values[1], int) and not isinstance(values[1], bool)):
+    if not (isinstance(values[0], str) and type(values[1]) is int and 0 <= values[1] <= MAX_ID):
         raise BadCursor("invalid cursor")
     return values

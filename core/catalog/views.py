@@ -12,6 +12,7 @@ from core.catalog.forms import ProductForm
 from core.catalog.models import Product
 from core.catalog.service import (
     KINDS,
+    MAX_ID,
     ProductInputError,
     commit_product,
     create_product,
@@ -49,7 +50,7 @@ def index():
 
 
 def _get(product_id: int) -> Product:
-    product = db.session.get(Product, product_id)
+    product = db.session.get(Product, product_id) if product_id <= MAX_ID else None
     if product is None:
         abort(404)
     return product
