@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -54,17 +55,28 @@ def _stages():
 
 
 def _salespeople(rng) -> list[User]:
-    role = db.session.execute(sa.select(Role).where(Role.name == "Salesperson")).scalar()
-    manager = db.session.execute(sa.select(Role).where(Role.name == "Sales manager")).scalar()
-    password = os.environ.get(DEMO_PASSWORD_ENV) or "demo-password"
-    people = []
-    for i, (name, local) in enumerate(SALESPEOPLE):
+    """Users holding the sales roles; extra demo salespeople when there are fewer than four.
+
+    Extra users get the admin's password hash, so "demo staff use the admin's
+    password" (as ``rapport init --demo`` prints) holds for them too.
+    """
+    roles = {r.name: r for r in db.session.execute(
+        sa.select(Role).where(Role.name.in_(("Salesperson", "Sales manager")))).scalars()}
+    people = [u for u in db.session.execute(sa.select(User).where(User.active.is_(True)).order_by(User.id)).scalars()
+              if any(r.name in roles for r in u.roles)]
+    admin = db.session.execute(sa.select(User).join(User.roles).where(Role.name == "admin").order_by(User.id)).scalar()
+    for name, local in SALESPEOPLE:
+        if len(people) >= 4:
+            break
         email = f"{local}@example.com"
-        user = db.session.execute(sa.select(User).where(User.email == email)).scalar()
-        if user is None:
-            user = User(email=email, name=name, roles=[r for r in ([manager] if i == 0 else [role]) if r])
-            user.set_password(password)
-            db.session.add(user)
+        if db.session.execute(sa.select(User.id).where(User.email == email)).scalar():
+            continue
+        user = User(email=email, name=name, roles=[r for r in (roles.get("Salesperson"),) if r])
+        if admin is not None:
+            user.password_hash = admin.password_hash
+        else:
+            user.set_password(os.environ.get(DEMO_PASSWORD_ENV) or secrets.token_urlsafe(12))
+        db.session.add(user)
         people.append(user)
     db.session.flush()
     return people
@@ -93,8 +105,8 @@ def _opportunities(rng, customers, people, stages, reasons, today, count=300) ->
     lost = next(s for s in stages if s.is_lost)
     opps = []
     for i in range(count):
-        created = today - timedelta(days=rng.randint(0, 720))
         roll = rng.random()
+        created = today - timedelta(days=rng.randint(0, 90) if roll < 0.4 else rng.randint(0, 720))
         owner = rng.choice(people)
         amount = Decimal(rng.choice((500, 900, 1500, 2400, 4000, 7500, 12000, 25000))) + Decimal(rng.randint(0, 99))
         opp = Opportunity(
@@ -106,7 +118,7 @@ def _opportunities(rng, customers, people, stages, reasons, today, count=300) ->
             opp.customer_id = rng.choice(customers)
         else:
             opp.prospect_name = f"Prospect {i + 1}"
-        if created > today - timedelta(days=120) and roll < 0.55:
+        if roll < 0.4:
             stage = rng.choice(open_stages)
             opp.stage, opp.status, opp.probability = stage, OPEN, stage.probability
             opp.expected_close = today + timedelta(days=rng.randint(-20, 170))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import render_template, url_for
+from markupsafe import Markup
 from flask_babel import gettext as _
 
 from core.contrib import SearchResult
@@ -24,8 +25,8 @@ def customer_panel(customer, user):
         .order_by(Opportunity.id.desc()).limit(5)).scalars().all()
     from plugins.sales.orders import state_label
 
-    return render_template("sales/panel.html", customer=customer, h=history, recent=recent, open_opps=open_opps,
-                           state_label=state_label)
+    return Markup(render_template("sales/panel.html", customer=customer, h=history, recent=recent, open_opps=open_opps,
+                                  state_label=state_label))
 
 
 def dashboard_widget(user):
@@ -36,7 +37,8 @@ def dashboard_widget(user):
     closing = db.session.execute(
         sa.select(Opportunity).where(mine, Opportunity.expected_close.is_not(None))
         .order_by(Opportunity.expected_close, Opportunity.id).limit(5)).scalars().all()
-    return render_template("sales/widget.html", totals=[(c, n, stats._dec(s)) for c, n, s in rows], closing=closing)
+    return Markup(render_template("sales/widget.html", totals=[(c, n, stats._dec(s)) for c, n, s in rows],
+                                  closing=closing))
 
 
 def search(query: str, user, limit: int) -> list[SearchResult]:

@@ -90,6 +90,10 @@ class Period:
     end: date  # exclusive
 
     @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
     def is_quarter(self) -> bool:
         return "Q" in self.key
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext as _
+from markupsafe import Markup
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -44,7 +45,8 @@ def _money_filter(value, currency=""):
     if value is None:
         return "—"
     text = format_decimal(Decimal(value), format="#,##0.00")
-    return f"{text} {currency}".strip()
+    # <bdi> keeps "1,234.00 EUR" in that order inside right-to-left text.
+    return Markup("<bdi>%s</bdi>") % f"{text} {currency}".strip()
 
 
 @bp.context_processor
