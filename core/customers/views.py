@@ -330,7 +330,9 @@ def duplicates():
     """
     by = "phone" if request.args.get("by") == "phone" else "email"
     model, col = (CustomerPhone, CustomerPhone.number) if by == "phone" else (CustomerEmail, CustomerEmail.email)
-    stmt = sa.select(col).group_by(col).having(sa.func.count(sa.distinct(model.customer_id)) > 1)
+    # COUNT(*) is answered from the value's index alone; a customer holds each value
+    # once (the service and merge dedupe), and groups of one customer are dropped below.
+    stmt = sa.select(col).group_by(col).having(sa.func.count() > 1)
     try:
         page = keyset_page(db.session, stmt, [col], cursor=request.args.get("cursor"), limit=_page_size(),
                            key=lambda value: [value])
@@ -344,8 +346,9 @@ def duplicates():
         ).all()
         by_value: dict[str, list[Customer]] = {}
         for value, customer in rows:
-            by_value.setdefault(value, []).append(customer)
-        groups = [(value, by_value.get(value, [])) for value in page.items]
+            if customer not in by_value.setdefault(value, []):
+                by_value[value].append(customer)
+        groups = [(value, by_value[value]) for value in page.items if len(by_value.get(value, [])) > 1]
     return render_template("customers/duplicates.html", groups=groups, page=page, by=by)
 
 
