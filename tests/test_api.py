@@ -442,3 +442,50 @@ def test_openapi_document(client):
     params = {p["name"] for p in paths["/api/v1/customers"]["get"]["parameters"]}
     assert {"q", "limit", "cursor"} <= params
     json.dumps(doc)
+
+
+# -- record rules -------------------------------------------------------------------------
+
+
+def _own_customers_plugin():
+    """A plugin declaring "own customers only" unless the user holds customers.all."""
+    import types
+
+    from core.contrib import Permission, RecordRule
+    from core.hooks import hookimpl
+    from core.plugins import PluginManifest
+
+    module = types.ModuleType("own_customers")
+    module.__file__ = __file__
+    module.manifest = PluginManifest(name="own_customers", label="Own customers",
+                                     permissions=(Permission("customers.all", "See every customer"),))
+
+    @hookimpl
+    def record_rules():
+        return [RecordRule(Customer, "owner_id", "customers.all")]
+
+    module.record_rules = record_rules
+    return module
+
+
+OWN = _own_customers_plugin()
+
+
+@pytest.mark.plugins("own_customers", extra=[OWN])
+def test_record_rules_hide_other_peoples_customers(app, client, admin, make_user, token_for):
+    anna = make_user("anna@example.com", permissions=["customers.view", "customers.edit", "history.log"])
+    make_user("boss@example.com", permissions=["customers.view", "customers.all"])
+    mine = _create(client, admin, name="Anna's client", owner_id=anna)
+    theirs = _create(client, admin, name="Someone else's client")
+    headers = token_for("anna@example.com")
+    r = client.get(API, headers=headers)
+    assert [c["name"] for c in r.json["items"]] == ["Anna's client"]
+    assert client.get(f"{API}/{mine['id']}", headers=headers).status_code == 200
+    for method in ("get", "patch"):
+        r = getattr(client, method)(f"{API}/{theirs['id']}", json={"name": "Mine now"}, headers=headers)
+        assert r.status_code == 404, method  # hidden, not merely forbidden: existence is not revealed
+    assert client.get(f"{API}/{theirs['id']}/interactions", headers=headers).status_code == 404
+    r = client.post(f"{API}/{theirs['id']}/interactions", json={"channel": "note", "subject": "x"}, headers=headers)
+    assert r.status_code == 404
+    assert client.get(f"{API}/{theirs['id']}", headers=admin).json["name"] == "Someone else's client"
+    assert len(client.get(API, headers=token_for("boss@example.com")).json["items"]) == 2
