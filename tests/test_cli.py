@@ -243,3 +243,11 @@ def test_console_script_and_flask_app(tmp_path):
     result = subprocess.run([str(bindir / "flask"), "--app", "core", "roles", "list"], capture_output=True,
                             text=True, env=env, cwd=tmp_path, timeout=120)
     assert result.returncode == 0 and "admin: all permissions" in result.stdout, result.stderr
+
+
+def test_commands_on_an_empty_database_say_to_run_init(fresh_app):
+    runner = fresh_app().test_cli_runner()
+    for args in (["plugins", "list"], ["roles", "list"], ["users", "create", "a@example.com", "--password", "a long secret"],
+                 ["tokens", "create", "a@example.com"], ["plugins", "enable", "x"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1 and "run `rapport init` first" in result.output, (args, result.output)

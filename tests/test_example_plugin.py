@@ -176,3 +176,38 @@ def test_example_own_tests_pass(hello_installed, tmp_path):
                             cwd=project, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "3 passed" in result.stdout
+
+
+def test_db_revision_starts_the_plugins_own_branch(hello_installed, tmp_path):
+    """``rapport db revision --branch hello`` writes the first revision of a new plugin
+    (no parent, branch label, depends on the core), as docs/plugins.md tells."""
+    import os
+
+    site = tmp_path / "site"
+    shutil.copytree(hello_installed, site)
+    versions = site / "rapport_hello" / "migrations" / "versions"
+    (versions / "hello_0001_notes.py").unlink()
+    env = dict(os.environ, PYTHONPATH=str(site), RAPPORT_INSTANCE=str(tmp_path / "instance"),
+               DATABASE_URL=f"sqlite:///{tmp_path / 'dev.db'}", RAPPORT_SECRET_KEY="dev")
+    env.pop("TEST_DATABASE_URL", None)
+    rapport = str(Path(sys.executable).parent / "rapport")
+
+    def run(*args):
+        result = subprocess.run([rapport, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    run("init", "--plugins", "")
+    installed = [ln.split()[0] for ln in run("plugins", "list").splitlines() if "FAILED" not in ln]
+    assert "hello" in installed
+    for name in installed:  # autogenerate compares against a database with every branch up to date
+        if name != "hello":
+            run("plugins", "enable", name)
+    out = run("db", "revision", "--branch", "hello", "-m", "hello notes", "--rev-id", "hello_0001")
+    written = versions / "hello_0001_hello_notes.py"
+    assert str(written) in out
+    text = written.read_text()
+    assert "down_revision = None" in text and "branch_labels = ('hello',)" in text
+    assert "depends_on = 'core_0001'" in text and "op.create_table('hello_note'" in text
+    assert "core_customer.id" in text and "core_" not in text.replace("core_customer", "").replace("core_0001", "")
+    assert "enabled: hello" in run("plugins", "enable", "hello")
