@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     FormField,
     HiddenField,
@@ -15,7 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from plugins.sales.models import SOURCES
 
@@ -91,6 +90,3 @@ class TargetForm(FlaskForm):
     amount = StringField(_l("Amount"), validators=[DataRequired()])
     currency = StringField(_l("Currency"), default="EUR", validators=[Length(min=3, max=3)])
 
-
-__all__ = ["OpportunityForm", "LostForm", "OrderForm", "LineForm", "StageForm", "LostReasonForm", "TargetForm",
-           "DateField", "Optional"]

@@ -34,7 +34,8 @@ from plugins.sales.pipeline import (
 
 bp = Blueprint("sales", __name__, url_prefix="/sales", template_folder="templates", static_folder="static")
 
-KANBAN_PER_STAGE = 30
+KANBAN_PER_STAGE = 25  # open stages; the list view pages through the rest
+KANBAN_PER_CLOSED_STAGE = 8  # won/lost columns show only the latest, as a reminder
 PAGE = 50
 
 
@@ -99,19 +100,20 @@ def index():
     mine = request.args.get("owner") == "me" or not is_manager()
     columns = []
     for stage in stages():
+        cap = KANBAN_PER_CLOSED_STAGE if (stage.is_won or stage.is_lost) else KANBAN_PER_STAGE
         stmt = visible(sa.select(Opportunity), Opportunity).where(Opportunity.stage_id == stage.id)
         if mine and is_manager():
             stmt = stmt.where(Opportunity.owner_id == current_user.id)
         rows = db.session.execute(
             stmt.options(joinedload(Opportunity.customer), joinedload(Opportunity.owner))
-            .order_by(Opportunity.updated_at.desc(), Opportunity.id.desc()).limit(KANBAN_PER_STAGE + 1)
+            .order_by(Opportunity.updated_at.desc(), Opportunity.id.desc()).limit(cap + 1)
         ).scalars().unique().all()
         totals = db.session.execute(
             sa.select(Opportunity.currency, sa.func.count(), sa.func.sum(Opportunity.expected_revenue))
             .where(Opportunity.id.in_(stmt.with_only_columns(Opportunity.id)))
             .group_by(Opportunity.currency)
         ).all() if not (stage.is_won or stage.is_lost) else []
-        columns.append({"stage": stage, "cards": rows[:KANBAN_PER_STAGE], "more": len(rows) > KANBAN_PER_STAGE,
+        columns.append({"stage": stage, "cards": rows[:cap], "more": len(rows) > cap,
                         "totals": [(c, n, stats._dec(s)) for c, n, s in totals]})
     return render_template("sales/pipeline.html", columns=columns, mine=mine)
 
@@ -380,6 +382,15 @@ def _order_payload(form) -> dict:
             "notes": form.notes.data, "lines": lines}
 
 
+def _customer_name(form) -> str | None:
+    """The name behind the customer number, shown under the field as a check."""
+    from core.customers.models import Customer
+
+    value = str(form.customer_id.data or "").strip()
+    customer = db.session.get(Customer, int(value)) if value.isdigit() else None
+    return customer.name if customer else None
+
+
 def _pad_lines(form, extra=3):
     """Blank rows to type new lines into (untouched ones are ignored on save)."""
     for _i in range(extra):
@@ -411,7 +422,7 @@ def order_new():
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/order_form.html", form=form, order=None,
+    return render_template("sales/order_form.html", form=form, order=None, customer_name=_customer_name(form),
                            products=_products_for_datalist()), status
 
 
@@ -464,7 +475,7 @@ def order_edit(order_id):
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/order_form.html", form=form, order=order,
+    return render_template("sales/order_form.html", form=form, order=order, customer_name=_customer_name(form),
                            products=_products_for_datalist()), status
 
 

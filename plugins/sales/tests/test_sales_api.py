@@ -1,6 +1,4 @@
 """/api/v1/sales: CRUD, state changes, bad input (4xx, nothing changed), record rules."""
-from decimal import Decimal
-
 import pytest
 import sqlalchemy as sa
 
