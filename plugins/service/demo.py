@@ -26,6 +26,8 @@ from plugins.service.models import (
 
 SHARE = 0.35
 MAX_CUSTOMERS = 3000
+MAX_SIMULATED = 2500  # units whose failures are simulated (keeps the demo quick with big sales demos)
+LOCATIONS = ("Kitchen", "Basement", "Utility room", "Roof", "Office", "Garage")
 NORMAL_RATE, LEMON_RATE = 0.12, 0.55  # failures per unit-year
 
 OWN_PRODUCTS = (
@@ -118,6 +120,7 @@ def _repair(rng, eq: Equipment, day: date, today: date, labour: Product, techs: 
 
 def _plans(rng, products: list[Product], lemons: set[int], today: date) -> None:
     planned = [p for p in products if p.id not in lemons][:2]
+    # Units whose plan history is simulated stay few enough for a quick demo.
     for product, months in zip(planned, (6, 12)):
         if db.session.execute(sa.select(MaintenancePlan.id).where(MaintenancePlan.product_id == product.id)).first():
             continue
@@ -139,13 +142,17 @@ def _plans(rng, products: list[Product], lemons: set[int], today: date) -> None:
 
 
 def load_demo(rng, customers) -> None:
-    """The demo step (weight 60, after sales' demo orders); commits once at the end."""
+    """The demo step (weight 60, after sales' demo orders); commits once at the end.
+
+    New units go only to customers without equipment (with sales enabled, most
+    customers already got theirs from confirmed orders). Failures are then drawn
+    for a sample of all units in service, so sales-registered units break too.
+    """
     from plugins.service.views import technicians
 
     today = date.today()
     products = _products(rng)
     labour = _labour_product()
-    lemons = {p.id for p in rng.sample(products, k=min(2, len(products)))}
     owners = set(db.session.execute(sa.select(Equipment.customer_id).distinct()).scalars())
     chosen = [c for c in customers if c not in owners and rng.random() < SHARE][:MAX_CUSTOMERS]
     techs = [u.id for u in technicians()]
@@ -158,21 +165,40 @@ def load_demo(rng, customers) -> None:
             eq = svc.create_equipment(
                 customer_id=customer_id, product_id=product.id, serial=f"{product.sku[-6:]}-{serial_no:07d}",
                 purchase_date=installed - timedelta(days=rng.randint(0, 14)), install_date=installed,
-                location=rng.choice(("Kitchen", "Basement", "Utility room", "Roof", "Office", "Garage")), log=False)
-            start = eq.purchase_date
-            std = svc.add_warranty(eq, start_date=start, months=product.warranty_months or 24, source="demo", log=False)
-            roll = rng.random()
-            if roll < 0.12:
-                svc.add_warranty(eq, kind=EXTENDED, terms="parts", start_date=std.end_date + timedelta(days=1),
-                                 months=24, price=Decimal("89.00"), source="demo", log=False)
-            elif roll < 0.2:
-                svc.add_warranty(eq, kind=CONTRACT, terms="labour", start_date=max(std.end_date, today - timedelta(days=200)),
-                                 months=12, visits_per_year=2, price=Decimal("149.00"), source="demo", log=False)
-            rate = LEMON_RATE if product.id in lemons else NORMAL_RATE
-            for day in _failure_days(rng, installed, today, rate):
-                _repair(rng, eq, day, today, labour, techs)
+                location=rng.choice(LOCATIONS), log=False)
+            std = svc.add_warranty(eq, start_date=eq.purchase_date, months=product.warranty_months or 24,
+                                   source="demo", log=False)
+            _extra_warranty(rng, eq, std, today)
             if rng.random() < 0.03:
                 eq.status, eq.retired_on = "retired", today - timedelta(days=rng.randint(1, 300))
         db.session.flush()
-    _plans(rng, products, lemons, today)
+    units = db.session.execute(sa.select(Equipment).where(Equipment.status != "retired")
+                               .order_by(Equipment.id)).scalars().all()
+    models = sorted({u.product_id for u in units if u.product_id})
+    lemons = set(rng.sample(models, k=min(2, len(models))))
+    by_id = {p.id: p for p in db.session.execute(sa.select(Product).where(Product.id.in_(models))).scalars()}
+    for eq in rng.sample(units, k=min(len(units), MAX_SIMULATED)):
+        if not eq.serial:  # units from sales orders get their serials filled in "later"
+            serial_no += 1
+            eq.serial = f"{by_id[eq.product_id].sku[-6:] if eq.product_id else 'X'}-{serial_no:07d}"
+            eq.serial_key = svc.fold_serial(eq.serial)
+            eq.install_date = eq.install_date or min(today, (eq.purchase_date or today) + timedelta(days=rng.randint(1, 10)))
+            eq.location = eq.location or rng.choice(LOCATIONS)
+            if eq.source == "sales" and eq.warranties and rng.random() < 0.15:
+                _extra_warranty(rng, eq, eq.warranties[-1], today, force=True)
+        rate = LEMON_RATE if eq.product_id in lemons else NORMAL_RATE
+        for day in _failure_days(rng, eq.in_use_since, today, rate):
+            _repair(rng, eq, day, today, labour, techs)
+    db.session.flush()
+    _plans(rng, [by_id[m] for m in models] or products, lemons, today)
     db.session.commit()
+
+
+def _extra_warranty(rng, eq, std, today, force=False) -> None:
+    roll = rng.random() * (0.2 if force else 1)
+    if roll < 0.12:
+        svc.add_warranty(eq, kind=EXTENDED, terms="parts", start_date=std.end_date + timedelta(days=1),
+                         months=24, price=Decimal("89.00"), source="demo", log=False)
+    elif roll < 0.2:
+        svc.add_warranty(eq, kind=CONTRACT, terms="labour", start_date=max(std.end_date, today - timedelta(days=200)),
+                         months=12, visits_per_year=2, price=Decimal("149.00"), source="demo", log=False)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
@@ -113,7 +114,8 @@ def _request_or_404(request_id: int) -> ServiceRequest:
 @requires(TECH)
 def index():
     """The installed base: filter by serial (prefix), status or customer."""
-    stmt = sa.select(Equipment)
+    stmt = sa.select(Equipment).options(joinedload(Equipment.customer), joinedload(Equipment.product),
+                                        selectinload(Equipment.warranties))
     q = (request.args.get("q") or "").strip()[:100]
     status = request.args.get("status") or ""
     customer_id = request.args.get("customer_id", type=int)
@@ -301,6 +303,8 @@ def warranties_ending():
     days = min(max(request.args.get("days", default=60, type=int), 1), 3650)
     today = date.today()
     stmt = (sa.select(Warranty).join(Equipment)
+            .options(joinedload(Warranty.equipment).joinedload(Equipment.customer),
+                     joinedload(Warranty.equipment).joinedload(Equipment.product))
             .where(Warranty.end_date >= today, Warranty.end_date <= today + timedelta(days=days),
                    Equipment.status != "retired"))
     page = _page(stmt, [Warranty.end_date, Warranty.id], convert=_dates)
@@ -314,7 +318,9 @@ def warranties_ending():
 @requires(TECH)
 def requests():
     status = request.args.get("status") or "open"
-    stmt = scoped(sa.select(ServiceRequest), ServiceRequest)
+    stmt = scoped(sa.select(ServiceRequest), ServiceRequest).options(
+        joinedload(ServiceRequest.customer), joinedload(ServiceRequest.technician),
+        joinedload(ServiceRequest.equipment).joinedload(Equipment.product))
     if status == "open":
         stmt = stmt.where(ServiceRequest.status.in_(OPEN_STATUSES))
     elif status in REQUEST_STATUSES:
@@ -481,7 +487,10 @@ def maintenance():
     """Scheduled visits due within N days, overdue first (oldest due date on top)."""
     days = min(max(request.args.get("days", default=30, type=int), 0), 3650)
     today = date.today()
-    stmt = sa.select(Visit).where(Visit.status == SCHEDULED, Visit.due_date <= today + timedelta(days=days))
+    stmt = sa.select(Visit).options(
+        joinedload(Visit.customer), joinedload(Visit.plan), joinedload(Visit.technician),
+        joinedload(Visit.equipment).joinedload(Equipment.product),
+    ).where(Visit.status == SCHEDULED, Visit.due_date <= today + timedelta(days=days))
     if request.args.get("mine") == "1":
         stmt = stmt.where(Visit.technician_id == current_user.id)
     page = _page(stmt, [Visit.due_date, Visit.id], convert=_dates)
@@ -582,7 +591,9 @@ def render_dashboard_widget():
 
 
 def render_customer_panel(customer_id: int):
-    rows = db.session.execute(sa.select(Equipment).where(Equipment.customer_id == customer_id)
+    rows = db.session.execute(sa.select(Equipment).options(joinedload(Equipment.product),
+                                                            selectinload(Equipment.warranties))
+                              .where(Equipment.customer_id == customer_id)
                               .order_by(Equipment.id.desc()).limit(21)).scalars().all()
     more = len(rows) > 20
     return Markup(render_template("service/_customer_panel.html", equipment=rows[:20], more=more,
@@ -594,6 +605,7 @@ def search_equipment(query: str, limit: int):
     key = svc.fold_serial(query)
     if not key:
         return []
-    rows = db.session.execute(sa.select(Equipment).where(Equipment.serial_key.startswith(key, autoescape=True))
+    rows = db.session.execute(sa.select(Equipment).options(joinedload(Equipment.customer), joinedload(Equipment.product))
+                              .where(Equipment.serial_key.startswith(key, autoescape=True))
                               .order_by(Equipment.serial_key, Equipment.id).limit(limit)).scalars()
     return [(eq.label, url_for("service.equipment", equipment_id=eq.id), eq.customer.name) for eq in rows]
