@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     state = RapportState(plugins=registry)
     app.extensions["rapport"] = state
+    _add_plugin_translations(app, registry)
 
     _register_blueprints(app, registry)
     from core.api import init_api
@@ -88,6 +89,17 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _add_plugin_translations(app: Flask, registry: PluginRegistry) -> None:
+    """A plugin ships its catalogs in ``<plugin>/translations``; Flask-Babel merges them."""
+    from pathlib import Path
+
+    directories = app.extensions["babel"].translation_directories
+    for plugin in registry.installed.values():
+        path = str(Path(plugin.module.__file__).parent / "translations")
+        if os.path.isdir(path) and path not in directories:
+            directories.append(path)
 
 
 def _init_login(app: Flask) -> None:

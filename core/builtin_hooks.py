@@ -43,9 +43,9 @@ def menu_items(user):
         MenuItem(_l("Customers"), "customers.index", "customers.view", weight=10),
         MenuItem(_l("My activities"), "history.my_activities", "history.log", weight=15),
         MenuItem(_l("Catalog"), "catalog.index", "catalog.view", weight=80),
-        MenuItem(_l("Users"), "admin.users", "admin.users", weight=900),
-        MenuItem(_l("Roles"), "admin.roles", "admin.users", weight=910),
-        MenuItem(_l("Plugins"), "admin.plugins", "admin.plugins", weight=920),
+        MenuItem(_l("Users"), "admin.users", "admin.users", weight=900, group=_l("Administration")),
+        MenuItem(_l("Roles"), "admin.roles", "admin.users", weight=910, group=_l("Administration")),
+        MenuItem(_l("Plugins"), "admin.plugins", "admin.plugins", weight=920, group=_l("Administration")),
     ]
 
 

@@ -30,13 +30,18 @@ class RoleSpec:
 
 @dataclass(frozen=True)
 class MenuItem:
-    """An entry of the top navigation. ``permission`` hides it from users without it."""
+    """An entry of the top navigation. ``permission`` hides it from users without it.
+
+    Items sharing a ``group`` label are shown together as one drop-down menu, placed
+    at the weight of its lightest item (a plugin with several pages uses one group).
+    """
 
     label: str
     endpoint: str
     permission: str | None = None
     weight: int = 100
     url_values: tuple[tuple[str, Any], ...] = ()
+    group: Any = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,11 @@ from werkzeug.routing import BuildError
 
 
 def menu_for(user) -> list[dict]:
-    """Menu entries the user may see, from every enabled plugin, in weight order."""
+    """Menu entries the user may see, from every enabled plugin, in weight order.
+
+    Returns top-level entries; a grouped entry has ``children`` (its items in weight
+    order) and is active when one of them is.
+    """
     registry = current_app.extensions["rapport"].plugins
     entries = []
     for item in registry.contributions("menu_items", user=user):
@@ -22,8 +26,22 @@ def menu_for(user) -> list[dict]:
             request.blueprint and item.endpoint.split(".")[0] == request.blueprint
             and item.endpoint.endswith(".index")
         )
-        entries.append({"label": item.label, "url": url, "active": active, "weight": item.weight})
-    return entries
+        entries.append({"label": item.label, "url": url, "active": active, "weight": item.weight,
+                        "group": item.group})
+    top: list[dict] = []
+    groups: dict[str, dict] = {}
+    for entry in entries:
+        if entry["group"] is None:
+            top.append(entry)
+            continue
+        key = str(entry["group"])
+        if key not in groups:
+            groups[key] = {"label": entry["group"], "children": [], "active": False, "weight": entry["weight"],
+                           "id": "menu-" + str(len(groups))}
+            top.append(groups[key])
+        groups[key]["children"].append(entry)
+        groups[key]["active"] = groups[key]["active"] or entry["active"]
+    return top
 
 
 def inject_shell() -> dict:
