@@ -72,6 +72,11 @@ def test_logging_needs_permission(app, client, login, make_user):
     assert client.get("/activities").status_code == 403
     assert interactions(app, cid) == []
     assert client.post("/customers/999999/interactions", data={"channel": "phone", "subject": "x"}).status_code == 403
+    # history.log alone is not enough to write on customers one cannot see.
+    make_user("logger@example.com", permissions=["history.log"])
+    login("logger@example.com")
+    assert client.post(f"/customers/{cid}/interactions", data={"channel": "phone", "subject": "x"}).status_code == 403
+    assert interactions(app, cid) == []
     login()
     assert client.post("/customers/999999/interactions", data={"channel": "phone", "subject": "x"}).status_code == 404
 

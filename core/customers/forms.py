@@ -180,7 +180,8 @@ class CustomerForm(FlaskForm):
 def _fill_list(field_list: FieldList, rows: list[dict]) -> None:
     while len(field_list.entries):
         field_list.pop_entry()
-    for row in rows + [{}]:
+    blank = [{}] if len(rows) < field_list.max_entries else []
+    for row in (rows + blank)[:field_list.max_entries]:
         field_list.append_entry(row)
 
 

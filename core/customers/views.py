@@ -49,7 +49,7 @@ from core.history.forms import CHANNEL_LABELS as INTERACTION_CHANNEL_LABELS
 from core.history.forms import DIRECTION_LABELS, ActivityForm, InteractionForm
 from core.history.models import CHANNELS, Activity, Interaction
 from core.history.service import HistoryInputError, log_interaction, schedule_activity
-from core.security import ensure_visible, requires, scoped
+from core.security import check_permission, ensure_visible, requires, scoped
 from core.text import fold, like_pattern
 from core.web.pagination import BadCursor, keyset_page
 
@@ -260,6 +260,7 @@ def detail(customer_id: int):
 @bp.post("/<int:customer_id>/interactions")
 @requires("history.log")
 def log(customer_id: int):
+    check_permission("customers.view")  # logging on a customer one may not see makes no sense
     customer = _get_customer(customer_id)
     form = InteractionForm()
     if form.validate():
@@ -280,6 +281,7 @@ def log(customer_id: int):
 @bp.post("/<int:customer_id>/activities")
 @requires("history.log")
 def schedule(customer_id: int):
+    check_permission("customers.view")  # logging on a customer one may not see makes no sense
     customer = _get_customer(customer_id)
     form = ActivityForm()
     if form.validate():
