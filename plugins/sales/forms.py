@@ -33,7 +33,7 @@ class OpportunityForm(FlaskForm):
     prospect_phone = StringField(_l("Prospect phone"), validators=[Length(max=40)])
     stage_id = SelectField(_l("Stage"), coerce=str, validate_choice=False)
     owner_id = SelectField(_l("Owner"), coerce=str, validate_choice=False)
-    expected_revenue = StringField(_l("Expected revenue"), default="0")
+    expected_revenue = StringField(_l("Expected revenue"), default="0", render_kw={"dir": "ltr", "inputmode": "decimal"})
     currency = StringField(_l("Currency"), default="EUR", validators=[Length(min=3, max=3)])
     probability = StringField(_l("Probability (%)"), description=_l("Empty: the stage's default."))
     expected_close = StringField(_l("Expected close date"), description=_l("YYYY-MM-DD"), render_kw={"type": "date"})
@@ -85,8 +85,8 @@ class LostReasonForm(FlaskForm):
 
 class TargetForm(FlaskForm):
     user_id = SelectField(_l("Salesperson"), coerce=str, validators=[DataRequired()])
-    period = StringField(_l("Period"), validators=[DataRequired(), Length(max=7)],
+    period = StringField(_l("Period"), validators=[DataRequired(), Length(max=7)], render_kw={"dir": "ltr"},
                          description=_l("A month like 2026-03 or a quarter like 2026-Q1."))
-    amount = StringField(_l("Amount"), validators=[DataRequired()])
+    amount = StringField(_l("Amount"), validators=[DataRequired()], render_kw={"dir": "ltr", "inputmode": "decimal"})
     currency = StringField(_l("Currency"), default="EUR", validators=[Length(min=3, max=3)])
 

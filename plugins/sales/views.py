@@ -530,7 +530,9 @@ def performance():
                           [(_("Pipeline"), [v for _k, v, _w in fc]), (_("Weighted"), [w for _k, _v, w in fc])])
     prev_key, next_key = stats.neighbour_periods(period)
     currencies = [c for (c,) in db.session.execute(sa.select(Opportunity.currency).distinct().limit(20))] or ["EUR"]
+    period_label = Markup('<bdi dir="ltr">{}</bdi>').format(period.key)
     return render_template("sales/performance.html", rows=rows, period=period, currency=currency,
+                           period_label=period_label,
                            forecast=list(zip(month_names, fc)), chart_perf=chart_perf, chart_fc=chart_fc,
                            prev_key=prev_key, next_key=next_key, currencies=sorted(set(currencies) | {currency}))
 
@@ -548,6 +550,7 @@ def settings():
     target_form = TargetForm(period=period.key)
     target_form.user_id.choices = [(str(u.id), u.display_name) for u in _salespeople()]
     return render_template("sales/settings.html", stages=stages(), reasons=reasons, targets=targets,
+                           period_label=Markup('<bdi dir="ltr">{}</bdi>').format(period.key),
                            reason_form=LostReasonForm(), target_form=target_form, period=period,
                            stage_form=StageForm())
 

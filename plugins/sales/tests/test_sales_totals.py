@@ -41,3 +41,11 @@ def test_money_rounds_negative_half_away_from_zero():
 def test_empty_order_is_zero():
     t = order_amounts([])
     assert t.total == D("0.00")
+
+
+def test_charts_are_plain_svg_without_script():
+    from plugins.sales import charts
+
+    html = str(charts.bar("Won <b>", ["Jan"], [("Won", [1])]))
+    assert "<svg" in html and "<script" not in html.lower()
+    assert 'aria-label="Won &lt;b&gt;"' in html
