@@ -6,7 +6,6 @@ orders and repairs that point at them keep their meaning. Rules are those of
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import abort
@@ -25,13 +24,12 @@ from core.catalog.service import (
     ProductInputError,
     commit_product,
     create_product,
-    cursor_values,
-    product_query,
+    product_page,
     update_product,
 )
 from core.db import db
 from core.security import requires
-from core.web.pagination import BadCursor, keyset_page
+from core.web.pagination import BadCursor
 
 blp = Blueprint("api_products", __name__, url_prefix="/products", description="Product and service catalog")
 
@@ -55,10 +53,9 @@ class Products(MethodView):
     @_errors(401, 403)
     def get(self, args):
         """List products and services A→Z; filter by ``q`` (name or SKU), ``kind``, ``active``."""
-        stmt = product_query(args["q"], args["kind"], args["active"])
         try:
-            page = keyset_page(db.session, stmt, [Product.name_key, Product.id], cursor=args["cursor"],
-                               limit=args["limit"], convert=cursor_values)
+            page = product_page(q=args["q"], kind=args["kind"], active=args["active"], cursor=args["cursor"],
+                                limit=args["limit"])
         except BadCursor:
             bad_cursor()
         return {"items": page.items, "next_cursor": page.next_cursor}

@@ -227,6 +227,22 @@ def product_query(q: str | None = None, kind: str | None = None, active: bool | 
     return stmt
 
 
+def product_page(*, q: str | None = None, kind: str | None = None, active: bool | None = None,
+                 cursor: str | None = None, limit: int = 50):
+    """One keyset page of the catalog A→Z (raises ``BadCursor`` for a forged cursor).
+
+    With a search term the sort is on an expression so the database scans the table
+    once and sorts the matches, instead of walking the name index and fetching every
+    row to test it (much slower when matches are rare; same order either way).
+    """
+    from core.web.pagination import keyset_page
+
+    stmt = product_query(q, kind, active)
+    sort = Product.name_key.concat("") if fold(q) else Product.name_key
+    return keyset_page(db.session, stmt, [sort, Product.id], cursor=cursor, limit=limit,
+                       convert=cursor_values, key=lambda p: [p.name_key, p.id])
+
+
 def cursor_values(values: list) -> list:
     """Check a decoded ``(name_key, id)`` cursor (a forged one must not reach the database)."""
     from core.web.pagination import BadCursor

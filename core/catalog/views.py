@@ -16,15 +16,14 @@ from core.catalog.service import (
     ProductInputError,
     commit_product,
     create_product,
-    cursor_values,
     default_currency,
-    product_query,
+    product_page,
     set_active,
     update_product,
 )
 from core.db import db
 from core.security import requires, user_can
-from core.web.pagination import BadCursor, keyset_page
+from core.web.pagination import BadCursor
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
@@ -39,10 +38,9 @@ def index():
     kind = kind if kind in KINDS else ""
     status = request.args.get("status") or "active"
     status = status if status in STATUS_FILTERS else "active"
-    stmt = product_query(q, kind or None, STATUS_FILTERS[status])
     try:
-        page = keyset_page(db.session, stmt, [Product.name_key, Product.id], cursor=request.args.get("cursor"),
-                           limit=current_app.config["PAGE_SIZE"], convert=cursor_values)
+        page = product_page(q=q, kind=kind or None, active=STATUS_FILTERS[status],
+                            cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"])
     except BadCursor:
         abort(400)
     return render_template("catalog/index.html", page=page, q=q, kind=kind, status=status,
