@@ -177,11 +177,13 @@ class CustomerItem(MethodView):
 
 
 def references_to(customer_id: int) -> list[tuple[str, int]]:
-    """Rows in other tables (plugins' included, enabled or not) that would lose their
-    customer: every foreign key to ``core_customer.id`` that does not cascade.
+    """Rows in other tables (plugins' included, enabled or not) that forbid deleting the
+    customer: every foreign key to ``core_customer.id`` without an ``ON DELETE`` action.
 
+    Keys that cascade (emails, history, a plugin's own records) or set null (people of
+    a deleted company stay, unlinked) follow the database's rules, as on the web page.
     Found by reflection, like the merge, so a plugin's table is covered without any
-    code of its own. Members of a company count (their company link would vanish).
+    code of its own; the names make the 409 message specific.
     """
     conn = db.session.connection()
     meta = sa.MetaData()
@@ -191,7 +193,7 @@ def references_to(customer_id: int) -> list[tuple[str, int]]:
         for fk in table.foreign_keys:
             if fk.column.table.name != "core_customer" or fk.column.name != "id":
                 continue
-            if (fk.ondelete or "").upper() == "CASCADE":
+            if (fk.ondelete or "").upper() in ("CASCADE", "SET NULL", "SET DEFAULT"):
                 continue
             n = conn.execute(sa.select(sa.func.count()).select_from(table).where(fk.parent == customer_id)).scalar()
             if n:
