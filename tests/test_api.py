@@ -289,6 +289,8 @@ def test_unknown_customer_is_404(client, admin):
     assert r.status_code == 404
     assert client.get(f"{API}/abc", headers=admin).status_code == 404
     assert client.get(f"{API}/{10**30}", headers=admin).status_code == 404  # not an overflow 500
+    r = client.get("/api/v1/no-such-resource", headers=admin)
+    assert r.status_code == 404 and r.json["code"] == 404  # JSON, not an HTML page
 
 
 def test_delete(app, client, admin):
