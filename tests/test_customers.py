@@ -44,7 +44,12 @@ def _customer_panels(customer, user):
     return [
         CustomerPanel("Recorder panel", lambda: f"Panel for customer {customer.id}", "customers.view", weight=5),
         CustomerPanel("Secret panel", lambda: "secret contents", "recorder.secret", weight=6),
+        CustomerPanel("Broken panel", _broken, "customers.view", weight=7),
     ]
+
+
+def _broken():
+    raise RuntimeError("this panel is broken")
 
 
 recorder.customer_created = hookimpl(_customer_created)
@@ -397,6 +402,8 @@ def test_plugin_panels_respect_their_permission(app, client, login, make_user):
     html = client.get(f"/customers/{cid}").get_data(as_text=True)
     assert "Recorder panel" in html and f"Panel for customer {cid}" in html
     assert "Secret panel" not in html and "secret contents" not in html
+    # A panel that raises is replaced by a notice; the rest of the page is intact.
+    assert "Broken panel" in html and "could not be shown" in html and "Timeline" in html
     login()
     html = client.get(f"/customers/{cid}").get_data(as_text=True)
     assert "Secret panel" in html and "secret contents" in html

@@ -214,6 +214,23 @@ def _timeline(customer: Customer, channel: str | None):
         abort(400)
 
 
+def _panels(customer: Customer) -> list[tuple]:
+    """Plugin panels the user may see, rendered here so that one which fails is logged
+    and replaced by a notice instead of taking the whole customer page down."""
+    registry = current_app.extensions["rapport"].plugins
+    out = []
+    for panel in registry.contributions("customer_panels", customer=customer, user=current_user):
+        if not current_user.can(panel.permission):
+            continue
+        try:
+            out.append((panel, panel.render()))
+        except Exception:
+            current_app.logger.exception("customer panel %r failed for customer %s", str(panel.title), customer.id)
+            db.session.rollback()
+            out.append((panel, None))
+    return out
+
+
 def _render_detail(customer: Customer, interaction_form=None, activity_form=None, status: int = 200):
     channel = request.args.get("channel") if request.args.get("channel") in CHANNELS else None
     timeline = _timeline(customer, channel)
@@ -232,9 +249,7 @@ def _render_detail(customer: Customer, interaction_form=None, activity_form=None
         .options(selectinload(Activity.assignee)).order_by(Activity.done_at.desc(), Activity.id.desc())
         .limit(DONE_ACTIVITIES_SHOWN)
     ).scalars().all()
-    registry = current_app.extensions["rapport"].plugins
-    panels = [p for p in registry.contributions("customer_panels", customer=customer, user=current_user)
-              if current_user.can(p.permission)]
+    panels = _panels(customer)
     duplicates = find_duplicates(customer, limit=DUPLICATES_SHOWN) if current_user.can("customers.edit") \
         or current_user.can("customers.merge") else []
     if interaction_form is None and current_user.can("history.log"):
