@@ -14,6 +14,24 @@
     status.classList.remove("d-none");
   }
 
+  // Column headers (count and value per currency) are computed by the server; after a
+  // move, fetch the board once more and take the new headers from it.
+  function refreshHeads() {
+    fetch(window.location.href, {credentials: "same-origin", headers: {"Accept": "text/html"}})
+      .then(function (resp) { return resp.ok ? resp.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        doc.querySelectorAll(".kanban-col").forEach(function (fresh) {
+          var id = fresh.getAttribute("data-stage-id");
+          var current = board.querySelector('.kanban-col[data-stage-id="' + id + '"] .kanban-head');
+          var head = fresh.querySelector(".kanban-head");
+          if (current && head) current.replaceWith(document.importNode(head, true));
+        });
+      })
+      .catch(function () { /* headers stay as they were; the move itself is saved */ });
+  }
+
   function moveUrl(id) {
     return board.getAttribute("data-move-url").replace(/\/0\/move$/, "/" + id + "/move");
   }
@@ -76,6 +94,7 @@
         card.setAttribute("data-stage-id", result.data.stage_id);
         if (result.data.status !== "open") card.setAttribute("draggable", "false");
         card.classList.add("saved");
+        refreshHeads();
         return;
       }
       from.insertBefore(card, next);

@@ -78,6 +78,8 @@ def test_drag_opportunity_to_next_stage(app, live_server):
                 card.drag_to(target)
             assert resp.value.status == 200
             page.wait_for_selector(".kanban-card.saved")
+            head = page.locator(f'.kanban-col[data-stage-id="{ids["stages"][1]}"] .kanban-head')
+            head.get_by_text("1 ·").wait_for()  # the column header was refreshed from the server
             page.screenshot(path=str(ARTIFACTS / "sales-kanban-after-drag.png"), full_page=True)
             assert not [e for e in errors if "Content Security Policy" in e], errors
             page.reload()

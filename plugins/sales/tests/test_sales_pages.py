@@ -221,3 +221,25 @@ def test_periods():
     assert neighbour_periods(parse_period("2026-01")) == ("2025-12", "2026-02")
     assert parse_period("junk", today=date(2026, 5, 5)).key == "2026-Q2"
     assert valid_period_key("2026-03") and not valid_period_key("2026-13") and not valid_period_key("26-Q1")
+
+
+def test_search_and_dashboard_widget(app, client, login, make_user):
+    from core.testing import PASSWORD
+
+    ids = seed(app)
+    make_user("sam@example.com", roles=["Salesperson"])
+    login()
+    client.post("/sales/opportunities/new", data={"title": "Fleet renewal", "customer_id": ids["customers"][0],
+                                                  "stage_id": ids["stages"][0], "owner_id": "1",
+                                                  "expected_revenue": "500", "currency": "EUR", "source": "phone",
+                                                  "expected_close": "2030-05-01"})
+    order_id = make_order(app, ids["customers"][0], ids["products"][0])
+    page = client.get("/search?q=fleet").data
+    assert b"Fleet renewal" in page
+    assert b"S0000001" in client.get("/search?q=s0000001").data
+    dash = client.get("/").data
+    assert b"My sales pipeline" in dash and b"Fleet renewal" in dash and b"2030-05-01" in dash
+    login("sam@example.com", PASSWORD)  # not his, not his customer's
+    assert b"Fleet renewal" not in client.get("/search?q=fleet").data
+    assert b"S0000001" not in client.get("/search?q=s0000001").data
+    assert order_id
