@@ -118,6 +118,14 @@ def test_permissions_are_those_of_the_ui(app, client, admin, make_user, token_fo
     assert client.post(f"{API}/{cid}/interactions", json={"channel": "phone", "subject": "x"},
                        headers=viewer).status_code == 403
     assert client.patch(f"{API}/{cid}", json={"name": "Alicia"}, headers=editor).status_code == 200
+    make_user("logger@example.com", permissions=["history.log"])  # logging also needs customers.view, as in the UI
+    r = client.post(f"{API}/{cid}/interactions", json={"channel": "phone", "subject": "x"},
+                    headers=token_for("logger@example.com"))
+    assert r.status_code == 403 and "customers.view" in r.json["message"]
+    make_user("staff@example.com", permissions=["customers.view", "history.log"])
+    r = client.post(f"{API}/{cid}/interactions", json={"channel": "phone", "subject": "x"},
+                    headers=token_for("staff@example.com"))
+    assert r.status_code == 201
     r = client.delete(f"{API}/{cid}", headers=editor)
     assert r.status_code == 403 and "customers.delete" in r.json["message"]
     assert _count(app) == 1

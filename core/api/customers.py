@@ -1,7 +1,7 @@
 """``/api/v1/customers``: list/search, create, read, change, delete, and the contact history.
 
 Each method declares the same permission the web page needs (``@requires``), and
-record rules apply as in the UI (``scoped`` for lists, ``ensure_visible`` → 404).
+record rules apply as in the UI (``scoped`` for lists; a hidden customer is a 404).
 Writes go through ``core.customers.service`` and ``core.history.service``; their
 :class:`CustomerInputError`/:class:`HistoryInputError` become 422s with one message
 list per field, in the shape flask-smorest uses for schema errors.
@@ -29,9 +29,9 @@ from core.api.schemas import (
     InteractionPageSchema,
     InteractionSchema,
 )
+from core.catalog.service import MAX_ID
 from core.customers.models import Customer
 from core.customers.service import CustomerInputError, create_customer, update_customer
-from core.catalog.service import MAX_ID
 from core.db import db
 from core.history.models import Interaction
 from core.history.service import HistoryInputError, log_interaction
@@ -42,6 +42,7 @@ from core.web.pagination import BadCursor, keyset_page
 EARLIEST, LATEST = 1900, 2999  # plausible interaction years (also keeps UTC conversion in range)
 
 blp = Blueprint("api_customers", __name__, url_prefix="/customers", description="Customers and their history")
+
 
 def _errors(*codes):
     return documents_errors(blp, *codes)
@@ -234,7 +235,12 @@ class CustomerInteractions(MethodView):
     @blp.response(201, InteractionSchema)
     @_errors(401, 403, 404)
     def post(self, data, customer_id):
-        """Log a call, visit, email, ... on the customer; announced as ``interaction_logged``."""
+        """Log a call, visit, email, ... on the customer; announced as ``interaction_logged``.
+
+        Needs ``customers.view`` as well, like the customer page's logging form.
+        """
+        if not current_user.can("customers.view"):
+            abort(403, message=_("This token's user lacks the permission %(perm)s.", perm="customers.view"))
         customer = _get_customer(customer_id)
         occurred_at = data.get("occurred_at")
         if occurred_at is not None:
