@@ -443,3 +443,19 @@ def test_delete_refused_while_other_records_refer_to_it(app, client, login):
     assert r.status_code == 200
     assert "cannot be deleted" in r.get_data(as_text=True)
     assert load(app, cid)["name"] == "Referenced"
+
+
+def test_inactive_owner_is_kept_when_saving(app, client, login, make_user):
+    from core.auth.models import User
+    from core.db import db
+
+    owner = make_user("leaver@example.com", roles=["Staff"], name="Leaver")
+    cid = new_customer(app, name="Owned", owner_id=owner)
+    with app.app_context():
+        db.session.get(User, owner).active = False
+        db.session.commit()
+    login()
+    page = client.get(f"/customers/{cid}/edit").get_data(as_text=True)
+    assert f'<option selected value="{owner}">Leaver</option>' in page
+    assert client.post(f"/customers/{cid}/edit", data=form(name="Owned", owner_id=str(owner))).status_code == 302
+    assert load(app, cid)["owner_id"] == owner

@@ -104,6 +104,9 @@ class CustomerForm(FlaskForm):
             .limit(OWNER_CHOICES_MAX)
         ).all()
         self.owner_id.choices = _blank(_l("Nobody")) + [(str(u.id), u.name or u.email) for u in users]
+        if customer is not None and customer.owner is not None and customer.owner_id not in {u.id for u in users}:
+            # Keep the current owner selectable (inactive or beyond the list), or saving would drop them.
+            self.owner_id.choices.append((str(customer.owner_id), customer.owner.display_name))
         self.preferred_language.choices = _blank() + list(current_app.config["LANGUAGES"].items())
         self.phones.description = _l(
             "One per line; numbers without a country code are read as %(region)s.",
