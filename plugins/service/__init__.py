@@ -71,10 +71,8 @@ def default_roles():
 @hookimpl
 def menu_items(user):
     return [
-        MenuItem(_l("Service"), "service.requests", TECH, weight=40),
-        MenuItem(_l("Equipment"), "service.index", TECH, weight=41),
-        MenuItem(_l("Maintenance"), "service.maintenance", TECH, weight=42),
-        MenuItem(_l("Reliability"), "service.reliability", MANAGER, weight=43),
+        # One entry: the service pages share a tab bar (templates/service/_nav.html).
+        MenuItem(_l("Service"), "service.index", TECH, weight=40),
     ]
 
 

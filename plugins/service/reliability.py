@@ -12,12 +12,12 @@ Definitions (the page shows them too):
 * *warranty cost*: the lines paid by warranty under the applied decision
   (override included), i.e. covered parts and labour.
 
-Only a few columns are read (no ORM objects), so a page stays fast with tens of
-thousands of units; a free-text model counts as its own model.
+The database does the aggregation (grouped queries), so a page stays fast with
+tens of thousands of units; a free-text model counts as its own model.
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -26,8 +26,10 @@ import sqlalchemy as sa
 
 from core.catalog.models import Product
 from core.db import db
-from plugins.service.coverage import covered_kinds
-from plugins.service.models import BILLABLE, CANCELLED, RETIRED, Equipment, RequestLine, ServiceRequest
+from plugins.service.models import (
+    BILLABLE, CANCELLED, COVERED, LABOUR, LINE_LABOUR, LINE_PART, PARTLY, RETIRED, Equipment, RequestLine,
+    ServiceRequest,
+)
 
 AGE_BUCKETS = ((0, 1, "< 1"), (1, 2, "1–2"), (2, 3, "2–3"), (3, 5, "3–5"), (5, 10_000, "5+"))
 
@@ -65,50 +67,70 @@ class ModelStats:
         return sorted(self.problems.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
-def _key(product_id, model_name) -> str:
-    return f"p{product_id}" if product_id is not None else "m:" + (model_name or "").strip().lower()
+def _created_day():
+    col = Equipment.created_at
+    return sa.func.date(col) if db.engine.dialect.name == "sqlite" else sa.cast(col, sa.Date)
+
+
+def _day_number(expr):
+    """A date as a number of days, so that differences are day counts on SQLite and PostgreSQL."""
+    if db.engine.dialect.name == "sqlite":
+        return sa.func.julianday(expr)
+    return expr - sa.cast(sa.literal("1970-01-01"), sa.Date)
+
+
+def _start():
+    return sa.func.coalesce(Equipment.install_date, Equipment.purchase_date, _created_day())
+
+
+def _model_key():
+    """Catalog product, or the folded free-text model name for equipment without one."""
+    return sa.case((Equipment.product_id.is_(None), sa.func.lower(sa.func.trim(Equipment.model_name))), else_="")
 
 
 def model_figures(as_of: date | None = None) -> list[ModelStats]:
-    """Figures per model, worst first (most repairs per 100 units per year)."""
+    """Figures per model, worst first (most repairs per 100 units per year).
+
+    Everything is aggregated by the database (a few grouped queries), so the page
+    costs the same whether there are a hundred units or a hundred thousand.
+    """
     as_of = as_of or date.today()
-    stats: dict[str, ModelStats] = {}
+    day = sa.literal(as_of, sa.Date)
+    start, key = _start(), _model_key()
+    end = sa.case((sa.and_(Equipment.retired_on.is_not(None), Equipment.retired_on < day), Equipment.retired_on),
+                  else_=day)
+    span = _day_number(end) - _day_number(start)
     names = dict(db.session.execute(sa.select(Product.id, Product.name)).all())
-    eq_key: dict[int, str] = {}
+    stats: dict[tuple, ModelStats] = {}
     rows = db.session.execute(sa.select(
-        Equipment.id, Equipment.product_id, Equipment.model_name, Equipment.install_date, Equipment.purchase_date,
-        Equipment.created_at, Equipment.status, Equipment.retired_on)).all()
-    for eid, pid, model, installed, purchased, created, status, retired_on in rows:
-        key = _key(pid, model)
-        eq_key[eid] = key
-        st = stats.get(key)
-        if st is None:
-            st = stats[key] = ModelStats(key, names.get(pid, model) if pid else model, pid)
-        start = installed or purchased or created.date()
-        end = min(retired_on or as_of, as_of)
-        st.units += 1
-        st.installed += status != RETIRED and start <= as_of
-        st.exposure_days += max(0, (end - start).days)
-    reqs = db.session.execute(sa.select(
-        ServiceRequest.id, ServiceRequest.equipment_id, ServiceRequest.coverage, ServiceRequest.coverage_override,
-        ServiceRequest.coverage_terms, ServiceRequest.problem_category,
-    ).where(ServiceRequest.status != CANCELLED, ServiceRequest.reported_on <= as_of)).all()
-    kinds_by_request = {}
-    for rid, eid, cov, override, terms, category in reqs:
-        st = stats[eq_key[eid]]
-        st.failures += 1
-        st.within_warranty += cov != BILLABLE
-        st.problems[category or "other"] += 1
-        kinds_by_request[rid] = (st, covered_kinds(override or cov, terms))
-    if kinds_by_request:
-        lines = db.session.execute(sa.select(
-            RequestLine.request_id, RequestLine.kind, RequestLine.quantity, RequestLine.unit_price,
-        ).join(ServiceRequest, ServiceRequest.id == RequestLine.request_id).where(
-            ServiceRequest.status != CANCELLED, ServiceRequest.reported_on <= as_of)).all()
-        for rid, kind, qty, price in lines:
-            st, kinds = kinds_by_request[rid]
-            if kind in kinds:
-                st.warranty_cost += (Decimal(qty) * Decimal(price)).quantize(Decimal("0.01"))
+        Equipment.product_id, key, sa.func.min(Equipment.model_name), sa.func.count(Equipment.id),
+        sa.func.sum(sa.case((sa.and_(Equipment.status != RETIRED, start <= day), 1), else_=0)),
+        sa.func.sum(sa.case((span > 0, span), else_=0)),
+    ).group_by(Equipment.product_id, key)).all()
+    for pid, mkey, model, units, installed, exposure in rows:
+        label = names.get(pid, model) if pid is not None else model
+        stats[(pid, mkey)] = ModelStats(f"p{pid}" if pid is not None else f"m:{mkey}", label, pid, installed=int(installed or 0),
+                                        units=units, exposure_days=int(round(float(exposure or 0))))
+    counted = sa.and_(ServiceRequest.status != CANCELLED, ServiceRequest.reported_on <= day)
+    for pid, mkey, category, n, within in db.session.execute(sa.select(
+        Equipment.product_id, key, ServiceRequest.problem_category, sa.func.count(ServiceRequest.id),
+        sa.func.sum(sa.case((ServiceRequest.coverage != BILLABLE, 1), else_=0)),
+    ).join(Equipment, Equipment.id == ServiceRequest.equipment_id).where(counted)
+            .group_by(Equipment.product_id, key, ServiceRequest.problem_category)).all():
+        st = stats[(pid, mkey)]
+        st.failures += n
+        st.within_warranty += int(within or 0)
+        st.problems[category or "other"] += n
+    decision = sa.func.coalesce(ServiceRequest.coverage_override, ServiceRequest.coverage)
+    paid = sa.or_(decision == COVERED, sa.and_(decision == PARTLY, sa.or_(
+        sa.and_(ServiceRequest.coverage_terms == LABOUR, RequestLine.kind == LINE_LABOUR),
+        sa.and_(sa.func.coalesce(ServiceRequest.coverage_terms, "") != LABOUR, RequestLine.kind == LINE_PART))))
+    for pid, mkey, cost in db.session.execute(sa.select(
+        Equipment.product_id, key, sa.func.sum(RequestLine.quantity * RequestLine.unit_price),
+    ).select_from(RequestLine).join(ServiceRequest, ServiceRequest.id == RequestLine.request_id)
+            .join(Equipment, Equipment.id == ServiceRequest.equipment_id).where(counted, paid)
+            .group_by(Equipment.product_id, key)).all():
+        stats[(pid, mkey)].warranty_cost = Decimal(str(cost or 0)).quantize(Decimal("0.01"))
     return sorted(stats.values(), key=lambda s: (-(s.repairs_per_100_per_year or 0), s.label))
 
 
@@ -116,15 +138,17 @@ def age_distribution(as_of: date | None = None) -> list[tuple[str, int]]:
     """Units in service by age in completed years (as birthdays count): how old the installed base is."""
     as_of = as_of or date.today()
     counts = dict.fromkeys((b[2] for b in AGE_BUCKETS), 0)
-    rows = db.session.execute(sa.select(Equipment.install_date, Equipment.purchase_date, Equipment.created_at)
-                              .where(Equipment.status != RETIRED)).all()
-    for installed, purchased, created in rows:
-        start = installed or purchased or created.date()
-        if start > as_of:
+    start = _start()
+    rows = db.session.execute(sa.select(start, sa.func.count(Equipment.id))
+                              .where(Equipment.status != RETIRED).group_by(start)).all()
+    for start_day, n in rows:
+        if isinstance(start_day, str):  # SQLite's date() returns text
+            start_day = date.fromisoformat(start_day[:10])
+        if start_day > as_of:
             continue
-        years = as_of.year - start.year - ((as_of.month, as_of.day) < (start.month, start.day))
+        years = as_of.year - start_day.year - ((as_of.month, as_of.day) < (start_day.month, start_day.day))
         for low, high, label in AGE_BUCKETS:
             if low <= years < high:
-                counts[label] += 1
+                counts[label] += n
                 break
     return list(counts.items())

@@ -110,9 +110,9 @@ def _request_or_404(request_id: int) -> ServiceRequest:
 # -- equipment ------------------------------------------------------------------------------------
 
 
-@bp.get("/")
+@bp.get("/equipment")
 @requires(TECH)
-def index():
+def equipment_list():
     """The installed base: filter by serial (prefix), status or customer."""
     stmt = sa.select(Equipment).options(joinedload(Equipment.customer), joinedload(Equipment.product),
                                         selectinload(Equipment.warranties))
@@ -314,9 +314,10 @@ def warranties_ending():
 # -- requests -------------------------------------------------------------------------------------
 
 
-@bp.get("/requests")
+@bp.get("/")
 @requires(TECH)
-def requests():
+def index():
+    """Service requests: the work queue, and the service area's home page."""
     status = request.args.get("status") or "open"
     stmt = scoped(sa.select(ServiceRequest), ServiceRequest).options(
         joinedload(ServiceRequest.customer), joinedload(ServiceRequest.technician),

@@ -22,9 +22,9 @@ def test_register_by_page_and_find_it(svc_app, svc_client, ids):
         "purchase_date": "2025-01-10", "install_date": "2025-01-12", "location": "Kitchen, 3rd floor"})
     assert r.status_code == 302
     assert _count(svc_app, Equipment) == 1
-    page = c.get("/service/?q=wx").get_data(as_text=True)
+    page = c.get("/service/equipment?q=wx").get_data(as_text=True)
     assert "WX-100" in page and "Washer WM-1" in page
-    assert "WX-100" not in c.get("/service/?q=zz").get_data(as_text=True)
+    assert "WX-100" not in c.get("/service/equipment?q=zz").get_data(as_text=True)
     # Global search by serial number (case-insensitive prefix).
     assert "WX-100" in c.get("/search?q=wx-1").get_data(as_text=True)
 

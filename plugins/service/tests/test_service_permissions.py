@@ -25,7 +25,7 @@ def test_technician_sees_only_assigned_requests(svc_app, svc_client, ids, two_re
     c = login(svc_client, TECH_EMAIL)
     assert c.get(f"/service/requests/{mine}").status_code == 200
     assert c.get(f"/service/requests/{theirs}").status_code == 404
-    listing = c.get("/service/requests?status=all").get_data(as_text=True)
+    listing = c.get("/service/?status=all").get_data(as_text=True)
     assert f"SR-{mine:06d}" in listing and f"SR-{theirs:06d}" not in listing
     assert c.post(f"/service/requests/{theirs}/transition", data={"to": "cancelled"}).status_code == 404
     # ... but all equipment.
@@ -71,7 +71,7 @@ def test_users_without_service_permissions(svc_app, svc_client):
         db.session.add(user)
         db.session.commit()
     c = login(svc_client, "sales@example.com")
-    for url in ("/service/", "/service/requests", "/service/maintenance", "/service/warranties/ending"):
+    for url in ("/service/", "/service/equipment", "/service/maintenance", "/service/warranties/ending"):
         assert c.get(url).status_code == 403, url
     assert "Equipment" not in c.get("/").get_data(as_text=True)
     h = api_headers(svc_app, "sales@example.com")
