@@ -368,6 +368,8 @@ def _customers(rng: random.Random, staff: list[int]) -> list[int]:
         if company_ids[script] and rng.random() < 0.25:
             data["company_id"] = rng.choice(company_ids[script])
         ids.append(create_customer(data).id)
+        if i % 50 == 49:  # keep the unit of work small: flushes stay cheap
+            db.session.commit()
     db.session.commit()
     return ids
 

@@ -56,9 +56,14 @@ class DatabaseFactory:
         self.counter = itertools.count()
         self.created: list[str] = []
         self.run_id = uuid.uuid4().hex[:6]
+        self._admin = None
 
     def _admin_engine(self):
-        return sa.create_engine(_with_db(self.pg, "postgres"), isolation_level="AUTOCOMMIT")
+        """One engine for CREATE/DROP DATABASE; NullPool so no idle connection lingers."""
+        if self._admin is None:
+            self._admin = sa.create_engine(_with_db(self.pg, "postgres"), isolation_level="AUTOCOMMIT",
+                                           poolclass=sa.pool.NullPool)
+        return self._admin
 
     def _build_template(self, key, plugins, extra):
         from core.app import create_app
@@ -115,6 +120,7 @@ class DatabaseFactory:
             with self._admin_engine().connect() as conn:
                 for name in list(self.created):
                     conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            self._admin.dispose()
 
 
 def _test_config(url: str, tmp, extra) -> dict:
