@@ -46,7 +46,9 @@ class MenuItem:
 
 @dataclass(frozen=True)
 class DashboardWidget:
-    """A card on the dashboard. ``render`` returns HTML (a Markup from render_template)."""
+    """A card on the dashboard. ``render()`` returns ``Markup`` (e.g. ``Markup(render_template(...))``);
+    a plain ``str`` is escaped, and a widget that raises is logged and replaced by a notice.
+    """
 
     title: str
     render: Callable[[], Any]
@@ -56,7 +58,7 @@ class DashboardWidget:
 
 @dataclass(frozen=True)
 class CustomerPanel:
-    """A panel on the customer 360 page; ``render`` returns HTML for the given customer."""
+    """A panel on the customer 360 page; ``render()`` returns ``Markup`` like a dashboard widget."""
 
     title: str
     render: Callable[[], Any]

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from flask_login import current_user
 
 from core.db import db
@@ -17,8 +19,25 @@ SEARCH_LIMIT = 10
 @login_required
 def dashboard():
     registry = current_app.extensions["rapport"].plugins
-    widgets = [w for w in registry.contributions("dashboard_widgets", user=current_user) if current_user.can(w.permission)]
+    widgets = []
+    for widget in registry.contributions("dashboard_widgets", user=current_user):
+        if current_user.can(widget.permission):
+            widgets.append({"title": widget.title, "html": render_contribution(widget)})
     return render_template("core/dashboard.html", widgets=widgets)
+
+
+def render_contribution(item) -> Markup:
+    """Render a widget or panel; one that raises is logged and shown as a notice.
+
+    A plain ``str`` is escaped (it may hold user data); return ``Markup`` or the
+    result of ``render_template`` for HTML.
+    """
+    try:
+        html = item.render()
+    except Exception:
+        current_app.logger.exception("contribution %r failed to render", getattr(item, "title", item))
+        return Markup('<p class="text-danger small mb-0">%s</p>') % _("This section could not be shown.")
+    return html if isinstance(html, Markup) else escape(html)
 
 
 @bp.get("/search")
