@@ -119,6 +119,8 @@ def _repair(rng, eq: Equipment, day: date, today: date, labour: Product, techs: 
 
 
 def _plans(rng, products: list[Product], lemons: set[int], today: date) -> None:
+    from plugins.service.views import technicians
+
     planned = [p for p in products if p.id not in lemons][:2]
     # Units whose plan history is simulated stay few enough for a quick demo.
     for product, months in zip(planned, (6, 12)):
@@ -131,7 +133,8 @@ def _plans(rng, products: list[Product], lemons: set[int], today: date) -> None:
         for eq in units:
             due = svc.add_months(eq.in_use_since, months)
             while due < today - timedelta(days=20):
-                if rng.random() < 0.85:  # some visits are skipped, as in life
+                last = svc.add_months(due, months) >= today - timedelta(days=20)
+                if last or rng.random() < 0.85:  # some earlier visits were skipped, as in life
                     db.session.add(Visit(equipment_id=eq.id, customer_id=eq.customer_id, plan_id=plan.id,
                                          due_date=due, status=VISIT_DONE, done_on=due + timedelta(days=rng.randint(0, 9)),
                                          outcome=rng.choice(("ok", "ok", "ok", "adjusted", "needs_repair")),
@@ -139,6 +142,11 @@ def _plans(rng, products: list[Product], lemons: set[int], today: date) -> None:
                 due = svc.add_months(due, months)
     db.session.flush()
     svc.schedule_due_visits(today, 45)
+    techs = [u.id for u in technicians()]
+    if techs:
+        for visit in db.session.execute(sa.select(Visit).where(Visit.status == "scheduled",
+                                                                Visit.technician_id.is_(None))).scalars():
+            visit.technician_id = rng.choice(techs)
 
 
 def load_demo(rng, customers) -> None:
