@@ -52,7 +52,11 @@ def _money_filter(value, currency=""):
 
 @bp.context_processor
 def _ctx():
-    return {"state_label": state_label, "is_sales_manager": is_manager()}
+    from plugins.sales.forms import source_choices
+
+    sources = dict(source_choices())
+    return {"state_label": state_label, "is_sales_manager": is_manager(),
+            "source_label": lambda key: sources.get(key, key)}
 
 
 def _page_size() -> int:
@@ -184,7 +188,9 @@ def opportunities():
     stmt = _opportunity_filters(visible(sa.select(Opportunity), Opportunity)).options(
         joinedload(Opportunity.customer), joinedload(Opportunity.owner), joinedload(Opportunity.stage))
     page = _keyset(stmt, [Opportunity.id])
-    return render_template("sales/opportunities.html", page=page, stages=stages(),
+    from plugins.sales.forms import source_choices
+
+    return render_template("sales/opportunities.html", page=page, stages=stages(), sources=source_choices(),
                            salespeople=_salespeople() if is_manager() else [])
 
 

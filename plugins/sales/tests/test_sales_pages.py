@@ -243,3 +243,28 @@ def test_search_and_dashboard_widget(app, client, login, make_user):
     assert b"Fleet renewal" not in client.get("/search?q=fleet").data
     assert b"S0000001" not in client.get("/search?q=s0000001").data
     assert order_id
+
+
+def test_opportunity_list_filters(app, client, login):
+    ids = seed(app)
+    login()
+    for title, source, stage, close in (("Alpha", "phone", 0, "2030-01-10"), ("Beta", "event", 1, "2030-03-10"),
+                                        ("Gamma", "phone", 1, "")):
+        client.post("/sales/opportunities/new", data={"title": title, "customer_id": ids["customers"][0],
+                    "stage_id": ids["stages"][stage], "currency": "EUR", "source": source, "expected_close": close,
+                    "tags": "vip" if title == "Beta" else ""})
+
+    def titles(query):
+        html = client.get("/sales/opportunities?" + query).get_data(as_text=True)
+        return [t for t in ("Alpha", "Beta", "Gamma") if f">{t}<" in html]
+
+    assert titles("") == ["Alpha", "Beta", "Gamma"]
+    assert titles("source=phone") == ["Alpha", "Gamma"]
+    assert titles(f"stage={ids['stages'][1]}") == ["Beta", "Gamma"]
+    assert titles("close_from=2030-02-01") == ["Beta"]
+    assert titles("close_to=2030-02-01") == ["Alpha"]
+    assert titles("tag=vip") == ["Beta"]
+    assert titles("q=amm") == ["Gamma"]
+    assert titles("status=won") == []
+    assert titles("limit=1").__len__() == 1
+    assert client.get("/sales/opportunities?cursor=bad").status_code == 400
