@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Flask, abort, g, redirect, request, url_for
+from flask import Flask, abort, redirect, request, url_for
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from core import config as cfg
 from core.db import configure_engine, db
-from core.plugins import CORE, PluginRegistry
+from core.plugins import PluginRegistry
 from core.security import LOGIN, PUBLIC, access_rule, security_headers
 
 log = logging.getLogger(__name__)

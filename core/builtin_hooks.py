@@ -72,11 +72,10 @@ def search_results(query, user, limit):
 
         from sqlalchemy.orm import selectinload
 
-        stmt = (scoped(sa.select(Customer), Customer).where(Customer.search_key.like(pattern, escape="\\"))
-                .options(selectinload(Customer.company)))
-        # Sorting by an expression makes the database scan once rather than walk the name
-        # index testing every row (see core.customers.views._sort_key).
-        for c in db.session.execute(stmt.order_by(Customer.name_key.concat(""), Customer.id).limit(limit)).scalars():
+        from core.customers.search import sort_key, where_matches
+
+        stmt = where_matches(scoped(sa.select(Customer), Customer), query).options(selectinload(Customer.company))
+        for c in db.session.execute(stmt.order_by(sort_key(searching=True), Customer.id).limit(limit)).scalars():
             detail = c.company.name if c.company else ""
             results.append(SearchResult(c.name, url_for("customers.detail", customer_id=c.id), _l("Customers"),
                                         detail=detail, weight=10))

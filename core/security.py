@@ -8,10 +8,8 @@ Record rules ("own records only") are applied with :func:`scoped` and :func:`ens
 from __future__ import annotations
 
 import logging
-from functools import wraps
 
-import sqlalchemy as sa
-from flask import abort, current_app, g, request
+from flask import abort, current_app, request
 from flask_login import current_user
 
 log = logging.getLogger(__name__)

@@ -78,3 +78,51 @@ def test_search_results_are_limited_and_wildcards_literal(app, client, login):
     html = client.get("/search?q=t_s").get_data(as_text=True)
     assert "Percent_Sign" in html
     assert "Common Name" not in client.get("/search?q=_").get_data(as_text=True)
+
+
+def _names_matching(app, term):
+    import sqlalchemy as sa
+
+    from core.customers.models import Customer
+    from core.customers.search import where_matches
+    from core.db import db
+    from core.text import fold
+
+    with app.app_context():
+        stmt = where_matches(sa.select(Customer.name), fold(term))
+        return sorted(db.session.execute(stmt).scalars())
+
+
+def test_search_index_follows_creates_renames_and_deletes(app):
+    """The trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL) stays in step with the rows."""
+    from core.customers.models import Customer
+    from core.customers.service import create_customer, update_customer
+    from core.db import db
+
+    with app.app_context():
+        a = create_customer({"name": "Ελένη Κωνσταντίνου"}).id
+        b = create_customer({"name": "Žemaitytė Rūta", "phones": ["+37061234567"]}).id
+        db.session.commit()
+    assert _names_matching(app, "κωνσταντ") == ["Ελένη Κωνσταντίνου"]
+    assert _names_matching(app, "zemaityte") == ["Žemaitytė Rūta"]
+    assert _names_matching(app, "61234") == ["Žemaitytė Rūta"]  # digits of the phone
+    assert _names_matching(app, "ru") == ["Žemaitytė Rūta"]  # two letters: no trigram, still found
+    with app.app_context():
+        update_customer(db.session.get(Customer, a), {"name": "Ελένη Γεωργίου"})
+        db.session.delete(db.session.get(Customer, b))
+        db.session.commit()
+    assert _names_matching(app, "κωνσταντ") == []
+    assert _names_matching(app, "γεωργιου") == ["Ελένη Γεωργίου"]
+    assert _names_matching(app, "zemaityte") == []
+
+
+def test_search_terms_with_quotes_and_wildcards_are_literal(app):
+    from core.customers.service import create_customer
+    from core.db import db
+
+    with app.app_context():
+        create_customer({"name": 'Taverna "Oasis" 100%_real'})
+        create_customer({"name": "Taverna Oasis"})
+        db.session.commit()
+    assert _names_matching(app, '"oasis"') == ['Taverna "Oasis" 100%_real']
+    assert _names_matching(app, "100%_") == ['Taverna "Oasis" 100%_real']

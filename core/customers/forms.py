@@ -18,12 +18,7 @@ from wtforms import BooleanField, FieldList, Form, FormField, SelectField, Strin
 
 from core.auth.models import User
 from core.customers.models import (
-    CHANNELS_PREFERRED,
     COMPANY,
-    GENDERS,
-    INCOME_BANDS,
-    NEED_SOURCES,
-    PAYMENT_METHODS,
     PERSON,
     Customer,
 )

@@ -383,7 +383,7 @@ def merge_customers(winner: Customer, loser: Customer, user_id: int | None = Non
     db.session.flush()
     conn = db.session.connection()
     meta = sa.MetaData()
-    meta.reflect(bind=conn)
+    meta.reflect(bind=conn, only=lambda name, _meta: not name.startswith("core_customer_fts"))
     for table in meta.sorted_tables:
         for fk in table.foreign_keys:
             if fk.column.table.name != "core_customer" or fk.column.name != "id":

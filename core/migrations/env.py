@@ -20,6 +20,8 @@ with app.app_context():
     def include_object(obj, name, type_, reflected, compare_to):
         """Autogenerate only the tables of the branch being revised (by prefix)."""
         prefix = config.attributes.get("table_prefix")
+        if type_ == "table" and name.startswith("core_customer_fts"):
+            return False  # SQLite FTS5 search table and its shadow tables (core_0002)
         if type_ == "table" and prefix:
             return name.startswith(prefix)
         if prefix and hasattr(obj, "table"):
