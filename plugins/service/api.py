@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
+from sqlalchemy.orm import joinedload, selectinload
 from marshmallow import Schema, fields, validate
 
 from core.db import db
@@ -232,7 +233,7 @@ class WarrantyList(MethodView):
     @blp.arguments(WarrantyQuery, location="query")
     def get(self, args):
         """Warranties by end date (soonest first); ``ending_before`` lists those still running that end by then."""
-        stmt = sa.select(Warranty).join(Equipment)
+        stmt = sa.select(Warranty).join(Equipment).options(joinedload(Warranty.equipment))
         if args["customer_id"] is not None:
             stmt = stmt.where(Equipment.customer_id == args["customer_id"])
         if args["equipment_id"] is not None:
@@ -266,7 +267,7 @@ class RequestList(MethodView):
     @blp.arguments(RequestQuery, location="query")
     def get(self, args):
         """Service requests visible to the caller (technicians: assigned to them), newest first."""
-        stmt = scoped(sa.select(ServiceRequest), ServiceRequest)
+        stmt = scoped(sa.select(ServiceRequest), ServiceRequest).options(selectinload(ServiceRequest.lines))
         for key in ("status", "customer_id", "equipment_id"):
             if args[key] is not None:
                 stmt = stmt.where(getattr(ServiceRequest, key) == args[key])
