@@ -233,7 +233,8 @@ def opportunity_new():
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/opportunity_form.html", form=form, opp=None), status
+    return render_template("sales/opportunity_form.html", form=form, opp=None,
+                           customer_name=_customer_name(form)), status
 
 
 @bp.get("/opportunities/<int:opp_id>")
@@ -269,7 +270,8 @@ def opportunity_edit(opp_id):
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/opportunity_form.html", form=form, opp=opp), status
+    return render_template("sales/opportunity_form.html", form=form, opp=opp,
+                           customer_name=_customer_name(form)), status
 
 
 def _edit_payload(form, opp) -> dict:

@@ -32,6 +32,9 @@ def test_every_page_renders_for_admin(app, client, login):
         r = client.get(url)
         assert r.status_code == 200, url
     assert b"Sales" in client.get("/").data  # menu entry and dashboard widget
+    cid = ids["customers"][0]
+    for url in (f"/sales/opportunities/new?customer_id={cid}", f"/sales/orders/new?customer_id={cid}"):
+        assert b"Alice Example" in client.get(url).data  # the number is checked against a name
 
 
 def test_create_opportunity_move_win_and_history(app, client, login):
