@@ -24,8 +24,9 @@ install: $(VENV)/.installed translations
 install-test: $(VENV)/.installed-test translations
 
 translations:
-	@$(BIN)/pybabel compile -q -f -d core/translations 2>/dev/null || true
-	@for d in plugins/*/translations; do [ -d "$$d" ] && $(BIN)/pybabel compile -q -f -d "$$d" 2>/dev/null || true; done
+	@for d in core/translations plugins/*/translations; do \
+	  if ls $$d/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel -q compile -f -d $$d || exit 1; fi; \
+	done
 
 run: install
 	$(BIN)/rapport init --demo

@@ -27,22 +27,7 @@ def register_blueprints(app):
     from plugins.sales import models  # noqa: F401  (tables known to the metadata)
     from plugins.sales.views import bp
 
-    _add_translations(app)
     return [bp]
-
-
-def _add_translations(app) -> None:
-    """Let Flask-Babel find this plugin's catalogs next to the core's.
-
-    Flask-Babel merges the catalogs of every directory in its list; the core lists
-    only its own, so the plugin appends ``plugins/sales/translations``.
-    """
-    from pathlib import Path
-
-    babel = app.extensions.get("babel")
-    path = str(Path(__file__).parent / "translations")
-    if babel is not None and path not in babel.translation_directories:
-        babel.translation_directories.append(path)
 
 
 @hookimpl
