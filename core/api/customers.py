@@ -31,12 +31,12 @@ from core.api.schemas import (
 )
 from core.catalog.service import MAX_ID
 from core.customers.models import Customer
+from core.customers.search import sort_key, where_matches
 from core.customers.service import CustomerInputError, create_customer, update_customer
 from core.db import db
 from core.history.models import Interaction
 from core.history.service import HistoryInputError, log_interaction
 from core.security import requires, scoped, visible
-from core.customers.search import sort_key, where_matches
 from core.text import fold
 from core.web.pagination import BadCursor, keyset_page
 
