@@ -141,7 +141,8 @@ def _order(rng, customer_id, owner_id, products, when: datetime, opportunity_id=
     order = Order(customer_id=customer_id, owner_id=owner_id, currency="EUR", opportunity_id=opportunity_id,
                   created_at=when - timedelta(days=rng.randint(0, 10)), valid_until=(when + timedelta(days=30)).date())
     for pos, product in enumerate(rng.sample(products, k=min(len(products), rng.choice((1, 1, 2, 2, 3, 4)))), 1):
-        qty = Decimal(rng.choice((1, 1, 1, 2, 3, 5, 10)))
+        # Appliances (with a warranty) are bought one or two at a time; consumables in bulk.
+        qty = Decimal(rng.choice((1, 1, 1, 1, 2)) if product.warranty_months else rng.choice((1, 2, 3, 5, 10)))
         discount = Decimal(rng.choice((0, 0, 0, 5, 10, 12.5)))
         tax = Decimal("24")
         a = line_amounts(qty, product.unit_price, discount, tax)
