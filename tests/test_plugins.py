@@ -24,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core import PluginManifest, hookimpl
 from core.contrib import CustomerPanel, DashboardWidget, DemoStep, MenuItem, Permission, RecordRule, RoleSpec, SearchResult
+from core.security import login_required, requires
 from core.testing import ADMIN_EMAIL, login_client
 
 
@@ -135,6 +136,7 @@ keep_bp = Blueprint("keep", __name__, url_prefix="/keep")
 
 
 @keep_bp.get("/", endpoint="index")
+@requires("keep.view")
 def keep_index():
     from core.db import db
 
@@ -142,9 +144,6 @@ def keep_index():
     return render_template_string(
         '{% extends "base.html" %}{% block content %}<ul>{% for l in labels %}<li>{{ l }}</li>{% endfor %}</ul>'
         "{% endblock %}", labels=labels)
-
-
-keep_index._rapport_access = "keep.view"  # what @requires("keep.view") does
 
 
 @pytest.fixture(scope="module")
@@ -382,10 +381,10 @@ def _orderly(name, weight):
     label = f"{name} item"
     bp = Blueprint(f"{name}", __name__, url_prefix=f"/{name}")
 
+    @login_required
     def index():
         return "ok"
 
-    index._rapport_access = "__login__"
     bp.add_url_rule("/", "index", index)
     return plugin_module(
         name,
@@ -457,10 +456,9 @@ probe_api = ApiBlueprint("probe_api", __name__, url_prefix="/probe", description
 
 @probe_api.route("/")
 class ProbeApi(MethodView):
+    @requires("probe.use")
     def get(self):
         return {"probe": "ok"}
-
-    get._rapport_access = "probe.use"
 
 
 def _probe_commands(cli):
@@ -638,6 +636,7 @@ own_bp = Blueprint("own", __name__, url_prefix="/own")
 
 
 @own_bp.get("/")
+@requires("own.view")
 def own_index():
     from core.db import db
     from core.security import scoped
@@ -647,14 +646,12 @@ def own_index():
 
 
 @own_bp.get("/<int:thing_id>")
+@requires("own.view")
 def own_detail(thing_id):
     from core.db import db
     from core.security import ensure_visible
 
     return ensure_visible(db.session.get(OwnThing, thing_id)).label
-
-
-own_index._rapport_access = own_detail._rapport_access = "own.view"
 
 OWN = plugin_module(
     "own",
