@@ -33,15 +33,25 @@ def next_cursor_url(page_html: str) -> str | None:
     return html.unescape(match.group(1)) if match else None
 
 
-def timed(client, url: str, repeat: int, headers=None) -> tuple[list[float], int]:
-    client.get(url, headers=headers)  # warm-up: caches, prepared statements
+ROW_LINK = re.compile(r'href="/customers/(\d+)"')
+
+
+def rows_shown(response) -> int:
+    """How many customers the answer lists (links on a page, items in the API)."""
+    if response.is_json:
+        return len((response.get_json() or {}).get("items", []))
+    return len(set(ROW_LINK.findall(response.get_data(as_text=True))))
+
+
+def timed(client, url: str, repeat: int, headers=None) -> tuple[list[float], int, int]:
+    rows = rows_shown(client.get(url, headers=headers))  # warm-up: caches, prepared statements
     times, status = [], 0
     for _ in range(repeat):
         started = time.perf_counter()
         response = client.get(url, headers=headers)
         times.append((time.perf_counter() - started) * 1000)
         status = response.status_code
-    return times, status
+    return times, status, rows
 
 
 def p95(values: list[float]) -> float:
@@ -107,9 +117,10 @@ def run(app, repeat: int, echo=print) -> list[tuple[str, str, float, float, int]
         cases.append(("API, second page (cursor)", f"/api/v1/customers?cursor={cursor}", headers))
     results = []
     for label, url, hdrs in cases:
-        times, status = timed(client, url, repeat, hdrs)
+        times, status, rows = timed(client, url, repeat, hdrs)
         results.append((label, url, statistics.median(times), p95(times), status))
-        echo(f"  {label:<40} median {statistics.median(times):8.1f} ms   p95 {p95(times):8.1f} ms   HTTP {status}")
+        echo(f"  {label:<40} median {statistics.median(times):8.1f} ms   p95 {p95(times):8.1f} ms   "
+             f"HTTP {status}, {rows} rows")
     return results
 
 
