@@ -92,14 +92,19 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _add_plugin_translations(app: Flask, registry: PluginRegistry) -> None:
-    """A plugin ships its catalogs in ``<plugin>/translations``; Flask-Babel merges them."""
+    """A plugin ships its catalogs in ``<plugin>/translations``; Flask-Babel merges them.
+
+    Plugin folders go *before* the core's: Flask-Babel takes the plural rule from the last
+    folder merged, and a plugin without a catalog for the language would reset it to
+    English's ``n != 1`` (wrong plural forms in Lithuanian, English text in Persian).
+    """
     from pathlib import Path
 
     directories = app.extensions["babel"].translation_directories
     for plugin in registry.installed.values():
         path = str(Path(plugin.module.__file__).parent / "translations")
         if os.path.isdir(path) and path not in directories:
-            directories.append(path)
+            directories.insert(0, path)
 
 
 def _init_login(app: Flask) -> None:
