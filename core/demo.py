@@ -86,6 +86,14 @@ LATIN = {
     "דוד": "david", "יוסף": "yosef", "משה": "moshe", "אברהם": "avraham", "יונתן": "yonatan", "איתי": "itai",
     "אריאל": "ariel", "דניאל": "daniel", "שרה": "sarah", "רחל": "rachel", "נועה": "noa", "מיכל": "michal",
     "תמר": "tamar", "יעל": "yael", "אביגיל": "avigail", "רות": "ruth",
+    "Παπαδοπούλου": "papadopoulou", "Παπαδόπουλος": "papadopoulos", "Οικονόμου": "oikonomou",
+    "Γεωργίου": "georgiou", "Νικολάου": "nikolaou", "Καραγιάννη": "karagianni", "Καραγιάννης": "karagiannis",
+    "Βλάχου": "vlachou", "Βλάχος": "vlachos", "Αθανασίου": "athanasiou", "Μαυρίδου": "mavridou",
+    "Μαυρίδης": "mavridis",
+    "احمدی": "ahmadi", "حسینی": "hosseini", "کریمی": "karimi", "رضایی": "rezaei", "محمدی": "mohammadi",
+    "موسوی": "mousavi", "جعفری": "jafari", "صادقی": "sadeghi",
+    "כהן": "cohen", "לוי": "levi", "מזרחי": "mizrahi", "פרץ": "peretz", "ביטון": "biton",
+    "פרידמן": "friedman", "שפירא": "shapira",
 }
 COMPANIES = {
     "en": ["Northwind Traders Ltd", "Brontë & Sons", "Riverside Café Ltd", "Harbour Logistics", "Maple Hotels",
