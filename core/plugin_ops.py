@@ -40,7 +40,12 @@ def enable_plugin(name: str) -> list[str]:
         if registry.is_enabled(n):
             continue
         db.session.commit()  # migrations use their own connection
-        upgrade_plugin(n)
+        try:
+            upgrade_plugin(n)
+        except Exception as exc:  # a broken migration: refuse with a message, keep the app running
+            db.session.rollback()
+            current_app.logger.exception("migrations of plugin %s failed", n)
+            raise PluginError(_("The migrations of “%(name)s” failed: %(error)s", name=n, error=str(exc))) from exc
         row = db.session.get(PluginState, n) or PluginState(name=n)
         row.enabled = True
         row.version = registry.installed[n].version

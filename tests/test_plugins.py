@@ -691,3 +691,37 @@ def test_record_rules_of_a_disabled_plugin_do_not_apply(app):
 
     with app.test_request_context():
         assert _rules_for(OwnThing) == []
+
+
+BROKEN_MIGRATION = '''
+revision = "wreck_0001"
+down_revision = None
+branch_labels = ("wreck",)
+depends_on = "core_0001"
+
+
+def upgrade():
+    raise RuntimeError("this migration is broken")
+
+
+def downgrade():
+    pass
+'''
+
+
+def test_failing_migration_refuses_to_enable_with_a_message(make_app, tmp_path_factory, caplog):
+    root = tmp_path_factory.mktemp("wreck_plugin")
+    (root / "migrations" / "versions").mkdir(parents=True)
+    (root / "migrations" / "versions" / "wreck_0001.py").write_text(BROKEN_MIGRATION)
+    wreck = plugin_module("wreck", file=str(root / "__init__.py"))
+    app = make_app(extra=[wreck])
+    client = login_client(app.test_client())
+    r = client.post("/admin/plugins/wreck/enable", follow_redirects=True)
+    assert r.status_code == 200
+    assert "The migrations of “wreck” failed: this migration is broken" in r.get_data(as_text=True)
+    assert "this migration is broken" in caplog.text
+    with app.app_context():
+        assert not app.extensions["rapport"].plugins.is_enabled("wreck")
+    result = app.test_cli_runner().invoke(args=["plugins", "enable", "wreck"])
+    assert result.exit_code == 1 and "The migrations of “wreck” failed" in result.output
+    assert client.get("/").status_code == 200
