@@ -173,3 +173,13 @@ def test_persian_plural_is_persian_with_plugins_installed(app):
 
     with app.test_request_context(), force_locale("fa"):
         assert ngettext("%(num)d month", "%(num)d months", 3) == "3 ماه"
+
+
+def test_error_page_title_is_translated(client, login):
+    """Werkzeug names errors in English ("Not Found"); the page shows the user's language."""
+    login()
+    client.post("/language", data={"lang": "he", "next": "/"})
+    response = client.get("/no-such-page")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "הדף לא נמצא" in html and "Not Found" not in html
