@@ -27,6 +27,7 @@ translations:
 	@for d in core/translations plugins/*/translations; do \
 	  if ls $$d/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel -q compile -f -d $$d || exit 1; fi; \
 	done
+	@$(BIN)/pybabel -q compile -f -d core/translations -D wtforms
 
 run: install
 	$(BIN)/rapport init --demo

@@ -57,9 +57,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     bootstrap.init_app(app)
-    from core.i18n import select_locale, text_direction
+    from core.i18n import install_wtforms_translations, select_locale, text_direction
 
     babel.init_app(app, locale_selector=select_locale)
+    install_wtforms_translations()
     _init_login(app)
 
     registry = PluginRegistry(
