@@ -158,7 +158,7 @@ def _order(rng, customer_id, owner_id, products, when: datetime, opportunity_id=
     return order
 
 
-def load_demo(rng: random.Random, customers: list[int], orders_target: int = 3000, echo=None) -> None:
+def load_demo(rng: random.Random, customers: list[int], orders_target: int = 2000, echo=None) -> None:
     """The ``demo_data`` step (``rapport init --demo``)."""
     today = date.today()
     stages = _stages()
