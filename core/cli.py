@@ -252,7 +252,14 @@ def plugins_disable(name: str):
 
 
 def _only_when_enabled(plugin: str, command: click.Command) -> None:
-    """Plugin commands refuse to run while their plugin is disabled."""
+    """Plugin commands refuse to run while their plugin is disabled.
+
+    The command object is the plugin's module-level one, shared by every app made in
+    this process (tests make hundreds): wrap it once, or each app would add a layer
+    holding its own app context and database connection.
+    """
+    if getattr(command, "_rapport_enabled_guard", None) == plugin:
+        return
     original = command.invoke
 
     @functools.wraps(original)
@@ -269,6 +276,7 @@ def _only_when_enabled(plugin: str, command: click.Command) -> None:
             return original(ctx)
 
     command.invoke = invoke
+    command._rapport_enabled_guard = plugin
 
 
 def register_cli(app) -> None:

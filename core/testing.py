@@ -307,8 +307,11 @@ def live_server(app):
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def _playwright_browser():
+    """Playwright and Chromium for one test only: a sync Playwright left running would
+    make any later ``sync_playwright()`` (a plugin's own browser test) fail with
+    "Sync API inside the asyncio loop"."""
     executable = find_chromium()
     if executable is None:
         _no_browser("Chromium was not found (install Debian's chromium or set RAPPORT_CHROMIUM)")

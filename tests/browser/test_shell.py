@@ -21,6 +21,7 @@ def test_login_shows_the_dashboard(live_server, browser_page, screenshot):
     browser_login(page, live_server)
     assert page.locator("nav").first.is_visible()
     assert page.get_attribute("html", "dir") == "ltr"
+    assert "<p" not in page.locator("main").inner_text()  # widgets render as HTML, not as escaped markup
     screenshot(page, "dashboard-en")
 
 
