@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup  # widget templates are autoescaped; the dashboard must not escape them again
 
-from core.contrib import DashboardWidget, MenuItem, Permission, RoleSpec
+from core.contrib import CustomerTab, DashboardWidget, MenuItem, Permission, RoleSpec
 from core.hooks import hookimpl
 
 CORE_PERMISSIONS = (
@@ -17,6 +17,7 @@ CORE_PERMISSIONS = (
     Permission("catalog.edit", _l("Edit the catalog")),
     Permission("admin.users", _l("Manage users and roles")),
     Permission("admin.plugins", _l("Enable and disable plugins")),
+    Permission("admin.audit", _l("Read the audit log")),
 )
 
 
@@ -46,7 +47,13 @@ def menu_items(user):
         MenuItem(_l("Users"), "admin.users", "admin.users", weight=900, group=_l("Administration")),
         MenuItem(_l("Roles"), "admin.roles", "admin.users", weight=910, group=_l("Administration")),
         MenuItem(_l("Plugins"), "admin.plugins", "admin.plugins", weight=920, group=_l("Administration")),
+        MenuItem(_l("Audit log"), "audit.index", "admin.audit", weight=930, group=_l("Administration")),
     ]
+
+
+@hookimpl
+def customer_tabs(customer, user):
+    return [CustomerTab(_l("Changes"), "audit_tab.customer_changes", "admin.audit", weight=900)]
 
 
 # -- global search ---------------------------------------------------------------------------

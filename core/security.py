@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 from flask_login import current_user
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ def user_can(permission: str | None) -> bool:
 def check_permission(permission: str) -> None:
     """Abort with 403 unless the current user holds ``permission`` (for checks inside a view)."""
     if not user_can(permission):
+        g.audit_permission = permission  # named in the audit's record of the refusal
         abort(403)
 
 

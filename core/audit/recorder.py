@@ -1,0 +1,407 @@
+"""Writing audit entries: one SQLAlchemy session listener for every audited model.
+
+After each flush, :func:`_after_flush` looks at the objects the flush inserted,
+updated or deleted and keeps those whose class declares ``__audit__``: one entry per
+record and transaction (a save that flushes three times still reads as one change).
+Just before the transaction commits, :func:`_before_commit` writes them all with a
+single ``executemany`` on the transaction's own connection — so the entries commit
+or roll back with the change they describe, and bulk work costs one extra statement
+per commit, not one per row. Inside a savepoint the entries are written at each
+flush instead, so they are rolled back with it.
+
+Old values come from SQLAlchemy's attribute history. Every column of an audited
+model gets an ``active_history`` listener, so setting an attribute that was expired
+(after a commit) loads its old value first instead of recording "unknown → new".
+Changes made with bulk ``UPDATE``/``DELETE`` statements or by the database itself
+(``ON DELETE CASCADE``) bypass the session and are not seen here; the core's own code
+goes through the ORM where it matters.
+"""
+from __future__ import annotations
+
+import enum
+import getpass
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app, g, has_app_context, has_request_context, request
+from sqlalchemy.orm import Mapper
+
+from core.audit.context import current_context
+from core.audit.models import CREATE, DELETE, DENIED, UPDATE, AuditEntry
+from core.audit.spec import Audit, spec_of
+from core.db import EventSession, db, utcnow
+
+log = logging.getLogger(__name__)
+
+VALUE_MAX = 2000  # characters kept of one text value (a 20,000-character note is cut, marked with …)
+_TABLE = AuditEntry.__table__
+PENDING = "audit_pending"  # session.info key: this transaction's entries, written before it commits
+_installed = False
+
+
+@dataclass(frozen=True)
+class _ModelInfo:
+    """What the listener needs of an audited mapper, computed once per class."""
+
+    spec: Audit
+    columns: tuple[str, ...]  # attribute keys recorded (primary key and ignored ones left out)
+    pk: tuple[str, ...]
+    secret: frozenset[str]
+
+
+_infos: dict[type, _ModelInfo | None] = {}
+
+
+def _info(cls) -> _ModelInfo | None:
+    try:
+        return _infos[cls]
+    except KeyError:
+        pass
+    spec = spec_of(cls)
+    info = None
+    if spec is not None:
+        mapper = sa.inspect(cls)
+        pk = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+        skipped = spec.skipped() | set(pk)
+        columns = tuple(p.key for p in mapper.column_attrs if p.key not in skipped)
+        info = _ModelInfo(spec, columns, pk, frozenset(spec.secret))
+    _infos[cls] = info
+    return info
+
+
+# -- turning values into JSON ---------------------------------------------------------------
+
+
+def plain(value):
+    """A JSON-friendly copy of a column value (money and dates as strings)."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return value if len(value) <= VALUE_MAX else value[:VALUE_MAX] + "…"
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return plain(value.value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return f"<{len(value)} bytes>"
+    return str(value)
+
+
+def _item_label(how, item):
+    value = how(item) if callable(how) else getattr(item, how, None)
+    return plain(value)
+
+
+def _empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+# -- reading one object ---------------------------------------------------------------------
+
+
+def _resolve(session, state, path: str | None):
+    """Follow ``"col"`` or ``"relationship.col"`` through already loaded data only."""
+    if not path:
+        return None
+    head, _dot, rest = path.partition(".")
+    if not rest:
+        return state.dict.get(head)
+    target = state.dict.get(head)
+    if target is None:
+        prop = state.mapper.relationships.get(head)
+        if prop is None or prop.uselist or len(prop.local_columns) != 1:
+            return None
+        local = state.mapper.get_property_by_column(next(iter(prop.local_columns))).key
+        fk = state.dict.get(local)
+        if fk is None:
+            return None
+        key = prop.mapper.identity_key_from_primary_key([fk])
+        target = session.identity_map.get(key)
+        if target is None:
+            return None
+    return _resolve(session, sa.inspect(target), rest)
+
+
+def _title(state, spec: Audit) -> str | None:
+    cols = (spec.title,) if isinstance(spec.title, str) else (spec.title or ())
+    parts = [str(state.dict.get(c)) for c in cols if not _empty(state.dict.get(c))]
+    return " ".join(parts)[:200] or None
+
+
+def _record_id(state, info: _ModelInfo) -> str | None:
+    values = [state.dict.get(k) for k in info.pk]
+    if any(v is None for v in values):
+        return None
+    return ":".join(str(v) for v in values)[:64]
+
+
+def _snapshot(state, info: _ModelInfo, side: int) -> dict:
+    """Every non-empty recorded value, as ``[value, None]`` (delete) or ``[None, value]`` (create)."""
+    out = {}
+    for key in info.columns:
+        value = state.dict.get(key)
+        if _empty(value):
+            continue
+        if key in info.secret:
+            out[key] = None
+            continue
+        pair = [None, None]
+        pair[side] = plain(value)
+        out[key] = pair
+    for rel, how in info.spec.collections.items():
+        items = state.dict.get(rel)
+        if items:
+            pair = [None, None]
+            pair[side] = [_item_label(how, i) for i in items]
+            out[rel] = pair
+    return out
+
+
+def _diff(state, info: _ModelInfo) -> dict:
+    out = {}
+    changed = state.committed_state  # attribute key -> value before this flush, for what was set
+    for key in info.columns:
+        if key not in changed:
+            continue
+        history = state.attrs[key].history
+        if not history.added and not history.deleted:
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if key in info.secret:
+            if old != new:
+                out[key] = None
+            continue
+        old, new = plain(old), plain(new)
+        if old != new:
+            out[key] = [old, new]
+    for rel, how in info.spec.collections.items():
+        if rel not in changed:
+            continue
+        history = state.attrs[rel].history
+        if not history.added and not history.deleted:
+            continue
+        unchanged = list(history.unchanged or ())
+        old = [_item_label(how, i) for i in unchanged + list(history.deleted or ())]
+        new = [_item_label(how, i) for i in unchanged + list(history.added or ())]
+        if sorted(map(str, old)) != sorted(map(str, new)):
+            out[rel] = [old, new]
+    return out
+
+
+# -- the session listener -------------------------------------------------------------------
+
+
+def _enabled() -> bool:
+    return not has_app_context() or current_app.config.get("AUDIT_ENABLED", True)
+
+
+def _before_flush(session, _flush_context, _instances):
+    """Load what deleted records still hold, so their entry can say what was removed."""
+    if not _enabled():
+        return
+    for obj in list(session.deleted):
+        info = _info(type(obj))
+        if info is None:
+            continue
+        state = sa.inspect(obj)
+        if state.expired_attributes:
+            getattr(obj, next(iter(state.expired_attributes)))  # loads every expired column at once
+        for rel in info.spec.collections:
+            getattr(obj, rel)
+
+
+def _after_flush(session, _flush_context):
+    if not _enabled():
+        return
+    rows = []
+    ctx = None
+    now = None
+    for action, objects in ((CREATE, session.new), (UPDATE, session.dirty), (DELETE, session.deleted)):
+        for obj in objects:
+            info = _info(type(obj))
+            if info is None:
+                continue
+            state = sa.inspect(obj)
+            if action == CREATE:
+                changes = _snapshot(state, info, 1)
+            elif action == DELETE:
+                changes = _snapshot(state, info, 0)
+            else:
+                changes = _diff(state, info)
+                if not changes:
+                    continue
+            if ctx is None:
+                ctx, now = current_context(), utcnow()
+            customer = _resolve(session, state, info.spec.customer)
+            rows.append({
+                "at": now, "user_id": ctx.user_id, "actor": ctx.actor, "origin": ctx.origin,
+                "remote_addr": ctx.remote_addr, "action": action, "record_type": info.spec.type,
+                "record_id": _record_id(state, info), "record_label": _title(state, info.spec),
+                "customer_id": customer if isinstance(customer, int) else None,
+                "changes": changes or None, "detail": None,
+            })
+    if not rows:
+        return
+    if session.in_nested_transaction():  # a savepoint: the rows share its fate
+        session.connection().execute(_TABLE.insert(), rows)
+        return
+    pending = session.info.setdefault(PENDING, {})
+    for row in rows:
+        _merge(pending, row)
+
+
+def _merge(pending: dict, row: dict) -> None:
+    """Fold ``row`` into the transaction's pending entries: one entry per record and transaction.
+
+    A save often flushes more than once (loading a collection flushes what came
+    before); the reader wants one "changed" entry with every field, not three.
+    """
+    key = (row["record_type"], row["record_id"], row["origin"], row["user_id"], row["actor"])
+    if row["record_id"] is None:
+        key = (id(row),)
+    first = pending.get(key)
+    if first is None:
+        pending[key] = row
+        return
+    old_changes, new_changes = first["changes"] or {}, row["changes"] or {}
+    if first["action"] == CREATE and row["action"] == DELETE:
+        del pending[key]  # created and deleted in one transaction: nothing happened
+        return
+    if first["action"] == CREATE:  # still a creation, with the values it ends with
+        merged = dict(old_changes)
+        for name, pair in new_changes.items():
+            merged[name] = None if pair is None else [None, pair[1]]
+        merged = {k: v for k, v in merged.items() if v is None or not _empty(v[1])}
+        action = CREATE
+    elif row["action"] == DELETE:  # deleted: the values it had before this transaction
+        merged = dict(new_changes)
+        for name, pair in old_changes.items():
+            if pair is not None and name in merged and merged[name] is not None:
+                merged[name] = [pair[0], None]
+        action = DELETE
+    else:  # changed twice: first old value, last new value
+        merged = dict(old_changes)
+        for name, pair in new_changes.items():
+            if name not in merged:
+                merged[name] = pair
+                continue
+            before = merged[name]
+            if pair is None or before is None:
+                merged[name] = None
+            elif before[0] == pair[1]:
+                merged.pop(name)
+            else:
+                merged[name] = [before[0], pair[1]]
+        action = first["action"]
+        if action == UPDATE and not merged:
+            del pending[key]
+            return
+    first.update(action=action, changes=merged or None, record_label=row["record_label"] or first["record_label"],
+                 customer_id=row["customer_id"] or first["customer_id"])
+
+
+def _before_commit(session):
+    """Write the transaction's entries, with one executemany, just before it commits."""
+    if not _enabled():
+        session.info.pop(PENDING, None)
+        return
+    session.flush()  # the commit's own flush would come after this hook: do it now
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        session.connection().execute(_TABLE.insert(), list(pending.values()))
+
+
+def _after_soft_rollback(session, previous_transaction):
+    if not previous_transaction.nested:
+        session.info.pop(PENDING, None)
+
+
+def _with_old_values(mapper: Mapper, cls) -> None:
+    """Make every recorded column load its old value when set while expired."""
+    if spec_of(cls) is None or getattr(cls, "_rapport_audit_history", None) is cls:
+        return
+    for prop in mapper.column_attrs:
+        sa.event.listen(getattr(cls, prop.key), "set", _noop, active_history=True)
+    cls._rapport_audit_history = cls
+
+
+def _noop(target, value, oldvalue, initiator):
+    return value
+
+
+def install() -> None:
+    """Attach the listeners (once per process; they act only where the app enables audit)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    sa.event.listen(EventSession, "before_flush", _before_flush)
+    sa.event.listen(EventSession, "after_flush", _after_flush)
+    sa.event.listen(EventSession, "before_commit", _before_commit)
+    sa.event.listen(EventSession, "after_soft_rollback", _after_soft_rollback)
+    sa.event.listen(Mapper, "mapper_configured", _with_old_values)
+    for mapper in db.Model.registry.mappers:  # models configured before install()
+        if mapper.configured:
+            _with_old_values(mapper, mapper.class_)
+
+
+# -- events that are not record changes -----------------------------------------------------
+
+
+def record_event(action: str, *, record_type: str | None = None, record_id=None, label: str | None = None,
+                 customer_id: int | None = None, detail: dict | None = None, changes: dict | None = None,
+                 user_id: int | None = -1, session=None) -> None:
+    """Write one entry now, in ``session``'s transaction (``db.session`` by default; the caller commits).
+
+    For logins, merges and the like. ``user_id`` defaults to the acting user of the
+    context; pass ``None`` for "nobody" (a failed login).
+    """
+    if not _enabled():
+        return
+    ctx = current_context()
+    row = {
+        "at": utcnow(), "user_id": ctx.user_id if user_id == -1 else user_id, "actor": ctx.actor,
+        "origin": ctx.origin, "remote_addr": ctx.remote_addr, "action": action, "record_type": record_type,
+        "record_id": None if record_id is None else str(record_id)[:64], "record_label": (label or "")[:200] or None,
+        "customer_id": customer_id, "changes": plain(changes) if changes else None,
+        "detail": plain(detail) if detail else None,
+    }
+    (session or db.session).execute(_TABLE.insert(), [row])
+
+
+def record_denied() -> None:
+    """A 403: who asked for what (called by the error handler; never raises).
+
+    Written on a connection of its own, so it is kept even though the request's own
+    transaction is rolled back, and never commits anything the request had pending.
+    """
+    if not has_request_context() or not _enabled() or g.get("audit_denied_recorded"):
+        return
+    g.audit_denied_recorded = True
+    detail = {"method": request.method, "path": request.path[:500]}
+    permission = g.get("audit_permission")
+    if permission:
+        detail["permission"] = permission
+    try:
+        with db.engine.begin() as conn:
+            record_event(DENIED, detail=detail, session=conn)
+    except Exception:  # the refusal itself must still be answered
+        log.exception("could not record a refused request")
+
+
+def cli_actor() -> str | None:
+    """The operating-system login running a command (shown as who acted on the CLI)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return None
