@@ -67,6 +67,19 @@ class CustomerPanel:
 
 
 @dataclass(frozen=True)
+class CustomerTab:
+    """A tab of the customer page: a page of its own at ``url_for(endpoint, customer_id=...)``.
+
+    The page renders ``customers/_tabs.html`` at its top so the tabs stay in view.
+    """
+
+    label: str
+    endpoint: str
+    permission: str | None = None
+    weight: int = 100
+
+
+@dataclass(frozen=True)
 class SearchResult:
     """One hit of the global search."""
 

@@ -89,6 +89,15 @@ def customer_panels(customer, user):
 
 
 @hookspec
+def customer_tabs(customer, user):
+    """Return a list of :class:`core.contrib.CustomerTab`: pages of their own beside the customer page.
+
+    Each tab links to ``url_for(tab.endpoint, customer_id=customer.id)``; that view
+    checks its own permission and the customer's record rules.
+    """
+
+
+@hookspec
 def search_results(query, user, limit):
     """Return up to ``limit`` :class:`core.contrib.SearchResult` matching ``query``.
 

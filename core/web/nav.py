@@ -44,6 +44,25 @@ def menu_for(user) -> list[dict]:
     return top
 
 
+def customer_tabs(customer) -> list[dict]:
+    """The customer page's tabs: "Overview" (the 360 page), then each contributed tab the user may open."""
+    from flask_babel import gettext as _
+
+    registry = current_app.extensions["rapport"].plugins
+    tabs = [{"label": _("Overview"), "url": url_for("customers.detail", customer_id=customer.id),
+             "active": request.endpoint == "customers.detail"}]
+    for tab in registry.contributions("customer_tabs", customer=customer, user=current_user):
+        if not current_user.can(tab.permission):
+            continue
+        try:
+            url = url_for(tab.endpoint, customer_id=customer.id)
+        except BuildError:
+            current_app.logger.warning("customer tab %s points to unknown endpoint %s", tab.label, tab.endpoint)
+            continue
+        tabs.append({"label": tab.label, "url": url, "active": request.endpoint == tab.endpoint})
+    return tabs
+
+
 def inject_shell() -> dict:
     menu = menu_for(current_user) if current_user and current_user.is_authenticated else []
     return {
