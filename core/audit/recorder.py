@@ -1,20 +1,22 @@
-"""Writing audit entries: one SQLAlchemy session listener for every audited model.
+"""Writing audit entries: one set of SQLAlchemy listeners for every audited model.
 
-After each flush, :func:`_after_flush` looks at the objects the flush inserted,
-updated or deleted and keeps those whose class declares ``__audit__``: one entry per
-record and transaction (a save that flushes three times still reads as one change).
-Just before the transaction commits, :func:`_before_commit` writes them all with a
-single ``executemany`` on the transaction's own connection — so the entries commit
-or roll back with the change they describe, and bulk work costs one extra statement
-per commit, not one per row. Inside a savepoint the entries are written at each
-flush instead, so they are rolled back with it.
+During a flush, the mapper events ``after_insert``/``after_update``/``after_delete`` of
+each class that declares ``__audit__`` note the record's fields (the unit of work calls
+them for every row it writes, cascaded and orphaned children included). After the
+flush the rows join the transaction's pending entries — one entry per record and
+transaction, so a save that flushes three times still reads as one change — and just
+before the transaction commits :func:`_before_commit` writes them all with a single
+``executemany`` on the transaction's own connection. The entries therefore commit or
+roll back with the change they describe, and bulk work costs one extra statement per
+commit, not one per row. Inside a savepoint the rows are written after each flush, so
+they are rolled back with it.
 
 Old values come from SQLAlchemy's attribute history. Every column of an audited
 model gets an ``active_history`` listener, so setting an attribute that was expired
 (after a commit) loads its old value first instead of recording "unknown → new".
 Changes made with bulk ``UPDATE``/``DELETE`` statements or by the database itself
-(``ON DELETE CASCADE``) bypass the session and are not seen here; the core's own code
-goes through the ORM where it matters.
+(``ON DELETE CASCADE``) bypass the ORM and are not seen here; the core's own code goes
+through the ORM where it matters.
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ log = logging.getLogger(__name__)
 VALUE_MAX = 2000  # characters kept of one text value (a 20,000-character note is cut, marked with …)
 _TABLE = AuditEntry.__table__
 PENDING = "audit_pending"  # session.info key: this transaction's entries, written before it commits
+FLUSH = "audit_flush"  # session.info key: the running flush's context, time and rows
 _installed = False
 
 
@@ -50,6 +53,7 @@ class _ModelInfo:
     columns: tuple[str, ...]  # attribute keys recorded (primary key and ignored ones left out)
     pk: tuple[str, ...]
     secret: frozenset[str]
+    scales: dict  # Numeric columns: decimal places, so Decimal("1000") reads "1000.00" as stored
 
 
 _infos: dict[type, _ModelInfo | None] = {}
@@ -67,7 +71,9 @@ def _info(cls) -> _ModelInfo | None:
         pk = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
         skipped = spec.skipped() | set(pk)
         columns = tuple(p.key for p in mapper.column_attrs if p.key not in skipped)
-        info = _ModelInfo(spec, columns, pk, frozenset(spec.secret))
+        scales = {p.key: p.columns[0].type.scale for p in mapper.column_attrs
+                  if isinstance(p.columns[0].type, sa.Numeric) and getattr(p.columns[0].type, "scale", None)}
+        info = _ModelInfo(spec, columns, pk, frozenset(spec.secret), scales)
     _infos[cls] = info
     return info
 
@@ -94,6 +100,13 @@ def plain(value):
     if isinstance(value, (bytes, bytearray, memoryview)):
         return f"<{len(value)} bytes>"
     return str(value)
+
+
+def _value(info: _ModelInfo, key: str, value):
+    scale = info.scales.get(key)
+    if scale is not None and isinstance(value, Decimal) and value.is_finite():
+        value = value.quantize(Decimal(1).scaleb(-scale))
+    return plain(value)
 
 
 def _item_label(how, item):
@@ -155,7 +168,7 @@ def _snapshot(state, info: _ModelInfo, side: int) -> dict:
             out[key] = None
             continue
         pair = [None, None]
-        pair[side] = plain(value)
+        pair[side] = _value(info, key, value)
         out[key] = pair
     for rel, how in info.spec.collections.items():
         items = state.dict.get(rel)
@@ -181,7 +194,7 @@ def _diff(state, info: _ModelInfo) -> dict:
             if old != new:
                 out[key] = None
             continue
-        old, new = plain(old), plain(new)
+        old, new = _value(info, key, old), _value(info, key, new)
         if old != new:
             out[key] = [old, new]
     for rel, how in info.spec.collections.items():
@@ -206,9 +219,10 @@ def _enabled() -> bool:
 
 
 def _before_flush(session, _flush_context, _instances):
-    """Load what deleted records still hold, so their entry can say what was removed."""
+    """Fix who and when for this flush; load what deleted records still hold."""
     if not _enabled():
         return
+    session.info[FLUSH] = {"context": current_context(), "at": utcnow(), "rows": []}
     for obj in list(session.deleted):
         info = _info(type(obj))
         if info is None:
@@ -220,38 +234,50 @@ def _before_flush(session, _flush_context, _instances):
             getattr(obj, rel)
 
 
+def _note(action: str, target) -> None:
+    """Called by the mapper events for one audited row written by the flush."""
+    info = _info(type(target))
+    state = sa.inspect(target)
+    session = state.session
+    flush = session.info.get(FLUSH) if session is not None else None
+    if info is None or flush is None:
+        return
+    if action == CREATE:
+        changes = _snapshot(state, info, 1)
+    elif action == DELETE:
+        changes = _snapshot(state, info, 0)
+    else:
+        changes = _diff(state, info)
+        if not changes:
+            return
+    ctx = flush["context"]
+    customer = _resolve(session, state, info.spec.customer)
+    flush["rows"].append({
+        "at": flush["at"], "user_id": ctx.user_id, "actor": ctx.actor, "origin": ctx.origin,
+        "remote_addr": ctx.remote_addr, "action": action, "record_type": info.spec.type,
+        "record_id": _record_id(state, info), "record_label": _title(state, info.spec),
+        "customer_id": customer if isinstance(customer, int) else None,
+        "changes": changes or None, "detail": None,
+    })
+
+
+def _after_insert(_mapper, _connection, target):
+    _note(CREATE, target)
+
+
+def _after_update(_mapper, _connection, target):
+    _note(UPDATE, target)
+
+
+def _after_delete(_mapper, _connection, target):
+    _note(DELETE, target)
+
+
 def _after_flush(session, _flush_context):
-    if not _enabled():
+    flush = session.info.pop(FLUSH, None)
+    if not flush or not flush["rows"]:
         return
-    rows = []
-    ctx = None
-    now = None
-    for action, objects in ((CREATE, session.new), (UPDATE, session.dirty), (DELETE, session.deleted)):
-        for obj in objects:
-            info = _info(type(obj))
-            if info is None:
-                continue
-            state = sa.inspect(obj)
-            if action == CREATE:
-                changes = _snapshot(state, info, 1)
-            elif action == DELETE:
-                changes = _snapshot(state, info, 0)
-            else:
-                changes = _diff(state, info)
-                if not changes:
-                    continue
-            if ctx is None:
-                ctx, now = current_context(), utcnow()
-            customer = _resolve(session, state, info.spec.customer)
-            rows.append({
-                "at": now, "user_id": ctx.user_id, "actor": ctx.actor, "origin": ctx.origin,
-                "remote_addr": ctx.remote_addr, "action": action, "record_type": info.spec.type,
-                "record_id": _record_id(state, info), "record_label": _title(state, info.spec),
-                "customer_id": customer if isinstance(customer, int) else None,
-                "changes": changes or None, "detail": None,
-            })
-    if not rows:
-        return
+    rows = flush["rows"]
     if session.in_nested_transaction():  # a savepoint: the rows share its fate
         session.connection().execute(_TABLE.insert(), rows)
         return
@@ -326,13 +352,16 @@ def _after_soft_rollback(session, previous_transaction):
         session.info.pop(PENDING, None)
 
 
-def _with_old_values(mapper: Mapper, cls) -> None:
-    """Make every recorded column load its old value when set while expired."""
-    if spec_of(cls) is None or getattr(cls, "_rapport_audit_history", None) is cls:
+def _audit_class(mapper: Mapper, cls) -> None:
+    """Hook an audited class up: its row events, and old values for every column."""
+    if spec_of(cls) is None or cls.__dict__.get("_rapport_audited"):
         return
+    sa.event.listen(mapper, "after_insert", _after_insert)
+    sa.event.listen(mapper, "after_update", _after_update)
+    sa.event.listen(mapper, "after_delete", _after_delete)
     for prop in mapper.column_attrs:
         sa.event.listen(getattr(cls, prop.key), "set", _noop, active_history=True)
-    cls._rapport_audit_history = cls
+    cls._rapport_audited = True
 
 
 def _noop(target, value, oldvalue, initiator):
@@ -349,10 +378,10 @@ def install() -> None:
     sa.event.listen(EventSession, "after_flush", _after_flush)
     sa.event.listen(EventSession, "before_commit", _before_commit)
     sa.event.listen(EventSession, "after_soft_rollback", _after_soft_rollback)
-    sa.event.listen(Mapper, "mapper_configured", _with_old_values)
+    sa.event.listen(Mapper, "mapper_configured", _audit_class)
     for mapper in db.Model.registry.mappers:  # models configured before install()
         if mapper.configured:
-            _with_old_values(mapper, mapper.class_)
+            _audit_class(mapper, mapper.class_)
 
 
 # -- events that are not record changes -----------------------------------------------------
