@@ -214,7 +214,7 @@ def _details(entry) -> list[tuple[str, str]]:
     elif entry.action == DENIED:
         if d.get("permission"):
             out.append((_("Permission"), d["permission"]))
-        out.append((_("Request"), f"{d.get('method', '')} {d.get('path', '')}".strip()))
+        out.append((_("Refused request"), f"{d.get('method', '')} {d.get('path', '')}".strip()))
     elif entry.action == MERGE:
         out.append((_("Merged customer"), f"{d.get('merged_name', '')} (#{d.get('merged_id', '')})"))
     return out

@@ -30,6 +30,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy.orm import Mapper
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from core.audit.context import current_context
 from core.audit.models import CREATE, DELETE, DENIED, UPDATE, AuditEntry
@@ -185,7 +186,7 @@ def _diff(state, info: _ModelInfo) -> dict:
     for key in info.columns:
         if key not in changed:
             continue
-        history = state.attrs[key].history
+        history = get_history(state.obj(), key, passive=PASSIVE_NO_INITIALIZE)
         if not history.added and not history.deleted:
             continue
         old = history.deleted[0] if history.deleted else None
@@ -200,7 +201,7 @@ def _diff(state, info: _ModelInfo) -> dict:
     for rel, how in info.spec.collections.items():
         if rel not in changed:
             continue
-        history = state.attrs[rel].history
+        history = get_history(state.obj(), rel, passive=PASSIVE_NO_INITIALIZE)
         if not history.added and not history.deleted:
             continue
         unchanged = list(history.unchanged or ())

@@ -172,7 +172,7 @@ class Consent(db.Model):
 
     __tablename__ = "core_consent"
     __audit__ = Audit("consent", label=_l("Marketing consent"), title="channel", customer="customer_id",
-                      fields={"granted": _l("Given"), "changed_at": _l("Given or withdrawn on")},
+                      fields={"granted": _l("Consent given"), "changed_at": _l("Given or withdrawn on")},
                       values={"channel": {"email": _l("Email"), "sms": _l("SMS")}})
 
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), primary_key=True)

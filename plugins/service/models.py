@@ -64,7 +64,7 @@ class Equipment(db.Model):
         ignore=("serial_key",),
         fields={"product_id": _l("Catalog product"), "model_name": _l("Model"), "purchase_date": _l("Purchase date"),
                 "install_date": _l("Installation date"), "retired_on": _l("Retired on"),
-                "order_id": _l("Order"), "order_number": _l("Order number")},
+                "order_id": _l("Sales order"), "order_number": _l("Order number")},
         values={"status": "plugins.service.service:equipment_status_label"},
     )
 
