@@ -685,3 +685,36 @@ def test_customer_tabs_hook_adds_a_tab_in_weight_order(make_app):
     assert tabs.index("Overview") < tabs.index("Tabby") < tabs.index("Changes")
     tab_page = client.get(f"/tabby/customers/{cid}").get_data(as_text=True)
     assert 'aria-current="page" href="/tabby/customers/' in tab_page and "Tabby notes" in tab_page
+
+
+# -- one entry per record and transaction ------------------------------------------------------
+
+
+@pytest.mark.parametrize("first, then, expected", [
+    # created, then more fields set in a later flush: still one creation with everything
+    (("create", {"name": [None, "A"]}), ("update", {"name": ["A", "B"], "notes": ["", "x"]}),
+     ("create", {"name": [None, "B"], "notes": [None, "x"]})),
+    # changed twice: first old value, last new value; a field back where it started is dropped
+    (("update", {"name": ["A", "B"], "kind": ["person", "company"]}),
+     ("update", {"name": ["B", "C"], "kind": ["company", "person"]}),
+     ("update", {"name": ["A", "C"]})),
+    # changed then deleted: the delete lists the values from before the change
+    (("update", {"name": ["A", "B"]}), ("delete", {"name": ["B", None], "notes": ["x", None]}),
+     ("delete", {"name": ["A", None], "notes": ["x", None]})),
+    # deleted and created again under the same key: a change from the old row to the new one
+    (("delete", {"granted": [True, None], "channel": ["sms", None]}),
+     ("create", {"granted": [None, False], "channel": [None, "sms"]}),
+     ("update", {"granted": [True, False]})),
+    # a secret stays a secret
+    (("update", {"password_hash": None}), ("update", {"name": ["A", "B"]}),
+     ("update", {"password_hash": None, "name": ["A", "B"]})),
+    # created then deleted: nothing happened
+    (("create", {"name": [None, "A"]}), ("delete", {"name": ["A", None]}), None),
+    # changed and changed back: nothing happened
+    (("update", {"name": ["A", "B"]}), ("update", {"name": ["B", "A"]}), None),
+])
+def test_two_changes_of_one_record_make_one_entry(first, then, expected):
+    from core.audit.recorder import combine
+
+    result = combine(first[0], first[1], then[0], then[1])
+    assert result == (tuple(expected) if expected else None)

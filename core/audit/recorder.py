@@ -300,41 +300,51 @@ def _merge(pending: dict, row: dict) -> None:
     if first is None:
         pending[key] = row
         return
-    old_changes, new_changes = first["changes"] or {}, row["changes"] or {}
-    if first["action"] == CREATE and row["action"] == DELETE:
-        del pending[key]  # created and deleted in one transaction: nothing happened
+    combined = combine(first["action"], first["changes"] or {}, row["action"], row["changes"] or {})
+    if combined is None:
+        del pending[key]
         return
-    if first["action"] == CREATE:  # still a creation, with the values it ends with
-        merged = dict(old_changes)
-        for name, pair in new_changes.items():
-            merged[name] = None if pair is None else [None, pair[1]]
-        merged = {k: v for k, v in merged.items() if v is None or not _empty(v[1])}
-        action = CREATE
-    elif row["action"] == DELETE:  # deleted: the values it had before this transaction
-        merged = dict(new_changes)
-        for name, pair in old_changes.items():
-            if pair is not None and name in merged and merged[name] is not None:
-                merged[name] = [pair[0], None]
-        action = DELETE
-    else:  # changed twice: first old value, last new value
-        merged = dict(old_changes)
-        for name, pair in new_changes.items():
-            if name not in merged:
-                merged[name] = pair
-                continue
-            before = merged[name]
-            if pair is None or before is None:
-                merged[name] = None
-            elif before[0] == pair[1]:
-                merged.pop(name)
-            else:
-                merged[name] = [before[0], pair[1]]
-        action = first["action"]
-        if action == UPDATE and not merged:
-            del pending[key]
-            return
-    first.update(action=action, changes=merged or None, record_label=row["record_label"] or first["record_label"],
+    action, changes = combined
+    first.update(action=action, changes=changes or None, record_label=row["record_label"] or first["record_label"],
                  customer_id=row["customer_id"] or first["customer_id"])
+
+
+_ABSENT = object()
+
+
+def combine(first_action: str, first: dict, then_action: str, then: dict) -> tuple[str, dict] | None:
+    """One entry for two changes of the same record: values before the first, after the second.
+
+    Created then deleted is nothing (None); deleted then created again is a change;
+    a field that ends where it started is left out, and so is a change that changed nothing.
+    """
+    if first_action == CREATE and then_action == DELETE:
+        return None
+    action = CREATE if first_action == CREATE else DELETE if then_action == DELETE else UPDATE
+    out = {}
+    for name in dict.fromkeys([*first, *then]):
+        a, b = first.get(name, _ABSENT), then.get(name, _ABSENT)
+        if a is None or b is None:  # a secret: only that it changed
+            out[name] = None
+            continue
+        if first_action == CREATE:
+            before = None
+        elif a is not _ABSENT:
+            before = a[0]
+        else:
+            before = b[0] if then_action != CREATE else None
+        if then_action == DELETE:
+            after = None
+        elif b is not _ABSENT:
+            after = b[1]
+        else:
+            after = a[1] if first_action != DELETE else None
+        if before == after or (action == CREATE and _empty(after)) or (action == DELETE and _empty(before)):
+            continue
+        out[name] = [before, after]
+    if action == UPDATE and not out:
+        return None
+    return action, out
 
 
 def _before_commit(session):
