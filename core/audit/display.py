@@ -68,23 +68,24 @@ class EntryView:
 # -- what is audited --------------------------------------------------------------------------
 
 
-_cache: dict = {"count": -1, "models": {}}
+_cache: dict = {}
+
+
+@sa.event.listens_for(sa.orm.Mapper, "after_mapper_constructed")
+def _forget(_mapper, _cls):
+    """A model class was just mapped (a plugin's models imported): look again when next asked."""
+    _cache.clear()
 
 
 def _models() -> dict[str, type]:
-    """Record type → model class, over every mapped class that declares ``__audit__``.
-
-    Recomputed when new classes were mapped (a plugin's models are imported when its
-    blueprints are registered), otherwise answered from memory.
-    """
-    mappers = db.Model.registry.mappers
-    if _cache["count"] != len(mappers):
+    """Record type → model class, over every mapped class that declares ``__audit__``."""
+    if "models" not in _cache:
         found = {}
-        for mapper in mappers:
+        for mapper in db.Model.registry.mappers:
             spec = spec_of(mapper.class_)
             if spec is not None:
                 found.setdefault(spec.type, mapper.class_)
-        _cache.update(count=len(mappers), models=found)
+        _cache["models"] = found
     return _cache["models"]
 
 
@@ -117,23 +118,26 @@ def field_label(record_type: str | None, name: str) -> str:
 
 
 def _column_kind(record_type: str | None, name: str):
-    model = _models().get(record_type or "")
-    if model is None:
-        return None
-    column = sa.inspect(model).columns.get(name)
-    if column is None:
-        return None
-    try:
-        return column.type.python_type
-    except NotImplementedError:
-        return None
+    """The Python type of a recorded column (dates are shown in the reader's format)."""
+    key = ("kind", record_type, name)
+    if key not in _cache:
+        model = _models().get(record_type or "")
+        column = sa.inspect(model).columns.get(name) if model is not None else None
+        try:
+            _cache[key] = column.type.python_type if column is not None else None
+        except NotImplementedError:
+            _cache[key] = None
+    return _cache[key]
 
 
 def _value_labels(spec: Audit | None, name: str):
     how = spec.values.get(name) if spec is not None else None
     if isinstance(how, str):  # "module:ATTRIBUTE", imported when shown (no import cycle with the model)
-        module, _colon, attr = how.partition(":")
-        how = getattr(importlib.import_module(module), attr)
+        key = ("values", how)
+        if key not in _cache:
+            module, _colon, attr = how.partition(":")
+            _cache[key] = getattr(importlib.import_module(module), attr)
+        how = _cache[key]
     return how
 
 
