@@ -250,6 +250,23 @@ def token_for(app):
     return _token
 
 
+def audit_entries(app, **where) -> list[dict]:
+    """The audit log's entries matching ``where`` (column == value), oldest first, as dicts.
+
+    ``audit_entries(app, record_type="hello.note", action="create")`` — for plugin tests
+    checking that their records are audited (see docs/plugins.md).
+    """
+    from core.audit.models import AuditEntry
+    from core.db import db
+
+    with app.app_context():
+        stmt = sa.select(AuditEntry).order_by(AuditEntry.id)
+        for column, value in where.items():
+            stmt = stmt.where(getattr(AuditEntry, column) == value)
+        return [{c.name: getattr(row, c.name) for c in AuditEntry.__table__.columns}
+                for row in db.session.execute(stmt).scalars()]
+
+
 # -- browser tests: a live server and headless Chromium through Playwright ------------------
 #
 # ``live_server`` serves the test's ``app`` (built from the ``plugins`` marker, CSRF on) over

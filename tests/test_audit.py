@@ -11,19 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.testing import ADMIN_EMAIL, PASSWORD
-
-
-def entries(app, **where) -> list:
-    """Every audit entry matching ``where`` (column == value), oldest first, as plain dicts."""
-    from core.audit.models import AuditEntry
-    from core.db import db
-
-    with app.app_context():
-        stmt = sa.select(AuditEntry).order_by(AuditEntry.id)
-        for column, value in where.items():
-            stmt = stmt.where(getattr(AuditEntry, column) == value)
-        rows = db.session.execute(stmt).scalars().all()
-        return [{c.name: getattr(r, c.name) for c in AuditEntry.__table__.columns} for r in rows]
+from core.testing import audit_entries as entries
 
 
 def last(app, **where) -> dict:

@@ -1,23 +1,11 @@
 """Sales records in the audit log: opportunities, quotations and their lines, settings."""
 import pytest
-import sqlalchemy as sa
 
-from core.db import db
+from core.testing import audit_entries as _entries
 from sales_testdata import seed
 
 pytestmark = pytest.mark.plugins("sales")
 API = "/api/v1/sales"
-
-
-def _entries(app, **where):
-    from core.audit.models import AuditEntry
-
-    with app.app_context():
-        stmt = sa.select(AuditEntry).order_by(AuditEntry.id)
-        for column, value in where.items():
-            stmt = stmt.where(getattr(AuditEntry, column) == value)
-        return [{c.name: getattr(r, c.name) for c in AuditEntry.__table__.columns}
-                for r in db.session.execute(stmt).scalars()]
 
 
 def test_opportunity_from_the_web_form_then_won(app, client, login):

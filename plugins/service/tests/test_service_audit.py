@@ -1,21 +1,9 @@
 """Service records in the audit log: equipment, warranties, requests and their lines, plans, visits."""
 from datetime import date, timedelta
 
-import sqlalchemy as sa
+from core.testing import audit_entries as _entries
 
 from .conftest import MANAGER_EMAIL, TECH_EMAIL, api_headers, make_equipment
-
-
-def _entries(app, **where):
-    from core.audit.models import AuditEntry
-    from core.db import db
-
-    with app.app_context():
-        stmt = sa.select(AuditEntry).order_by(AuditEntry.id)
-        for column, value in where.items():
-            stmt = stmt.where(getattr(AuditEntry, column) == value)
-        return [{c.name: getattr(r, c.name) for c in AuditEntry.__table__.columns}
-                for r in db.session.execute(stmt).scalars()]
 
 
 def test_equipment_warranty_request_and_lines_through_the_api(svc_app, svc_client, ids):
