@@ -46,6 +46,7 @@ def test_changes_tab_and_audit_log(live_server, browser_page, screenshot):
     # The Changes tab, reached by clicking it on the customer page.
     tabs = page.locator("main .nav-tabs")
     assert tabs.locator("a.active").inner_text() == "Overview"
+    screenshot(page, "audit-customer-tabs-en")
     with page.expect_navigation():
         tabs.locator("a", has_text="Changes").click()
     assert page.url.endswith("/changes")
