@@ -54,7 +54,7 @@ class PickerWidget:
         kwargs.pop("list", None)
         cls = kwargs.pop("class_", kwargs.pop("class", "form-control"))
         cls = cls.replace("form-select", "form-control")
-        value = field.data if field.data not in (None, "") else ""
+        value = field._value()
         label = field.display_label() if value != "" else ""
         if value != "" and not label:
             label = str(value)  # unknown or hidden id: show it, the view reports the error
@@ -88,21 +88,35 @@ class PickerField(StringField):
     widget = PickerWidget()
 
     def __init__(self, label=None, validators=None, *, kind: str, params: dict | None = None,
-                 placeholder=None, **kwargs):
+                 placeholder=None, coerce=str, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.kind = kind
         self.picker_params = dict(params or {})
         self.placeholder = placeholder
+        self.coerce = coerce
 
     def process_formdata(self, valuelist):
         super().process_formdata(valuelist)
-        self.data = (self.data or "").strip()
+        text = (self.data or "").strip()
+        if self.coerce is int:
+            # An id, or nothing; anything else was not chosen from the list.
+            self.data = int(text) if text.isdigit() and len(text) < 10 else None
+            if text and self.data is None:
+                raise ValueError(self.gettext("Not a valid choice."))
+        else:
+            self.data = text
 
     def process_data(self, value):
-        self.data = "" if value is None else str(value)
+        if self.coerce is int:
+            self.data = value if isinstance(value, int) else None
+        else:
+            self.data = "" if value is None else str(value)
+
+    def _value(self):
+        return "" if self.data is None else str(self.data)
 
     def display_label(self) -> str:
-        value = str(self.data or "").strip()
+        value = self._value().strip()
         if not value.isdigit():
             return value
         lookup = lookup_for(self.kind)
