@@ -404,7 +404,6 @@ def order_new():
             form.customer_id.data = str(opp.customer_id or "")
             form.currency.data = opp.currency
         form.valid_until.data = default_valid_until().isoformat()
-        form.lines[0].tax_rate.data = str(default_tax_rate().normalize())
     elif form.validate_on_submit():
         try:
             order = create_quotation(_order_payload(form))
