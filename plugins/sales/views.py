@@ -388,7 +388,7 @@ def _order_form_page(form, order, status):
     from plugins.sales.forms import LineForm
 
     return render_template("sales/order_form.html", form=form, order=order, default_tax_rate=default_tax_rate(),
-                           blank_line=LineForm(formdata=None, prefix="lines-__i__")), status
+                           blank_line=LineForm(formdata=None, prefix="lines-__i__-")), status
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])

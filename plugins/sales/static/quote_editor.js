@@ -30,6 +30,12 @@
     var number = new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(cents / 100);
     return /^[A-Z]{3}$/.test(currency) ? number + " " + currency : number;
   }
+  function show(cell, text) {  // <bdi>: "1,798.00 EUR" keeps its order in right-to-left pages
+    var bdi = document.createElement("bdi");
+    bdi.textContent = text;
+    cell.textContent = "";
+    cell.appendChild(bdi);
+  }
   function field(row, name) { return row.querySelector("[data-line=" + name + "]"); }
 
   function lineAmounts(row) {
@@ -54,14 +60,14 @@
       row.querySelector(".line-no").textContent = String(index);
       var amounts = lineAmounts(row);
       var cell = row.querySelector(".line-total");
-      if (amounts === null) { cell.textContent = "—"; return; }
-      if (typeof amounts === "number") { cell.textContent = "?"; bad = true; return; }  // NaN: unreadable
-      cell.textContent = format(amounts.net);
+      if (amounts === null) { show(cell, "—"); return; }
+      if (typeof amounts === "number") { show(cell, "?"); bad = true; return; }  // NaN: unreadable
+      show(cell, format(amounts.net));
       subtotal += amounts.net; tax += amounts.tax;
     });
-    form.querySelector(".js-subtotal").textContent = bad ? "?" : format(subtotal);
-    form.querySelector(".js-tax").textContent = bad ? "?" : format(tax);
-    form.querySelector(".js-total").textContent = bad ? "?" : format(subtotal + tax);
+    show(form.querySelector(".js-subtotal"), bad ? "?" : format(subtotal));
+    show(form.querySelector(".js-tax"), bad ? "?" : format(tax));
+    show(form.querySelector(".js-total"), bad ? "?" : format(subtotal + tax));
   }
 
   function addLine(focus) {
