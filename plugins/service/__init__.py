@@ -110,7 +110,8 @@ def customer_actions(customer, user):
 @hookimpl
 def lookups():
     from core.contrib import Lookup
-    from plugins.service.lookups import lookup_equipment, lookup_one
+    # (not "lookups.py": importing it would replace this very function on the package)
+    from plugins.service.pickers import lookup_equipment, lookup_one
 
     return [Lookup("equipment", lookup_equipment, lookup_one, TECH)]
 
