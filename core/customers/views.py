@@ -62,6 +62,7 @@ PEOPLE_SHOWN = 50
 OPEN_ACTIVITIES_SHOWN = 50
 DONE_ACTIVITIES_SHOWN = 10
 DUPLICATES_SHOWN = 10
+TIMELINE_SHOWN = 20  # a page of the timeline keeps the customer page to about two screens
 
 
 def _page_size() -> int:
@@ -197,7 +198,7 @@ def _timeline(customer: Customer, channel: str | None):
 
     try:
         return keyset_page(db.session, stmt, [Interaction.occurred_at, Interaction.id],
-                           cursor=request.args.get("cursor"), limit=_page_size(), descending=True, convert=convert)
+                           cursor=request.args.get("cursor"), limit=min(_page_size(), TIMELINE_SHOWN), descending=True, convert=convert)
     except (BadCursor, ValueError, TypeError):
         abort(400)
 

@@ -74,13 +74,6 @@ def search_json():
     return response
 
 
-@bp.get("/favicon.ico")
-@public
-def favicon():
-    """Browsers ask for /favicon.ico whatever the page says; send them the SVG icon."""
-    return redirect(url_for("static", filename="favicon.svg"), code=301)
-
-
 @bp.post("/language")
 @public
 def set_language():

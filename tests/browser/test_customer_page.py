@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.testing import browser_language, browser_login, pick, watch_page
-from tests.browser.ux_seed import seed
+from core.testing import pick
+from tests.browser.ux_seed import start
 
 pytestmark = [pytest.mark.browser, pytest.mark.plugins("sales", "service")]
 
@@ -18,11 +18,8 @@ def _in_view(page, selector) -> bool:
 
 @pytest.mark.parametrize("lang", ["en", "he"])
 def test_actions_from_the_header(live_server, browser_page, screenshot, lang):
-    ids = seed(live_server.app)
     page = browser_page
-    problems = watch_page(page)
-    browser_login(page, live_server)
-    browser_language(page, live_server, lang)
+    ids, problems = start(live_server, page, lang)
     url = f"{live_server.url}/customers/{ids['pavlos1']}"
     page.goto(url)
     toolbar = page.locator(".customer-actions")

@@ -7,8 +7,7 @@ import re
 
 import pytest
 
-from core.testing import browser_language, browser_login, watch_page
-from tests.browser.ux_seed import seed, seed_opportunities
+from tests.browser.ux_seed import start
 
 pytestmark = [pytest.mark.browser, pytest.mark.plugins("sales", "service")]
 
@@ -26,12 +25,8 @@ def _groups(page, showing: str):
 
 @pytest.mark.parametrize("lang", ["en", "he"])
 def test_live_search_as_you_type(live_server, browser_page, screenshot, lang):
-    ids = seed(live_server.app)
-    seed_opportunities(live_server.app, ids)
     page = browser_page
-    problems = watch_page(page)
-    browser_login(page, live_server)
-    browser_language(page, live_server, lang)
+    ids, problems = start(live_server, page, lang, opportunities=True)
     box = page.locator("#global-search")
     assert box.get_attribute("role") == "combobox"
 

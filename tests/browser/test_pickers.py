@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from core.testing import browser_language, browser_login, pick, watch_page
-from tests.browser.ux_seed import seed
+from core.testing import pick
+from tests.browser.ux_seed import start
 
 pytestmark = [pytest.mark.browser, pytest.mark.plugins("sales", "service")]
 
@@ -25,11 +25,8 @@ def _options(page, box_selector, problems=()):
 
 @pytest.mark.parametrize("lang", ["en", "he"])
 def test_pickers_in_every_form(live_server, browser_page, screenshot, lang):
-    ids = seed(live_server.app)
     page = browser_page
-    problems = watch_page(page)
-    browser_login(page, live_server)
-    browser_language(page, live_server, lang)
+    ids, problems = start(live_server, page, lang)
 
     # Opportunity: two "Παύλος Γεωργίου" — the details tell them apart; ARIA combobox pattern.
     page.goto(f"{live_server.url}/sales/opportunities/new")

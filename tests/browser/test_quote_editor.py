@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from core.testing import browser_language, browser_login, pick, watch_page
-from tests.browser.ux_seed import seed
+from core.testing import pick
+from tests.browser.ux_seed import start
 
 pytestmark = [pytest.mark.browser, pytest.mark.plugins("sales")]
 
@@ -20,11 +20,8 @@ def _amount(text: str) -> str:
 
 @pytest.mark.parametrize("lang", ["en", "he"])
 def test_add_three_lines_remove_one_and_totals(live_server, browser_page, screenshot, lang):
-    seed(live_server.app)
     page = browser_page
-    problems = watch_page(page)
-    browser_login(page, live_server)
-    browser_language(page, live_server, lang)
+    _ids, problems = start(live_server, page, lang)
     page.goto(f"{live_server.url}/sales/orders/new")
     # The customer by phone as a person reads it out; two people share the name, the company tells them apart.
     pick(page, "#customer_id", "691 234 4691", choose="Ακμή")

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.testing import browser_language, browser_login, watch_page
-from tests.browser.ux_seed import seed, seed_opportunities
+from tests.browser.ux_seed import start
 
 pytestmark = [pytest.mark.browser, pytest.mark.plugins("sales", "service")]
 
@@ -19,12 +18,8 @@ def _no_sideways_scroll(page):
 
 @pytest.mark.parametrize("lang", ["en", "he"])
 def test_pages_at_laptop_and_tablet_width(live_server, browser_page, screenshot, lang):
-    ids = seed(live_server.app)
-    seed_opportunities(live_server.app, ids)
     page = browser_page
-    problems = watch_page(page)
-    browser_login(page, live_server)
-    browser_language(page, live_server, lang)
+    ids, problems = start(live_server, page, lang, opportunities=True)
     pages = {"dashboard": "/", "customer": f"/customers/{ids['pavlos1']}",
              "quotation": f"/sales/orders/new?customer_id={ids['pavlos1']}", "pipeline": "/sales/"}
     for width in (1366, 768):

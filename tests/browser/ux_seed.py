@@ -61,3 +61,16 @@ def seed_opportunities(app, ids) -> None:
             create_opportunity({"title": title, "customer_id": str(customer), "expected_revenue": revenue,
                                 "currency": "EUR", "source": "phone"})
         db.session.commit()
+
+
+def start(live_server, page, lang: str, *, opportunities: bool = False):
+    """Seed, watch the page for breakage, log in and switch language: ``(ids, problems)``."""
+    from core.testing import browser_language, browser_login, watch_page
+
+    ids = seed(live_server.app)
+    if opportunities:
+        seed_opportunities(live_server.app, ids)
+    problems = watch_page(page)
+    browser_login(page, live_server)
+    browser_language(page, live_server, lang)
+    return ids, problems
