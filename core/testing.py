@@ -382,10 +382,11 @@ def watch_page(page) -> list[str]:
     page.on("pageerror", lambda exc: problems.append(f"JavaScript error: {exc}"))
     page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
             if msg.type == "error" and "status of 422" not in msg.text else None)
-    # A type-ahead request still in flight when the user opens a result is cancelled by the
-    # browser (net::ERR_ABORTED): that is navigation, not breakage.
-    page.on("requestfailed", lambda req: None if req.resource_type in ("fetch", "xhr") and "ERR_ABORTED" in
-            (req.failure or "") else problems.append(f"request failed: {req.url} ({req.failure})"))
+    # A request still in flight when the user moves on (a type-ahead search, the icon) is
+    # cancelled by the browser (net::ERR_ABORTED): that is navigation, not breakage; a missing
+    # file shows as its 404 below.
+    page.on("requestfailed", lambda req: None if "ERR_ABORTED" in (req.failure or "")
+            else problems.append(f"request failed: {req.url} ({req.failure})"))
     page.on("response", lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}")
             if resp.status >= 400 and resp.status != 422 else None)
     return problems
