@@ -79,10 +79,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_api(app, state)
 
-    from core.web.nav import customer_tabs, inject_shell
+    from core.web.nav import inject_shell
 
     app.context_processor(inject_shell)
-    app.jinja_env.globals["customer_tabs"] = customer_tabs
     from flask_babel import get_locale
 
     app.jinja_env.globals.update(text_direction=text_direction, get_locale=get_locale)
@@ -132,11 +131,13 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from core.catalog.views import bp as catalog_bp
     from core.customers.views import bp as customers_bp
     from core.history.views import bp as history_bp
+    from core.web.picker import bp as lookup_bp
     from core.web.views import bp as web_bp
     from core.audit.views import bp as audit_bp
     from core.audit.views import tab_bp as audit_tab_bp
 
-    for bp in (web_bp, auth_bp, admin_bp, customers_bp, history_bp, catalog_bp, audit_bp, audit_tab_bp):
+    for bp in (web_bp, auth_bp, admin_bp, customers_bp, history_bp, catalog_bp, lookup_bp, audit_bp,
+               audit_tab_bp):
         app.register_blueprint(bp)
     for plugin, blueprints in registry.call("register_blueprints", include_disabled=True, app=app):
         for bp in blueprints:

@@ -89,11 +89,20 @@ def customer_panels(customer, user):
 
 
 @hookspec
-def customer_tabs(customer, user):
-    """Return a list of :class:`core.contrib.CustomerTab`: pages of their own beside the customer page.
+def customer_actions(customer, user):
+    """Return a list of :class:`core.contrib.CustomerAction` for the customer page's action bar.
 
-    Each tab links to ``url_for(tab.endpoint, customer_id=customer.id)``; that view
-    checks its own permission and the customer's record rules.
+    Link to your own "new …" page with the customer filled in (``?customer_id=``); the
+    core shows only actions whose ``permission`` the user has.
+    """
+
+
+@hookspec
+def lookups():
+    """Return a list of :class:`core.contrib.Lookup`: kinds of records type-ahead pickers choose.
+
+    Each kind is served as JSON at ``/lookup/<kind>?q=…`` and used in forms through
+    ``core.web.picker.PickerField(label, kind=…)``.
     """
 
 

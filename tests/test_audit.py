@@ -5,6 +5,7 @@ API tests are in test_audit_api.py; the sales and service records in their plugi
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -541,7 +542,7 @@ def test_audit_pages_need_the_audit_permission(app, client, login, make_user):
     assert client.get("/admin/audit").status_code == 403
     assert client.get(f"/customers/{cid}/changes").status_code == 403
     detail = client.get(f"/customers/{cid}").get_data(as_text=True)
-    assert f"/customers/{cid}/changes" not in detail  # no tab for those who may not open it
+    assert 'id="pane-changes"' not in detail  # no Changes tab for those who may not read the log
     make_user("auditor@example.com", permissions=["admin.audit"])
     login("auditor@example.com")
     assert client.get("/admin/audit").status_code == 200
@@ -550,6 +551,10 @@ def test_audit_pages_need_the_audit_permission(app, client, login, make_user):
     login("both@example.com")
     assert client.get(f"/customers/{cid}/changes").status_code == 200
     assert client.get("/customers/999999/changes").status_code == 404
+
+
+def _pane(page: str, key: str) -> str:
+    return page.split(f'id="pane-{key}"', 1)[1].split("</section>", 1)[0]
 
 
 def test_changes_tab_shows_the_customer_and_its_related_records(app, client, login):
@@ -566,10 +571,34 @@ def test_changes_tab_shows_the_customer_and_its_related_records(app, client, log
         assert other.id != cid
     login()
     page = client.get(f"/customers/{cid}").get_data(as_text=True)
-    assert f'href="/customers/{cid}/changes"' in page
-    page = client.get(f"/customers/{cid}/changes").get_data(as_text=True)
-    assert "Called twice" in page and "Marketing consent" in page
-    assert "Other" not in page
+    assert 'id="tab-btn-changes"' in page
+    tab = _pane(page, "changes")
+    assert "Called twice" in tab and "Marketing consent" in tab
+    assert "Other" not in tab
+    assert "Older changes" not in tab  # three entries: all on the tab
+
+
+def test_changes_tab_shows_the_latest_and_pages_through_the_rest(app, client, login):
+    from core.audit.views import PANEL_ENTRIES
+    from core.customers.service import create_customer, update_customer
+    from core.db import db
+
+    with app.app_context():
+        customer = create_customer({"name": "Busy"})
+        db.session.commit()
+        for n in range(PANEL_ENTRIES + 5):
+            update_customer(customer, {"notes": f"Note number {n:02d}"})
+            db.session.commit()
+        cid = customer.id
+    login()
+    tab = _pane(client.get(f"/customers/{cid}").get_data(as_text=True), "changes")
+    numbers = lambda html: {int(n) for n in re.findall(r"Note number (\d\d)", html)}  # noqa: E731
+    assert tab.count('id="audit-') == PANEL_ENTRIES
+    assert numbers(tab) == set(range(4, PANEL_ENTRIES + 5))  # the ten latest updates (old → new values)
+    older = re.search(r'href="([^"]*/changes\?cursor=[^"]+)"', tab).group(1).replace("&amp;", "&")
+    rest = client.get(older).get_data(as_text=True)
+    assert rest.count('id="audit-') == 6  # the five oldest updates and the creation
+    assert numbers(rest) == set(range(0, 5))
 
 
 def test_nothing_in_the_app_edits_or_deletes_entries(app, client, login, token_for):
@@ -617,62 +646,6 @@ def test_long_values_are_cut(app):
         db.session.commit()
     notes = last(app, record_type="customer")["changes"]["notes"][1]
     assert len(notes) == VALUE_MAX + 1 and notes.endswith("…")
-
-
-# -- the customer_tabs hook -----------------------------------------------------------------
-
-
-def _tab_plugin():
-    import types
-
-    from flask import Blueprint, render_template_string
-
-    from core import PluginManifest, hookimpl
-    from core.contrib import CustomerTab
-    from core.security import requires
-
-    mod = types.ModuleType("rapport_tabby")
-    mod.__file__ = __file__
-    mod.manifest = PluginManifest(name="tabby", label="Tabby")
-    bp = Blueprint("tabby", __name__, url_prefix="/tabby")
-
-    @bp.get("/customers/<int:customer_id>")
-    @requires("customers.view")
-    def notes(customer_id):
-        from core.customers.models import Customer
-        from core.db import db
-        from core.security import ensure_visible
-
-        customer = ensure_visible(db.session.get(Customer, customer_id))
-        return render_template_string('{% include "customers/_tabs.html" %}<p>Tabby notes</p>', customer=customer)
-
-    @hookimpl
-    def register_blueprints(app):
-        return [bp]
-
-    @hookimpl
-    def customer_tabs(customer, user):
-        return [CustomerTab("Tabby", "tabby.notes", permission="customers.view", weight=10)]
-
-    mod.register_blueprints, mod.customer_tabs = register_blueprints, customer_tabs
-    return mod
-
-
-def test_customer_tabs_hook_adds_a_tab_in_weight_order(make_app):
-    from core.customers.service import create_customer
-    from core.db import db
-    from core.testing import login_client
-
-    app = make_app("tabby", extra=[_tab_plugin()])
-    with app.app_context():
-        cid = create_customer({"name": "Tabbed"}).id
-        db.session.commit()
-    client = login_client(app.test_client())
-    page = client.get(f"/customers/{cid}").get_data(as_text=True)
-    tabs = page.split('class="nav nav-tabs', 1)[1].split("</ul>", 1)[0]
-    assert tabs.index("Overview") < tabs.index("Tabby") < tabs.index("Changes")
-    tab_page = client.get(f"/tabby/customers/{cid}").get_data(as_text=True)
-    assert 'aria-current="page" href="/tabby/customers/' in tab_page and "Tabby notes" in tab_page
 
 
 # -- one entry per record and transaction ------------------------------------------------------

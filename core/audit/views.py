@@ -11,6 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from core.audit import PERMISSION
 from core.audit.context import ORIGINS
@@ -24,11 +25,12 @@ from core.security import check_permission, ensure_visible, requires
 from core.web.pagination import BadCursor
 
 bp = Blueprint("audit", __name__)
-# The Changes tab belongs with the customer pages, not under Administration in the menu.
+# A customer's changes belong with the customer pages, not under Administration in the menu.
 tab_bp = Blueprint("audit_tab", __name__)
 
 USER_CHOICES_MAX = 500
 RECORD_ID_MAX = 64
+PANEL_ENTRIES = 10  # on the customer page's Changes tab; older ones on the tab's own page
 
 
 def _date(name: str, errors: dict) -> date | None:
@@ -103,10 +105,18 @@ def index():
     ), (422 if errors else 200)
 
 
+def customer_changes_panel(customer: Customer) -> Markup:
+    """The customer page's Changes tab (a ``customer_panels`` contribution of the core): the
+    latest changes to the customer and its records, and a link to the older ones."""
+    page = find(db.session, Filters(customer_id=customer.id), cursor=None, limit=PANEL_ENTRIES)
+    return Markup(render_template("audit/_customer_panel.html", customer=customer, page=page,
+                                  entries=describe(page.items)))
+
+
 @tab_bp.get("/customers/<int:customer_id>/changes")
 @requires(PERMISSION)
 def customer_changes(customer_id: int):
-    """The Changes tab: the customer's own record and the records that belong to it."""
+    """Every change to the customer and its records, newest first, a keyset page at a time."""
     check_permission("customers.view")
     customer = ensure_visible(db.session.get(Customer, customer_id) if customer_id <= 2**31 else None)
     try:

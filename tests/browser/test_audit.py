@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from core.testing import browser_login
+from core.testing import browser_language, browser_login, watch_page
 
 pytestmark = pytest.mark.browser
 
@@ -16,17 +16,9 @@ NAME = "Γιώργος Παπαδόπουλος"
 NEW_NAME = "Γιώργος Παπαδόπουλος-Λεβί"
 
 
-def _watch_errors(page) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
-    return errors
-
-
 def test_changes_tab_and_audit_log(live_server, browser_page, screenshot):
     page = browser_login(browser_page, live_server)
-    errors = _watch_errors(page)
+    problems = watch_page(page)
     page.goto(f"{live_server.url}/customers/new")
     page.fill("input[name=name]", NAME)
     page.fill("textarea[name=emails]", "giorgos@example.com")
@@ -36,22 +28,22 @@ def test_changes_tab_and_audit_log(live_server, browser_page, screenshot):
     detail_url = page.url
     assert re.search(r"/customers/\d+$", detail_url)
 
+    # Edit it from the action bar's "More" menu.
+    actions = page.locator(".customer-actions")
+    actions.locator("button.dropdown-toggle").click()
     with page.expect_navigation():
-        page.click("main a:has-text('Edit')")
+        actions.locator("a.dropdown-item", has_text="Edit").click()
     page.fill("input[name=name]", NEW_NAME)
     page.check("input[name=consent_sms]")
     with page.expect_navigation():
         page.click("form:has(input[name=name]) button[type=submit]")
 
-    # The Changes tab, reached by clicking it on the customer page.
-    tabs = page.locator("main .nav-tabs")
-    assert tabs.locator("a.active").inner_text() == "Overview"
-    screenshot(page, "audit-customer-tabs-en")
-    with page.expect_navigation():
-        tabs.locator("a", has_text="Changes").click()
-    assert page.url.endswith("/changes")
-    log = page.locator("main .audit-log")
-    text = log.inner_text()
+    # The Changes tab of the customer page: who changed what, old → new.
+    page.locator(".customer-tabs button", has_text="Changes").click()
+    pane = page.locator("#pane-changes.show")  # shown once the tab's fade-in has ended
+    pane.wait_for(state="visible")
+    page.locator("#pane-changes").evaluate("e => new Promise(done => { const t = () => getComputedStyle(e).opacity === '1' ? done() : setTimeout(t, 20); t(); })")
+    text = pane.inner_text()
     assert NAME in text and NEW_NAME in text  # name: old → new
     assert "changed" in text and "created" in text
     assert "Marketing consent" in text
@@ -71,12 +63,14 @@ def test_changes_tab_and_audit_log(live_server, browser_page, screenshot):
     screenshot(page, "audit-log-en")
 
     # The same log in Hebrew: right to left, labels translated, data unchanged.
-    page.select_option("#lang-select", "he")
-    with page.expect_navigation():
-        page.click("footer form button[type=submit]")
+    browser_language(page, live_server, "he")
     assert page.get_attribute("html", "dir") == "rtl"
-    assert NEW_NAME in page.locator("main .audit-log").inner_text()
+    log = page.locator("main .audit-log").inner_text()
+    assert NEW_NAME in log and "שונה" in log  # "changed"
     screenshot(page, "audit-log-he")
-    page.goto(detail_url + "/changes")
+    page.goto(detail_url + "#tab-changes")  # the address opens the tab
+    page.locator("#pane-changes.show").wait_for(state="visible")
+    page.locator("#pane-changes").evaluate("e => new Promise(done => { const t = () => getComputedStyle(e).opacity === '1' ? done() : setTimeout(t, 20); t(); })")
+    assert "הסכמה לדיוור שיווקי" in page.locator("#pane-changes").inner_text()  # "Marketing consent"
     screenshot(page, "audit-customer-changes-he")
-    assert errors == []
+    assert problems == []
