@@ -17,6 +17,10 @@ CORE_PERMISSIONS = (
     Permission("catalog.edit", _l("Edit the catalog")),
     Permission("admin.users", _l("Manage users and roles")),
     Permission("admin.plugins", _l("Enable and disable plugins")),
+    Permission("messages.send", _l("Send email and SMS to customers")),
+    Permission("messages.inbound", _l("Read and assign unmatched mail")),
+    Permission("messages.outbox", _l("See the outbox and send failed messages again")),
+    Permission("messages.templates", _l("Edit message templates")),
 )
 
 
@@ -30,7 +34,7 @@ def default_roles():
     return [
         RoleSpec(
             "Staff",
-            ("customers.view", "customers.edit", "history.log", "catalog.view"),
+            ("customers.view", "customers.edit", "history.log", "catalog.view", "messages.send", "messages.inbound"),
             "Works with customers and their history",
         ),
         RoleSpec("Read only", ("customers.view", "catalog.view"), "Sees customers and the catalog"),
@@ -43,10 +47,35 @@ def menu_items(user):
         MenuItem(_l("Customers"), "customers.index", "customers.view", weight=10),
         MenuItem(_l("My activities"), "history.my_activities", "history.log", weight=15),
         MenuItem(_l("Catalog"), "catalog.index", "catalog.view", weight=80),
+        MenuItem(_l("Unmatched mail"), "messages.unmatched", "messages.inbound", weight=600, group=_l("Messages")),
+        MenuItem(_l("Outbox"), "messages.outbox", "messages.outbox", weight=610, group=_l("Messages")),
+        MenuItem(_l("Templates"), "messages.templates", "messages.templates", weight=620, group=_l("Messages")),
         MenuItem(_l("Users"), "admin.users", "admin.users", weight=900, group=_l("Administration")),
         MenuItem(_l("Roles"), "admin.roles", "admin.users", weight=910, group=_l("Administration")),
         MenuItem(_l("Plugins"), "admin.plugins", "admin.plugins", weight=920, group=_l("Administration")),
     ]
+
+
+# -- messaging -------------------------------------------------------------------------------
+
+
+@hookimpl
+def sms_gateways():
+    from core.contrib import SmsGateway
+    from core.messaging.sms import FileGateway, HttpGateway
+
+    return [
+        SmsGateway("file", _l("File (development: nothing is sent)"), FileGateway, weight=90),
+        SmsGateway("http", _l("HTTP gateway"), HttpGateway, weight=80),
+    ]
+
+
+@hookimpl
+def customer_panels(customer, user):
+    from core.contrib import CustomerPanel
+    from core.messaging.views import customer_panel
+
+    return [CustomerPanel(_l("Email and SMS"), lambda: customer_panel(customer), "customers.view", weight=40)]
 
 
 # -- global search ---------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+from core.messaging.config import defaults as messaging_defaults
+
 
 def instance_path() -> str:
     return os.environ.get("RAPPORT_INSTANCE", os.path.join(os.getcwd(), "instance"))
@@ -80,4 +82,5 @@ def default_config(instance: str) -> dict:
         # Extra plugin modules (objects or import paths), used by tests and embedding.
         "RAPPORT_EXTRA_PLUGINS": [],
         "BOOTSTRAP_SERVE_LOCAL": True,
+        **messaging_defaults(),
     }

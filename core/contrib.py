@@ -98,3 +98,19 @@ class DemoStep:
     label: str
     run: Callable[..., None]
     weight: int = 100
+
+
+@dataclass(frozen=True)
+class SmsGateway:
+    """A way to send SMS, chosen by ``RAPPORT_SMS_GATEWAY=<name>``.
+
+    ``create(config)`` gets the app's configuration and returns an object with a method
+    ``send(sms) -> str``: ``sms`` is a :class:`core.messaging.sms.OutgoingSms`, the
+    result the provider's message id. It raises the exceptions of
+    :mod:`core.messaging.transport` when a message did not go.
+    """
+
+    name: str
+    label: str
+    create: Callable[[Any], Any]
+    weight: int = 100

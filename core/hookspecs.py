@@ -97,6 +97,14 @@ def search_results(query, user, limit):
 
 
 @hookspec
+def sms_gateways():
+    """Return a list of :class:`core.contrib.SmsGateway`: ways to send SMS.
+
+    ``RAPPORT_SMS_GATEWAY=<name>`` chooses one; the core offers ``file`` and ``http``.
+    """
+
+
+@hookspec
 def demo_data():
     """Return a list of :class:`core.contrib.DemoStep` run by ``rapport init --demo``.
 
@@ -133,6 +141,17 @@ def customers_merged(winner_id, loser_id):
 @hookspec
 def interaction_logged(interaction):
     """An entry was added to a customer's contact history (dict, ``Interaction.as_event()``)."""
+
+
+@hookspec
+def email_received(message):
+    """An email arrived (``rapport mail-in``) and was stored. ``message`` is a dict
+    (see docs/hooks.md); ``customer_id`` is ``None`` when nobody matched the sender."""
+
+
+@hookspec
+def message_status_changed(message):
+    """An outbox message was sent, failed, bounced or has an unknown outcome (dict)."""
 
 
 @hookspec

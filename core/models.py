@@ -33,9 +33,18 @@ from core.customers.models import (  # noqa: E402
     customer_tags,
 )
 from core.history.models import Activity, Interaction  # noqa: E402
+from core.messaging.models import (  # noqa: E402
+    InboundAttachment,
+    InboundMail,
+    MessageRate,
+    MessageTemplate,
+    MessageTemplateText,
+    OutboxMessage,
+)
 
 __all__ = [
     "PluginState", "User", "Role", "ApiToken", "user_roles", "Product", "Customer",
     "CustomerEmail", "CustomerPhone", "Address", "Tag", "customer_tags", "Consent",
-    "Need", "Interaction", "Activity",
+    "Need", "Interaction", "Activity", "OutboxMessage", "MessageRate", "InboundMail", "InboundAttachment",
+    "MessageTemplate", "MessageTemplateText",
 ]

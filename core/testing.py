@@ -377,3 +377,70 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+# -- mail: a real SMTP server (aiosmtpd) that keeps what it receives --------------------------
+
+
+class ReceivedMail:
+    """One message an :class:`SmtpSink` received: envelope and the parsed message."""
+
+    def __init__(self, envelope):
+        import email
+        import email.policy
+
+        self.mail_from = envelope.mail_from
+        self.rcpt_tos = list(envelope.rcpt_tos)
+        self.raw = envelope.original_content or envelope.content
+        self.peer = None
+        self.message = email.message_from_bytes(self.raw, policy=email.policy.default)
+
+
+class SmtpSink:
+    """An aiosmtpd server on a free loopback port. ``messages`` lists what it accepted;
+    ``reply`` (e.g. ``"451 try later"``) makes it refuse the next messages with that answer."""
+
+    def __init__(self, **smtp_kwargs):
+        import threading
+
+        from aiosmtpd.controller import Controller
+
+        sink = self
+        self.messages: list[ReceivedMail] = []
+        self.reply: str | None = None
+        self.lock = threading.Lock()
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                if sink.reply:
+                    return sink.reply
+                received = ReceivedMail(envelope)
+                received.peer = session.peer
+                with sink.lock:
+                    sink.messages.append(received)
+                return "250 OK queued as " + str(len(sink.messages))
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=_free_port(), **smtp_kwargs)
+        self.controller.start()
+        self.port = self.controller.port
+        self.url = f"smtp://127.0.0.1:{self.port}"
+
+    def stop(self):
+        if self.controller.loop.is_running():
+            self.controller.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server for the test (``smtp_sink.url`` for ``SMTP_URL``, ``.messages``)."""
+    sink = SmtpSink()
+    yield sink
+    sink.stop()
