@@ -82,6 +82,19 @@ def serve_command(host: str, port: int, threads: int):
     waitress.serve(app, host=host, port=port, threads=threads, ident="rapport")
 
 
+@click.command("mail-in")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the SMTP receiver listens on.")
+@click.option("--port", default=8025, show_default=True, type=int)
+@click.option("--no-smtp", is_flag=True, help="Only poll IMAP (RAPPORT_IMAP_URL).")
+@click.option("--once", is_flag=True, help="Poll IMAP once and exit (for cron).")
+def mail_in_command(host: str, port: int, no_smtp: bool, once: bool):
+    """Receive email into the contact history: an SMTP receiver and IMAP polling."""
+    from core.messaging.mailin import run
+
+    app = current_app._get_current_object()
+    run(app, host, port, smtp=not no_smtp, once=once, echo=click.echo)
+
+
 @click.group("db")
 def db_group():
     """Database schema."""
@@ -280,7 +293,8 @@ def _only_when_enabled(plugin: str, command: click.Command) -> None:
 
 
 def register_cli(app) -> None:
-    for command in (init_command, serve_command, db_group, users_group, roles_group, tokens_group, plugins_group):
+    for command in (init_command, serve_command, mail_in_command, db_group, users_group, roles_group, tokens_group,
+                    plugins_group):
         app.cli.add_command(command)
     registry = app.extensions["rapport"].plugins
     for impl in registry.pm.hook.register_commands.get_hookimpls():

@@ -160,7 +160,8 @@ def queue_message(*, channel: str, customer: Customer | int | None = None, to: s
             template_key, used_language = rendered.template_key, rendered.language
         except TemplateError as exc:
             errors.setdefault("template", []).append(str(exc))
-    subject, body, html = (subject or "").strip(), (body or "").strip(), html or ""
+    subject, html = (subject or "").strip(), html or ""
+    body = (body or "").replace("\r\n", "\n").strip()
     if channel == EMAIL:
         if not subject:
             errors.setdefault("subject", []).append(_("An email needs a subject."))
