@@ -42,8 +42,12 @@ class Rendered:
     template_key: str
 
 
+class PreviewUndefined(jinja2.ChainableUndefined, jinja2.DebugUndefined):
+    """In previews a missing variable shows as ``{{ name }}``, also behind a dot."""
+
+
 def _environment(autoescape: bool, preview: bool) -> ImmutableSandboxedEnvironment:
-    undefined = jinja2.DebugUndefined if preview else jinja2.StrictUndefined
+    undefined = PreviewUndefined if preview else jinja2.StrictUndefined
     return ImmutableSandboxedEnvironment(undefined=undefined, autoescape=autoescape, keep_trailing_newline=True)
 
 
