@@ -64,11 +64,12 @@ class MessageInputError(ValueError):
 def consent_problem(customer: Customer, channel: str, purpose: str) -> str | None:
     """Why ``customer``'s consent forbids this message, or ``None`` when it may go."""
     consent = customer.consent_for(channel)
-    label = _("email") if channel == EMAIL else _("SMS")
     if purpose == "marketing" and not (consent and consent.granted):
-        return _("The customer has not agreed to marketing by %(channel)s.", channel=label)
+        return _("The customer has not agreed to marketing by email.") if channel == EMAIL \
+            else _("The customer has not agreed to marketing by SMS.")
     if purpose == "personal" and consent is not None and not consent.granted:
-        return _("The customer withdrew consent to be contacted by %(channel)s.", channel=label)
+        return _("The customer withdrew consent to be contacted by email.") if channel == EMAIL \
+            else _("The customer withdrew consent to be contacted by SMS.")
     return None
 
 
@@ -85,8 +86,9 @@ def _recipient(channel: str, to: str | None, customer: Customer | None, errors: 
             errors.setdefault("to", []).append(str(exc))
             return ""
         if customer is not None and value not in recipients_of(customer, channel):
-            errors.setdefault("to", []).append(_("“%(to)s” is not one of this customer's %(what)s.", to=to,
-                                                 what=_("email addresses") if channel == EMAIL else _("phone numbers")))
+            errors.setdefault("to", []).append(
+                _("“%(to)s” is not one of this customer's email addresses.", to=to) if channel == EMAIL
+                else _("“%(to)s” is not one of this customer's phone numbers.", to=to))
         return value
     if customer is None:
         errors.setdefault("to", []).append(_("Give a recipient or a customer."))
