@@ -26,7 +26,7 @@ class ComposeForm(FlaskForm):
 
     channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_LABELS[c]) for c in CHANNELS])
     to = SelectField(_l("To"), choices=[], validate_choice=True)
-    subject = StringField(_l("Subject"), validators=[Optional(), Length(max=500)])
+    subject = StringField(_l("Subject"), validators=[Optional(), Length(max=500)], render_kw={"dir": "auto"})
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=100_000)],
                          render_kw={"rows": 10, "dir": "auto"})
 
@@ -75,7 +75,8 @@ class TemplateForm(FlaskForm):
 
 for _code in LANGUAGES:
     setattr(TemplateForm, f"subject_{_code}", StringField(_l("Subject"), validators=[Optional(), Length(max=500),
-                                                                                    _template_source]))
+                                                                                    _template_source],
+                                                                  render_kw={"dir": "auto"}))
     setattr(TemplateForm, f"body_{_code}", TextAreaField(_l("Text"), validators=[Optional(), Length(max=100_000),
                                                                                  _template_source],
                                                          render_kw={"rows": 6, "dir": "auto"}))
