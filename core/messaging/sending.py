@@ -158,10 +158,10 @@ class EmailTransport:
 
         from core.messaging.smtp import build_email
 
-        msg = build_email(sender=self.sender, recipient=row.recipient, recipient_name=row.recipient_name,
+        data = build_email(sender=self.sender, recipient=row.recipient, recipient_name=row.recipient_name,
                           subject=row.subject, text=row.body_text, html_body=row.body_html,
                           message_id=row.message_id, headers=row.headers, reply_to=self.reply_to)
-        return self.connection.send(msg, email.utils.parseaddr(self.sender)[1], row.recipient)
+        return self.connection.send(data, email.utils.parseaddr(self.sender)[1], row.recipient)
 
 
 class SmsTransport:

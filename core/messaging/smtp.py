@@ -25,13 +25,17 @@ import smtplib
 import ssl
 import uuid
 from dataclasses import dataclass
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from core.messaging.transport import ConnectionFailure, NotConfigured, OutcomeUnknown, PermanentFailure, TemporaryFailure
 
 POLICY = email.policy.SMTP  # CRLF line ends, RFC 2047 encoded words for non-ASCII headers
+WIRE = email.policy.compat32.clone(linesep="\r\n")
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,9 @@ def domain_of(address: str) -> str:
 
 
 def make_message_id(sender: str) -> str:
-    """A new Message-ID on the sender's domain (stored when the message is queued)."""
-    return email.utils.make_msgid(idstring=uuid.uuid4().hex[:12], domain=domain_of(email.utils.parseaddr(sender)[1]))
+    """A new Message-ID on the sender's domain (stored when the message is queued); short
+    enough that its header line is never folded."""
+    return f"<{uuid.uuid4().hex}@{domain_of(email.utils.parseaddr(sender)[1])}>"
 
 
 def text_to_html(text: str) -> str:
@@ -90,28 +95,58 @@ def _address(display_name: str, addr_spec: str) -> Address:
     return Address(display_name=display_name or "", addr_spec=addr_spec)
 
 
-def build_email(*, sender: str, recipient: str, recipient_name: str, subject: str, text: str, html_body: str,
-                message_id: str, headers: dict | None = None, reply_to: str = "", date=None) -> EmailMessage:
-    """A MIME message: text/plain and text/html alternatives, UTF-8 headers.
+def _header(value: str) -> str | Header:
+    return value if value.isascii() else Header(value, "utf-8")
 
-    Display names in Greek, Persian or Hebrew are encoded as RFC 2047 words by the
-    ``email`` package (mail clients show them as written).
+
+def build_email(*, sender: str, recipient: str, recipient_name: str, subject: str, text: str, html_body: str,
+                message_id: str, headers: dict | None = None, reply_to: str = "", date=None) -> bytes:
+    """The message as it goes over the wire: text/plain and text/html alternatives, UTF-8.
+
+    Display names and subjects in Greek, Persian or Hebrew become RFC 2047 encoded words,
+    which mail clients show as written. The ``email`` package's legacy (compat32) API builds
+    it: the same standard, several times faster than the header-registry API, which matters
+    when a campaign sends thousands. Addresses that are not ASCII (they need SMTPUTF8) take
+    the modern API with ``utf8=True``.
     """
-    msg = EmailMessage(policy=POLICY)
     sender_name, sender_addr = email.utils.parseaddr(sender)
+    when = email.utils.format_datetime(date) if date else email.utils.formatdate(localtime=False)
+    html_body = html_body or text_to_html(text or "")
+    if not (_smtp_address(recipient)[0].isascii() and _smtp_address(sender_addr)[0].isascii()):
+        return _build_utf8(sender_name, sender_addr, recipient, recipient_name, subject, text, html_body,
+                           message_id, headers, reply_to, when)
+    msg = MIMEMultipart("alternative")
+    msg["From"] = email.utils.formataddr((sender_name, _smtp_address(sender_addr)[0]), charset="utf-8")
+    msg["To"] = email.utils.formataddr((recipient_name, _smtp_address(recipient)[0]), charset="utf-8")
+    if reply_to:
+        reply_name, reply_addr = email.utils.parseaddr(reply_to)
+        msg["Reply-To"] = email.utils.formataddr((reply_name, reply_addr), charset="utf-8")
+    msg["Subject"] = _header(subject)
+    msg["Date"] = when
+    msg["Message-ID"] = message_id
+    for name, value in (headers or {}).items():
+        msg[name] = _header(value)
+    msg.attach(MIMEText(text or "", "plain", "utf-8"))
+    msg.attach(MIMEText(html_body, "html", "utf-8"))
+    return msg.as_bytes(policy=WIRE)
+
+
+def _build_utf8(sender_name, sender_addr, recipient, recipient_name, subject, text, html_body, message_id, headers,
+                reply_to, when) -> bytes:
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = _address(sender_name, sender_addr)
     msg["To"] = _address(recipient_name, recipient)
     if reply_to:
         msg["Reply-To"] = reply_to
     msg["Subject"] = subject
-    msg["Date"] = email.utils.format_datetime(date) if date else email.utils.formatdate(localtime=False)
+    msg["Date"] = when
     msg["Message-ID"] = message_id
     msg["MIME-Version"] = "1.0"
     for name, value in (headers or {}).items():
         msg[name] = value
     msg.set_content(text or "", charset="utf-8")
-    msg.add_alternative(html_body or text_to_html(text or ""), subtype="html", charset="utf-8")
-    return msg
+    msg.add_alternative(html_body, subtype="html", charset="utf-8")
+    return msg.as_bytes(policy=POLICY.clone(utf8=True))
 
 
 def _smtp_address(address: str) -> tuple[str, bool]:
@@ -165,8 +200,8 @@ class SmtpConnection:
                 self.smtp.close()
             self.smtp = None
 
-    def send(self, msg: EmailMessage, sender: str, recipient: str) -> str:
-        """Send one message; returns the server's reply (kept as the provider id)."""
+    def send(self, data: bytes, sender: str, recipient: str) -> str:
+        """Send one built message; returns the server's reply (kept as the provider id)."""
         if self.smtp is None:
             self.smtp = self._connect()
         smtp = self.smtp
@@ -177,7 +212,6 @@ class SmtpConnection:
             if not smtp.has_extn("smtputf8"):
                 raise PermanentFailure("the address needs SMTPUTF8, which the server does not offer")
             options.append("SMTPUTF8")
-        data = msg.as_bytes(policy=POLICY.clone(utf8=bool(options)))
         try:
             code, reply = smtp.mail(mail_from, options)
             if code != 250:
@@ -232,10 +266,10 @@ class FileConnection:
     def close(self) -> None:
         pass
 
-    def send(self, msg: EmailMessage, sender: str, recipient: str) -> str:
+    def send(self, data: bytes, sender: str, recipient: str) -> str:
         name = uuid.uuid4().hex
         with open(os.path.join(self.folder, f"{name}.eml"), "wb") as fh:
-            fh.write(msg.as_bytes(policy=POLICY))
+            fh.write(data)
         return f"file-{name}"
 
 
