@@ -87,6 +87,7 @@ def serve_command(host: str, port: int, threads: int):
 @click.option("--port", default=8025, show_default=True, type=int)
 @click.option("--no-smtp", is_flag=True, help="Only poll IMAP (RAPPORT_IMAP_URL).")
 @click.option("--once", is_flag=True, help="Poll IMAP once and exit (for cron).")
+@with_appcontext
 def mail_in_command(host: str, port: int, no_smtp: bool, once: bool):
     """Receive email into the contact history: an SMTP receiver and IMAP polling."""
     from core.messaging.mailin import run
