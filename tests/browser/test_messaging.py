@@ -81,6 +81,9 @@ def test_write_sms_and_email_then_find_them_in_the_outbox(live_server, checked_p
     with page.expect_navigation():
         page.click("button[value=send]")
     assert "queued" in page.locator("main").inner_text()
+    panel = page.locator("section.card", has_text="Email and SMS")
+    assert "Καλημέρα σας!" in panel.inner_text()
+    screenshot(page, "messages-customer-panel-en")
 
     page.goto(f"{live_server.url}/messages/customers/{customer_id}/new?channel=email")
     page.select_option("#template", "service.repair_done")
