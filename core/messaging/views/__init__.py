@@ -12,6 +12,21 @@ from core.messaging.models import InboundMail, OutboxMessage
 
 bp = Blueprint("messages", __name__, url_prefix="/messages")
 PANEL_ROWS = 8
+CANDIDATES_SHOWN = 20
+
+
+def find_customers(q: str) -> list:
+    """Customers matching ``q`` that the user may see (for "pick a customer" boxes)."""
+    from core.customers.models import Customer
+    from core.customers.search import sort_key, where_matches
+    from core.security import scoped, user_can
+    from core.text import fold
+
+    folded = fold(q or "")
+    if not folded or not user_can("customers.view"):
+        return []
+    stmt = where_matches(scoped(sa.select(Customer), Customer), folded)
+    return db.session.execute(stmt.order_by(sort_key(searching=True), Customer.id).limit(CANDIDATES_SHOWN)).scalars().all()
 
 
 @bp.context_processor

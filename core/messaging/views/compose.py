@@ -48,9 +48,8 @@ def compose(customer_id: int):
     if request.method == "POST" and form.validate():
         if request.form.get("action") == "send":
             try:
-                message = queue_message(channel=channel, customer=customer, to=form.to.data,
-                                        subject=form.subject.data or "", body=form.body.data or "",
-                                        user_id=current_user.id)
+                queue_message(channel=channel, customer=customer, to=form.to.data, subject=form.subject.data or "",
+                              body=form.body.data or "", user_id=current_user.id)
                 db.session.commit()
             except MessageInputError as exc:
                 db.session.rollback()

@@ -15,19 +15,14 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from core.customers.models import Customer
-from core.customers.search import sort_key, where_matches
 from core.customers.service import CustomerInputError
 from core.db import db
 from core.messaging.inbound import AlreadyAssigned, assign_mail, customer_from_mail, stored_path
 from core.messaging.models import InboundAttachment, InboundMail
 from core.messaging.parse import sanitise_html
-from core.messaging.views import bp
-from core.security import login_required, requires, scoped, user_can, visible
-from core.text import fold
+from core.messaging.views import bp, find_customers
+from core.security import login_required, requires, user_can, visible
 from core.web.pagination import BadCursor, keyset_page
-
-CANDIDATES_SHOWN = 20
-
 
 def _visible_mail(mail_id: int) -> InboundMail:
     mail = db.session.get(InboundMail, mail_id)
@@ -57,11 +52,8 @@ def unmatched():
 @login_required
 def mail(mail_id: int):
     mail = _visible_mail(mail_id)
-    candidates, q = [], (request.args.get("q") or "").strip()[:200]
-    if mail.customer_id is None and q and user_can("customers.view"):
-        stmt = where_matches(scoped(sa.select(Customer), Customer), fold(q))
-        candidates = db.session.execute(stmt.order_by(sort_key(searching=True), Customer.id)
-                                        .limit(CANDIDATES_SHOWN)).scalars().all()
+    q = (request.args.get("q") or "").strip()[:200]
+    candidates = find_customers(q) if mail.customer_id is None else []
     html = Markup(sanitise_html(mail.html_body)) if mail.html_body else None
     return render_template("messages/mail.html", mail=mail, html=html, candidates=candidates, q=q)
 

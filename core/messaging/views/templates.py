@@ -10,20 +10,15 @@ from markupsafe import Markup
 
 from core.config import LANGUAGES
 from core.customers.models import Customer
-from core.customers.search import sort_key, where_matches
 from core.db import db
 from core.messaging.forms import TemplateForm
 from core.messaging.models import MessageTemplate, MessageTemplateText
 from core.messaging.parse import sanitise_html
 from core.messaging.sms import count_segments
 from core.messaging.templates import TemplateError, render_message
-from core.messaging.views import bp
-from core.security import requires, scoped, user_can, visible
-from core.text import fold
+from core.messaging.views import bp, find_customers
+from core.security import requires, user_can, visible
 from core.web.pagination import BadCursor, keyset_page
-
-CANDIDATES_SHOWN = 20
-
 
 @bp.get("/templates")
 @requires("messages.templates")
@@ -118,11 +113,7 @@ def template_preview(template_id: int):
     template = db.session.get(MessageTemplate, template_id) or abort(404)
     q = (request.args.get("q") or "").strip()[:200]
     language = request.args.get("language") if request.args.get("language") in LANGUAGES else None
-    candidates = []
-    if q and user_can("customers.view"):
-        stmt = where_matches(scoped(sa.select(Customer), Customer), fold(q))
-        candidates = db.session.execute(stmt.order_by(sort_key(searching=True), Customer.id)
-                                        .limit(CANDIDATES_SHOWN)).scalars().all()
+    candidates = find_customers(q)
     customer = None
     customer_id = request.args.get("customer", type=int)
     if customer_id and user_can("customers.view"):
