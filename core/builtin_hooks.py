@@ -78,6 +78,14 @@ def customer_panels(customer, user):
     return [CustomerPanel(_l("Email and SMS"), lambda: customer_panel(customer), "customers.view", weight=40)]
 
 
+@hookimpl
+def demo_data():
+    from core.contrib import DemoStep
+    from core.messaging.demo import load_templates
+
+    return [DemoStep("message templates", load_templates, weight=5)]
+
+
 # -- global search ---------------------------------------------------------------------------
 
 

@@ -153,3 +153,17 @@ def test_template_pages_need_their_permission(tpl_app, client, login, make_user)
     assert client.get("/messages/templates").status_code == 403
     template = db.session.execute(sa.select(MessageTemplate)).scalar_one()
     assert client.post(f"/messages/templates/{template.id}/delete").status_code == 403
+
+
+@pytest.mark.parametrize("language", ["en", "el", "lt", "fa", "he"])
+def test_demo_templates_render_in_every_language(app, language):
+    from core.messaging.demo import load_templates
+
+    with app.app_context():
+        load_templates()
+        db.session.commit()
+        customer = _customer("Ζωή Παπαδοπούλου", language)
+        reminder = render_message("core.appointment_reminder", customer, {"date": "3/12 10:30"})
+        ready = render_message("core.device_ready", customer)
+        assert reminder.language == ready.language == language
+        assert "3/12 10:30" in reminder.subject and "Ζωή" in reminder.text and ready.text.startswith("Ζωή")
