@@ -25,7 +25,7 @@ class ComposeForm(FlaskForm):
     """An email or SMS to one customer; ``to`` offers the customer's own addresses only."""
 
     channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_LABELS[c]) for c in CHANNELS])
-    to = SelectField(_l("To"), choices=[], validate_choice=True)
+    to = SelectField(_l("To"), choices=[], validate_choice=True, render_kw={"dir": "ltr"})
     subject = StringField(_l("Subject"), validators=[Optional(), Length(max=500)], render_kw={"dir": "auto"})
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=100_000)],
                          render_kw={"rows": 10, "dir": "auto"})
