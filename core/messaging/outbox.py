@@ -114,25 +114,9 @@ def _headers(headers: dict | None, errors: dict) -> dict:
     return clean
 
 
-def queue_message(*, channel: str, customer: Customer | int | None = None, to: str | None = None,
-                  subject: str = "", body: str = "", html: str = "", template=None, variables: dict | None = None,
-                  language: str | None = None, headers: dict | None = None, purpose: str = "personal",
-                  source: str = "core", ref: str | None = None, dedupe_key: str | None = None,
-                  user_id: int | None = None) -> OutboxMessage:
-    """Put one email or SMS into the outbox (the caller commits); returns the row.
-
-    Give either ``subject``/``body`` (and optionally ``html``) or a ``template`` (key or
-    :class:`~core.messaging.models.MessageTemplate`) with its ``variables``. ``to``
-    defaults to the customer's first address or number and must be one of theirs when a
-    customer is given. ``dedupe_key``: queuing the same key again returns the first
-    message instead of a second one (for jobs that may run twice). ``headers`` are extra
-    email headers such as ``List-Unsubscribe``. Raises :class:`MessageInputError`.
-    """
+def _prepare(channel, customer, to, subject, body, html, template, variables, language, headers, purpose):
+    """Validate and render one message; returns its fields or raises MessageInputError."""
     errors: dict[str, list[str]] = {}
-    if dedupe_key:
-        existing = db.session.execute(sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).scalar()
-        if existing is not None:
-            return existing
     if channel not in CHANNELS:
         raise MessageInputError({"channel": [_("Not one of: %(c)s.", c=", ".join(CHANNELS))]})
     if purpose not in PURPOSES:
@@ -186,6 +170,31 @@ def queue_message(*, channel: str, customer: Customer | int | None = None, to: s
     clean_headers = _headers(headers, errors) if channel == EMAIL else {}
     if errors:
         raise MessageInputError(errors)
+    return customer, recipient, subject, body, html, template_key, used_language, segments, clean_headers
+
+
+def queue_message(*, channel: str, customer: Customer | int | None = None, to: str | None = None,
+                  subject: str = "", body: str = "", html: str = "", template=None, variables: dict | None = None,
+                  language: str | None = None, headers: dict | None = None, purpose: str = "personal",
+                  source: str = "core", ref: str | None = None, dedupe_key: str | None = None,
+                  user_id: int | None = None) -> OutboxMessage:
+    """Put one email or SMS into the outbox (the caller commits); returns the row.
+
+    Give either ``subject``/``body`` (and optionally ``html``) or a ``template`` (key or
+    :class:`~core.messaging.models.MessageTemplate`) with its ``variables``. ``to``
+    defaults to the customer's first address or number and must be one of theirs when a
+    customer is given. ``dedupe_key``: queuing the same key again returns the first
+    message instead of a second one (for jobs that may run twice). ``headers`` are extra
+    email headers such as ``List-Unsubscribe``. Raises :class:`MessageInputError`.
+    """
+    if dedupe_key:
+        existing = db.session.execute(sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).scalar()
+        if existing is not None:
+            return existing
+    with db.session.no_autoflush:  # reading the customer must not flush earlier messages one by one
+        prepared = _prepare(channel, customer, to, subject, body, html, template, variables, language, headers,
+                            purpose)
+    customer, recipient, subject, body, html, template_key, used_language, segments, clean_headers = prepared
     row = OutboxMessage(
         channel=channel, status=QUEUED, purpose=purpose, customer_id=customer.id if customer else None,
         recipient=recipient, recipient_name=(customer.name if customer else "")[:200], subject=subject,
