@@ -290,3 +290,16 @@ def test_message_status_changed_is_announced_after_commit(make_app, smtp_sink):
         send_due("email")
     assert [(m["id"], m["status"], m["ref"], m["customer_id"]) for m in heard] == expected
     assert heard[0]["provider_id"] == "OK queued as 1"  # the server's answer to DATA
+
+
+def test_send_messages_command_sends_until_nothing_is_due(app, smtp_sink):
+    app.config.update(SMTP_URL=smtp_sink.url, OUTBOX_RATE={"email": 0, "sms": 0}, OUTBOX_BATCH=2)
+    with app.app_context():
+        customer = _customer()
+        for i in range(5):
+            queue_message(channel="email", customer=customer, subject=f"n{i}", body="b")
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["send-messages"])
+    assert result.exit_code == 0, result.output
+    assert "email: 2 sent" in result.output and "sms: not sent (RAPPORT_SMS_GATEWAY is not set)" in result.output
+    assert len(smtp_sink.messages) == 5
