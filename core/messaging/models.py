@@ -37,6 +37,7 @@ class OutboxMessage(db.Model):
         sa.Index("ix_core_outbox_message_status_id", "status", "id"),
         sa.Index("ix_core_outbox_message_customer_id_id", "customer_id", "id"),
         sa.Index("ix_core_outbox_message_ref", "ref", "id"),
+        sa.Index("ix_core_outbox_message_recipient_id", "recipient", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

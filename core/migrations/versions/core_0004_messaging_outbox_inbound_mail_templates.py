@@ -84,6 +84,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_core_outbox_message_claim_token'), ['claim_token'], unique=False)
         batch_op.create_index('ix_core_outbox_message_customer_id_id', ['customer_id', 'id'], unique=False)
         batch_op.create_index('ix_core_outbox_message_due', ['status', 'channel', 'next_attempt_at', 'id'], unique=False)
+        batch_op.create_index('ix_core_outbox_message_recipient_id', ['recipient', 'id'], unique=False)
         batch_op.create_index('ix_core_outbox_message_ref', ['ref', 'id'], unique=False)
         batch_op.create_index('ix_core_outbox_message_status_id', ['status', 'id'], unique=False)
 
@@ -154,6 +155,7 @@ def downgrade():
     with op.batch_alter_table('core_outbox_message', schema=None) as batch_op:
         batch_op.drop_index('ix_core_outbox_message_status_id')
         batch_op.drop_index('ix_core_outbox_message_ref')
+        batch_op.drop_index('ix_core_outbox_message_recipient_id')
         batch_op.drop_index('ix_core_outbox_message_due')
         batch_op.drop_index('ix_core_outbox_message_customer_id_id')
         batch_op.drop_index(batch_op.f('ix_core_outbox_message_claim_token'))
