@@ -54,6 +54,11 @@ def _write(kind: str, data: bytes) -> str:
     return sha
 
 
+def _no_nul(value: str) -> str:
+    """Mail may carry NUL bytes; PostgreSQL text cannot hold them (and nobody reads them)."""
+    return value.replace("\x00", "") if value else value
+
+
 def normalised_address(address: str) -> str:
     try:
         return normalise_email(address)
@@ -102,7 +107,7 @@ def _apply_bounce(mail: InboundMail, parsed: ParsedMail) -> None:
     mail.outbox_id, mail.customer_id, mail.matched_by = outbox.id, outbox.customer_id, "bounce"
     if bounce.action != "failed":
         return
-    reason = f"bounced: {bounce.status} {bounce.diagnostic}".strip()[:1000]
+    reason = _no_nul(f"bounced: {bounce.status} {bounce.diagnostic}".strip()[:1000])
     done = db.session.execute(
         sa.update(OutboxMessage).where(OutboxMessage.id == outbox.id,
                                        OutboxMessage.status.in_((SENT, UNKNOWN, SENDING)))
@@ -114,8 +119,8 @@ def _apply_bounce(mail: InboundMail, parsed: ParsedMail) -> None:
         announce("message_status_changed", message=outbox.as_event())
         if outbox.customer_id is not None:
             log_event(outbox.customer_id, "messaging.bounced", source="core", channel="email", direction="outbound",
-                      subject=outbox.subject, body=bounce.diagnostic,
-                      data={"outbox_id": outbox.id, "to": outbox.recipient, "status": bounce.status})
+                      subject=outbox.subject, body=_no_nul(bounce.diagnostic),
+                      data={"outbox_id": outbox.id, "to": outbox.recipient, "status": _no_nul(bounce.status)})
 
 
 def _log_received(mail: InboundMail, user_id: int | None = None) -> None:
@@ -163,12 +168,14 @@ def receive_email(raw: bytes, *, source: str = "smtp") -> InboundMail:
         parsed.problems.append(f"larger than {config['MAIL_MAX_BYTES'] // MB} MB: only the headers were kept")
     else:
         _write("raw", raw)
+    c = _no_nul
     mail = InboundMail(
-        source=source, raw_sha256=sha, raw_size=len(raw), raw_stored=not too_big, message_id=parsed.message_id,
-        in_reply_to=parsed.in_reply_to, references=" ".join(parsed.references), from_address=parsed.from_address,
-        from_name=parsed.from_name, to_addresses=", ".join(parsed.to), cc_addresses=", ".join(parsed.cc),
-        subject=parsed.subject, sent_date=parsed.date, text_body=parsed.text[:1_000_000],
-        html_body=parsed.html[:2_000_000], is_bounce=parsed.bounce is not None, received_at=utcnow(),
+        source=source, raw_sha256=sha, raw_size=len(raw), raw_stored=not too_big, message_id=c(parsed.message_id),
+        in_reply_to=c(parsed.in_reply_to), references=c(" ".join(parsed.references)),
+        from_address=c(parsed.from_address), from_name=c(parsed.from_name), to_addresses=c(", ".join(parsed.to)),
+        cc_addresses=c(", ".join(parsed.cc)), subject=c(parsed.subject), sent_date=parsed.date,
+        text_body=c(parsed.text[:1_000_000]), html_body=c(parsed.html[:2_000_000]),
+        is_bounce=parsed.bounce is not None, received_at=utcnow(),
     )
     limit = config["MAIL_ATTACHMENT_MAX_BYTES"]
     for part in parsed.attachments[:100]:
@@ -176,9 +183,9 @@ def receive_email(raw: bytes, *, source: str = "smtp") -> InboundMail:
         if not stored:
             parsed.problems.append(f"attachment {part.filename} is larger than {limit // MB} MB and was not kept")
         mail.attachments.append(InboundAttachment(
-            filename=part.filename, content_type=part.content_type, size=len(part.data), stored=stored,
+            filename=c(part.filename), content_type=c(part.content_type), size=len(part.data), stored=stored,
             sha256=_write("attachments", part.data) if stored else hashlib.sha256(part.data).hexdigest()))
-    mail.problems = parsed.problems[:20] or None
+    mail.problems = [c(p) for p in parsed.problems[:20]] or None
     db.session.add(mail)
     db.session.flush()
     if parsed.bounce is not None:
