@@ -92,13 +92,19 @@ def claim(channel: str, limit: int, now=None) -> tuple[str, list]:
     token = uuid.uuid4().hex
     due = (sa.select(T.c.id).where(T.c.status == QUEUED, T.c.channel == channel, T.c.next_attempt_at <= now)
            .order_by(T.c.next_attempt_at, T.c.id).limit(limit))
-    if db.engine.dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    db.session.execute(
-        sa.update(T).where(T.c.id.in_(due.scalar_subquery()), T.c.status == QUEUED)
-        .values(status=SENDING, claim_token=token, claimed_at=now, updated_at=now)
+    claim_rows = sa.update(T).values(status=SENDING, claim_token=token, claimed_at=now, updated_at=now) \
         .execution_options(synchronize_session=False)
-    )
+    if db.engine.dialect.name == "postgresql":
+        # Lock the due rows (others skip them), then claim exactly those: a single
+        # UPDATE … WHERE id IN (SELECT … LIMIT n) may run its subquery more than once on
+        # PostgreSQL and claim more than n rows.
+        ids = db.session.execute(due.with_for_update(skip_locked=True)).scalars().all()
+        if ids:
+            db.session.execute(claim_rows.where(T.c.id.in_(ids), T.c.status == QUEUED))
+    else:
+        # SQLite: one statement, so the write lock is taken before anything is read (a read
+        # first could not be upgraded once another worker had written).
+        db.session.execute(claim_rows.where(T.c.id.in_(due.scalar_subquery()), T.c.status == QUEUED))
     rows = db.session.execute(sa.select(T).where(T.c.claim_token == token).order_by(T.c.id)).all()
     db.session.commit()
     return token, rows
