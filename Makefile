@@ -56,9 +56,10 @@ dev-setup:
 	git config merge.po.name "gettext catalogs, entry by entry"
 	git config merge.po.driver "$(abspath $(BIN))/python tools/po_merge.py %O %A %B"
 
+# The web server and a worker together (`rapport run`); Ctrl-C stops both.
 run: install
 	$(BIN)/rapport init --demo
-	$(BIN)/rapport serve --host $(HOST) --port $(PORT)
+	$(BIN)/rapport run --host $(HOST) --port $(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)

@@ -33,6 +33,7 @@ class RapportState:
     """What the core keeps in ``app.extensions["rapport"]`` (never import-time globals)."""
 
     plugins: PluginRegistry
+    queue: object = None  # core.jobs.queue.Queue: declared tasks and the Huey instance
     api: object = None
     api_blueprints: frozenset = frozenset()
 
@@ -69,6 +70,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     state = RapportState(plugins=registry)
     app.extensions["rapport"] = state
     _add_plugin_translations(app, registry)
+    from core.jobs.queue import init_queue
+
+    state.queue = init_queue(app, registry)
 
     _register_blueprints(app, registry)
     from core.api import init_api
@@ -126,10 +130,12 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from core.auth.views import bp as auth_bp
     from core.catalog.views import bp as catalog_bp
     from core.customers.views import bp as customers_bp
+    from core.events.views import bp as events_bp
     from core.history.views import bp as history_bp
+    from core.jobs.views import bp as jobs_bp
     from core.web.views import bp as web_bp
 
-    for bp in (web_bp, auth_bp, admin_bp, customers_bp, history_bp, catalog_bp):
+    for bp in (web_bp, auth_bp, admin_bp, customers_bp, history_bp, catalog_bp, jobs_bp, events_bp):
         app.register_blueprint(bp)
     for plugin, blueprints in registry.call("register_blueprints", include_disabled=True, app=app):
         for bp in blueprints:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup  # widget templates are autoescaped; the dashboard must not escape them again
 
-from core.contrib import DashboardWidget, MenuItem, Permission, RoleSpec
+from core.contrib import DashboardWidget, JobTask, MenuItem, PeriodicTask, Permission, RoleSpec
 from core.hooks import hookimpl
 
 CORE_PERMISSIONS = (
@@ -17,6 +17,7 @@ CORE_PERMISSIONS = (
     Permission("catalog.edit", _l("Edit the catalog")),
     Permission("admin.users", _l("Manage users and roles")),
     Permission("admin.plugins", _l("Enable and disable plugins")),
+    Permission("admin.jobs", _l("See everyone's jobs and event deliveries")),
 )
 
 
@@ -46,7 +47,37 @@ def menu_items(user):
         MenuItem(_l("Users"), "admin.users", "admin.users", weight=900, group=_l("Administration")),
         MenuItem(_l("Roles"), "admin.roles", "admin.users", weight=910, group=_l("Administration")),
         MenuItem(_l("Plugins"), "admin.plugins", "admin.plugins", weight=920, group=_l("Administration")),
+        MenuItem(_l("Event deliveries"), "events.failing", "admin.jobs", weight=930, group=_l("Administration")),
+        MenuItem(_l("Jobs"), "jobs.index", None, weight=850),
     ]
+
+
+# -- background work -----------------------------------------------------------------------------
+
+
+@hookimpl
+def job_tasks():
+    from core.events.tasks import catch_up
+
+    return [JobTask("core.catch_up_events", catch_up, _l("Deliver missed events to a plugin"), max_attempts=3)]
+
+
+@hookimpl
+def periodic_tasks():
+    from core.jobs import crontab
+
+    return [PeriodicTask("core.purge", crontab(minute="40", hour="3"), _purge, _l("Forget old events and jobs"))]
+
+
+def _purge(job) -> str:
+    from flask_babel import gettext as _
+
+    from core.events.tasks import purge_events
+    from core.jobs.service import purge_jobs
+
+    events = purge_events()
+    jobs = purge_jobs()
+    return _("Removed %(events)d old events and %(jobs)d old jobs.", events=events, jobs=jobs)
 
 
 # -- global search ---------------------------------------------------------------------------

@@ -66,7 +66,11 @@ def default_config(instance: str) -> dict:
         "LANGUAGES": LANGUAGES,
         "PHONE_DEFAULT_REGION": os.environ.get("RAPPORT_PHONE_REGION", "GR"),
         "DEFAULT_CURRENCY": os.environ.get("RAPPORT_CURRENCY", "EUR"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RAPPORT_RATELIMIT_STORAGE", "memory://"),
+        # Shared by every web process and worker when set: the job queue (Huey) and the
+        # login rate limit live there. Unset: SQLite queue in the instance folder, limits per process.
+        "REDIS_URL": os.environ.get("RAPPORT_REDIS_URL") or None,
+        "RATELIMIT_STORAGE_URI": (os.environ.get("RAPPORT_RATELIMIT_STORAGE") or os.environ.get("RAPPORT_REDIS_URL")
+                                  or "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute",
         "PAGE_SIZE": 50,
@@ -77,7 +81,27 @@ def default_config(instance: str) -> dict:
         "OPENAPI_JSON_PATH": "openapi.json",
         # Plugins: None = every installed entry point; a list restricts discovery.
         "RAPPORT_INSTALLED": None,
-        # Extra plugin modules (objects or import paths), used by tests and embedding.
-        "RAPPORT_EXTRA_PLUGINS": [],
+        # Extra plugin modules (objects or import paths), used by tests and embedding; from the
+        # environment as comma-separated import paths (a plugin under development, not pip-installed).
+        "RAPPORT_EXTRA_PLUGINS": [m.strip() for m in os.environ.get("RAPPORT_EXTRA_PLUGINS", "").split(",")
+                                  if m.strip()],
         "BOOTSTRAP_SERVE_LOCAL": True,
+        # Background jobs (core.jobs) and durable events (core.events); see docs/running.md.
+        "JOBS_QUEUE_NAME": os.environ.get("RAPPORT_QUEUE_NAME", "rapport"),
+        "JOBS_SQLITE_PATH": None,  # default: <instance>/queue.db
+        "JOBS_LEASE_SECONDS": _int_env("RAPPORT_JOB_LEASE_SECONDS", 120),
+        "JOBS_RETENTION_DAYS": _int_env("RAPPORT_JOB_RETENTION_DAYS", 90),
+        "EVENTS_DELIVERY": os.environ.get("RAPPORT_EVENT_DELIVERY", "inline"),  # "inline" or "worker"
+        "EVENTS_PICKUP_SECONDS": _int_env("RAPPORT_EVENT_PICKUP_SECONDS", 30),
+        "EVENTS_RETENTION_DAYS": _int_env("RAPPORT_EVENT_RETENTION_DAYS", 30),
     }
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}") from None

@@ -98,3 +98,38 @@ class DemoStep:
     label: str
     run: Callable[..., None]
     weight: int = 100
+
+
+@dataclass(frozen=True)
+class JobTask:
+    """Work a plugin can run in the background as a tracked job (``core.jobs.start_job``).
+
+    ``name`` is ``"<plugin>.<what>"``; ``run(job, **params)`` receives a
+    :class:`core.jobs.JobContext` and the job's params, reports progress with
+    ``job.progress(...)`` and returns a short result summary (or None). ``label`` is
+    what the Jobs page shows. A job is tried at most ``max_attempts`` times: an attempt
+    that raises, or whose worker dies, is retried while attempts remain (so make
+    ``run`` safe to start again when ``max_attempts`` > 1).
+    """
+
+    name: str
+    run: Callable[..., Any]
+    label: Any = ""
+    max_attempts: int = 1
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    """A job the workers start on a schedule: ``schedule`` is a ``core.jobs.crontab(...)``.
+
+    Each time the schedule fires, exactly one job ``name`` is started (however many
+    workers run), with ``params``, and runs like a :class:`JobTask`. While its plugin
+    is disabled it is skipped.
+    """
+
+    name: str
+    schedule: Callable[..., bool]
+    run: Callable[..., Any]
+    label: Any = ""
+    params: tuple[tuple[str, Any], ...] = ()
+    max_attempts: int = 1

@@ -1,8 +1,10 @@
-"""Database access: the Flask-SQLAlchemy object and after-commit events.
+"""Database access: the Flask-SQLAlchemy object, durable events and after-commit work.
 
-Events are queued on the session with :func:`announce` and dispatched by
-:class:`EventSession` right after a successful ``commit()``; a rollback drops them.
-This is the one place where "events fire after commit" is implemented.
+:func:`announce` writes an event (and who must hear it) in the session's transaction
+(``core.events``); :func:`core.jobs.start_job` adds a job row the same way. Once
+``commit()`` succeeds, :class:`EventSession` hands both over: jobs to the queue,
+events to their listeners. A rollback drops them with the rest of the transaction.
+This is the one place where "after commit" is implemented.
 """
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import logging
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.orm import DeclarativeBase
@@ -31,18 +32,29 @@ class Base(DeclarativeBase):
 
 
 class EventSession(FlaskSession):
-    """A session that dispatches queued events after each successful commit."""
+    """A session that hands new jobs and announced events over after each successful commit."""
 
     def commit(self):
+        events, jobs = self.info.get("pending_events"), self.info.get("pending_jobs")
+        if events or jobs:
+            self.flush()  # ids for what was announced and started, before the commit expires them
+            from core.events.log import snapshot
+
+            events = [snapshot(ev) for ev in self.info.pop("pending_events", ())]
+            jobs = [job.id for job in self.info.pop("pending_jobs", ())]
         super().commit()
-        pending = self.info.pop("pending_events", None)
-        if pending:
-            registry = current_app.extensions["rapport"].plugins
-            for name, kwargs in pending:
-                registry.emit(name, **kwargs)
+        if jobs:
+            from core.jobs.service import enqueue_jobs
+
+            enqueue_jobs(jobs)
+        if events:
+            from core.events.delivery import deliver_committed
+
+            deliver_committed(events)
 
     def rollback(self):
         self.info.pop("pending_events", None)
+        self.info.pop("pending_jobs", None)
         super().rollback()
 
 
@@ -50,12 +62,17 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": EventSession})
 
 
 def announce(event: str, **payload) -> None:
-    """Queue hook ``event`` to be called with ``payload`` once the session commits.
+    """Announce hook ``event`` with ``payload``: recorded now, delivered once the session commits.
 
-    Payloads must be plain data (dicts, ids, dates): listeners run after commit, when
-    ORM objects of the announcing transaction may be expired.
+    The event and one delivery per listening plugin are written in the current
+    transaction; after commit each listener is called (and retried by a worker until
+    it succeeds). Payloads must be plain JSON data (dicts, lists, strings, numbers,
+    ISO dates as strings), never ORM objects: they are stored, and a retry hours
+    later gets exactly what was stored.
     """
-    db.session.info.setdefault("pending_events", []).append((event, payload))
+    from core.events.log import record
+
+    record(db.session, event, payload)
 
 
 def utcnow() -> datetime:

@@ -135,6 +135,9 @@ def _test_config(url: str, tmp, extra) -> dict:
         "REMEMBER_COOKIE_SECURE": False,
         "RAPPORT_EXTRA_PLUGINS": list(extra),
         "SERVER_NAME": None,
+        # Each test's queue is its own SQLite file in the test's folder, whatever the environment says.
+        "REDIS_URL": None,
+        "JOBS_SQLITE_PATH": str(tmp / "queue.db"),
     }
 
 
@@ -186,6 +189,24 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def run_jobs(app):
+    """``run_jobs()`` runs every message waiting in the test app's queue (jobs started and
+    committed, event deliveries handed to workers) here and now, as a worker would, and
+    returns how many ran. ``run_jobs(other_app)`` drains another app's queue;
+    ``run_jobs(later=60)`` also runs what is scheduled within the next 60 seconds (retries)."""
+
+    def _run(target=None, *, later: float = 0):
+        from datetime import timedelta
+
+        from core.db import utcnow
+        from core.jobs.queue import queue
+
+        return queue(target or app).drain(now=utcnow() + timedelta(seconds=later) if later else None)
+
+    return _run
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from core.admin.forms import RoleForm, UserForm
 from core.auth.models import Role, User
@@ -29,7 +30,7 @@ def plugins():
 @requires("admin.plugins")
 def plugin_enable(name: str):
     try:
-        newly = enable_plugin(name)
+        newly = enable_plugin(name, user=current_user)
         flash(_("Enabled: %(names)s.", names=", ".join(newly)) if newly else _("Already enabled."), "success")
     except PluginError as exc:
         flash(str(exc), "error")
