@@ -111,12 +111,12 @@ def _record_failure(delivery_id: int, exc: Exception) -> None:
 
 
 def deliver_ids(ids: list[int]) -> int:
-    """Deliver these deliveries (worker side), in id order; returns how many were delivered."""
+    """Deliver these deliveries (worker side), in event order; returns how many were delivered."""
     rows = db.session.execute(
         sa.select(EventDelivery.id, EventDelivery.plugin, Event.id, Event.name, Event.payload)
         .join(Event, Event.id == EventDelivery.event_id)
         .where(EventDelivery.id.in_(ids), EventDelivery.status != DONE)
-        .order_by(EventDelivery.id)
+        .order_by(Event.id, EventDelivery.plugin)
     ).all()
     db.session.rollback()  # end the read; each delivery runs in a transaction of its own
     return sum(deliver_one(*row) == DELIVERED for row in rows)

@@ -83,6 +83,7 @@ def add_catch_up_deliveries(session, plugin: str, events: list[str], after_id: i
         sa.select(Event.id, sa.literal(plugin), sa.literal(PENDING), sa.literal(0), sa.literal(not_before),
                   sa.literal(""), sa.literal(now))
         .where(Event.name.in_(events), Event.id > after_id, ~sa.exists(already))
+        .order_by(Event.id)
     )
     cols = ["event_id", "plugin", "status", "attempts", "next_attempt_at", "last_error", "created_at"]
     result = session.execute(sa.insert(EventDelivery).from_select(cols, missed))

@@ -18,7 +18,7 @@ def catch_up(job, plugin: str) -> str:
     """Deliver to ``plugin``, in event order, what it missed while disabled (job task)."""
     ids = list(db.session.execute(
         sa.select(EventDelivery.id).where(EventDelivery.plugin == plugin, EventDelivery.status != DONE)
-        .order_by(EventDelivery.id)
+        .order_by(EventDelivery.event_id)
     ).scalars())
     db.session.rollback()
     delivered = 0

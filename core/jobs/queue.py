@@ -176,12 +176,16 @@ class Queue:
         """
         huey, count = self.huey, 0
         while count < limit:
-            for task in huey.read_schedule(now or huey._get_timestamp()):  # scheduled ones now due
+            at = now or huey._get_timestamp()
+            for task in huey.read_schedule(at):  # scheduled ones now due
                 huey.enqueue(task)
             task = huey.dequeue()
             if task is None:
                 break
-            huey.execute(task, now)
+            if not huey.ready_to_run(task, at):  # a retry for later: into the schedule, as a worker does
+                huey.add_schedule(task)
+                continue
+            huey.execute(task, at)
             count += 1
         return count
 

@@ -238,7 +238,7 @@ def recover_stalled(now=None) -> list[int]:
         sa.select(Job.id, Job.attempts, Job.max_attempts, Job.user_id, Job.worker, Job.heartbeat_at)
         .where(Job.status == RUNNING, Job.heartbeat_at < cutoff)
     ).all()
-    requeued = []
+    requeued, failed = [], 0
     for job_id, attempts, max_attempts, user_id, worker, beat in stalled:
         fence = sa.update(Job).where(Job.id == job_id, Job.attempts == attempts, Job.status == RUNNING,
                                      Job.heartbeat_at < cutoff)
@@ -251,11 +251,11 @@ def recover_stalled(now=None) -> list[int]:
                 if changed:
                     requeued.append(job_id)
             else:
-                db.session.execute(fence.values(status=FAILED, finished_at=now, error=error,
-                                                message=_("The worker running this job stopped.")))
+                failed += db.session.execute(fence.values(status=FAILED, finished_at=now, error=error,
+                                                          message=_("The worker running this job stopped."))).rowcount
     db.session.commit()
-    if stalled:
-        log.warning("recovered %d stalled job(s); %d queued again", len(stalled), len(requeued))
+    if requeued or failed:  # (another worker's sweep may have taken some of them first)
+        log.warning("jobs whose worker stopped: %d queued again, %d failed", len(requeued), failed)
     return requeued
 
 
