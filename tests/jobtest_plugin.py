@@ -77,3 +77,30 @@ def periodic_tasks():
     from core.jobs import crontab
 
     return [PeriodicTask("jobtest.tick", crontab(minute="*/5"), tick, "Tick", params=(("value", "y"),))]
+
+
+@hookimpl
+def register_api(api):
+    """``POST /api/v1/jobtest/count {"n": 3, "note": customer_id}`` starts a count job (scale-out test)."""
+    from flask import request
+    from flask.views import MethodView
+    from flask_login import current_user
+
+    from core.api.base import Blueprint
+    from core.db import db
+    from core.jobs import start_job
+    from core.security import login_required
+
+    blp = Blueprint("jobtest_api", __name__, url_prefix="/jobtest")
+
+    @blp.route("/count")
+    class Count(MethodView):
+        @login_required
+        def post(self):
+            body = request.get_json(force=True)
+            job = start_job("jobtest.count", {"n": int(body.get("n", 3)), "note": body.get("note")},
+                            user=current_user)
+            db.session.commit()
+            return {"id": job.id}, 201
+
+    return [blp]

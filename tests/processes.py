@@ -7,13 +7,18 @@ test plugins (``RAPPORT_EXTRA_PLUGINS=jobtest_plugin``) load in the child as wel
 """
 from __future__ import annotations
 
+import json as _json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+from http.cookiejar import CookieJar
 from pathlib import Path
+from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -96,3 +101,40 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # hand the 302 back to the caller
+
+
+class Http:
+    """A tiny HTTP client with its own cookies (one browser, say) that never follows redirects."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect)
+
+    def request(self, method: str, path: str, *, json=None, form=None, headers=None, timeout=15):
+        """Returns ``(status, text)``."""
+        data, head = None, dict(headers or {})
+        if json is not None:
+            data, head["Content-Type"] = _json.dumps(json).encode(), "application/json"
+        elif form is not None:
+            data, head["Content-Type"] = urlencode(form).encode(), "application/x-www-form-urlencoded"
+        req = urllib.request.Request(self.base + path, data=data, headers=head, method=method)
+        try:
+            with self.opener.open(req, timeout=timeout) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+    def json(self, method: str, path: str, **kwargs):
+        status, text = self.request(method, path, **kwargs)
+        return status, (_json.loads(text) if text.strip().startswith(("{", "[")) else text)
+
+    def up(self) -> bool:
+        try:
+            return self.request("GET", "/login", timeout=2)[0] == 200
+        except OSError:
+            return False

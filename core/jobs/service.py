@@ -25,8 +25,8 @@ def start_job(name: str, params: dict | None = None, *, user=None, total: int | 
     the commit, so a job never runs for a change that was rolled back, and never
     before its row is visible to the worker. ``params`` must be plain JSON data;
     ``user`` (a ``User``) is who started it: it appears on their Jobs page. ``total``
-    and ``message`` are the first progress shown. Returns the ``Job`` (its ``id`` is
-    set after a flush or the commit).
+    and ``message`` are the first progress shown. Returns the ``Job`` (flushed: its
+    ``id`` is set).
     """
     from core.jobs.queue import queue
 
@@ -43,6 +43,7 @@ def start_job(name: str, params: dict | None = None, *, user=None, total: int | 
     job = Job(kind=name, params=params, user_id=user_id, total=total, message=message[:300],
               max_attempts=task.max_attempts, dedupe_key=dedupe_key, status=QUEUED)
     db.session.add(job)
+    db.session.flush()  # job.id is usable at once (a redirect to its page, a reply with its id)
     db.session.info.setdefault("pending_jobs", []).append(job)
     return job
 

@@ -48,10 +48,10 @@ def bar_class(job: Job) -> str:
 
 
 def bar_width(job: Job) -> int:
-    """Percent done; an active job of unknown size shows a full, moving bar."""
+    """Percent done; a running job of unknown size shows a full, moving bar, a queued one an empty bar."""
     if job.percent is not None:
         return job.percent
-    return 100 if job.active else 0
+    return 100 if job.status == RUNNING else 0
 
 
 def progress_text(job: Job) -> str:
