@@ -8,7 +8,7 @@ PORT   ?= 5000
 # Test processes (pytest-xdist): one per core by default; PYTEST_WORKERS=0 runs in-process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test install install-test translations messages dev-setup bench clean
+.PHONY: run test install install-test translations messages dev-setup bench bench-events clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ test: install-test
 
 bench: install-test
 	$(BIN)/python -m bench.customers_list
+
+# What durable events cost: 1,000 order confirmations, in-memory events vs durable (bench/README.md).
+bench-events: install-test
+	$(BIN)/python -m bench.events
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -152,6 +152,11 @@ class PluginRegistry:
         return self.state.installed
 
     @property
+    def catch_up_events(self) -> frozenset[str]:
+        """Events some installed plugin wants to catch up on (they are stored even unheard)."""
+        return frozenset(e for p in self.installed.values() for e in p.manifest.catch_up_events)
+
+    @property
     def failed(self) -> dict[str, str]:
         return self.state.failed
 

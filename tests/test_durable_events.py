@@ -78,6 +78,27 @@ def test_announce_writes_the_event_and_its_deliveries_in_the_same_transaction(ap
 
 
 @EVENTTEST
+def test_events_nobody_hears_or_catches_up_on_are_not_stored(app):
+    """interaction_logged has no listener here and no plugin catches up on it; customer_created
+    is stored even while its only listener is disabled, because that plugin will catch up."""
+    from core.db import db
+    from core.events.models import Event
+    from core.history.service import log_interaction
+    from core.plugin_ops import disable_plugin
+
+    customer_id = _new_customer(app)
+    with app.app_context():
+        log_interaction(customer_id, channel="phone", direction="inbound", subject="Called")
+        db.session.commit()
+        disable_plugin("eventtest")
+    _new_customer(app, "While disabled")
+    with app.app_context():
+        names = db.session.execute(sa.select(Event.name).order_by(Event.id)).scalars().all()
+    assert "interaction_logged" not in names
+    assert names.count("customer_created") == 2
+
+
+@EVENTTEST
 def test_payloads_must_be_plain_json(app):
     from core.db import announce
     from core.events.log import EventPayloadError
@@ -274,7 +295,7 @@ def test_old_delivered_events_are_purged_undelivered_ones_kept(app):
         purge_events()
         left = db.session.execute(sa.select(Event.name, Event.payload)).all()
         assert [p["customer"]["name"] for name, p in left if name == "customer_created"] == ["Kept"]
-        assert len(left) == 1  # the plugin_enabled events of the set-up were delivered long ago: gone too
+        assert len(left) == 1
 
 
 # -- sales and service: finding 11 of issue 16 ---------------------------------------------------

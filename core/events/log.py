@@ -42,22 +42,26 @@ def plain_payload(event: str, payload: dict) -> dict:
             f"ISO dates as strings), never ORM objects: {exc}") from exc
 
 
-def record(session, name: str, payload: dict) -> Event:
+def record(session, name: str, payload: dict) -> Event | None:
     """Add the event and a pending delivery per enabled listener to ``session``.
 
     Listeners are chosen now, inside the transaction: the plugins enabled when the
     change happened are the ones that hear about it (a plugin being disabled in this
-    very transaction still hears its own ``plugin_disabled``).
+    very transaction still hears its own ``plugin_disabled``). An event that no enabled
+    plugin listens to and that no installed plugin catches up on is checked, not stored.
     """
     registry = current_app.extensions["rapport"].plugins
     if "event_id" in payload:
         raise EventPayloadError(f"event {name}: 'event_id' is added by the core; do not pass it")
     # The web process delivers right after commit; a worker only takes over what is
     # still pending after the pick-up delay (the process died, or delivery is left to workers).
+    data = plain_payload(name, payload)
+    listeners = registry.listeners(name)
+    if not listeners and name not in registry.catch_up_events:
+        return None  # nobody hears it now, nobody would catch up on it later: nothing to keep
     pickup = utcnow() + timedelta(seconds=current_app.config["EVENTS_PICKUP_SECONDS"])
-    event = Event(name=name, payload=plain_payload(name, payload))
-    event.deliveries = [EventDelivery(plugin=plugin, status=PENDING, next_attempt_at=pickup)
-                        for plugin in registry.listeners(name)]
+    event = Event(name=name, payload=data)
+    event.deliveries = [EventDelivery(plugin=plugin, status=PENDING, next_attempt_at=pickup) for plugin in listeners]
     session.add(event)
     session.info.setdefault("pending_events", []).append(event)
     return event
