@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+import eventtest_plugin
 import jobtest_plugin
 from core.testing import browser_login
 
@@ -114,4 +115,35 @@ def test_jobs_page_in_hebrew(app, live_server, browser_page, screenshot, run_job
     screenshot(page, "jobs-he")
     page.goto(f"{live_server.url}/jobs/{running}")
     screenshot(page, "job-detail-he")
+    assert not errors, errors
+
+
+@pytest.mark.plugins("eventtest", extra=[eventtest_plugin])
+def test_event_deliveries_page_in_english_and_hebrew(app, live_server, browser_page, screenshot):
+    from core.customers.service import create_customer
+    from core.db import db
+
+    eventtest_plugin.reset()
+    eventtest_plugin.behaviour["fail"] = True
+    try:
+        with app.app_context():
+            for name in ("Νίκος Γεωργίου", "אורי כהן"):
+                create_customer({"name": name})
+                db.session.commit()
+    finally:
+        eventtest_plugin.reset()
+    page = browser_page
+    errors = _errors(page)
+    browser_login(page, live_server)
+    page.goto(f"{live_server.url}/admin/events/")
+    assert page.locator("tbody tr").count() == 2
+    screenshot(page, "event-deliveries-en")
+    page.select_option("#lang-select", "he")
+    with page.expect_navigation():
+        page.click("footer form button[type=submit]")
+    assert page.get_attribute("html", "dir") == "rtl"
+    screenshot(page, "event-deliveries-he")
+    with page.expect_navigation():
+        page.locator("tbody tr").first.locator("button").click()  # the listener works again: delivered
+    assert page.locator("tbody tr").count() == 1
     assert not errors, errors
