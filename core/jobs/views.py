@@ -10,6 +10,7 @@ from flask_babel import format_number, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from core.db import db
 from core.jobs.models import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
@@ -91,7 +92,7 @@ def index():
     if status not in FILTERS:
         status = None
     everyone = _everyone()
-    stmt = jobs_query(current_user, everyone=everyone, status=status)
+    stmt = jobs_query(current_user, everyone=everyone, status=status).options(selectinload(Job.user))
     try:
         page = keyset_page(db.session, stmt, [Job.id], cursor=request.args.get("cursor"),
                            limit=current_app.config["PAGE_SIZE"], descending=True)
@@ -109,9 +110,10 @@ def status():
         ids = [int(i) for i in request.args.get("ids", "").split(",") if i][:MAX_POLL_IDS]
     except ValueError:
         abort(400)
-    everyone = user_can(ADMIN)
-    jobs = [job_for(current_user, i, everyone=everyone) for i in ids]
-    return jsonify({"jobs": [job_json(j) for j in jobs if j is not None]})
+    if not ids:
+        return jsonify({"jobs": []})
+    stmt = jobs_query(current_user, everyone=user_can(ADMIN)).where(Job.id.in_(ids)).order_by(Job.id)
+    return jsonify({"jobs": [job_json(j) for j in db.session.execute(stmt).scalars()]})
 
 
 @bp.get("/<int:job_id>")
