@@ -90,5 +90,7 @@ def add_catch_up_deliveries(session, plugin: str, events: list[str], after_id: i
         .order_by(Event.id)
     )
     cols = ["event_id", "plugin", "status", "attempts", "next_attempt_at", "last_error", "created_at"]
-    result = session.execute(sa.insert(EventDelivery).from_select(cols, missed))
-    return result.rowcount or 0
+    # Core execution on the session's connection (same transaction): the ORM-enabled path reports
+    # no rowcount for INSERT … SELECT on PostgreSQL.
+    result = session.connection().execute(sa.insert(EventDelivery).from_select(cols, missed))
+    return max(result.rowcount or 0, 0)
