@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from core.db import utcnow
-from core.events.models import PENDING, Event, EventDelivery
+from core.events.models import DONE, PENDING, Event, EventDelivery
 
 
 class EventPayloadError(TypeError):
@@ -78,7 +78,8 @@ def last_event_id(session) -> int:
 
 def add_catch_up_deliveries(session, plugin: str, events: list[str], after_id: int, *, not_before) -> int:
     """Pending deliveries to ``plugin`` for ``events`` announced after event ``after_id``
-    that it has none for (it was disabled then). One INSERT … SELECT; returns the count."""
+    that it has none for (it was disabled then), in one INSERT … SELECT; returns how many
+    deliveries of the plugin are now undelivered (the catch-up job's total)."""
     if not events:
         return 0
     now = utcnow()
@@ -90,7 +91,8 @@ def add_catch_up_deliveries(session, plugin: str, events: list[str], after_id: i
         .order_by(Event.id)
     )
     cols = ["event_id", "plugin", "status", "attempts", "next_attempt_at", "last_error", "created_at"]
-    # Core execution on the session's connection (same transaction): the ORM-enabled path reports
-    # no rowcount for INSERT … SELECT on PostgreSQL.
-    result = session.connection().execute(sa.insert(EventDelivery).from_select(cols, missed))
-    return max(result.rowcount or 0, 0)
+    session.execute(sa.insert(EventDelivery).from_select(cols, missed))
+    # What the catch-up job will deliver: these and any earlier undelivered ones of the plugin.
+    # (Counted, not taken from the INSERT's rowcount, which PostgreSQL's driver leaves at -1 here.)
+    return session.execute(sa.select(sa.func.count()).where(EventDelivery.plugin == plugin,
+                                                           EventDelivery.status != DONE)).scalar() or 0
