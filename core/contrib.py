@@ -110,12 +110,18 @@ class JobTask:
     what the Jobs page shows. A job is tried at most ``max_attempts`` times: an attempt
     that raises, or whose worker dies, is retried while attempts remain (so make
     ``run`` safe to start again when ``max_attempts`` > 1).
+
+    ``tracked=False`` declares a *background call* instead: no ``core_job`` row, no
+    progress, no Jobs page; started with ``core.jobs.run_soon(name, params)`` and called as
+    ``run(**params)`` (no ``job``). For small, frequent work whose state lives in your own
+    tables (sending what an outbox holds), which must be safe to run twice.
     """
 
     name: str
     run: Callable[..., Any]
     label: Any = ""
     max_attempts: int = 1
+    tracked: bool = True
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,10 @@ class PeriodicTask:
     Each time the schedule fires, exactly one job ``name`` is started (however many
     workers run), with ``params``, and runs like a :class:`JobTask`. While its plugin
     is disabled it is skipped.
+
+    ``tracked=False`` suits every-minute work (SLA timers, an outbox sweep): no job row;
+    ``run(**params)`` is called directly by every worker whose scheduler fires, so it
+    must be safe to run concurrently (claim its rows with conditional updates).
     """
 
     name: str
@@ -133,3 +143,4 @@ class PeriodicTask:
     label: Any = ""
     params: tuple[tuple[str, Any], ...] = ()
     max_attempts: int = 1
+    tracked: bool = True

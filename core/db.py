@@ -42,11 +42,16 @@ class EventSession(FlaskSession):
 
             events = [snapshot(ev) for ev in self.info.pop("pending_events", ())]
             jobs = [job.id for job in self.info.pop("pending_jobs", ())]
+        calls = self.info.pop("pending_calls", None)
         super().commit()
         if jobs:
             from core.jobs.service import enqueue_jobs
 
             enqueue_jobs(jobs)
+        if calls:
+            from core.jobs.service import enqueue_calls
+
+            enqueue_calls(calls)
         if events:
             from core.events.delivery import deliver_committed
 
@@ -55,6 +60,7 @@ class EventSession(FlaskSession):
     def rollback(self):
         self.info.pop("pending_events", None)
         self.info.pop("pending_jobs", None)
+        self.info.pop("pending_calls", None)
         super().rollback()
 
 

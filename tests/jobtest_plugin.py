@@ -60,6 +60,23 @@ def tick(job, value="x"):
     return f"tick {value}"
 
 
+pings: list = []  # background calls made: (customer_id, attempt number)
+
+
+def ping(customer_id, fail_first=False):
+    """An untracked background call: logs one history entry; may fail on its first try."""
+    from core.history.service import log_event
+
+    pings.append(customer_id)
+    if fail_first and pings.count(customer_id) == 1:
+        raise RuntimeError("first ping fails")
+    log_event(int(customer_id), "jobtest.pinged", source="jobtest", subject="pinged")
+
+
+def sweep_minutely(value="m"):
+    pings.append(value)
+
+
 @hookimpl
 def job_tasks():
     return [
@@ -69,6 +86,7 @@ def job_tasks():
         JobTask("jobtest.cancel_midway", cancel_midway, "Cancel midway"),
         JobTask("jobtest.sleepy_retried", sleepy, "Sleepy (retried)", max_attempts=2),
         JobTask("jobtest.sleepy_once", sleepy, "Sleepy (once)"),
+        JobTask("jobtest.ping", ping, "Ping", max_attempts=2, tracked=False),
     ]
 
 
@@ -76,7 +94,8 @@ def job_tasks():
 def periodic_tasks():
     from core.jobs import crontab
 
-    return [PeriodicTask("jobtest.tick", crontab(minute="*/5"), tick, "Tick", params=(("value", "y"),))]
+    return [PeriodicTask("jobtest.tick", crontab(minute="*/5"), tick, "Tick", params=(("value", "y"),)),
+            PeriodicTask("jobtest.minutely", crontab(), sweep_minutely, "Minutely", tracked=False)]
 
 
 @hookimpl

@@ -201,8 +201,60 @@ def test_huey_registers_every_declared_periodic_task(app):
 
     names = {t.__name__ for t in queue(app).huey._registry._periodic_tasks}
     # Installed plugins' schedules are registered whether enabled or not (service is installed, disabled here).
-    assert {"periodic:core.purge", "periodic:jobtest.tick", "periodic:service.schedule_visits",
-            "sweep_every_minute"} <= names
+    assert {"periodic:core.purge", "periodic:jobtest.tick", "periodic:jobtest.minutely",
+            "periodic:service.schedule_visits", "sweep_every_minute"} <= names
+
+
+def test_run_soon_calls_an_untracked_task_after_commit_without_a_job_row(app, run_jobs):
+    from core.customers.service import create_customer
+    from core.db import db
+    from core.history.models import Interaction
+    from core.jobs import run_soon
+    from core.jobs.models import Job
+
+    jobtest_plugin.pings.clear()
+    with app.app_context():
+        customer_id = create_customer({"name": "Ping Me"}).id
+        db.session.commit()
+        run_soon("jobtest.ping", {"customer_id": customer_id})
+        db.session.rollback()  # rolled back: not queued
+    assert _pending(app) == 0
+    with app.app_context():
+        run_soon("jobtest.ping", {"customer_id": customer_id, "fail_first": True})
+        db.session.commit()
+    assert _pending(app) == 1
+    assert run_jobs() == 1 and jobtest_plugin.pings == [customer_id]  # failed: Huey retries it
+    assert run_jobs(later=30) == 1 and jobtest_plugin.pings == [customer_id, customer_id]
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).where(
+            Interaction.kind == "jobtest.pinged")).scalar() == 1  # the failed try's work was rolled back
+        assert db.session.execute(sa.select(Job.id)).first() is None  # no job rows for background calls
+
+
+def test_tracked_and_untracked_tasks_are_started_their_own_way(app):
+    from core.jobs import JobStartError, run_soon, start_job
+
+    with app.app_context():
+        with pytest.raises(JobStartError, match="use run_soon"):
+            start_job("jobtest.ping", {"customer_id": 1})
+        with pytest.raises(JobStartError, match="use start_job"):
+            run_soon("jobtest.count")
+
+
+def test_untracked_periodic_tasks_are_called_directly(app, run_jobs):
+    """Every-minute work makes no job rows: each firing calls the function in the worker."""
+    from core.db import db
+    from core.jobs.models import Job
+    from core.jobs.queue import queue
+
+    jobtest_plugin.pings.clear()
+    huey = queue(app).huey
+    minutely = next(t for t in huey._registry._periodic_tasks if t.__name__ == "periodic:jobtest.minutely")
+    huey.enqueue(minutely())  # what each worker's scheduler does every minute
+    huey.enqueue(minutely())  # ... a second worker's
+    assert run_jobs() == 2 and jobtest_plugin.pings == ["m", "m"]
+    with app.app_context():
+        assert db.session.execute(sa.select(Job.id)).first() is None
 
 
 def test_sweep_recovers_jobs_whose_worker_stopped(app, run_jobs):

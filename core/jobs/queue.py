@@ -40,6 +40,7 @@ class RegisteredTask:
     run: Any
     label: Any
     max_attempts: int
+    tracked: bool = True
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class HueyTasks:
     run_job: Any
     deliver: Any
     sweep: Any
+    call: Any
 
 
 class TaskDeclarationError(ValueError):
@@ -99,7 +101,7 @@ class Queue:
         if item.max_attempts < 1:
             raise TaskDeclarationError(f"task {item.name!r}: max_attempts must be at least 1")
         self.tasks[item.name] = RegisteredTask(plugin, item.name, item.run, item.label or item.name,
-                                               item.max_attempts)
+                                               item.max_attempts, item.tracked)
 
     def label(self, name: str):
         task = self.tasks.get(name)
@@ -148,17 +150,21 @@ class Queue:
             return run
 
         from core.events.delivery import deliver_ids
-        from core.jobs.runner import run_job, start_periodic, sweep
+        from core.jobs.runner import call_task, run_job, start_periodic, sweep
 
         self._huey_tasks = HueyTasks(
             run_job=huey.task(name="run_job")(in_app(run_job)),
             deliver=huey.task(name="deliver_events")(in_app(deliver_ids)),
             sweep=huey.task(name="sweep")(in_app(sweep)),
+            call=huey.task(name="call")(in_app(call_task)),
         )
         huey.periodic_task(crontab(), name="sweep_every_minute")(in_app(sweep))
         for plugin, item in self.periodic:
-            def fire(name=item.name, params=dict(item.params)):
-                start_periodic(name, params)
+            def fire(name=item.name, params=dict(item.params), tracked=item.tracked):
+                if tracked:
+                    start_periodic(name, params)
+                else:
+                    call_task(name, params)
 
             huey.periodic_task(item.schedule, name=f"periodic:{item.name}")(in_app(fire))
         return huey
@@ -168,6 +174,13 @@ class Queue:
 
     def enqueue_deliveries(self, delivery_ids: list[int], delay: float | None = None) -> None:
         self._send(self._tasks().deliver, (list(delivery_ids),), delay)
+
+    def enqueue_call(self, name: str, params: dict, delay: float | None = None) -> None:
+        """A background call (``run_soon``); Huey retries it while ``max_attempts`` allows."""
+        retries = self.tasks[name].max_attempts - 1
+        message = self._tasks().call.s(name, params, retries=retries, retry_delay=10,
+                                       **({"delay": delay} if delay else {}))
+        self.huey.enqueue(message)
 
     def enqueue_sweep(self, delay: float | None = None) -> None:
         self._send(self._tasks().sweep, (), delay)

@@ -211,6 +211,23 @@ def _failed(job: Job, ctx: JobContext, exc: Exception) -> None:
         _end(job.id, ctx.attempt, FAILED, error=error, message=shown)
 
 
+def call_task(name: str, params: dict) -> None:
+    """The Huey task behind ``run_soon`` and untracked periodic tasks: call ``run(**params)``
+    inside the app context and commit; raising makes Huey retry it (``max_attempts``)."""
+    from core.jobs.queue import queue
+
+    task = queue().tasks.get(name)
+    if task is None or not current_app.extensions["rapport"].plugins.is_enabled(task.plugin):
+        log.warning("background call %s skipped: its plugin is disabled or gone", name)
+        return
+    try:
+        task.run(**params)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
 def start_periodic(name: str, params: dict) -> None:
     """The scheduled firing of periodic task ``name``: start its job once for this minute."""
     from core.jobs.queue import queue

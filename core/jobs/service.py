@@ -28,17 +28,7 @@ def start_job(name: str, params: dict | None = None, *, user=None, total: int | 
     and ``message`` are the first progress shown. Returns the ``Job`` (flushed: its
     ``id`` is set).
     """
-    from core.jobs.queue import queue
-
-    task = queue().tasks.get(name)
-    if task is None:
-        raise JobStartError(f"no job task named {name!r} is declared")
-    if not current_app.extensions["rapport"].plugins.is_enabled(task.plugin):
-        raise JobStartError(f"job task {name!r} belongs to plugin {task.plugin}, which is disabled")
-    try:
-        params = json.loads(json.dumps(params or {}, allow_nan=False))
-    except (TypeError, ValueError) as exc:
-        raise JobStartError(f"job {name}: params must be plain JSON data: {exc}") from exc
+    task, params = _checked(name, params, tracked=True)
     user_id = user.id if user is not None and getattr(user, "is_authenticated", True) else None
     job = Job(kind=name, params=params, user_id=user_id, total=total, message=message[:300],
               max_attempts=task.max_attempts, dedupe_key=dedupe_key, status=QUEUED)
@@ -46,6 +36,49 @@ def start_job(name: str, params: dict | None = None, *, user=None, total: int | 
     db.session.flush()  # job.id is usable at once (a redirect to its page, a reply with its id)
     db.session.info.setdefault("pending_jobs", []).append(job)
     return job
+
+
+def run_soon(name: str, params: dict | None = None, *, delay: float | None = None) -> None:
+    """Call background task ``name`` (declared ``tracked=False``) in a worker after the commit.
+
+    No job row: nothing on the Jobs page, no progress. The call is queued when the
+    transaction commits (dropped on rollback), ``delay`` seconds later if given, and
+    retried by Huey while ``max_attempts`` allows. A process that dies between the commit
+    and queuing loses the call: keep the work's state in your own tables and pick up what
+    is left from an untracked periodic task as well (the outbox does both).
+    """
+    _task, params = _checked(name, params, tracked=False)
+    db.session.info.setdefault("pending_calls", []).append((name, params, delay))
+
+
+def _checked(name: str, params: dict | None, *, tracked: bool):
+    from core.jobs.queue import queue
+
+    task = queue().tasks.get(name)
+    if task is None:
+        raise JobStartError(f"no job task named {name!r} is declared")
+    if task.tracked != tracked:
+        raise JobStartError(f"task {name!r} is {'' if task.tracked else 'not '}tracked: use "
+                            f"{'start_job' if task.tracked else 'run_soon'}")
+    if not current_app.extensions["rapport"].plugins.is_enabled(task.plugin):
+        raise JobStartError(f"job task {name!r} belongs to plugin {task.plugin}, which is disabled")
+    try:
+        params = json.loads(json.dumps(params or {}, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise JobStartError(f"job {name}: params must be plain JSON data: {exc}") from exc
+    return task, params
+
+
+def enqueue_calls(calls: list[tuple[str, dict, float | None]]) -> None:
+    """After the commit that asked for them (``run_soon``)."""
+    from core.jobs.queue import queue
+
+    q = queue()
+    for name, params, delay in calls:
+        try:
+            q.enqueue_call(name, params, delay)
+        except Exception:  # queue unreachable: the caller's own sweep must pick the work up
+            log.exception("could not queue background call %s", name)
 
 
 def enqueue_jobs(job_ids: list[int]) -> None:
