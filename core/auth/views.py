@@ -11,6 +11,7 @@ from core.auth.forms import LoginForm, PasswordForm, TokenForm
 from core.auth.models import ApiToken, User
 from core.db import db, utcnow
 from core.security import login_required, public
+from core.web.redirects import safe_target
 
 bp = Blueprint("auth", __name__)
 
@@ -20,9 +21,7 @@ def _login_limit() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("web.dashboard")
+    return safe_target(target, url_for("web.dashboard"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -18,6 +18,7 @@ from core.db import db, utcnow
 from core.history.models import Activity
 from core.security import ensure_visible, requires
 from core.web.pagination import BadCursor, keyset_page
+from core.web.redirects import safe_target
 
 bp = Blueprint("history", __name__)
 
@@ -46,10 +47,7 @@ def my_activities():
 
 def _back(default: str) -> str:
     """Where to return after done/undo: a local path from the form, else ``default``."""
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return safe_target(request.form.get("next"), default)
 
 
 def _activity(activity_id: int) -> Activity:

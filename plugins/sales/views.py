@@ -17,6 +17,7 @@ from core.catalog.models import Product
 from core.db import db
 from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
+from core.web.redirects import safe_referrer
 from plugins.sales import charts, stats
 from plugins.sales.access import MANAGER, USER, ensure_can_see, is_manager, visible
 from plugins.sales.forms import LostForm, LostReasonForm, OpportunityForm, OrderForm, StageForm, TargetForm
@@ -142,12 +143,12 @@ def move(opp_id):
         if wants_json:
             return jsonify({"ok": False, "errors": exc.errors}), 422
         flash("; ".join(str(m) for v in exc.errors.values() for m in v), "error")
-        return redirect(request.referrer or url_for("sales.index"))
+        return redirect(safe_referrer(url_for("sales.index")))
     if wants_json:
         return jsonify({"ok": True, "id": opp.id, "stage_id": opp.stage_id, "status": opp.status,
                         "probability": opp.probability})
     flash(_("Moved “%(t)s” to %(s)s.", t=opp.title, s=opp.stage.name), "success")
-    return redirect(request.referrer or url_for("sales.index"))
+    return redirect(safe_referrer(url_for("sales.index")))
 
 
 def _opportunity_filters(stmt):
