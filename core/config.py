@@ -69,6 +69,8 @@ def default_config(instance: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RAPPORT_RATELIMIT_STORAGE", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute",
+        "PASSWORD_MIN_LENGTH": int(os.environ.get("RAPPORT_PASSWORD_MIN_LENGTH") or 10),
+        "PASSWORD_MIN_SCORE": int(os.environ.get("RAPPORT_PASSWORD_MIN_SCORE") or 3),
         "PAGE_SIZE": 50,
         "API_TITLE": "Rapport API",
         "API_VERSION": "v1",
