@@ -49,6 +49,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = cfg._secret_key(instance)
 
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    from core.security import HttpsAwareSessionInterface
+
+    app.session_interface = HttpsAwareSessionInterface()
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)

@@ -66,9 +66,14 @@ def default_config(instance: str) -> dict:
         "LANGUAGES": LANGUAGES,
         "PHONE_DEFAULT_REGION": os.environ.get("RAPPORT_PHONE_REGION", "GR"),
         "DEFAULT_CURRENCY": os.environ.get("RAPPORT_CURRENCY", "EUR"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RAPPORT_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_STORAGE_URI": (os.environ.get("RAPPORT_RATELIMIT_STORAGE") or os.environ.get("RAPPORT_REDIS_URL")
+                                  or "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": "10 per minute",
+        # Failed logins allowed per account (any address) and per address (any account).
+        "LOGIN_ACCOUNT_LIMIT": os.environ.get("RAPPORT_LOGIN_ACCOUNT_LIMIT") or "10 per 15 minutes",
+        "LOGIN_ADDRESS_LIMIT": os.environ.get("RAPPORT_LOGIN_ADDRESS_LIMIT") or "50 per 15 minutes",
+        # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none).
+        "PROXY_COUNT": int(os.environ.get("RAPPORT_PROXY_COUNT") or 0),
         "PASSWORD_MIN_LENGTH": int(os.environ.get("RAPPORT_PASSWORD_MIN_LENGTH") or 10),
         "PASSWORD_MIN_SCORE": int(os.environ.get("RAPPORT_PASSWORD_MIN_SCORE") or 3),
         "PAGE_SIZE": 50,

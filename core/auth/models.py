@@ -14,6 +14,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import db, utcnow
 
 _hasher = PasswordHasher()
+_dummy_hash: str | None = None
+
+
+def verify_nothing(password: str) -> None:
+    """Check ``password`` against a throw-away hash: the same work as a real check, so a
+    login for an unknown or inactive account takes as long as one for a real account."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    try:
+        _hasher.verify(_dummy_hash, password)
+    except (VerificationError, InvalidHashError):
+        pass
 
 ADMIN_ROLE = "admin"
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 
 from core.app import limiter
 from core.auth.forms import LoginForm, PasswordForm, TokenForm
-from core.auth.models import ApiToken, User
+from core.auth.models import ApiToken, User, verify_nothing
 from core.db import db, utcnow
 from core.security import login_required, public
 from core.web.redirects import safe_target
@@ -16,8 +16,32 @@ from core.web.redirects import safe_target
 bp = Blueprint("auth", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+# -- login throttling -------------------------------------------------------------------
+# Two limits, counting failed attempts only (a successful login redirects): one per
+# account, whatever the address (no fresh guesses from each new address), and one per
+# address, whatever the account (password spraying). A locked account locks nobody else.
+# Behind a proxy the address is the client's only when RAPPORT_PROXY_COUNT says how many
+# proxies to trust (core.app: werkzeug's ProxyFix).
+
+
+def _account_key() -> str:
+    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _address_key() -> str:
+    return "login-address:" + (request.remote_addr or "unknown")
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_LIMIT"]
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_LIMIT"]
 
 
 def _safe_next(target: str | None) -> str:
@@ -26,7 +50,8 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_address_limit, key_func=_address_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("web.dashboard"))
@@ -34,7 +59,9 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
-        if user and user.active and user.check_password(form.password.data):
+        if user is None:
+            verify_nothing(form.password.data)  # unknown emails cost the same time as known ones
+        if user is not None and user.check_password(form.password.data) and user.active:
             session.clear()
             login_user(user)
             user.last_login_at = utcnow()
