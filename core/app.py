@@ -123,10 +123,9 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from core.auth.models import User
+        from core.auth.sessions import load_session_user
 
-        user = db.session.get(User, int(user_id))
-        return user if user and user.active else None
+        return load_session_user(user_id)
 
 
 def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:

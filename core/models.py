@@ -20,7 +20,7 @@ class PluginState(db.Model):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-from core.auth.models import ApiToken, Role, User, user_roles  # noqa: E402
+from core.auth.models import ApiToken, Role, User, UserSession, user_roles  # noqa: E402
 from core.catalog.models import Product  # noqa: E402
 from core.customers.models import (  # noqa: E402
     Address,
@@ -35,7 +35,7 @@ from core.customers.models import (  # noqa: E402
 from core.history.models import Activity, Interaction  # noqa: E402
 
 __all__ = [
-    "PluginState", "User", "Role", "ApiToken", "user_roles", "Product", "Customer",
+    "PluginState", "User", "UserSession", "Role", "ApiToken", "user_roles", "Product", "Customer",
     "CustomerEmail", "CustomerPhone", "Address", "Tag", "customer_tags", "Consent",
     "Need", "Interaction", "Activity",
 ]
