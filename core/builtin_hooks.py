@@ -10,6 +10,7 @@ from core.hooks import hookimpl
 CORE_PERMISSIONS = (
     Permission("customers.view", _l("View customers")),
     Permission("customers.edit", _l("Create and edit customers")),
+    Permission("customers.assign", _l("Assign customers to an owner")),
     Permission("customers.delete", _l("Delete customers")),
     Permission("customers.merge", _l("Merge duplicate customers")),
     Permission("history.log", _l("Log interactions and follow-ups")),

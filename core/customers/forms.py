@@ -12,6 +12,7 @@ import re
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_login import current_user
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
@@ -22,6 +23,7 @@ from core.customers.models import (
     PERSON,
     Customer,
 )
+from core.customers.service import ASSIGN_PERMISSION
 from core.db import db
 from core.text import fold
 
@@ -102,6 +104,17 @@ class CustomerForm(FlaskForm):
         if customer is not None and customer.owner is not None and customer.owner_id not in {u.id for u in users}:
             # Keep the current owner selectable (inactive or beyond the list), or saving would drop them.
             self.owner_id.choices.append((str(customer.owner_id), customer.owner.display_name))
+        self.can_assign = current_user.can(ASSIGN_PERMISSION)
+        if not self.can_assign:
+            # Without customers.assign: a new customer is yours or nobody's; an existing one
+            # keeps its owner (shown, not sent; the service refuses a change anyway).
+            if customer is None:
+                self.owner_id.choices = _blank(_l("Nobody")) + [(str(current_user.id), current_user.display_name)]
+            else:
+                self.owner_id.choices = [(str(customer.owner_id or ""), customer.owner.display_name
+                                          if customer.owner else _l("Nobody"))]
+                self.owner_id.render_kw = {"disabled": True}
+                self.owner_id.description = _l("Only users allowed to assign customers may change the owner.")
         self.preferred_language.choices = _blank() + list(current_app.config["LANGUAGES"].items())
         self.phones.description = _l(
             "One per line; numbers without a country code are read as %(region)s.",
@@ -134,10 +147,10 @@ class CustomerForm(FlaskForm):
     def to_data(self) -> tuple[dict, dict[str, list[str]]]:
         """The service's input dict, plus errors found while resolving the company."""
         errors: dict[str, list[str]] = {}
-        data = {
+        data = {} if self.customer is not None and not self.can_assign else {"owner_id": self.owner_id.data or None}
+        data |= {
             "kind": self.kind.data,
             "name": self.name.data or "",
-            "owner_id": self.owner_id.data or None,
             "preferred_language": self.preferred_language.data or None,
             "preferred_channel": self.preferred_channel.data or None,
             "gender": self.gender.data or None,
