@@ -61,6 +61,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
         from core import models  # noqa: F401  (register every core table)
+    from core.history.guards import install as install_history_guards
+
+    install_history_guards()
 
     csrf.init_app(app)
     limiter.init_app(app)

@@ -121,12 +121,13 @@ def _due_followups_widget():
     from sqlalchemy.orm import selectinload
 
     from core.db import db
+    from core.history.guards import visible_clause
     from core.history.models import Activity
 
     today = date.today()
     rows = db.session.execute(
         sa.select(Activity).where(Activity.assignee_id == current_user.id, Activity.done_at.is_(None),
-                                  Activity.due_date <= today)
+                                  Activity.due_date <= today, visible_clause(Activity, current_user))
         .options(selectinload(Activity.customer)).order_by(Activity.due_date, Activity.id).limit(DASHBOARD_ROWS + 1)
     ).scalars().all()
     return Markup(render_template("history/_widget_due.html", rows=rows[:DASHBOARD_ROWS],

@@ -34,6 +34,7 @@ from core.customers.models import Customer
 from core.customers.search import sort_key, where_matches
 from core.customers.service import CustomerInputError, create_customer, update_customer
 from core.db import db
+from core.history.guards import visible_clause
 from core.history.models import Interaction
 from core.history.service import HistoryInputError, log_interaction
 from core.security import requires, scoped, visible
@@ -217,7 +218,8 @@ class CustomerInteractions(MethodView):
     def get(self, args, customer_id):
         """The customer's timeline (staff interactions and plugin events), newest first."""
         customer = _get_customer(customer_id)
-        stmt = sa.select(Interaction).where(Interaction.customer_id == customer.id)
+        stmt = sa.select(Interaction).where(Interaction.customer_id == customer.id,
+                                            visible_clause(Interaction, current_user))
         if args["channel"]:
             stmt = stmt.where(Interaction.channel == args["channel"])
         try:

@@ -47,6 +47,7 @@ from core.customers.service import (
 from core.db import db
 from core.history.forms import CHANNEL_LABELS as INTERACTION_CHANNEL_LABELS
 from core.history.forms import DIRECTION_LABELS, ActivityForm, InteractionForm
+from core.history.guards import visible_clause
 from core.history.models import CHANNELS, Activity, Interaction
 from core.history.service import HistoryInputError, log_interaction, schedule_activity
 from core.security import check_permission, ensure_visible, requires, scoped
@@ -189,7 +190,9 @@ def edit(customer_id: int):
 
 
 def _timeline(customer: Customer, channel: str | None):
-    stmt = sa.select(Interaction).where(Interaction.customer_id == customer.id).options(selectinload(Interaction.user))
+    stmt = (sa.select(Interaction).where(Interaction.customer_id == customer.id,
+                                         visible_clause(Interaction, current_user))
+            .options(selectinload(Interaction.user)))
     if channel:
         stmt = stmt.where(Interaction.channel == channel)
 
@@ -230,11 +233,13 @@ def _render_detail(customer: Customer, interaction_form=None, activity_form=None
             .order_by(Customer.name_key, Customer.id).limit(PEOPLE_SHOWN + 1)
         ).scalars().all()
     open_activities = db.session.execute(
-        sa.select(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_(None))
+        sa.select(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_(None),
+                                  visible_clause(Activity, current_user))
         .options(selectinload(Activity.assignee)).order_by(Activity.due_date, Activity.id).limit(OPEN_ACTIVITIES_SHOWN)
     ).scalars().all()
     done_activities = db.session.execute(
-        sa.select(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_not(None))
+        sa.select(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_not(None),
+                                  visible_clause(Activity, current_user))
         .options(selectinload(Activity.assignee)).order_by(Activity.done_at.desc(), Activity.id.desc())
         .limit(DONE_ACTIVITIES_SHOWN)
     ).scalars().all()

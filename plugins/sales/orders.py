@@ -211,7 +211,7 @@ def confirm(order: Order, *, when=None) -> None:
     log_event(order.customer_id, "sales.order_confirmed", source="sales",
               subject=_("Order %(n)s confirmed: %(t)s %(c)s", n=order.number, t=order.total, c=order.currency),
               data={"order_id": order.id, "total": str(order.total), "currency": order.currency},
-              user_id=_uid(), occurred_at=order.confirmed_at)
+              user_id=_uid(), occurred_at=order.confirmed_at, record=order)
     opp = order.opportunity
     if opp is not None and opp.status == OPEN:
         mark_won(opp, when=order.confirmed_at)
@@ -227,7 +227,7 @@ def cancel(order: Order) -> None:
     if was_confirmed:
         log_event(order.customer_id, "sales.order_cancelled", source="sales",
                   subject=_("Order %(n)s cancelled", n=order.number), data={"order_id": order.id},
-                  user_id=_uid())
+                  user_id=_uid(), record=order)
         announce("sales_order_cancelled", order=order_payload(order))
 
 

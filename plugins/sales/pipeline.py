@@ -17,6 +17,7 @@ from flask_login import current_user
 from core.auth.models import User
 from core.customers.models import Customer
 from core.db import db, utcnow
+from core.history.models import Activity
 from core.history.service import log_event, schedule_activity
 from core.text import fold
 from plugins.sales.access import is_manager
@@ -202,7 +203,7 @@ def _user(value) -> User | None:
 def _history(opp: Opportunity, kind: str, subject: str, **data) -> None:
     if opp.customer_id:
         log_event(opp.customer_id, kind, source="sales", subject=subject,
-                  data={"opportunity_id": opp.id, **data}, user_id=_uid())
+                  data={"opportunity_id": opp.id, **data}, user_id=_uid(), record=opp)
 
 
 def _uid():
@@ -215,7 +216,7 @@ def _follow_up(opp: Opportunity, clean: dict) -> None:
     if when and opp.customer_id:
         schedule_activity(opp.customer_id, summary=summary[:300], due_date=when,
                           assignee_id=opp.owner_id, created_by_id=_uid(), source="sales",
-                          ref=f"sales.opportunity:{opp.id}")
+                          ref=f"sales.opportunity:{opp.id}", record=opp)
 
 
 def create_opportunity(data: dict) -> Opportunity:
@@ -240,8 +241,15 @@ def update_opportunity(opp: Opportunity, data: dict) -> None:
         raise SalesInputError({"stage_id": [_("Reopen the opportunity before moving it.")]})
     stage_id = clean.pop("stage_id", None)
     follow = {k: clean.pop(k) for k in ("follow_up_date", "follow_up_summary") if k in clean}
+    old_owner = opp.owner_id
     for key, value in clean.items():
         setattr(opp, key, value)
+    if opp.owner_id != old_owner:
+        # The new owner takes over the deal's open follow-ups (its history follows by itself:
+        # core.history.guards moves the entries' visibility with the owner).
+        db.session.execute(sa.update(Activity).where(Activity.ref == f"sales.opportunity:{opp.id}",
+                                                     Activity.done_at.is_(None), Activity.assignee_id == old_owner)
+                           .values(assignee_id=opp.owner_id).execution_options(synchronize_session=False))
     if stage_id and stage_id != opp.stage_id:
         move_to_stage(opp, db.session.get(Stage, stage_id))
     _follow_up(opp, follow)

@@ -19,7 +19,7 @@ from core.customers.models import Customer
 from core.db import db, utcnow
 from core.history.service import log_event
 from core.text import fold
-from plugins.service import coverage
+from plugins.service import TECH, coverage
 from plugins.service.models import (
     BOTH, CANCELLED, CLOSED, CONTRACT, DECISIONS, DIAGNOSED, DONE, EQUIPMENT_STATUSES, IN_REPAIR, IN_SERVICE,
     LINE_KINDS, NEW, PRIORITIES, PROBLEM_CATEGORIES, REQUEST_CHANNELS, RETIRED, SCHEDULED, STANDARD, TERMS,
@@ -115,7 +115,8 @@ def create_equipment(*, customer_id: int, product_id: int | None = None, model_n
     db.session.flush()
     if log:
         log_event(customer_id, "service.equipment_registered", source=SOURCE, user_id=user_id,
-                  subject=_("Equipment registered: %(label)s", label=eq.label), data={"equipment_id": eq.id})
+                  subject=_("Equipment registered: %(label)s", label=eq.label), data={"equipment_id": eq.id},
+                  permission=TECH)
     return eq
 
 
@@ -143,7 +144,8 @@ def update_equipment(eq: Equipment, changes: dict, *, user_id: int | None = None
     if eq.status == RETIRED and old_status != RETIRED:
         eq.retired_on = date.today()
         log_event(eq.customer_id, "service.equipment_retired", source=SOURCE, user_id=user_id,
-                  subject=_("Equipment retired: %(label)s", label=eq.label), data={"equipment_id": eq.id})
+                  subject=_("Equipment retired: %(label)s", label=eq.label), data={"equipment_id": eq.id},
+                  permission=TECH)
     elif eq.status != RETIRED:
         eq.retired_on = None
     db.session.flush()
@@ -196,7 +198,7 @@ def add_warranty(eq: Equipment, *, kind: str = STANDARD, terms: str = BOTH, star
         log_event(eq.customer_id, f"service.warranty_{kind}", source=SOURCE, user_id=user_id,
                   subject=_("%(kind)s for %(label)s until %(end)s", kind=kinds[kind], label=eq.label,
                             end=end_date.isoformat()),
-                  data={"equipment_id": eq.id, "warranty_id": w.id})
+                  data={"equipment_id": eq.id, "warranty_id": w.id}, permission=TECH)
     return w
 
 
@@ -255,7 +257,7 @@ def open_request(*, equipment_id: int | None, problem: str, reported_on: date | 
     log_event(eq.customer_id, "service.request_opened", source=SOURCE, user_id=user_id,
               subject=_("Service request %(n)s opened: %(label)s", n=req.number, label=eq.label),
               body=problem, data={"request_id": req.id, "equipment_id": eq.id, "coverage": req.coverage},
-              occurred_at=when)
+              occurred_at=when, record=req)
     return req
 
 
@@ -289,7 +291,7 @@ def update_request(req: ServiceRequest, changes: dict, *, user_id: int | None = 
         tech = db.session.get(User, req.technician_id)
         log_event(req.customer_id, "service.request_assigned", source=SOURCE, user_id=user_id,
                   subject=_("%(n)s assigned to %(name)s", n=req.number, name=tech.display_name),
-                  data={"request_id": req.id})
+                  data={"request_id": req.id}, record=req)
     db.session.flush()
     return req
 
@@ -356,7 +358,8 @@ def transition(req: ServiceRequest, to: str, *, user_id: int | None = None, diag
         subject = _("%(n)s repaired (%(decision)s; covered %(c)s, billable %(b)s)", n=req.number,
                     decision=decision_label(req.decision), c=amount_covered, b=amount_billable)
     log_event(req.customer_id, f"service.request_{to}", source=SOURCE, user_id=user_id, subject=subject,
-              body=req.diagnosis if to == DIAGNOSED else "", data={"request_id": req.id}, occurred_at=when)
+              body=req.diagnosis if to == DIAGNOSED else "", data={"request_id": req.id}, occurred_at=when,
+              record=req)
     return req
 
 
@@ -429,7 +432,8 @@ def override_coverage(req: ServiceRequest, decision: str | None, reason: str, *,
     db.session.flush()
     log_event(req.customer_id, "service.coverage_override", source=SOURCE, user_id=user_id,
               subject=_("%(n)s coverage: %(decision)s", n=req.number, decision=decision_label(req.decision)),
-              body=reason, data={"request_id": req.id, "computed": req.coverage, "override": req.coverage_override})
+              body=reason, data={"request_id": req.id, "computed": req.coverage, "override": req.coverage_override},
+              record=req)
 
 
 # -- maintenance -------------------------------------------------------------------------------
@@ -537,7 +541,7 @@ def finish_visit(visit: Visit, *, done_on: date | None, outcome: str, notes: str
     log_event(visit.customer_id, "service.visit_done", source=SOURCE, user_id=user_id,
               subject=_("Maintenance visit on %(label)s: %(outcome)s", label=visit.equipment.label,
                         outcome=outcome_label(outcome)),
-              body=visit.notes, data={"visit_id": visit.id, "equipment_id": visit.equipment_id})
+              body=visit.notes, data={"visit_id": visit.id, "equipment_id": visit.equipment_id}, permission=TECH)
     nxt = None
     plan = visit.plan
     if plan is not None and plan.active and visit.equipment.status != RETIRED:
@@ -599,7 +603,7 @@ def register_from_order(order: dict) -> list[Equipment]:
         log_event(customer_id, "service.equipment_registered", source=SOURCE,
                   subject=_("%(count)d unit(s) registered from order %(number)s", count=len(created),
                             number=order.get("number") or order_id),
-                  data={"order_id": order_id, "equipment_ids": [e.id for e in created]})
+                  data={"order_id": order_id, "equipment_ids": [e.id for e in created]}, permission=TECH)
     return created
 
 
@@ -634,7 +638,7 @@ def retire_from_order(order: dict) -> tuple[int, int]:
         log_event(units[0].customer_id, "service.equipment_retired", source=SOURCE,
                   subject=_("Order %(number)s cancelled: %(r)d unit(s) retired, %(k)d kept",
                             number=order.get("number") or order.get("id"), r=retired, k=kept),
-                  data={"order_id": order.get("id")})
+                  data={"order_id": order.get("id")}, permission=TECH)
     db.session.flush()
     return retired, kept
 

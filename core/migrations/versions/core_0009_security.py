@@ -1,4 +1,4 @@
-"""security hardening: server-side sessions
+"""security hardening: server-side sessions, history visibility
 
 Revision ID: core_0009
 Revises: core_0002
@@ -8,6 +8,10 @@ Create Date: 2026-12-01 10:00:00
   session can be ended on the server (logout, password change, deactivation, "log out
   everywhere"). Cookies from before this revision carry no key and are refused: everyone
   logs in once more after the upgrade.
+* ``record``, ``visible_to``, ``visible_with`` on ``core_interaction`` and
+  ``core_activity``: an entry about a plugin's record is visible like the record
+  (core/history/guards.py). Existing rows stay visible to everyone who sees the customer
+  (NULL); plugins fill the columns from now on.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -16,6 +20,8 @@ revision = "core_0009"
 down_revision = "core_0002"
 branch_labels = None
 depends_on = None
+
+GUARDED = ("core_interaction", "core_activity")
 
 
 def upgrade():
@@ -34,8 +40,23 @@ def upgrade():
         sa.UniqueConstraint("key_hash", name="uq_core_user_session_key_hash"),
     )
     op.create_index("ix_core_user_session_user_live", "core_user_session", ["user_id", "revoked_at"])
+    for table in GUARDED:
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("record", sa.String(80), nullable=True))
+            batch.add_column(sa.Column("visible_to", sa.Integer(), nullable=True))
+            batch.add_column(sa.Column("visible_with", sa.String(80), nullable=True))
+            batch.create_foreign_key(f"fk_{table}_visible_to_core_user", "core_user", ["visible_to"], ["id"],
+                                     ondelete="SET NULL")
+            batch.create_index(f"ix_{table}_record", ["record"])
 
 
 def downgrade():
+    for table in GUARDED:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_index(f"ix_{table}_record")
+            batch.drop_constraint(f"fk_{table}_visible_to_core_user", type_="foreignkey")
+            batch.drop_column("visible_with")
+            batch.drop_column("visible_to")
+            batch.drop_column("record")
     op.drop_index("ix_core_user_session_user_live", table_name="core_user_session")
     op.drop_table("core_user_session")
