@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from core.auth.models import User
 from core.customers.models import Customer
-from core.db import db, utcnow
+from core.db import change_state, db, utcnow
 from core.history.models import Activity
 from core.history.service import log_event, schedule_activity
 from core.text import fold
@@ -296,19 +296,33 @@ def _ensure_customer(opp: Opportunity) -> None:
     db.session.flush()
 
 
-def mark_won(opp: Opportunity, *, when=None) -> None:
-    if opp.status == WON:
-        raise SalesInputError({"status": [_("This opportunity is already won.")]})
+def _changed_meanwhile(opp: Opportunity):
+    """The error for the loser of a race: says what the opportunity became meanwhile."""
+    message = {WON: _("This opportunity is already won."), LOST: _("This opportunity is already lost."),
+               OPEN: _("This opportunity is already open.")}.get(opp.status)
+    return SalesInputError({"status": [message or _("This opportunity changed meanwhile; reload it.")]})
+
+
+def win_if_open(opp: Opportunity, *, when=None, states=(OPEN,)) -> bool:
+    """Win ``opp`` if it is still in ``states`` (atomically); False when someone else moved it first."""
     stage = first_stage(WON)
     if stage is None:
         raise SalesInputError({"stage_id": [_("No stage is marked as won; ask a sales manager.")]})
+    if not change_state(opp, "status", states, status=WON, stage_id=stage.id, probability=100,
+                        closed_at=when or utcnow(), lost_reason_id=None, lost_note=""):
+        return False
     _ensure_customer(opp)
-    opp.stage, opp.status, opp.probability = stage, WON, 100
-    opp.closed_at = when or utcnow()
-    opp.lost_reason_id, opp.lost_note = None, ""
-    db.session.flush()
     _history(opp, "sales.won", _("Won: %(t)s (%(a)s %(c)s)", t=opp.title, a=opp.expected_revenue, c=opp.currency),
              amount=str(opp.expected_revenue), currency=opp.currency)
+    return True
+
+
+def mark_won(opp: Opportunity, *, when=None) -> None:
+    """Close an open opportunity as won; atomic: of simultaneous wins one counts, the others get 409."""
+    if opp.status == WON:
+        raise SalesInputError({"status": [_("This opportunity is already won.")]})
+    if not win_if_open(opp, when=when, states=(OPEN, LOST)):
+        raise _changed_meanwhile(opp)
 
 
 def mark_lost(opp: Opportunity, reason: LostReason | None, note: str = "", *, when=None) -> None:
@@ -319,10 +333,9 @@ def mark_lost(opp: Opportunity, reason: LostReason | None, note: str = "", *, wh
     stage = first_stage(LOST)
     if stage is None:
         raise SalesInputError({"stage_id": [_("No stage is marked as lost; ask a sales manager.")]})
-    opp.stage, opp.status, opp.probability = stage, LOST, 0
-    opp.lost_reason_id, opp.lost_note = reason.id, (note or "").strip()[:500]
-    opp.closed_at = when or utcnow()
-    db.session.flush()
+    if not change_state(opp, "status", (OPEN, WON), status=LOST, stage_id=stage.id, probability=0,
+                        lost_reason_id=reason.id, lost_note=(note or "").strip()[:500], closed_at=when or utcnow()):
+        raise _changed_meanwhile(opp)
     _history(opp, "sales.lost", _("Lost: %(t)s (%(r)s)", t=opp.title, r=reason.name), reason=reason.name)
 
 
@@ -332,9 +345,9 @@ def reopen(opp: Opportunity) -> None:
     stage = first_stage(OPEN)
     if stage is None:
         raise SalesInputError({"stage_id": [_("No open stage exists; ask a sales manager.")]})
-    opp.stage, opp.status, opp.probability = stage, OPEN, stage.probability
-    opp.closed_at, opp.lost_reason_id, opp.lost_note = None, None, ""
-    db.session.flush()
+    if not change_state(opp, "status", (WON, LOST), status=OPEN, stage_id=stage.id, probability=stage.probability,
+                        closed_at=None, lost_reason_id=None, lost_note=""):
+        raise _changed_meanwhile(opp)
     _history(opp, "sales.reopened", _("Reopened: %(t)s", t=opp.title))
 
 

@@ -295,14 +295,20 @@ def _lost_form():
 @bp.post("/opportunities/<int:opp_id>/won")
 @requires(USER)
 def opportunity_won(opp_id):
+    return _opportunity_action(opp_id, mark_won, _("Marked as won."))
+
+
+def _opportunity_action(opp_id, action, done_message):
     opp = ensure_can_see(db.session.get(Opportunity, opp_id))
     try:
-        mark_won(opp)
+        action(opp)
         db.session.commit()
-        flash(_("Marked as won."), "success")
+        flash(done_message, "success")
     except SalesInputError as exc:
         db.session.rollback()
         flash("; ".join(str(m) for v in exc.errors.values() for m in v), "error")
+        if _state_conflict(exc):
+            return opportunity(opp_id), 409
     return redirect(url_for("sales.opportunity", opp_id=opp_id))
 
 
@@ -320,6 +326,9 @@ def opportunity_lost(opp_id):
         except SalesInputError as exc:
             db.session.rollback()
             _apply_form_errors(form, exc)
+            if _state_conflict(exc):
+                flash("; ".join(str(m) for v in exc.errors.values() for m in v), "error")
+                return opportunity(opp_id), 409
     status = 422 if request.method == "POST" else 200
     return render_template("sales/lost_form.html", form=form, opp=opp), status
 
@@ -327,15 +336,7 @@ def opportunity_lost(opp_id):
 @bp.post("/opportunities/<int:opp_id>/reopen")
 @requires(USER)
 def opportunity_reopen(opp_id):
-    opp = ensure_can_see(db.session.get(Opportunity, opp_id))
-    try:
-        reopen(opp)
-        db.session.commit()
-        flash(_("Reopened."), "success")
-    except SalesInputError as exc:
-        db.session.rollback()
-        flash("; ".join(str(m) for v in exc.errors.values() for m in v), "error")
-    return redirect(url_for("sales.opportunity", opp_id=opp_id))
+    return _opportunity_action(opp_id, reopen, _("Reopened."))
 
 
 # -- quotations and orders ---------------------------------------------------------------------
@@ -488,6 +489,11 @@ def order_edit(order_id):
                            products=_products_for_datalist()), status
 
 
+def _state_conflict(exc: SalesInputError) -> bool:
+    """A refused state change (already confirmed, lost a race): answered 409, not redirected."""
+    return any(key in ("state", "status") for key in exc.errors)
+
+
 def _order_action(order_id, action, done_message):
     order = _load_order(order_id)
     try:
@@ -497,6 +503,8 @@ def _order_action(order_id, action, done_message):
     except SalesInputError as exc:
         db.session.rollback()
         flash("; ".join(str(m) for v in exc.errors.values() for m in v), "error")
+        if _state_conflict(exc):
+            return render_template("sales/order.html", order=_load_order(order_id)), 409
     return redirect(url_for("sales.order", order_id=order_id))
 
 

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from core.catalog.models import PRODUCT, Product
 from core.customers.models import Customer
-from core.db import db, utcnow
+from core.db import change_state, db, utcnow
 from core.history.service import log_event
 from core.text import fold
 from plugins.service import TECH, coverage
@@ -36,6 +36,10 @@ class ServiceInputError(ValueError):
     def __init__(self, errors: dict[str, list[str]]):
         super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
         self.errors = errors
+
+
+class ServiceStateConflict(ServiceInputError):
+    """The record's state changed meanwhile (another request won the race): a 409."""
 
 
 class _Errors(dict):
@@ -323,32 +327,31 @@ def transition(req: ServiceRequest, to: str, *, user_id: int | None = None, diag
     elif to == CLOSED and req.diagnosed_at is None:
         errors.add("status", _("A request must be diagnosed before it can be closed."))
     elif to not in TRANSITIONS[req.status]:
-        errors.add("status", _("A request that is %(a)s cannot become %(b)s.", a=status_label(req.status),
-                               b=status_label(to)))
+        raise ServiceStateConflict({"status": [_("A request that is %(a)s cannot become %(b)s.",
+                                                 a=status_label(req.status), b=status_label(to))]})
     elif to == DIAGNOSED and not pending_diagnosis:
         errors.add("diagnosis", _("Write the diagnosis first."))
     errors.raise_if_any()
     now = when or utcnow()
-    req.diagnosis = pending_diagnosis
-    req.status = to
+    stamp = {DIAGNOSED: "diagnosed_at", IN_REPAIR: "repair_started_at", DONE: "done_at", CLOSED: "closed_at",
+             CANCELLED: "cancelled_at"}[to]
+    # Atomic: of simultaneous transitions from the same state exactly one happens; only it
+    # changes the equipment and writes the history (the others get a 409).
+    before = req.status
+    if not change_state(req, "status", before, status=to, diagnosis=pending_diagnosis, **{stamp: now}):
+        raise ServiceStateConflict({"status": [_("A request that is %(a)s cannot become %(b)s.",
+                                                 a=status_label(req.status), b=status_label(to))]})
     eq = req.equipment
-    if to == DIAGNOSED:
-        req.diagnosed_at = now
-    elif to == IN_REPAIR:
-        req.repair_started_at = now
+    if to == IN_REPAIR:
         if eq.status != RETIRED:
             eq.status = UNDER_REPAIR
     elif to == DONE:
-        req.done_at = now
         if eq.status == UNDER_REPAIR:
             eq.status = IN_SERVICE
         # A whole unit swapped: the equipment now carries the replacement's serial.
         if req.replacement_serial and req.faulty_serial and eq.serial and req.faulty_serial == eq.serial:
             eq.serial, eq.serial_key = req.replacement_serial, fold_serial(req.replacement_serial)
-    elif to == CLOSED:
-        req.closed_at = now
     elif to == CANCELLED:
-        req.cancelled_at = now
         if eq.status == UNDER_REPAIR:
             eq.status = IN_SERVICE
     db.session.flush()
@@ -525,7 +528,7 @@ def finish_visit(visit: Visit, *, done_on: date | None, outcome: str, notes: str
     """Record a visit; under a plan, book the next one. Returns the next visit (or None)."""
     errors = _Errors()
     if visit.status != SCHEDULED:
-        errors.add("status", _("This visit is not scheduled any more."))
+        raise ServiceStateConflict({"status": [_("This visit is not scheduled any more.")]})
     if done_on is None:
         errors.add("done_on", _("A date is required."))
     elif done_on > date.today():
@@ -533,11 +536,11 @@ def finish_visit(visit: Visit, *, done_on: date | None, outcome: str, notes: str
     if outcome not in VISIT_OUTCOMES:
         errors.add("outcome", _("Not one of: %(c)s.", c=", ".join(VISIT_OUTCOMES)))
     errors.raise_if_any()
-    visit.status, visit.done_on, visit.outcome = VISIT_DONE, done_on, outcome
-    visit.notes = (notes or "").strip() or visit.notes
+    changes = {"done_on": done_on, "outcome": outcome, "notes": (notes or "").strip() or visit.notes}
     if technician_id is not None:
-        visit.technician_id = technician_id
-    db.session.flush()
+        changes["technician_id"] = technician_id
+    if not change_state(visit, "status", SCHEDULED, status=VISIT_DONE, **changes):
+        raise ServiceStateConflict({"status": [_("This visit is not scheduled any more.")]})
     log_event(visit.customer_id, "service.visit_done", source=SOURCE, user_id=user_id,
               subject=_("Maintenance visit on %(label)s: %(outcome)s", label=visit.equipment.label,
                         outcome=outcome_label(outcome)),
