@@ -25,6 +25,7 @@ from core.customers.models import (
 )
 from core.customers.service import ASSIGN_PERMISSION
 from core.db import db
+from core.web.versions import VersionedForm
 from core.text import fold
 
 # Labels for stored codes, shared by the form and the pages that display them.
@@ -64,7 +65,7 @@ class NeedForm(Form):
     source = SelectField(_l("Source"), choices=list(SOURCE_LABELS.items()), default="interview")
 
 
-class CustomerForm(FlaskForm):
+class CustomerForm(VersionedForm):
     kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()), default=PERSON)
     name = StringField(_l("Name"), render_kw={"maxlength": 200, "required": True})
     company = StringField(
@@ -128,6 +129,7 @@ class CustomerForm(FlaskForm):
         for field in ("kind", "name", "preferred_language", "preferred_channel", "gender", "income_band",
                       "payment_method", "purchase_purpose", "notes"):
             getattr(self, field).data = getattr(customer, field) or ""
+        self.show_version(customer)
         self.owner_id.data = str(customer.owner_id or "")
         self.birth_date.data = customer.birth_date.isoformat() if customer.birth_date else ""
         self.company.data = company_ref(customer.company) if customer.company else ""

@@ -54,6 +54,7 @@ from core.security import check_permission, ensure_visible, requires, scoped
 from core.customers.search import sort_key, where_matches
 from core.text import fold
 from core.web.pagination import BadCursor, keyset_page
+from core.web.versions import saved_values
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -165,7 +166,7 @@ def create():
             flash(_("Customer “%(name)s” created.", name=customer.name), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("customers/form.html", form=form, customer=None,
+    return render_template("customers/form.html", form=form, customer=None, saved=None,
                            companies=company_suggestions()), status
 
 
@@ -176,14 +177,33 @@ def edit(customer_id: int):
     form = CustomerForm(customer=customer)
     if request.method == "GET":
         form.fill_from(customer)
+    elif form.is_stale(customer):
+        # Opened on an older version: save nothing, show what is saved now beside the user's input.
+        saved = saved_values(form, customer, _form_values(customer))
+        form.show_version(customer)
+        return render_template("customers/form.html", form=form, customer=customer, saved=saved,
+                               companies=company_suggestions()), 409
     else:
         if _save_form(form, customer) is not None:
             flash(_("Saved."), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))
         db.session.rollback()
     status = 422 if request.method == "POST" else 200
-    return render_template("customers/form.html", form=form, customer=customer,
+    return render_template("customers/form.html", form=form, customer=customer, saved=None,
                            companies=company_suggestions()), status
+
+
+def _form_values(c: Customer) -> dict:
+    """The customer's saved values in the form's own terms, to compare with a stale form."""
+    return {
+        "kind": c.kind, "name": c.name, "company": company_ref(c.company) if c.company else "",
+        "owner_id": str(c.owner_id or ""), "preferred_language": c.preferred_language or "",
+        "preferred_channel": c.preferred_channel or "", "gender": c.gender or "",
+        "birth_date": c.birth_date.isoformat() if c.birth_date else "", "income_band": c.income_band or "",
+        "payment_method": c.payment_method or "", "purchase_purpose": c.purchase_purpose or "", "notes": c.notes or "",
+        "emails": "\n".join(e.email for e in c.emails), "phones": "\n".join(p.number for p in c.phones),
+        "tags": ", ".join(t.name for t in c.tags),
+    }
 
 
 # -- the 360 page --------------------------------------------------------------------------

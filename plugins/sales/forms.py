@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from core.web.versions import VersionedForm
 from plugins.sales.models import SOURCES
 
 
@@ -25,7 +26,7 @@ def source_choices():
     return [(s, labels[s]) for s in SOURCES]
 
 
-class OpportunityForm(FlaskForm):
+class OpportunityForm(VersionedForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     customer_id = StringField(_l("Customer number"), description=_l("Leave empty for a prospect who is not a customer yet."))
     prospect_name = StringField(_l("Prospect name"), validators=[Length(max=200)])
@@ -62,7 +63,7 @@ class LineForm(FlaskForm):
     tax_rate = StringField(_l("Tax %"), default="0")
 
 
-class OrderForm(FlaskForm):
+class OrderForm(VersionedForm):
     customer_id = StringField(_l("Customer number"), validators=[InputRequired()])
     opportunity_id = HiddenField()
     currency = StringField(_l("Currency"), default="EUR", validators=[Length(min=3, max=3)])

@@ -92,6 +92,9 @@ class Opportunity(db.Model):
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")  # optimistic locking (core/web/versions.py)
+
+    __mapper_args__ = {"version_id_col": version}
 
     stage: Mapped[Stage] = relationship()
     lost_reason: Mapped[LostReason | None] = relationship()
@@ -155,6 +158,9 @@ class Order(db.Model):
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")  # optimistic locking (core/web/versions.py)
+
+    __mapper_args__ = {"version_id_col": version}
     sent_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]

@@ -18,6 +18,7 @@ from core.db import db
 from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
 from core.web.redirects import safe_referrer
+from core.web.versions import saved_values
 from plugins.sales import charts, stats
 from plugins.sales.access import MANAGER, USER, ensure_can_see, is_manager, visible
 from plugins.sales.forms import LostForm, LostReasonForm, OpportunityForm, OrderForm, StageForm, TargetForm
@@ -234,7 +235,7 @@ def opportunity_new():
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/opportunity_form.html", form=form, opp=None,
+    return render_template("sales/opportunity_form.html", form=form, opp=None, saved=None,
                            customer_name=_customer_name(form)), status
 
 
@@ -260,6 +261,16 @@ def opportunity_edit(opp_id):
     form = _opportunity_form(opp)
     if opp.status != OPEN:
         del form.stage_id
+    if request.method == "GET":
+        form.show_version(opp)
+    elif form.is_stale(opp):
+        saved = saved_values(form, opp, {"title": opp.title, "expected_revenue": str(opp.expected_revenue),
+                                         "currency": opp.currency, "probability": str(opp.probability),
+                                         "expected_close": opp.expected_close.isoformat() if opp.expected_close else "",
+                                         "owner_id": str(opp.owner_id or ""), "notes": opp.notes or ""})
+        form.show_version(opp)
+        return render_template("sales/opportunity_form.html", form=form, opp=opp, saved=saved,
+                               what=_("Someone changed this opportunity while you were editing it."), customer_name=_customer_name(form)), 409
     if form.validate_on_submit():
         data = _edit_payload(form, opp)
         try:
@@ -271,7 +282,7 @@ def opportunity_edit(opp_id):
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/opportunity_form.html", form=form, opp=opp,
+    return render_template("sales/opportunity_form.html", form=form, opp=opp, saved=None,
                            customer_name=_customer_name(form)), status
 
 
@@ -432,8 +443,8 @@ def order_new():
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/order_form.html", form=form, order=None, customer_name=_customer_name(form),
-                           products=_products_for_datalist()), status
+    return render_template("sales/order_form.html", form=form, order=None, saved=None,
+                           customer_name=_customer_name(form), products=_products_for_datalist()), status
 
 
 def _load_order(order_id) -> Order:
@@ -462,7 +473,15 @@ def order_edit(order_id):
         flash(_("A confirmed or cancelled order cannot be changed."), "error")
         return redirect(url_for("sales.order", order_id=order.id)), 303
     form = OrderForm()
+    if request.method == "POST" and form.is_stale(order):
+        saved = saved_values(form, order, {"customer_id": str(order.customer_id), "currency": order.currency,
+                                           "valid_until": order.valid_until.isoformat() if order.valid_until else "",
+                                           "notes": order.notes or ""})
+        form.show_version(order)
+        return render_template("sales/order_form.html", form=form, order=order, saved=saved, what=_("Someone changed this quotation while you were editing it."),
+                               customer_name=_customer_name(form), products=_products_for_datalist()), 409
     if request.method == "GET":
+        form.show_version(order)
         form.customer_id.data = str(order.customer_id)
         form.opportunity_id.data = str(order.opportunity_id or "")
         form.currency.data = order.currency
@@ -485,8 +504,8 @@ def order_edit(order_id):
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/order_form.html", form=form, order=order, customer_name=_customer_name(form),
-                           products=_products_for_datalist()), status
+    return render_template("sales/order_form.html", form=form, order=order, saved=None,
+                           customer_name=_customer_name(form), products=_products_for_datalist()), status
 
 
 def _state_conflict(exc: SalesInputError) -> bool:

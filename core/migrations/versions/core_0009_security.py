@@ -1,4 +1,4 @@
-"""security hardening: server-side sessions, history visibility
+"""security hardening: server-side sessions, history visibility, customer versions
 
 Revision ID: core_0009
 Revises: core_0002
@@ -12,6 +12,7 @@ Create Date: 2026-12-01 10:00:00
   ``core_activity``: an entry about a plugin's record is visible like the record
   (core/history/guards.py). Existing rows stay visible to everyone who sees the customer
   (NULL); plugins fill the columns from now on.
+* ``core_customer.version``: optimistic locking (core/web/versions.py).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -40,6 +41,8 @@ def upgrade():
         sa.UniqueConstraint("key_hash", name="uq_core_user_session_key_hash"),
     )
     op.create_index("ix_core_user_session_user_live", "core_user_session", ["user_id", "revoked_at"])
+    with op.batch_alter_table("core_customer") as batch:
+        batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
     for table in GUARDED:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("record", sa.String(80), nullable=True))
@@ -51,6 +54,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("core_customer") as batch:
+        batch.drop_column("version")
     for table in GUARDED:
         with op.batch_alter_table(table) as batch:
             batch.drop_index(f"ix_{table}_record")
