@@ -89,6 +89,14 @@ def test_profile_accepts_strong_password(app, client, login):
     assert app.test_client().post("/login", data={"email": ADMIN_EMAIL, "password": STRONG}).status_code == 302
 
 
+def test_the_rule_is_translated(client, login):
+    login()
+    client.post("/language", data={"lang": "el"})
+    r = client.post("/profile/password", data={"current": PASSWORD, "new": "password12", "confirm": "password12"})
+    assert r.status_code == 422
+    assert "too easy to guess" not in r.get_data(as_text=True)
+
+
 def test_minimum_length_is_configurable(make_app):
     app = make_app(PASSWORD_MIN_LENGTH=16)
     runner = app.test_cli_runner()
