@@ -137,9 +137,10 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from core.catalog.views import bp as catalog_bp
     from core.customers.views import bp as customers_bp
     from core.history.views import bp as history_bp
+    from core.web.picker import bp as lookup_bp
     from core.web.views import bp as web_bp
 
-    for bp in (web_bp, auth_bp, admin_bp, customers_bp, history_bp, catalog_bp):
+    for bp in (web_bp, auth_bp, admin_bp, customers_bp, history_bp, catalog_bp, lookup_bp):
         app.register_blueprint(bp)
     for plugin, blueprints in registry.call("register_blueprints", include_disabled=True, app=app):
         for bp in blueprints:

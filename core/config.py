@@ -66,6 +66,8 @@ def default_config(instance: str) -> dict:
         "LANGUAGES": LANGUAGES,
         "PHONE_DEFAULT_REGION": os.environ.get("RAPPORT_PHONE_REGION", "GR"),
         "DEFAULT_CURRENCY": os.environ.get("RAPPORT_CURRENCY", "EUR"),
+        # The business's usual tax rate in percent; products may carry their own.
+        "DEFAULT_TAX_RATE": os.environ.get("RAPPORT_TAX_RATE", "0"),
         "RATELIMIT_STORAGE_URI": (os.environ.get("RAPPORT_RATELIMIT_STORAGE") or os.environ.get("RAPPORT_REDIS_URL")
                                   or "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -71,6 +71,12 @@ def saved_values(form, obj, fields) -> list[tuple[str, str]]:
             choices = getattr(field, "choices", None)
             if choices:
                 shown = str(dict((str(k), v) for k, v in choices).get(shown, shown))
+            elif getattr(field, "kind", None) and shown.isdigit():  # a picker: name the record, not its id
+                from core.web.picker import lookup_for
+
+                lookup = lookup_for(field.kind)
+                item = lookup.label(int(shown)) if lookup else None
+                shown = item.label if item else shown
             out.append((str(field.label.text) if field is not None else name, shown or "—"))
     return out
 

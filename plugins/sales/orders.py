@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.catalog.models import Product
+from core.catalog.service import default_tax_rate
 from core.customers.models import Customer
 from core.db import announce, change_state, db, utcnow
 from core.history.service import log_event
@@ -85,8 +86,11 @@ def validate_lines(raw_lines, errors) -> list[dict]:
             price = parse_decimal(errors, f"{key}.unit_price", price_raw)
         discount = parse_decimal(errors, f"{key}.discount_percent", raw.get("discount_percent") or "0",
                                  maximum=Decimal("100")) or Decimal("0")
-        tax = parse_decimal(errors, f"{key}.tax_rate", raw.get("tax_rate") or "0",
-                            maximum=Decimal("100")) or Decimal("0")
+        # No rate given: the product's own, else the business's default (RAPPORT_TAX_RATE).
+        tax_raw = raw.get("tax_rate")
+        if tax_raw in (None, ""):
+            tax_raw = str(product.effective_tax_rate() if product is not None else default_tax_rate())
+        tax = parse_decimal(errors, f"{key}.tax_rate", tax_raw, maximum=Decimal("100")) or Decimal("0")
         if sum(len(v) for v in errors.values()) > before:
             continue
         amounts = line_amounts(qty if qty is not None else Decimal("1"), price, discount, tax)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from core.auth.models import User
 from core.catalog.models import Product
+from core.catalog.service import default_tax_rate
 from core.db import db
 from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
@@ -235,8 +236,7 @@ def opportunity_new():
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/opportunity_form.html", form=form, opp=None, saved=None,
-                           customer_name=_customer_name(form)), status
+    return render_template("sales/opportunity_form.html", form=form, opp=None, saved=None), status
 
 
 @bp.get("/opportunities/<int:opp_id>")
@@ -270,7 +270,7 @@ def opportunity_edit(opp_id):
                                          "owner_id": str(opp.owner_id or ""), "notes": opp.notes or ""})
         form.show_version(opp)
         return render_template("sales/opportunity_form.html", form=form, opp=opp, saved=saved,
-                               what=_("Someone changed this opportunity while you were editing it."), customer_name=_customer_name(form)), 409
+                               what=_("Someone changed this opportunity while you were editing it.")), 409
     if form.validate_on_submit():
         data = _edit_payload(form, opp)
         try:
@@ -282,8 +282,7 @@ def opportunity_edit(opp_id):
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/opportunity_form.html", form=form, opp=opp, saved=None,
-                           customer_name=_customer_name(form)), status
+    return render_template("sales/opportunity_form.html", form=form, opp=opp, saved=None), status
 
 
 def _edit_payload(form, opp) -> dict:
@@ -371,14 +370,8 @@ def orders():
     return render_template("sales/orders.html", page=page, states=ORDER_STATES)
 
 
-def _products_for_datalist():
-    return db.session.execute(sa.select(Product.id, Product.sku, Product.name, Product.unit_price, Product.currency)
-                              .where(Product.active.is_(True)).order_by(Product.name_key, Product.id)
-                              .limit(500)).all()
-
-
 def _resolve_product(value: str):
-    """The line's product field accepts a SKU (from the list) or a product number."""
+    """The line's product field holds the picker's product id (a SKU typed by hand works too)."""
     value = (value or "").strip()
     if not value:
         return None
@@ -403,20 +396,13 @@ def _order_payload(form) -> dict:
             "notes": form.notes.data, "lines": lines}
 
 
-def _customer_name(form) -> str | None:
-    """The name behind the customer number, shown under the field as a check."""
-    from core.customers.models import Customer
+def _order_form_page(form, order, status, saved=None, what=None):
+    """The quotation editor; ``blank_line`` is the row "Add line" copies (``__i__`` → index).
+    ``saved`` lists what is saved now when a stale form was refused (``what`` says why)."""
+    from plugins.sales.forms import LineForm
 
-    value = str(form.customer_id.data or "").strip()
-    customer = db.session.get(Customer, int(value)) if value.isdigit() else None
-    return customer.name if customer else None
-
-
-def _pad_lines(form, extra=3):
-    """Blank rows to type new lines into (untouched ones are ignored on save)."""
-    for _i in range(extra):
-        if len(form.lines.entries) < 200:
-            form.lines.append_entry()
+    return render_template("sales/order_form.html", form=form, order=order, default_tax_rate=default_tax_rate(),
+                           blank_line=LineForm(formdata=None, prefix="lines-__i__-"), saved=saved, what=what), status
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
@@ -432,7 +418,6 @@ def order_new():
             form.customer_id.data = str(opp.customer_id or "")
             form.currency.data = opp.currency
         form.valid_until.data = default_valid_until().isoformat()
-        _pad_lines(form, 3)
     elif form.validate_on_submit():
         try:
             order = create_quotation(_order_payload(form))
@@ -443,8 +428,7 @@ def order_new():
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/order_form.html", form=form, order=None, saved=None,
-                           customer_name=_customer_name(form), products=_products_for_datalist()), status
+    return _order_form_page(form, None, status)
 
 
 def _load_order(order_id) -> Order:
@@ -478,8 +462,8 @@ def order_edit(order_id):
                                            "valid_until": order.valid_until.isoformat() if order.valid_until else "",
                                            "notes": order.notes or ""})
         form.show_version(order)
-        return render_template("sales/order_form.html", form=form, order=order, saved=saved, what=_("Someone changed this quotation while you were editing it."),
-                               customer_name=_customer_name(form), products=_products_for_datalist()), 409
+        return _order_form_page(form, order, 409, saved=saved,
+                                what=_("Someone changed this quotation while you were editing it."))
     if request.method == "GET":
         form.show_version(order)
         form.customer_id.data = str(order.customer_id)
@@ -489,11 +473,10 @@ def order_edit(order_id):
         form.notes.data = order.notes
         form.lines.entries = []
         for line in order.lines:
-            form.lines.append_entry({"product_id": line.sku or "", "description": line.description,
+            form.lines.append_entry({"product_id": str(line.product_id or ""), "description": line.description,
                                      "quantity": str(line.quantity.normalize()), "unit_price": str(line.unit_price),
                                      "discount_percent": str(line.discount_percent.normalize()),
                                      "tax_rate": str(line.tax_rate.normalize())})
-        _pad_lines(form, 3)
     elif form.validate_on_submit():
         try:
             update_quotation(order, _order_payload(form))
@@ -504,8 +487,7 @@ def order_edit(order_id):
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/order_form.html", form=form, order=order, saved=None,
-                           customer_name=_customer_name(form), products=_products_for_datalist()), status
+    return _order_form_page(form, order, status)
 
 
 def _state_conflict(exc: SalesInputError) -> bool:

@@ -1,7 +1,7 @@
 """security hardening: server-side sessions, history visibility, customer versions
 
 Revision ID: core_0009
-Revises: core_0002
+Revises: core_0007
 Create Date: 2026-12-01 10:00:00
 
 * ``core_user_session``: one row per login; the session cookie carries its key, so a
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "core_0009"
-down_revision = "core_0002"
+down_revision = "core_0007"
 branch_labels = None
 depends_on = None
 
