@@ -140,7 +140,7 @@ def users_group():
 
 @users_group.command("create")
 @click.argument("email")
-@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--password", required=True, help="At least 10 characters; not the email, not a common password.")
 @click.option("--name", default="")
 @click.option("--admin", is_flag=True, help="Give the admin role (every permission).")
 @click.option("--role", "roles", multiple=True, help="Role name; repeat for several.")

@@ -69,10 +69,18 @@ def default_config(instance: str) -> dict:
         # Shared by every web process and worker when set: the job queue (Huey) and the
         # login rate limit live there. Unset: SQLite queue in the instance folder, limits per process.
         "REDIS_URL": os.environ.get("RAPPORT_REDIS_URL") or None,
+        # The business's usual tax rate in percent; products may carry their own.
+        "DEFAULT_TAX_RATE": os.environ.get("RAPPORT_TAX_RATE", "0"),
         "RATELIMIT_STORAGE_URI": (os.environ.get("RAPPORT_RATELIMIT_STORAGE") or os.environ.get("RAPPORT_REDIS_URL")
                                   or "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": "10 per minute",
+        # Failed logins allowed per account (any address) and per address (any account).
+        "LOGIN_ACCOUNT_LIMIT": os.environ.get("RAPPORT_LOGIN_ACCOUNT_LIMIT") or "10 per 15 minutes",
+        "LOGIN_ADDRESS_LIMIT": os.environ.get("RAPPORT_LOGIN_ADDRESS_LIMIT") or "50 per 15 minutes",
+        # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none).
+        "PROXY_COUNT": int(os.environ.get("RAPPORT_PROXY_COUNT") or 0),
+        "PASSWORD_MIN_LENGTH": int(os.environ.get("RAPPORT_PASSWORD_MIN_LENGTH") or 10),
+        "PASSWORD_MIN_SCORE": int(os.environ.get("RAPPORT_PASSWORD_MIN_SCORE") or 3),
         "PAGE_SIZE": 50,
         "API_TITLE": "Rapport API",
         "API_VERSION": "v1",

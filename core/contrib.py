@@ -58,12 +58,70 @@ class DashboardWidget:
 
 @dataclass(frozen=True)
 class CustomerPanel:
-    """A panel on the customer 360 page; ``render()`` returns ``Markup`` like a dashboard widget."""
+    """A tab on the customer 360 page; ``render()`` returns ``Markup`` like a dashboard widget.
+
+    ``key`` names the tab in the address (``#tab-<key>``, default: made from the title);
+    ``count()``, when given, returns a number shown on the tab (open items, say) or ``None``.
+    """
 
     title: str
     render: Callable[[], Any]
     permission: str | None = None
     weight: int = 100
+    key: str | None = None
+    count: Callable[[], int | None] | None = None
+
+
+@dataclass(frozen=True)
+class CustomerAction:
+    """A button in the action bar at the top of the customer 360 page.
+
+    ``url`` is where it leads (a plugin's "new …" page with the customer filled in).
+    The core's own in-page forms use ``target`` instead: the id of a collapsed section of
+    the page that the button opens. ``primary`` actions are shown as buttons, the others
+    in the "More" menu.
+    """
+
+    label: str
+    url: str | None = None
+    permission: str | None = None
+    weight: int = 100
+    target: str | None = None
+    primary: bool = True
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A kind of record a type-ahead picker can choose (``customer``, ``product``, …).
+
+    ``search(term, limit, params)`` returns up to ``limit`` :class:`LookupItem` for the
+    folded ``term`` (``""``: the first few), only records the current user may see;
+    ``params`` are the request's other query arguments (filters such as a customer id).
+    ``label(id)`` returns the item for one id (to show a saved value), or ``None`` when it
+    does not exist or may not be seen. ``permission`` guards the JSON endpoint.
+    """
+
+    kind: str
+    search: Callable[..., list]
+    label: Callable[[int], Any]
+    permission: str | None = None
+
+
+@dataclass(frozen=True)
+class LookupItem:
+    """One choice of a picker: what is shown (``label``, ``detail``) and what is stored (``id``).
+
+    ``data`` carries plain values a page may use once chosen (a product's price and tax rate
+    fill a quotation line).
+    """
+
+    id: int
+    label: str
+    detail: str = ""
+    data: tuple[tuple[str, Any], ...] = ()
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "label": self.label, "detail": self.detail, "data": dict(self.data)}
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,30 @@ def announce(event: str, **payload) -> None:
     record(db.session, event, payload)
 
 
+def change_state(obj, column: str, expected, **values) -> bool:
+    """Move ``obj`` out of state ``expected`` atomically; True when this call did it.
+
+    One conditional ``UPDATE … SET <values> WHERE id = :id AND <column> IN (:expected)``:
+    of several requests racing to confirm the same order, the database lets exactly one
+    match the row (PostgreSQL re-checks the condition after the winner commits; SQLite
+    serialises writers), and the others update nothing. The winner — and only the winner
+    — goes on to log, announce and cause side effects; a loser answers 409. ``obj`` is
+    refreshed either way, so the caller sees the current state (for the loser's message).
+    The row's version (optimistic locking) moves on like any other change.
+    """
+    model = type(obj)
+    expected = (expected,) if isinstance(expected, str) else tuple(expected)
+    mapper = sa.inspect(model)
+    if mapper.version_id_col is not None:
+        version = mapper.get_property_by_column(mapper.version_id_col).key
+        values[version] = getattr(model, version) + 1
+    stmt = (sa.update(model).where(model.id == obj.id, getattr(model, column).in_(expected)).values(**values)
+            .execution_options(synchronize_session=False))
+    won = db.session.execute(stmt).rowcount == 1
+    db.session.refresh(obj)
+    return won
+
+
 def utcnow() -> datetime:
     """Timezone-aware now; stored as naive UTC for portability between databases."""
     return datetime.now(timezone.utc).replace(tzinfo=None)

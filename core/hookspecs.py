@@ -113,6 +113,24 @@ def customer_panels(customer, user):
 
 
 @hookspec
+def customer_actions(customer, user):
+    """Return a list of :class:`core.contrib.CustomerAction` for the customer page's action bar.
+
+    Link to your own "new …" page with the customer filled in (``?customer_id=``); the
+    core shows only actions whose ``permission`` the user has.
+    """
+
+
+@hookspec
+def lookups():
+    """Return a list of :class:`core.contrib.Lookup`: kinds of records type-ahead pickers choose.
+
+    Each kind is served as JSON at ``/lookup/<kind>?q=…`` and used in forms through
+    ``core.web.picker.PickerField(label, kind=…)``.
+    """
+
+
+@hookspec
 def search_results(query, user, limit):
     """Return up to ``limit`` :class:`core.contrib.SearchResult` matching ``query``.
 

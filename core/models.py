@@ -23,7 +23,7 @@ class PluginState(db.Model):
     disabled_after_event: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
-from core.auth.models import ApiToken, Role, User, user_roles  # noqa: E402
+from core.auth.models import ApiToken, Role, User, UserSession, user_roles  # noqa: E402
 from core.catalog.models import Product  # noqa: E402
 from core.customers.models import (  # noqa: E402
     Address,
@@ -40,7 +40,7 @@ from core.history.models import Activity, Interaction  # noqa: E402
 from core.jobs.models import Job  # noqa: E402
 
 __all__ = [
-    "PluginState", "User", "Role", "ApiToken", "user_roles", "Product", "Customer",
+    "PluginState", "User", "UserSession", "Role", "ApiToken", "user_roles", "Product", "Customer",
     "CustomerEmail", "CustomerPhone", "Address", "Tag", "customer_tags", "Consent",
     "Need", "Interaction", "Activity", "Job", "Event", "EventDelivery",
 ]

@@ -90,8 +90,33 @@ def dashboard_widgets(user):
 def customer_panels(customer, user):
     from plugins.service.views import render_customer_panel
 
+    from plugins.service.views import open_request_count
+
     return [CustomerPanel(_l("Equipment and warranties"), lambda: render_customer_panel(customer.id), TECH,
-                          weight=40)]
+                          weight=40, key="service", count=lambda: open_request_count(customer.id))]
+
+
+@hookimpl
+def customer_actions(customer, user):
+    from flask import url_for
+
+    from core.contrib import CustomerAction
+
+    return [
+        CustomerAction(_l("New service request"), url_for("service.request_new", customer_id=customer.id), TECH,
+                       weight=40),
+        CustomerAction(_l("Register equipment"), url_for("service.equipment_new", customer_id=customer.id), TECH,
+                       weight=45, primary=False),
+    ]
+
+
+@hookimpl
+def lookups():
+    from core.contrib import Lookup
+    # (not "lookups.py": importing it would replace this very function on the package)
+    from plugins.service.pickers import lookup_equipment, lookup_one
+
+    return [Lookup("equipment", lookup_equipment, lookup_one, TECH)]
 
 
 @hookimpl

@@ -1,7 +1,7 @@
 """background jobs and durable events
 
 Revision ID: core_0003
-Revises: core_0002
+Revises: core_0009
 Create Date: 2026-11-27 09:07:34.185738
 
 ``core_job`` (background jobs and their progress), ``core_event`` and
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'core_0003'
-down_revision = 'core_0002'
+down_revision = 'core_0009'
 branch_labels = None
 depends_on = None
 
