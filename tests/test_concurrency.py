@@ -89,6 +89,9 @@ def shop(app):
 
     race_listener_plugin.received.clear()
     with app.app_context():
+        # Replace the default stages and reasons that enabling sales created with known ones.
+        db.session.execute(sa.delete(Stage))
+        db.session.execute(sa.delete(LostReason))
         db.session.add_all([Stage(name="Lead", position=10, probability=10),
                             Stage(name="Won", position=90, probability=100, is_won=True),
                             Stage(name="Lost", position=95, probability=0, is_lost=True)])
