@@ -180,7 +180,7 @@ def users_group():
 
 @users_group.command("create")
 @click.argument("email")
-@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--password", required=True, help="At least 10 characters; not the email, not a common password.")
 @click.option("--name", default="")
 @click.option("--admin", is_flag=True, help="Give the admin role (every permission).")
 @click.option("--role", "roles", multiple=True, help="Role name; repeat for several.")
@@ -320,8 +320,10 @@ def _only_when_enabled(plugin: str, command: click.Command) -> None:
 
 
 def register_cli(app) -> None:
-    for command in (init_command, serve_command, mail_in_command, send_messages_command, db_group, users_group,
-                    roles_group, tokens_group, plugins_group):
+    from core.jobs.worker import run_command, worker_command
+
+    for command in (init_command, serve_command, run_command, worker_command, mail_in_command, send_messages_command,
+                    db_group, users_group, roles_group, tokens_group, plugins_group):
         app.cli.add_command(command)
     registry = app.extensions["rapport"].plugins
     for impl in registry.pm.hook.register_commands.get_hookimpls():

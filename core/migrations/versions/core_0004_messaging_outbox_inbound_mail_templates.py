@@ -1,7 +1,7 @@
 """messaging: outbox, inbound mail, templates
 
 Revision ID: core_0004
-Revises: core_0002
+Revises: core_0003
 Create Date: 2026-11-27 09:01:09.218618
 
 The outbox of email and SMS, mail received by `rapport mail-in` with its attachments,
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = 'core_0004'
-down_revision = 'core_0002'
+down_revision = 'core_0003'
 branch_labels = None
 depends_on = None
 
