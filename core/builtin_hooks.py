@@ -4,12 +4,23 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup  # widget templates are autoescaped; the dashboard must not escape them again
 
-from core.contrib import CustomerAction, CustomerPanel, DashboardWidget, Lookup, MenuItem, Permission, RoleSpec
+from core.contrib import (
+    CustomerAction,
+    CustomerPanel,
+    DashboardWidget,
+    JobTask,
+    Lookup,
+    MenuItem,
+    PeriodicTask,
+    Permission,
+    RoleSpec,
+)
 from core.hooks import hookimpl
 
 CORE_PERMISSIONS = (
     Permission("customers.view", _l("View customers")),
     Permission("customers.edit", _l("Create and edit customers")),
+    Permission("customers.assign", _l("Assign customers to an owner")),
     Permission("customers.delete", _l("Delete customers")),
     Permission("customers.merge", _l("Merge duplicate customers")),
     Permission("history.log", _l("Log interactions and follow-ups")),
@@ -18,6 +29,11 @@ CORE_PERMISSIONS = (
     Permission("admin.users", _l("Manage users and roles")),
     Permission("admin.plugins", _l("Enable and disable plugins")),
     Permission("admin.audit", _l("Read the audit log")),
+    Permission("messages.send", _l("Send email and SMS to customers")),
+    Permission("messages.inbound", _l("Read and assign unmatched mail")),
+    Permission("messages.outbox", _l("See the outbox and send failed messages again")),
+    Permission("messages.templates", _l("Edit message templates")),
+    Permission("admin.jobs", _l("See everyone's jobs and event deliveries")),
 )
 
 
@@ -31,7 +47,7 @@ def default_roles():
     return [
         RoleSpec(
             "Staff",
-            ("customers.view", "customers.edit", "history.log", "catalog.view"),
+            ("customers.view", "customers.edit", "history.log", "catalog.view", "messages.send", "messages.inbound"),
             "Works with customers and their history",
         ),
         RoleSpec("Read only", ("customers.view", "catalog.view"), "Sees customers and the catalog"),
@@ -44,11 +60,44 @@ def menu_items(user):
         MenuItem(_l("Customers"), "customers.index", "customers.view", weight=10),
         MenuItem(_l("My activities"), "history.my_activities", "history.log", weight=15),
         MenuItem(_l("Catalog"), "catalog.index", "catalog.view", weight=80),
+        MenuItem(_l("Unmatched mail"), "messages.unmatched", "messages.inbound", weight=600, group=_l("Messages")),
+        MenuItem(_l("Outbox"), "messages.outbox", "messages.outbox", weight=610, group=_l("Messages")),
+        MenuItem(_l("Templates"), "messages.templates", "messages.templates", weight=620, group=_l("Messages")),
         MenuItem(_l("Users"), "admin.users", "admin.users", weight=900, group=_l("Administration")),
         MenuItem(_l("Roles"), "admin.roles", "admin.users", weight=910, group=_l("Administration")),
         MenuItem(_l("Plugins"), "admin.plugins", "admin.plugins", weight=920, group=_l("Administration")),
-        MenuItem(_l("Audit log"), "audit.index", "admin.audit", weight=930, group=_l("Administration")),
+        MenuItem(_l("Event deliveries"), "events.failing", "admin.jobs", weight=930, group=_l("Administration")),
+        MenuItem(_l("Jobs"), "jobs.index", None, weight=850),
+        MenuItem(_l("Audit log"), "audit.index", "admin.audit", weight=940, group=_l("Administration")),
     ]
+
+
+# -- background work -----------------------------------------------------------------------------
+
+
+@hookimpl
+def job_tasks():
+    from core.events.tasks import catch_up
+
+    return [JobTask("core.catch_up_events", catch_up, _l("Deliver missed events to a plugin"), max_attempts=3)]
+
+
+@hookimpl
+def periodic_tasks():
+    from core.jobs import crontab
+
+    return [PeriodicTask("core.purge", crontab(minute="40", hour="3"), _purge, _l("Forget old events and jobs"))]
+
+
+def _purge(job) -> str:
+    from flask_babel import gettext as _
+
+    from core.events.tasks import purge_events
+    from core.jobs.service import purge_jobs
+
+    events = purge_events()
+    jobs = purge_jobs()
+    return _("Removed %(events)d old events and %(jobs)d old jobs.", events=events, jobs=jobs)
 
 
 # -- pickers and the customer page's actions --------------------------------------------------
@@ -79,6 +128,10 @@ def customer_actions(customer, user):
     return [
         CustomerAction(_l("Log a call or visit"), target="log-interaction", permission="history.log", weight=10),
         CustomerAction(_l("Schedule a follow-up"), target="schedule-follow-up", permission="history.log", weight=15),
+        CustomerAction(_l("Write an email"), url_for("messages.compose", customer_id=customer.id, channel="email"),
+                       "messages.send", weight=20),
+        CustomerAction(_l("Write an SMS"), url_for("messages.compose", customer_id=customer.id, channel="sms"),
+                       "messages.send", weight=25),
         CustomerAction(_l("Edit"), url_for("customers.edit", customer_id=customer.id), "customers.edit",
                        weight=900, primary=False),
         CustomerAction(_l("Merge another customer into this one"), target="merge-customer",
@@ -86,14 +139,40 @@ def customer_actions(customer, user):
     ]
 
 
+# -- messaging -------------------------------------------------------------------------------
+
+
+@hookimpl
+def sms_gateways():
+    from core.contrib import SmsGateway
+    from core.messaging.sms import FileGateway, HttpGateway
+
+    return [
+        SmsGateway("file", _l("File (development: nothing is sent)"), FileGateway, weight=90),
+        SmsGateway("http", _l("HTTP gateway"), HttpGateway, weight=80),
+    ]
+
+
 @hookimpl
 def customer_panels(customer, user):
-    """The Changes tab: the customer's audit log, for those who may read it."""
+    """Email and SMS (the customer's messages), and Changes (its audit log, for those who may read it)."""
     from core.audit import PERMISSION
     from core.audit.views import customer_changes_panel
+    from core.messaging.views import customer_panel
 
-    return [CustomerPanel(_l("Changes"), lambda: customer_changes_panel(customer), PERMISSION, weight=900,
-                          key="changes")]
+    return [
+        CustomerPanel(_l("Email and SMS"), lambda: customer_panel(customer), "customers.view", weight=40),
+        CustomerPanel(_l("Changes"), lambda: customer_changes_panel(customer), PERMISSION, weight=900,
+                      key="changes"),
+    ]
+
+
+@hookimpl
+def demo_data():
+    from core.contrib import DemoStep
+    from core.messaging.demo import load_templates
+
+    return [DemoStep("message templates", load_templates, weight=5)]
 
 
 # -- global search ---------------------------------------------------------------------------
@@ -161,12 +240,13 @@ def _due_followups_widget():
     from sqlalchemy.orm import selectinload
 
     from core.db import db
+    from core.history.guards import visible_clause
     from core.history.models import Activity
 
     today = date.today()
     rows = db.session.execute(
         sa.select(Activity).where(Activity.assignee_id == current_user.id, Activity.done_at.is_(None),
-                                  Activity.due_date <= today)
+                                  Activity.due_date <= today, visible_clause(Activity, current_user))
         .options(selectinload(Activity.customer)).order_by(Activity.due_date, Activity.id).limit(DASHBOARD_ROWS + 1)
     ).scalars().all()
     return Markup(render_template("history/_widget_due.html", rows=rows[:DASHBOARD_ROWS],

@@ -156,3 +156,65 @@ class DemoStep:
     label: str
     run: Callable[..., None]
     weight: int = 100
+
+
+@dataclass(frozen=True)
+class SmsGateway:
+    """A way to send SMS, chosen by ``RAPPORT_SMS_GATEWAY=<name>``.
+
+    ``create(config)`` gets the app's configuration and returns an object with a method
+    ``send(sms) -> str``: ``sms`` is a :class:`core.messaging.sms.OutgoingSms`, the
+    result the provider's message id. It raises the exceptions of
+    :mod:`core.messaging.transport` when a message did not go.
+    """
+
+    name: str
+    label: str
+    create: Callable[[Any], Any]
+    weight: int = 100
+
+
+@dataclass(frozen=True)
+class JobTask:
+    """Work a plugin can run in the background as a tracked job (``core.jobs.start_job``).
+
+    ``name`` is ``"<plugin>.<what>"``; ``run(job, **params)`` receives a
+    :class:`core.jobs.JobContext` and the job's params, reports progress with
+    ``job.progress(...)`` and returns a short result summary (or None). ``label`` is
+    what the Jobs page shows. A job is tried at most ``max_attempts`` times: an attempt
+    that raises, or whose worker dies, is retried while attempts remain (so make
+    ``run`` safe to start again when ``max_attempts`` > 1).
+
+    ``tracked=False`` declares a *background call* instead: no ``core_job`` row, no
+    progress, no Jobs page; started with ``core.jobs.run_soon(name, params)`` and called as
+    ``run(**params)`` (no ``job``). For small, frequent work whose state lives in your own
+    tables (sending what an outbox holds), which must be safe to run twice.
+    """
+
+    name: str
+    run: Callable[..., Any]
+    label: Any = ""
+    max_attempts: int = 1
+    tracked: bool = True
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    """A job the workers start on a schedule: ``schedule`` is a ``core.jobs.crontab(...)``.
+
+    Each time the schedule fires, exactly one job ``name`` is started (however many
+    workers run), with ``params``, and runs like a :class:`JobTask`. While its plugin
+    is disabled it is skipped.
+
+    ``tracked=False`` suits every-minute work (SLA timers, an outbox sweep): no job row;
+    ``run(**params)`` is called directly by every worker whose scheduler fires, so it
+    must be safe to run concurrently (claim its rows with conditional updates).
+    """
+
+    name: str
+    schedule: Callable[..., bool]
+    run: Callable[..., Any]
+    label: Any = ""
+    params: tuple[tuple[str, Any], ...] = ()
+    max_attempts: int = 1
+    tracked: bool = True

@@ -135,6 +135,9 @@ def _test_config(url: str, tmp, extra) -> dict:
         "REMEMBER_COOKIE_SECURE": False,
         "RAPPORT_EXTRA_PLUGINS": list(extra),
         "SERVER_NAME": None,
+        # Each test's queue is its own SQLite file in the test's folder, whatever the environment says.
+        "REDIS_URL": None,
+        "JOBS_SQLITE_PATH": str(tmp / "queue.db"),
     }
 
 
@@ -186,6 +189,24 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def run_jobs(app):
+    """``run_jobs()`` runs every message waiting in the test app's queue (jobs started and
+    committed, event deliveries handed to workers) here and now, as a worker would, and
+    returns how many ran. ``run_jobs(other_app)`` drains another app's queue;
+    ``run_jobs(later=60)`` also runs what is scheduled within the next 60 seconds (retries)."""
+
+    def _run(target=None, *, later: float = 0):
+        from datetime import timedelta
+
+        from core.db import utcnow
+        from core.jobs.queue import queue
+
+        return queue(target or app).drain(now=utcnow() + timedelta(seconds=later) if later else None)
+
+    return _run
 
 
 @pytest.fixture
@@ -265,6 +286,48 @@ def audit_entries(app, **where) -> list[dict]:
             stmt = stmt.where(getattr(AuditEntry, column) == value)
         return [{c.name: getattr(row, c.name) for c in AuditEntry.__table__.columns}
                 for row in db.session.execute(stmt).scalars()]
+
+
+# -- Redis: a throw-away server for tests of the Redis-backed paths ---------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """``redis://127.0.0.1:<port>/0`` of a private ``redis-server`` (Debian's package) for this
+    test session; ``TEST_REDIS_URL`` uses a running one instead. Skipped without a server,
+    except in CI (``CI=true``), where a missing Redis fails."""
+    import socket
+    import subprocess
+    import time
+
+    if os.environ.get("TEST_REDIS_URL"):
+        yield os.environ["TEST_REDIS_URL"]
+        return
+    binary = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server")
+                                              else None)
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("redis-server is required in CI (apt-get install redis-server)", pytrace=False)
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("redis-server did not start", pytrace=False)
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)
 
 
 # -- browser tests: a live server and headless Chromium through Playwright ------------------
@@ -443,3 +506,70 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+# -- mail: a real SMTP server (aiosmtpd) that keeps what it receives --------------------------
+
+
+class ReceivedMail:
+    """One message an :class:`SmtpSink` received: envelope and the parsed message."""
+
+    def __init__(self, envelope):
+        import email
+        import email.policy
+
+        self.mail_from = envelope.mail_from
+        self.rcpt_tos = list(envelope.rcpt_tos)
+        self.raw = envelope.original_content or envelope.content
+        self.peer = None
+        self.message = email.message_from_bytes(self.raw, policy=email.policy.default)
+
+
+class SmtpSink:
+    """An aiosmtpd server on a free loopback port. ``messages`` lists what it accepted;
+    ``reply`` (e.g. ``"451 try later"``) makes it refuse the next messages with that answer."""
+
+    def __init__(self, **smtp_kwargs):
+        import threading
+
+        from aiosmtpd.controller import Controller
+
+        sink = self
+        self.messages: list[ReceivedMail] = []
+        self.reply: str | None = None
+        self.lock = threading.Lock()
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                if sink.reply:
+                    return sink.reply
+                received = ReceivedMail(envelope)
+                received.peer = session.peer
+                with sink.lock:
+                    sink.messages.append(received)
+                return "250 OK queued as " + str(len(sink.messages))
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=_free_port(), **smtp_kwargs)
+        self.controller.start()
+        self.port = self.controller.port
+        self.url = f"smtp://127.0.0.1:{self.port}"
+
+    def stop(self):
+        if self.controller.loop.is_running():
+            self.controller.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server for the test (``smtp_sink.url`` for ``SMTP_URL``, ``.messages``)."""
+    sink = SmtpSink()
+    yield sink
+    sink.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
-from core.auth.forms import MIN_PASSWORD
+from core.auth.passwords import password_problems
 from core.auth.models import Role, User
 from core.db import db
 
@@ -22,8 +22,9 @@ def normalise_staff_email(email: str) -> str:
 
 def create_user(email: str, password: str, *, name: str = "", roles: list[str] = ()) -> User:
     email = normalise_staff_email(email)
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
+    problems = password_problems(password, email=email, name=name)
+    if problems:
+        raise UserError(" ".join(problems))
     if db.session.execute(sa.select(User.id).where(User.email == email)).scalar():
         raise UserError(f"a user with email {email} already exists")
     found = db.session.execute(sa.select(Role).where(Role.name.in_(list(roles)))).scalars().all() if roles else []

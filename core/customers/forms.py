@@ -12,6 +12,7 @@ import re
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_login import current_user
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
@@ -22,7 +23,9 @@ from core.customers.models import (
     PERSON,
     Customer,
 )
+from core.customers.service import ASSIGN_PERMISSION
 from core.db import db
+from core.web.versions import VersionedForm
 from core.text import fold
 from core.web.picker import PickerField
 
@@ -61,7 +64,7 @@ class NeedForm(Form):
     source = SelectField(_l("Source"), choices=list(SOURCE_LABELS.items()), default="interview")
 
 
-class CustomerForm(FlaskForm):
+class CustomerForm(VersionedForm):
     kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()), default=PERSON)
     name = StringField(_l("Name"), render_kw={"maxlength": 200, "required": True})
     company = PickerField(_l("Company"), kind="company",
@@ -90,6 +93,12 @@ class CustomerForm(FlaskForm):
     def __init__(self, *args, customer: Customer | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.customer = customer
+        self.can_assign = current_user.can(ASSIGN_PERMISSION)
+        if not self.can_assign and customer is not None:
+            # Without customers.assign an existing customer keeps its owner: shown, not
+            # changeable here (the service refuses a change anyway).
+            self.owner_id.render_kw = {"disabled": True}
+            self.owner_id.description = _l("Only users allowed to assign customers may change the owner.")
         self.preferred_language.choices = _blank() + list(current_app.config["LANGUAGES"].items())
         self.phones.description = _l(
             "One per line; numbers without a country code are read as %(region)s.",
@@ -103,6 +112,7 @@ class CustomerForm(FlaskForm):
         for field in ("kind", "name", "preferred_language", "preferred_channel", "gender", "income_band",
                       "payment_method", "purchase_purpose", "notes"):
             getattr(self, field).data = getattr(customer, field) or ""
+        self.show_version(customer)
         self.owner_id.data = str(customer.owner_id or "")
         self.birth_date.data = customer.birth_date.isoformat() if customer.birth_date else ""
         self.company.data = str(customer.company_id or "")
@@ -122,10 +132,10 @@ class CustomerForm(FlaskForm):
     def to_data(self) -> tuple[dict, dict[str, list[str]]]:
         """The service's input dict, plus errors found while resolving the company."""
         errors: dict[str, list[str]] = {}
-        data = {
+        data = {} if self.customer is not None and not self.can_assign else {"owner_id": self.owner_id.data or None}
+        data |= {
             "kind": self.kind.data,
             "name": self.name.data or "",
-            "owner_id": self.owner_id.data or None,
             "preferred_language": self.preferred_language.data or None,
             "preferred_channel": self.preferred_channel.data or None,
             "gender": self.gender.data or None,

@@ -47,6 +47,7 @@ from core.customers.service import (
 from core.db import db
 from core.history.forms import CHANNEL_LABELS as INTERACTION_CHANNEL_LABELS
 from core.history.forms import DIRECTION_LABELS, ActivityForm, InteractionForm
+from core.history.guards import visible_clause
 from core.history.models import CHANNELS, Activity, Interaction
 from core.history.service import HistoryInputError, log_interaction, schedule_activity
 from core.security import check_permission, ensure_visible, requires, scoped
@@ -54,6 +55,7 @@ from core.customers.search import sort_key, where_matches
 from core.text import fold
 from core.web.pagination import BadCursor, keyset_page
 from core.web.picker import PickerField
+from core.web.versions import saved_values
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -166,7 +168,7 @@ def create():
             flash(_("Customer “%(name)s” created.", name=customer.name), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("customers/form.html", form=form, customer=None), status
+    return render_template("customers/form.html", form=form, customer=None, saved=None), status
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -176,20 +178,40 @@ def edit(customer_id: int):
     form = CustomerForm(customer=customer)
     if request.method == "GET":
         form.fill_from(customer)
+    elif form.is_stale(customer):
+        # Opened on an older version: save nothing, show what is saved now beside the user's input.
+        saved = saved_values(form, customer, _form_values(customer))
+        form.show_version(customer)
+        return render_template("customers/form.html", form=form, customer=customer, saved=saved), 409
     else:
         if _save_form(form, customer) is not None:
             flash(_("Saved."), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))
         db.session.rollback()
     status = 422 if request.method == "POST" else 200
-    return render_template("customers/form.html", form=form, customer=customer), status
+    return render_template("customers/form.html", form=form, customer=customer, saved=None), status
+
+
+def _form_values(c: Customer) -> dict:
+    """The customer's saved values in the form's own terms, to compare with a stale form."""
+    return {
+        "kind": c.kind, "name": c.name, "company": str(c.company_id or ""),
+        "owner_id": str(c.owner_id or ""), "preferred_language": c.preferred_language or "",
+        "preferred_channel": c.preferred_channel or "", "gender": c.gender or "",
+        "birth_date": c.birth_date.isoformat() if c.birth_date else "", "income_band": c.income_band or "",
+        "payment_method": c.payment_method or "", "purchase_purpose": c.purchase_purpose or "", "notes": c.notes or "",
+        "emails": "\n".join(e.email for e in c.emails), "phones": "\n".join(p.number for p in c.phones),
+        "tags": ", ".join(t.name for t in c.tags),
+    }
 
 
 # -- the 360 page --------------------------------------------------------------------------
 
 
 def _timeline(customer: Customer, channel: str | None):
-    stmt = sa.select(Interaction).where(Interaction.customer_id == customer.id).options(selectinload(Interaction.user))
+    stmt = (sa.select(Interaction).where(Interaction.customer_id == customer.id,
+                                         visible_clause(Interaction, current_user))
+            .options(selectinload(Interaction.user)))
     if channel:
         stmt = stmt.where(Interaction.channel == channel)
 
@@ -247,11 +269,13 @@ def _render_detail(customer: Customer, interaction_form=None, activity_form=None
             .order_by(Customer.name_key, Customer.id).limit(PEOPLE_SHOWN + 1)
         ).scalars().all()
     open_activities = db.session.execute(
-        sa.select(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_(None))
+        sa.select(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_(None),
+                                  visible_clause(Activity, current_user))
         .options(selectinload(Activity.assignee)).order_by(Activity.due_date, Activity.id).limit(OPEN_ACTIVITIES_SHOWN)
     ).scalars().all()
     done_activities = db.session.execute(
-        sa.select(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_not(None))
+        sa.select(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_not(None),
+                                  visible_clause(Activity, current_user))
         .options(selectinload(Activity.assignee)).order_by(Activity.done_at.desc(), Activity.id.desc())
         .limit(DONE_ACTIVITIES_SHOWN)
     ).scalars().all()

@@ -9,6 +9,7 @@ from flask_login import current_user
 from core.db import db
 from core.security import login_required, public
 from core.text import fold
+from core.web.redirects import safe_target
 
 bp = Blueprint("web", __name__)
 
@@ -83,7 +84,4 @@ def set_language():
         if current_user.is_authenticated:
             current_user.ui_language = lang
             db.session.commit()
-    target = request.form.get("next") or url_for("web.dashboard")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("web.dashboard")
-    return redirect(target)
+    return redirect(safe_target(request.form.get("next"), url_for("web.dashboard")))

@@ -52,7 +52,7 @@ def default_roles():
         RoleSpec("Salesperson", ("sales.user", "customers.view", "history.log", "catalog.view"),
                  "Works on own opportunities and quotations"),
         RoleSpec("Sales manager", ("sales.manager", "sales.user", "customers.view", "customers.edit",
-                                   "history.log", "catalog.view"),
+                                   "customers.assign", "history.log", "catalog.view"),
                  "Sees all sales; edits stages, lost reasons and targets"),
     ]
 

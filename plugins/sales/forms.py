@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from core.web.picker import PickerField
+from core.web.versions import VersionedForm
 from plugins.sales.models import SOURCES
 
 
@@ -28,7 +29,7 @@ def source_choices():
     return [(s, SOURCE_LABELS[s]) for s in SOURCES]
 
 
-class OpportunityForm(FlaskForm):
+class OpportunityForm(VersionedForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     customer_id = PickerField(_l("Customer"), kind="customer",
                               description=_l("Leave empty for a prospect who is not a customer yet."))
@@ -66,7 +67,7 @@ class LineForm(FlaskForm):
     tax_rate = StringField(_l("Tax %"), default="")
 
 
-class OrderForm(FlaskForm):
+class OrderForm(VersionedForm):
     customer_id = PickerField(_l("Customer"), kind="customer", validators=[InputRequired()])
     opportunity_id = HiddenField()
     currency = StringField(_l("Currency"), default="EUR", validators=[Length(min=3, max=3)])

@@ -18,6 +18,8 @@ from core.catalog.service import default_tax_rate
 from core.db import db
 from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
+from core.web.redirects import safe_referrer
+from core.web.versions import saved_values
 from plugins.sales import charts, stats
 from plugins.sales.access import MANAGER, USER, ensure_can_see, is_manager, visible
 from plugins.sales.forms import LostForm, LostReasonForm, OpportunityForm, OrderForm, StageForm, TargetForm
@@ -143,12 +145,12 @@ def move(opp_id):
         if wants_json:
             return jsonify({"ok": False, "errors": exc.errors}), 422
         flash("; ".join(str(m) for v in exc.errors.values() for m in v), "error")
-        return redirect(request.referrer or url_for("sales.index"))
+        return redirect(safe_referrer(url_for("sales.index")))
     if wants_json:
         return jsonify({"ok": True, "id": opp.id, "stage_id": opp.stage_id, "status": opp.status,
                         "probability": opp.probability})
     flash(_("Moved “%(t)s” to %(s)s.", t=opp.title, s=opp.stage.name), "success")
-    return redirect(request.referrer or url_for("sales.index"))
+    return redirect(safe_referrer(url_for("sales.index")))
 
 
 def _opportunity_filters(stmt):
@@ -234,7 +236,7 @@ def opportunity_new():
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/opportunity_form.html", form=form, opp=None), status
+    return render_template("sales/opportunity_form.html", form=form, opp=None, saved=None), status
 
 
 @bp.get("/opportunities/<int:opp_id>")
@@ -259,6 +261,16 @@ def opportunity_edit(opp_id):
     form = _opportunity_form(opp)
     if opp.status != OPEN:
         del form.stage_id
+    if request.method == "GET":
+        form.show_version(opp)
+    elif form.is_stale(opp):
+        saved = saved_values(form, opp, {"title": opp.title, "expected_revenue": str(opp.expected_revenue),
+                                         "currency": opp.currency, "probability": str(opp.probability),
+                                         "expected_close": opp.expected_close.isoformat() if opp.expected_close else "",
+                                         "owner_id": str(opp.owner_id or ""), "notes": opp.notes or ""})
+        form.show_version(opp)
+        return render_template("sales/opportunity_form.html", form=form, opp=opp, saved=saved,
+                               what=_("Someone changed this opportunity while you were editing it.")), 409
     if form.validate_on_submit():
         data = _edit_payload(form, opp)
         try:
@@ -270,7 +282,7 @@ def opportunity_edit(opp_id):
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/opportunity_form.html", form=form, opp=opp), status
+    return render_template("sales/opportunity_form.html", form=form, opp=opp, saved=None), status
 
 
 def _edit_payload(form, opp) -> dict:
@@ -293,14 +305,20 @@ def _lost_form():
 @bp.post("/opportunities/<int:opp_id>/won")
 @requires(USER)
 def opportunity_won(opp_id):
+    return _opportunity_action(opp_id, mark_won, _("Marked as won."))
+
+
+def _opportunity_action(opp_id, action, done_message):
     opp = ensure_can_see(db.session.get(Opportunity, opp_id))
     try:
-        mark_won(opp)
+        action(opp)
         db.session.commit()
-        flash(_("Marked as won."), "success")
+        flash(done_message, "success")
     except SalesInputError as exc:
         db.session.rollback()
         flash("; ".join(str(m) for v in exc.errors.values() for m in v), "error")
+        if _state_conflict(exc):
+            return opportunity(opp_id), 409
     return redirect(url_for("sales.opportunity", opp_id=opp_id))
 
 
@@ -318,6 +336,9 @@ def opportunity_lost(opp_id):
         except SalesInputError as exc:
             db.session.rollback()
             _apply_form_errors(form, exc)
+            if _state_conflict(exc):
+                flash("; ".join(str(m) for v in exc.errors.values() for m in v), "error")
+                return opportunity(opp_id), 409
     status = 422 if request.method == "POST" else 200
     return render_template("sales/lost_form.html", form=form, opp=opp), status
 
@@ -325,15 +346,7 @@ def opportunity_lost(opp_id):
 @bp.post("/opportunities/<int:opp_id>/reopen")
 @requires(USER)
 def opportunity_reopen(opp_id):
-    opp = ensure_can_see(db.session.get(Opportunity, opp_id))
-    try:
-        reopen(opp)
-        db.session.commit()
-        flash(_("Reopened."), "success")
-    except SalesInputError as exc:
-        db.session.rollback()
-        flash("; ".join(str(m) for v in exc.errors.values() for m in v), "error")
-    return redirect(url_for("sales.opportunity", opp_id=opp_id))
+    return _opportunity_action(opp_id, reopen, _("Reopened."))
 
 
 # -- quotations and orders ---------------------------------------------------------------------
@@ -383,12 +396,13 @@ def _order_payload(form) -> dict:
             "notes": form.notes.data, "lines": lines}
 
 
-def _order_form_page(form, order, status):
-    """The quotation editor; ``blank_line`` is the row "Add line" copies (``__i__`` → index)."""
+def _order_form_page(form, order, status, saved=None, what=None):
+    """The quotation editor; ``blank_line`` is the row "Add line" copies (``__i__`` → index).
+    ``saved`` lists what is saved now when a stale form was refused (``what`` says why)."""
     from plugins.sales.forms import LineForm
 
     return render_template("sales/order_form.html", form=form, order=order, default_tax_rate=default_tax_rate(),
-                           blank_line=LineForm(formdata=None, prefix="lines-__i__-")), status
+                           blank_line=LineForm(formdata=None, prefix="lines-__i__-"), saved=saved, what=what), status
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
@@ -443,7 +457,15 @@ def order_edit(order_id):
         flash(_("A confirmed or cancelled order cannot be changed."), "error")
         return redirect(url_for("sales.order", order_id=order.id)), 303
     form = OrderForm()
+    if request.method == "POST" and form.is_stale(order):
+        saved = saved_values(form, order, {"customer_id": str(order.customer_id), "currency": order.currency,
+                                           "valid_until": order.valid_until.isoformat() if order.valid_until else "",
+                                           "notes": order.notes or ""})
+        form.show_version(order)
+        return _order_form_page(form, order, 409, saved=saved,
+                                what=_("Someone changed this quotation while you were editing it."))
     if request.method == "GET":
+        form.show_version(order)
         form.customer_id.data = str(order.customer_id)
         form.opportunity_id.data = str(order.opportunity_id or "")
         form.currency.data = order.currency
@@ -468,6 +490,11 @@ def order_edit(order_id):
     return _order_form_page(form, order, status)
 
 
+def _state_conflict(exc: SalesInputError) -> bool:
+    """A refused state change (already confirmed, lost a race): answered 409, not redirected."""
+    return any(key in ("state", "status") for key in exc.errors)
+
+
 def _order_action(order_id, action, done_message):
     order = _load_order(order_id)
     try:
@@ -477,6 +504,8 @@ def _order_action(order_id, action, done_message):
     except SalesInputError as exc:
         db.session.rollback()
         flash("; ".join(str(m) for v in exc.errors.values() for m in v), "error")
+        if _state_conflict(exc):
+            return render_template("sales/order.html", order=_load_order(order_id)), 409
     return redirect(url_for("sales.order", order_id=order_id))
 
 

@@ -412,6 +412,8 @@ def request_transition(request_id: int):
             for messages in exc.errors.values():
                 for m in messages:
                     flash(m, "error")
+            req = _request_or_404(request_id)
+            return _request_page(req, status=409 if isinstance(exc, svc.ServiceStateConflict) else 422)
     req = _request_or_404(request_id)
     return _request_page(req, status=422)
 
@@ -508,6 +510,8 @@ def visit_detail(visit_id: int):
             db.session.rollback()
             visit = db.session.get(Visit, visit_id)
             _apply_errors(form, exc)
+            if isinstance(exc, svc.ServiceStateConflict):
+                return render_template("service/visit.html", visit=visit, form=form, today=date.today()), 409
     status = 422 if request.method == "POST" else 200
     return render_template("service/visit.html", visit=visit, form=form, today=date.today()), status
 

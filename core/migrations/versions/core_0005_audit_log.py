@@ -1,7 +1,7 @@
 """audit log
 
 Revision ID: core_0005
-Revises: core_0007
+Revises: core_0004
 Create Date: 2026-11-27 10:00:00
 
 One append-only table of changes and security events (core.audit). No foreign keys:
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'core_0005'
-down_revision = 'core_0007'
+down_revision = 'core_0004'
 branch_labels = None
 depends_on = None
 
