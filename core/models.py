@@ -15,7 +15,7 @@ class PluginState(db.Model):
     """Which plugins are enabled. Rows survive disable so data and history are kept."""
 
     __tablename__ = "core_plugin"
-    __audit__ = Audit("plugin", label=_l("Plugin"), ignore=("changed_at",),
+    __audit__ = Audit("plugin", label=_l("Plugin"), ignore=("changed_at", "disabled_after_event"),
                       fields={"enabled": _l("Enabled"), "version": _l("Version")})
 
     name: Mapped[str] = mapped_column(sa.String(80), primary_key=True)

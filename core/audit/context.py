@@ -8,7 +8,7 @@ runner around every job::
 
     from core.audit import audit_context
 
-    with audit_context("job", user_id=job.created_by_id, actor="import_customers"):
+    with audit_context("job", user_id=job.user_id, actor=job.kind, detail={"job_id": job.id}):
         run_the_job()
 
 The context is a :mod:`contextvars` variable, so threads (and asyncio tasks) of a
@@ -33,6 +33,7 @@ class AuditContext:
     user_id: int | None = None
     actor: str | None = None
     remote_addr: str | None = None
+    detail: dict | None = None  # stored with every entry written in the context (the job's id, the event)
 
 
 _current: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar("rapport_audit", default=None)
@@ -40,16 +41,17 @@ _current: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar("
 
 @contextmanager
 def audit_context(origin: str, *, user_id: int | None = None, actor: str | None = None,
-                  remote_addr: str | None = None):
+                  remote_addr: str | None = None, detail: dict | None = None):
     """Record what happens inside the block as done from ``origin`` (``"cli"``, ``"job"``, ...).
 
     ``user_id`` is the staff user on whose behalf the work runs (the job's starter),
     ``actor`` a short free text shown when there is no user (the CLI's login name,
-    the job's kind). Contexts nest; the innermost one counts.
+    the job's kind), ``detail`` plain data stored with each entry (``{"job_id": 42}``).
+    Contexts nest; the innermost one counts.
     """
     if origin not in ORIGINS:
         raise ValueError(f"unknown audit origin {origin!r}; one of {', '.join(ORIGINS)}")
-    token = _current.set(AuditContext(origin, user_id, (actor or "")[:200] or None, remote_addr))
+    token = _current.set(AuditContext(origin, user_id, (actor or "")[:200] or None, remote_addr, detail or None))
     try:
         yield
     finally:
@@ -59,6 +61,11 @@ def audit_context(origin: str, *, user_id: int | None = None, actor: str | None 
 def set_request_origin(origin: str) -> None:
     """Called once per request by the app (``web`` or ``api``, decided by the blueprint)."""
     g.audit_origin = origin
+
+
+def explicit_context() -> AuditContext | None:
+    """The innermost :func:`audit_context`, if any (not the request's)."""
+    return _current.get()
 
 
 def current_context() -> AuditContext:

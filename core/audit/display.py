@@ -43,6 +43,16 @@ COMMON_FIELDS = {
 }
 NOT_RECORDED = _l("changed (value not recorded)")
 
+# Record types written by ``record_event`` for records that are not audited as models
+# (their contents are private): how to show them.
+EVENT_ONLY = {
+    spec.type: spec for spec in (
+        Audit("outbox_message", label=_l("Outgoing message"), values={"status": "core.messaging.forms:STATUS_LABELS"}),
+        Audit("inbound_mail", label=_l("Received mail"), fields={"matched_by": _l("Assigned by")},
+              values={"matched_by": {"staff": _l("staff"), "address": _l("address"), "thread": _l("reply")}}),
+    )
+}
+
 
 @dataclass
 class FieldChange:
@@ -95,12 +105,13 @@ def audited_models() -> dict[str, type]:
 
 def record_types() -> list[tuple[str, str]]:
     """``[(type, label)]`` for the filter, sorted by label in the reader's language."""
-    return sorted(((t, type_label(t)) for t in audited_models()), key=lambda p: p[1].casefold())
+    types = [*audited_models(), *EVENT_ONLY]
+    return sorted(((t, type_label(t)) for t in types), key=lambda p: p[1].casefold())
 
 
 def _spec(record_type: str | None) -> Audit | None:
     model = _models().get(record_type or "")
-    return spec_of(model) if model is not None else None
+    return spec_of(model) if model is not None else EVENT_ONLY.get(record_type or "")
 
 
 def type_label(record_type: str | None) -> str:
@@ -221,6 +232,12 @@ def _details(entry) -> list[tuple[str, str]]:
         out.append((_("Refused request"), f"{d.get('method', '')} {d.get('path', '')}".strip()))
     elif entry.action == MERGE:
         out.append((_("Merged customer"), f"{d.get('merged_name', '')} (#{d.get('merged_id', '')})"))
+    if d.get("job_id"):
+        out.append((_("Job"), f"#{d['job_id']}"))
+    if d.get("event"):
+        out.append((_("After the event"), f"{d['event']} (#{d.get('event_id', '')}) → {d.get('listener', '')}"))
+    if entry.user_id and entry.actor:  # on a user's behalf: by what (the job's kind, the listener)
+        out.append((_("Run by"), entry.actor))
     return out
 
 

@@ -16,7 +16,8 @@ model gets an ``active_history`` listener, so setting an attribute that was expi
 (after a commit) loads its old value first instead of recording "unknown → new".
 Changes made with bulk ``UPDATE``/``DELETE`` statements or by the database itself
 (``ON DELETE CASCADE``) bypass the ORM and are not seen here; the core's own code goes
-through the ORM where it matters.
+through the ORM where it matters, and :func:`core.db.change_state` (one conditional
+``UPDATE`` for atomic state changes) reports its change through :func:`note_changed`.
 """
 from __future__ import annotations
 
@@ -145,9 +146,9 @@ def _resolve(session, state, path: str | None):
     return _resolve(session, sa.inspect(target), rest)
 
 
-def _title(state, spec: Audit) -> str | None:
+def _title(state, spec: Audit, secret: frozenset[str] = frozenset()) -> str | None:
     cols = (spec.title,) if isinstance(spec.title, str) else (spec.title or ())
-    parts = [str(state.dict.get(c)) for c in cols if not _empty(state.dict.get(c))]
+    parts = [str(state.dict.get(c)) for c in cols if c not in secret and not _empty(state.dict.get(c))]
     return " ".join(parts)[:200] or None
 
 
@@ -158,14 +159,22 @@ def _record_id(state, info: _ModelInfo) -> str | None:
     return ":".join(str(v) for v in values)[:64]
 
 
+def _secrets(state, info: _ModelInfo) -> frozenset[str]:
+    """The columns of this record whose values are not recorded (declared secret or private)."""
+    if info.spec.private is None:
+        return info.secret
+    return info.secret | frozenset(info.spec.private(state.obj()) or ())
+
+
 def _snapshot(state, info: _ModelInfo, side: int) -> dict:
     """Every non-empty recorded value, as ``[value, None]`` (delete) or ``[None, value]`` (create)."""
     out = {}
+    secret = _secrets(state, info)
     for key in info.columns:
         value = state.dict.get(key)
         if _empty(value):
             continue
-        if key in info.secret:
+        if key in secret:
             out[key] = None
             continue
         pair = [None, None]
@@ -183,6 +192,7 @@ def _snapshot(state, info: _ModelInfo, side: int) -> dict:
 def _diff(state, info: _ModelInfo) -> dict:
     out = {}
     changed = state.committed_state  # attribute key -> value before this flush, for what was set
+    secret = _secrets(state, info)
     for key in info.columns:
         if key not in changed:
             continue
@@ -191,7 +201,7 @@ def _diff(state, info: _ModelInfo) -> dict:
             continue
         old = history.deleted[0] if history.deleted else None
         new = history.added[0] if history.added else None
-        if key in info.secret:
+        if key in secret:
             if old != new:
                 out[key] = None
             continue
@@ -251,15 +261,51 @@ def _note(action: str, target) -> None:
         changes = _diff(state, info)
         if not changes:
             return
-    ctx = flush["context"]
+    flush["rows"].append(_row(session, state, info, action, changes, flush["context"], flush["at"]))
+
+
+def _row(session, state, info: _ModelInfo, action: str, changes: dict, ctx, at) -> dict:
     customer = _resolve(session, state, info.spec.customer)
-    flush["rows"].append({
-        "at": flush["at"], "user_id": ctx.user_id, "actor": ctx.actor, "origin": ctx.origin,
+    return {
+        "at": at, "user_id": ctx.user_id, "actor": ctx.actor, "origin": ctx.origin,
         "remote_addr": ctx.remote_addr, "action": action, "record_type": info.spec.type,
-        "record_id": _record_id(state, info), "record_label": _title(state, info.spec),
+        "record_id": _record_id(state, info), "record_label": _title(state, info.spec, _secrets(state, info)),
         "customer_id": customer if isinstance(customer, int) else None,
-        "changes": changes or None, "detail": None,
-    })
+        "changes": changes or None, "detail": plain(ctx.detail) if ctx.detail else None,
+    }
+
+
+def note_changed(obj, before: dict) -> None:
+    """Record a change made to ``obj`` by a statement rather than by the unit of work.
+
+    :func:`core.db.change_state` moves a record with one conditional ``UPDATE`` (atomic
+    state changes), which the flush never sees. It passes the values ``obj`` held
+    before (``before``: attribute key -> value) once it has refreshed ``obj``; the
+    difference joins the transaction's pending entries like any other change.
+    """
+    info = _info(type(obj))
+    if info is None or not _enabled():
+        return
+    state = sa.inspect(obj)
+    session = state.session
+    if session is None:
+        return
+    secret = _secrets(state, info)
+    changes = {}
+    for key, old in before.items():
+        if key not in info.columns:
+            continue
+        new = state.dict.get(key)
+        if key in secret:
+            if old != new:
+                changes[key] = None
+            continue
+        old, new = _value(info, key, old), _value(info, key, new)
+        if old != new:
+            changes[key] = [old, new]
+    if not changes:
+        return
+    _add_rows(session, [_row(session, state, info, UPDATE, changes, current_context(), utcnow())])
 
 
 def _after_insert(_mapper, _connection, target):
@@ -278,7 +324,10 @@ def _after_flush(session, _flush_context):
     flush = session.info.pop(FLUSH, None)
     if not flush or not flush["rows"]:
         return
-    rows = flush["rows"]
+    _add_rows(session, flush["rows"])
+
+
+def _add_rows(session, rows: list[dict]) -> None:
     if session.in_nested_transaction():  # a savepoint: the rows share its fate
         session.connection().execute(_TABLE.insert(), rows)
         return
@@ -409,6 +458,8 @@ def record_event(action: str, *, record_type: str | None = None, record_id=None,
     if not _enabled():
         return
     ctx = current_context()
+    if ctx.detail:
+        detail = {**ctx.detail, **(detail or {})}
     row = {
         "at": utcnow(), "user_id": ctx.user_id if user_id == -1 else user_id, "actor": ctx.actor,
         "origin": ctx.origin, "remote_addr": ctx.remote_addr, "action": action, "record_type": record_type,

@@ -29,6 +29,9 @@ class Audit:
     ``ignore``       columns never recorded (derived keys, counters, timestamps).
     ``secret``       columns whose values are never recorded, only that they changed
                      (password and token hashes).
+    ``private``      a function ``record -> columns`` naming more columns kept out for that
+                     one record (the body of a contact-history entry that is an email or
+                     SMS: message contents never enter the audit).
     ``collections``  relationships recorded as one field holding a list of labels:
                      ``{"tags": "name"}`` or ``{"addresses": Address.one_line}``.
     ``fields``       display labels per column (lazy strings); common names (``name``,
@@ -48,6 +51,7 @@ class Audit:
     fields: Mapping[str, Any] = field(default_factory=dict)
     values: Mapping[str, Mapping[Any, Any] | Callable[[Any], Any]] = field(default_factory=dict)
     users: tuple[str, ...] = ()
+    private: Callable[[Any], Any] | None = None
 
     def skipped(self) -> frozenset[str]:
         return ALWAYS_IGNORED | frozenset(self.ignore)

@@ -15,6 +15,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.audit import Audit
 from core.db import db, utcnow
 
+MESSAGE_CONTENTS = ("subject", "body")
+
+
+def message_contents(entry) -> tuple[str, ...]:
+    """An email or SMS in the history (sent, received, bounced): its words stay out of the audit."""
+    return MESSAGE_CONTENTS if (entry.kind or "").startswith("messaging.") else ()
+
+
 CHANNELS = ("visit", "phone", "letter", "email", "video", "im", "sms", "portal", "note")
 DIRECTIONS = ("inbound", "outbound")
 
@@ -37,7 +45,7 @@ class Interaction(GuardColumns, db.Model):
                       fields={"occurred_at": _l("When"), "user_id": _l("Staff member"), "data": _l("Details")},
                       values={"channel": "core.history.forms:CHANNEL_LABELS",
                               "direction": "core.history.forms:DIRECTION_LABELS"},
-                      users=("user_id",))
+                      users=("user_id",), private=message_contents)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))

@@ -7,6 +7,9 @@ Create Date: 2026-11-27 10:00:00
 One append-only table of changes and security events (core.audit). No foreign keys:
 entries outlive the users and customers they mention. Each index serves one filter
 of the audit page and ends in the page's (at, id) keyset order.
+
+``core_event.user_id``: whose change announced an event, so that a worker delivering it
+later records the listener's changes on that user's behalf.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -39,9 +42,12 @@ def upgrade():
     op.create_index('ix_core_audit_user', 'core_audit', ['user_id', 'at', 'id'], unique=False)
     op.create_index('ix_core_audit_record', 'core_audit', ['record_type', 'record_id', 'at', 'id'], unique=False)
     op.create_index('ix_core_audit_customer', 'core_audit', ['customer_id', 'at', 'id'], unique=False)
+    op.add_column('core_event', sa.Column('user_id', sa.Integer(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('core_event') as batch:
+        batch.drop_column('user_id')
     op.drop_index('ix_core_audit_customer', table_name='core_audit')
     op.drop_index('ix_core_audit_record', table_name='core_audit')
     op.drop_index('ix_core_audit_user', table_name='core_audit')
