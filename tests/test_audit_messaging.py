@@ -137,7 +137,7 @@ def test_received_mail_and_its_assignment_keep_the_words_out(app, client, login)
     assert SECRET_WORDS not in text and "Ιδιωτικό" not in text
 
     changes_tab = client.get(f"/customers/{customer_id}/changes").get_data(as_text=True)
-    assert "Received mail" in changes_tab and "Assigned by" in changes_tab
+    assert "Received mail" in changes_tab and "Matched by" in changes_tab and "a staff member" in changes_tab
 
 
 def test_sending_a_failed_message_again_is_recorded_without_its_contents(app, client, login):

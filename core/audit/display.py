@@ -48,8 +48,9 @@ NOT_RECORDED = _l("changed (value not recorded)")
 EVENT_ONLY = {
     spec.type: spec for spec in (
         Audit("outbox_message", label=_l("Outgoing message"), values={"status": "core.messaging.forms:STATUS_LABELS"}),
-        Audit("inbound_mail", label=_l("Received mail"), fields={"matched_by": _l("Assigned by")},
-              values={"matched_by": {"staff": _l("staff"), "address": _l("address"), "thread": _l("reply")}}),
+        Audit("inbound_mail", label=_l("Received mail"), fields={"matched_by": _l("Matched by")},
+              values={"matched_by": {"staff": _l("a staff member"), "address": _l("the sender's address"),
+                                     "thread": _l("a reply to our message")}}),
     )
 }
 
