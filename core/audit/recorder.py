@@ -71,7 +71,9 @@ def _info(cls) -> _ModelInfo | None:
     if spec is not None:
         mapper = sa.inspect(cls)
         pk = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
-        skipped = spec.skipped() | set(pk)
+        skipped = set(spec.skipped()) | set(pk)
+        if mapper.version_id_col is not None:  # the optimistic-locking counter: moves with every save
+            skipped.add(mapper.get_property_by_column(mapper.version_id_col).key)
         columns = tuple(p.key for p in mapper.column_attrs if p.key not in skipped)
         scales = {p.key: p.columns[0].type.scale for p in mapper.column_attrs
                   if isinstance(p.columns[0].type, sa.Numeric) and getattr(p.columns[0].type, "scale", None)}

@@ -5,6 +5,7 @@ Screenshots land in test-artifacts/ (audit-*.png), in English and in Hebrew.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 
@@ -60,7 +61,28 @@ def test_changes_tab_and_audit_log(live_server, browser_page, screenshot):
     entries = page.locator("main .audit-log > li")
     assert entries.count() == 2
     assert "logged in" not in page.locator("main .audit-log").inner_text()
+
+    # More filters at once: who, what kind of action, which days; the form keeps them.
+    today = datetime.now(timezone.utc).date().isoformat()  # the filter counts days in UTC
+    page.select_option("select[name=user]", label="Admin <admin@example.com>")
+    page.select_option("select[name=action]", "update")
+    page.fill("input[name=since]", today)
+    page.fill("input[name=until]", today)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert entries.count() == 1 and NEW_NAME in entries.first.inner_text()
+    assert page.input_value("select[name=action]") == "update" and page.input_value("input[name=since]") == today
     screenshot(page, "audit-log-en")
+    page.select_option("select[name=origin]", "job")  # nothing of this was done by a job
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert entries.count() == 1 and "No entries." in entries.first.inner_text()
+    with page.expect_navigation():
+        page.click("main form a:has-text('Clear')")
+    assert page.input_value("select[name=type]") == "" and entries.count() > 2
+    page.select_option("select[name=type]", "customer")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
 
     # The same log in Hebrew: right to left, labels translated, data unchanged.
     browser_language(page, live_server, "he")
