@@ -154,3 +154,14 @@ def test_a_catch_up_job_delivers_with_the_job_and_the_event_named(app, run_jobs)
     (entry,) = _history_entries(app, customer_id, "eventtest.seen")
     assert entry["origin"] == "job" and entry["actor"] == "eventtest: customer_created"
     assert entry["detail"]["job_id"] == job_id and entry["detail"]["event"] == "customer_created"
+
+
+@EVENTTEST
+def test_a_listener_run_inline_by_a_cli_command_is_recorded_as_the_command(app):
+    from core.audit import CLI, audit_context
+
+    with app.app_context(), audit_context(CLI, actor="maria"):
+        customer_id = _customer(app, "Ιωάννα Πέτρου")
+    (entry,) = _history_entries(app, customer_id, "eventtest.seen")
+    assert (entry["origin"], entry["user_id"], entry["actor"]) == ("cli", None, "eventtest: customer_created")
+    assert entry["detail"]["event"] == "customer_created"

@@ -61,8 +61,9 @@ def _listener_context(plugin: str, event_id: int, name: str, user_id: int | None
     """Where the listener's changes come from, for the audit log.
 
     Delivered right after the commit of a web or API request: from that request (its user
-    and address), the event named. Anywhere else (a worker, a catch-up job, the CLI): from
-    "job", on behalf of the user whose change announced the event, inside a job with its id.
+    and address), the event named. Inside a job (the catch-up) or a CLI command: from there,
+    with the job's id. By a worker: from "job". Always on behalf of the user whose change
+    announced the event, when there was one.
     """
     from core.audit import API, JOB, WEB, audit_context, current_context
     from core.audit.context import explicit_context
@@ -75,7 +76,8 @@ def _listener_context(plugin: str, event_id: int, name: str, user_id: int | None
                              remote_addr=ctx.remote_addr, detail=detail)
     if outer is not None and outer.detail:
         detail = {**outer.detail, **detail}
-    return audit_context(JOB, user_id=user_id if user_id is not None else (outer.user_id if outer else None),
+    return audit_context(outer.origin if outer is not None else JOB,
+                         user_id=user_id if user_id is not None else (outer.user_id if outer else None),
                          actor=f"{plugin}: {name}", detail=detail)
 
 
