@@ -48,9 +48,11 @@ def run_soon(name: str, params: dict | None = None, *, delay: float | None = Non
     and queuing loses the call: keep the work's state in your own tables and pick up what
     is left from an untracked periodic task as well (the outbox does both).
     """
-    _task, params = _checked(name, params, tracked=False)
     pending = db.session.info.setdefault("pending_calls", [])
-    if (name, params, delay) not in pending:  # the same call asked twice in one transaction: queued once
+    if (name, params or {}, delay) in pending:  # asked (and checked) already in this transaction: queued once
+        return
+    _task, params = _checked(name, params, tracked=False)
+    if (name, params, delay) not in pending:
         pending.append((name, params, delay))
 
 
