@@ -384,3 +384,14 @@ def test_a_long_queue_is_sent_in_several_calls_not_one_endless_one(app, smtp_sin
         db.session.commit()
     assert run_jobs() == 4  # 3 + 3 + 1, and a last call that finds nothing due
     assert sorted(m.message["Subject"] for m in smtp_sink.messages) == [f"n{i}" for i in range(7)]
+
+
+def test_a_batch_is_sized_to_finish_in_seconds_at_the_channel_rate(app):
+    """So a worker stopped with SIGTERM finishes the batch in hand within its shutdown timeout."""
+    from core.messaging.tasks import BATCH_SECONDS, batch_size
+
+    with app.app_context():
+        app.config.update(OUTBOX_BATCH=100, OUTBOX_RATE={"email": 20.0, "sms": 5.0})
+        assert (batch_size("email"), batch_size("sms")) == (100, int(5 * BATCH_SECONDS))
+        app.config.update(OUTBOX_RATE={"email": 0, "sms": 0.1})  # no limit; slower than one a batch
+        assert (batch_size("email"), batch_size("sms")) == (100, 1)

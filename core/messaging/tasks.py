@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import time
 
+from flask import current_app
+
 from core.db import db
 from core.messaging.models import EMAIL, SMS
 from core.messaging.sending import send_due
@@ -28,6 +30,16 @@ from core.messaging.sending import send_due
 # turn) and a worker stopped with SIGTERM (30 s to finish by default) does not cut a batch
 # in the middle, which would leave its messages "unknown".
 CALL_SECONDS = 20.0
+# ... and a batch takes at most about this long at the channel's rate (100 SMS at 5/s would take 20 s).
+BATCH_SECONDS = 5.0
+
+
+def batch_size(channel: str) -> int:
+    """Messages per batch: ``RAPPORT_OUTBOX_BATCH``, fewer when the channel's rate would make it slow."""
+    config = current_app.config
+    rate = float(config["OUTBOX_RATE"].get(channel) or 0)
+    batch = config["OUTBOX_BATCH"]
+    return max(1, min(batch, int(rate * BATCH_SECONDS))) if rate > 0 else batch
 
 
 def send_outbox(channel: str | None = None) -> dict:
@@ -40,7 +52,7 @@ def send_outbox(channel: str | None = None) -> dict:
     for name in (channel,) if channel else (EMAIL, SMS):
         sent[name] = 0
         while True:
-            report = send_due(name)
+            report = send_due(name, batch_size(name))
             sent[name] += report.sent
             if not report.claimed:
                 break
