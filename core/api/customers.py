@@ -8,7 +8,7 @@ list per field, in the shape flask-smorest uses for schema errors.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask.views import MethodView
@@ -39,8 +39,6 @@ from core.history.service import HistoryInputError, log_interaction
 from core.security import requires, scoped, visible
 from core.text import fold
 from core.web.pagination import BadCursor, keyset_page
-
-EARLIEST, LATEST = 1900, 2999  # plausible interaction years (also keeps UTC conversion in range)
 
 blp = Blueprint("api_customers", __name__, url_prefix="/customers", description="Customers and their history")
 
@@ -239,14 +237,7 @@ class CustomerInteractions(MethodView):
         if not current_user.can("customers.view"):
             abort(403, message=_("This token's user lacks the permission %(perm)s.", perm="customers.view"))
         customer = _get_customer(customer_id)
-        occurred_at = data.get("occurred_at")
-        if occurred_at is not None:
-            try:
-                occurred_at = occurred_at.astimezone(timezone.utc).replace(tzinfo=None)
-            except OverflowError:
-                occurred_at = None
-            if occurred_at is None or not EARLIEST <= occurred_at.year <= LATEST:
-                input_error({"occurred_at": [_("Between the years %(a)d and %(b)d.", a=EARLIEST, b=LATEST)]})
+        occurred_at = data.get("occurred_at")  # naive UTC, years checked by UtcDateTime
         try:
             row = log_interaction(customer.id, channel=data["channel"], direction=data.get("direction"),
                                   subject=data["subject"], body=data["body"], user_id=current_user.id,

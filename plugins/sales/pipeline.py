@@ -23,6 +23,8 @@ from plugins.sales.access import is_manager
 from plugins.sales.models import LOST, OPEN, SOURCES, WON, LostReason, Opportunity, Stage
 
 MAX_AMOUNT = Decimal("999999999999.99")
+# Text limits (the columns' sizes); longer input is refused, never cut.
+NOTES_MAX, TAG_MAX, TAGS_MAX, SUMMARY_MAX, LOST_NOTE_MAX = 20000, 40, 300, 300, 500
 
 
 class SalesInputError(ValueError):
@@ -127,7 +129,10 @@ def validate_opportunity(data: dict, current: Opportunity | None = None) -> dict
                 _err(errors, field, _("At most %(n)d characters.", n=limit))
             out[field] = value
     if "notes" in data:
-        out["notes"] = (data.get("notes") or "").strip()[:20000]
+        notes = (data.get("notes") or "").strip()
+        if len(notes) > NOTES_MAX:
+            _err(errors, "notes", _("At most %(n)d characters.", n=NOTES_MAX))
+        out["notes"] = notes
     if "expected_revenue" in data:
         out["expected_revenue"] = parse_decimal(errors, "expected_revenue", data["expected_revenue"]) or Decimal("0")
     if "currency" in data or creating:
@@ -151,10 +156,12 @@ def validate_opportunity(data: dict, current: Opportunity | None = None) -> dict
         raw = data.get("tags") or []
         if isinstance(raw, str):
             raw = raw.split(",")
-        tags = sorted({fold(str(t)).strip()[:40] for t in raw if str(t).strip()})
+        tags = sorted({fold(str(t)).strip() for t in raw if str(t).strip()})
+        if any(len(t) > TAG_MAX for t in tags):
+            _err(errors, "tags", _("A tag has at most %(n)d characters.", n=TAG_MAX))
         joined = ",".join(tags)
-        if len(joined) > 300:
-            _err(errors, "tags", _("Too many tags."))
+        if len(joined) > TAGS_MAX:
+            _err(errors, "tags", _("Too many tags: at most %(n)d characters together.", n=TAGS_MAX))
         out["tags"] = joined
     if "stage_id" in data and data["stage_id"] not in (None, ""):
         stage = _stage(data["stage_id"])
@@ -173,9 +180,12 @@ def validate_opportunity(data: dict, current: Opportunity | None = None) -> dict
         else:
             out["owner_id"] = owner.id
     follow = parse_date(errors, "follow_up_date", data.get("follow_up_date"))
+    summary = (data.get("follow_up_summary") or "").strip()
+    if len(summary) > SUMMARY_MAX:
+        _err(errors, "follow_up_summary", _("At most %(n)d characters.", n=SUMMARY_MAX))
     if follow:
         out["follow_up_date"] = follow
-        out["follow_up_summary"] = (data.get("follow_up_summary") or "").strip()[:300]
+        out["follow_up_summary"] = summary
     customer_after = out.get("customer_id", current.customer_id if current else None)
     name_after = out.get("prospect_name", current.prospect_name if current else "")
     if not errors and not customer_after and not name_after:
@@ -312,7 +322,10 @@ def mark_lost(opp: Opportunity, reason: LostReason | None, note: str = "", *, wh
     if stage is None:
         raise SalesInputError({"stage_id": [_("No stage is marked as lost; ask a sales manager.")]})
     opp.stage, opp.status, opp.probability = stage, LOST, 0
-    opp.lost_reason_id, opp.lost_note = reason.id, (note or "").strip()[:500]
+    note = (note or "").strip()
+    if len(note) > LOST_NOTE_MAX:
+        raise SalesInputError({"note": [_("At most %(n)d characters.", n=LOST_NOTE_MAX)]})
+    opp.lost_reason_id, opp.lost_note = reason.id, note
     opp.closed_at = when or utcnow()
     db.session.flush()
     _history(opp, "sales.lost", _("Lost: %(t)s (%(r)s)", t=opp.title, r=reason.name), reason=reason.name)
