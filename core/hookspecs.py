@@ -51,6 +51,18 @@ def record_rules():
     """Return a list of :class:`core.contrib.RecordRule`: "own records only" rules."""
 
 
+@hookspec
+def erase_customer_data(customer_id):
+    """Erase what this plugin holds about the person behind ``customer_id`` (GDPR).
+
+    Called for every *installed* plugin (enabled or not: a disabled plugin's tables
+    hold personal data too) inside the erasure's transaction, after the core erased
+    the customer's own data; raise to abort the whole erasure. Keep business records
+    (amounts, dates, products) and their ``customer_id``; clear free text, names,
+    emails, phones and addresses that identify the person.
+    """
+
+
 # ---------------------------------------------------------------------------
 # Contributions: enabled plugins only, sorted by weight then plugin name
 # ---------------------------------------------------------------------------

@@ -127,6 +127,12 @@ class CustomerSchema(ma.Schema):
                                       metadata={"description": "channel → when consent was given or withdrawn"})
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
+    erased_at = UtcDateTime(allow_none=True, metadata={"description": "when the person's data were erased"})
+
+
+class ErasureInputSchema(ma.Schema):
+    confirm = fields.Boolean(required=True, validate=validate.Equal(True),
+                             metadata={"description": "must be true: erasure cannot be undone"})
 
 
 class CustomerListArgs(PageArgs):
@@ -182,6 +188,7 @@ class ProductInputSchema(ma.Schema):
     unit_price = fields.Decimal(as_string=True, required=True, metadata={
         "type": "string", "format": "decimal", "example": "12.50",
         "description": "a decimal string (a JSON number is accepted too), >= 0, at most 2 decimals"})
+    unit_cost = Money(allow_none=True, metadata={"description": "what one unit costs you (margins); null if unknown"})
     currency = Text(validate=validate.Length(equal=3), metadata={"description": "ISO 4217; default EUR"})
     active = fields.Boolean()
     warranty_months = fields.Integer(strict=True, validate=validate.Range(0, MAX_WARRANTY_MONTHS))
@@ -198,6 +205,7 @@ class ProductSchema(ma.Schema):
     description = fields.String()
     kind = fields.String()
     unit_price = Money(metadata={"example": "12.50"})
+    unit_cost = Money(allow_none=True)
     currency = fields.String()
     active = fields.Boolean()
     warranty_months = fields.Integer()

@@ -64,6 +64,7 @@ class Customer(db.Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    erased_at: Mapped[datetime | None]  # personal data erased (core.customers.deletion.erase_customer)
 
     company: Mapped["Customer | None"] = relationship(remote_side=[id], foreign_keys=[company_id])
     owner = relationship("User", foreign_keys=[owner_id])

@@ -1,4 +1,4 @@
-"""Customer pages: list and search, the 360 page, forms, duplicates, merge, delete.
+"""Customer pages: list and search, the 360 page, forms, duplicates, merge, delete, erase.
 
 Lists are keyset-paged on indexed columns and load related rows for the shown
 page only (``selectinload``), so they cost the same at a hundred or a million
@@ -27,6 +27,7 @@ from core.customers.forms import (
     company_ref,
     company_suggestions,
 )
+from core.customers.deletion import CustomerInUse, delete_customer, erase_customer
 from core.customers.models import (
     COMPANY,
     PERSON,
@@ -309,18 +310,33 @@ def schedule(customer_id: int):
 @bp.post("/<int:customer_id>/delete")
 @requires("customers.delete")
 def delete(customer_id: int):
+    """Delete the customer, unless business records must outlive it (then say which)."""
     customer = _get_customer(customer_id)
     name = customer.name
-    db.session.delete(customer)
     try:
+        delete_customer(customer)
         db.session.commit()
-    except sa.exc.IntegrityError:
+    except (CustomerInUse, sa.exc.IntegrityError) as exc:
         db.session.rollback()
-        flash(_("“%(name)s” cannot be deleted because other records (orders, tickets, …) refer to it. "
-                "Nothing was changed; merge it into another customer instead.", name=name), "error")
+        what = str(exc) if isinstance(exc, CustomerInUse) else _("other records")
+        flash(_("“%(name)s” cannot be deleted: %(what)s still refer to it. Nothing was changed. Merge it into "
+                "another customer, or erase the person's data and keep those records.", name=name, what=what),
+              "error")
         return redirect(url_for("customers.detail", customer_id=customer_id))
     flash(_("Customer “%(name)s” deleted.", name=name), "success")
     return redirect(url_for("customers.index"))
+
+
+@bp.post("/<int:customer_id>/erase")
+@requires("customers.delete")
+def erase(customer_id: int):
+    """GDPR erasure: the person's data go, their orders, equipment and the like stay."""
+    customer = _get_customer(customer_id)
+    name = customer.name
+    erase_customer(customer, user_id=current_user.id)
+    db.session.commit()
+    flash(_("The personal data of “%(name)s” were erased; their business records were kept.", name=name), "success")
+    return redirect(url_for("customers.detail", customer_id=customer_id))
 
 
 # -- duplicates and merge ------------------------------------------------------------------

@@ -55,3 +55,60 @@ def sales_order_cancelled(order):
     ``"state": "cancelled"`` and ``"cancelled_at"`` set; ``confirmed_at`` still
     says when it had been confirmed, so listeners can undo what they derived.
     """
+
+
+# ---------------------------------------------------------------------------
+# Query hooks: other plugins read sales' facts through ``core.query(...)``
+# ---------------------------------------------------------------------------
+#
+# Each returns a SQLAlchemy ``Select`` (not rows): the caller filters, aggregates or
+# streams it in SQL (``stmt.subquery()``, ``execution_options(yield_per=...)``), so
+# it stays fast over millions of lines. Columns are part of the contract: new ones
+# may be added, none is renamed or removed. Rows are *not* filtered by record rules:
+# check your own permissions before showing them to a user.
+
+
+@hookspec(firstresult=True)
+def sales_order_lines():
+    """Every line of every *confirmed* order (cancelled orders and quotations excluded).
+
+    Columns:
+
+    ======================  ==========================================================
+    ``line_id``             ``sales_order_line.id``
+    ``order_id``            ``sales_order.id``
+    ``order_number``        ``"S0000042"``
+    ``customer_id``         ``core_customer.id``
+    ``owner_id``            the salesperson (``core_user.id``) or NULL
+    ``confirmed_at``        naive UTC datetime of the confirmation
+    ``order_date``          its date (``date``)
+    ``product_id``          ``core_product.id``, NULL for a free-text line
+    ``sku``, ``kind``       the product's SKU (``""`` for free text) and ``"product"``/``"service"``
+    ``description``         the line's text
+    ``quantity``            ``Decimal`` (3 places)
+    ``unit_price``          ``Decimal``, before discount
+    ``discount_percent``    ``Decimal``
+    ``net_amount``          ``Decimal``: quantity × price − discount, before tax
+    ``tax_amount``          ``Decimal``
+    ``unit_cost``           ``Decimal`` cost of one unit when the line was saved, or NULL
+    ``cost``                ``quantity × unit_cost`` (2 places), NULL when unknown
+    ``currency``            ISO 4217 code of the order
+    ======================  ==========================================================
+
+    Example (revenue per customer in SQL)::
+
+        lines = core.query("sales_order_lines")
+        if lines is not None:
+            sub = lines.subquery()
+            stmt = sa.select(sub.c.customer_id, sa.func.sum(sub.c.net_amount)).group_by(sub.c.customer_id)
+    """
+
+
+@hookspec(firstresult=True)
+def sales_orders():
+    """Every *confirmed* order, one row each.
+
+    Columns: ``order_id``, ``order_number``, ``customer_id``, ``owner_id``,
+    ``opportunity_id``, ``confirmed_at`` (naive UTC), ``order_date``, ``currency``,
+    ``subtotal``, ``tax_total``, ``total`` (``Decimal``).
+    """

@@ -67,7 +67,7 @@ class Opportunity(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
-    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="RESTRICT"))
     prospect_name: Mapped[str] = mapped_column(sa.String(200), default="")
     prospect_email: Mapped[str] = mapped_column(sa.String(254), default="")
     prospect_phone: Mapped[str] = mapped_column(sa.String(40), default="")
@@ -122,7 +122,7 @@ class Order(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="RESTRICT"))
     opportunity_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("sales_opportunity.id", ondelete="SET NULL"), index=True
     )
@@ -172,6 +172,7 @@ class OrderLine(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(10), default="product")
     quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal("1"))
     unit_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    unit_cost: Mapped[Decimal | None] = mapped_column(Money)  # the product's cost when saved; None: unknown
     discount_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("0"))
     tax_rate: Mapped[Decimal] = mapped_column(Percent, default=Decimal("0"))
     line_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))  # net, after discount

@@ -96,6 +96,7 @@ def validate_lines(raw_lines, errors) -> list[dict]:
             "quantity": qty if qty is not None else Decimal("1"), "unit_price": price,
             "discount_percent": discount, "tax_rate": tax, "line_total": amounts.net,
             "tax_amount": amounts.tax, "warranty_months": product.warranty_months if product else 0,
+            "unit_cost": product.unit_cost if product else None,
         })
     return clean
 

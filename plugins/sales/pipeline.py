@@ -349,3 +349,10 @@ def lost_reason(value) -> LostReason | None:
     except (TypeError, ValueError):
         return None
     return reason if reason and reason.active else None
+
+
+def erase_customer_data(customer_id: int) -> None:
+    """GDPR erasure: forget what opportunities say about the person; amounts, stages and
+    dates stay (the core's ``erase_customer_data`` hook, in the erasure's transaction)."""
+    db.session.execute(sa.update(Opportunity).where(Opportunity.customer_id == customer_id)
+                       .values(prospect_name="", prospect_email="", prospect_phone="", notes="", lost_note=""))

@@ -59,7 +59,7 @@ class Equipment(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="RESTRICT"))
     product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_product.id", ondelete="RESTRICT"), index=True)
     model_name: Mapped[str] = mapped_column(sa.String(200), default="")
     serial: Mapped[str | None] = mapped_column(sa.String(100))
@@ -142,7 +142,7 @@ class ServiceRequest(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="RESTRICT"))
     equipment_id: Mapped[int] = mapped_column(sa.ForeignKey("service_equipment.id", ondelete="CASCADE"), index=True)
     technician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
@@ -240,7 +240,7 @@ class Visit(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     equipment_id: Mapped[int] = mapped_column(sa.ForeignKey("service_equipment.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="RESTRICT"), index=True)
     plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_plan.id", ondelete="SET NULL"), index=True)
     technician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
     due_date: Mapped[date]

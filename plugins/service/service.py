@@ -674,3 +674,27 @@ def outcome_label(outcome: str | None) -> str:
 
 def equipment_status_label(status: str) -> str:
     return {IN_SERVICE: _("in service"), UNDER_REPAIR: _("under repair"), RETIRED: _("retired")}.get(status, status)
+
+
+def erase_customer_data(customer_id: int) -> None:
+    """GDPR erasure: the units stay (warranties, repairs, reliability figures) but not where
+    they are installed, which is the person's address (the core's ``erase_customer_data`` hook)."""
+    db.session.execute(sa.update(Equipment).where(Equipment.customer_id == customer_id).values(location=""))
+
+
+def equipment_facts() -> sa.Select:
+    """The ``service_equipment`` query hook (see ``hookspecs.py``)."""
+    warranty_end = (sa.select(sa.func.max(Warranty.end_date)).where(Warranty.equipment_id == Equipment.id)
+                    .correlate(Equipment).scalar_subquery())
+    return (
+        sa.select(
+            Equipment.id.label("equipment_id"), Equipment.customer_id.label("customer_id"),
+            Equipment.product_id.label("product_id"),
+            sa.func.coalesce(Product.name, Equipment.model_name).label("model"), Equipment.serial.label("serial"),
+            Equipment.purchase_date.label("purchase_date"), Equipment.install_date.label("install_date"),
+            Equipment.status.label("status"), Equipment.retired_on.label("retired_on"),
+            Equipment.source.label("source"), Equipment.order_id.label("order_id"),
+            sa.type_coerce(warranty_end, sa.Date).label("warranty_end"),
+        )
+        .outerjoin(Product, Equipment.product_id == Product.id)
+    )
