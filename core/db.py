@@ -63,6 +63,15 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def iso_utc(value: datetime | None) -> str | None:
+    """A stored (naive UTC) time as ISO 8601 *with* its offset, for event payloads:
+    ``"2026-03-01T10:15:00+00:00"``; ``None`` stays ``None``."""
+    if value is None:
+        return None
+    aware = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return aware.isoformat()
+
+
 def configure_engine(engine) -> None:
     """Per-connection settings for SQLite: WAL, foreign keys, a busy timeout."""
     if engine.dialect.name != "sqlite":

@@ -36,8 +36,9 @@ def register_blueprints(app):
 def register_api(api):
     """Return a list of ``flask_smorest.Blueprint`` objects mounted under ``/api/v1``.
 
-    Use ``core.api.auth.api_permission`` on every method; the endpoints answer 404
-    while the plugin is disabled.
+    Put ``@requires("perm")`` on every method and declare arguments, body and answer
+    with schemas of ``core.api.fields``; the endpoints answer 404 (and leave the
+    OpenAPI document) while the plugin is disabled.
     """
 
 

@@ -11,7 +11,7 @@ from core.hooks import hookspec
 
 @hookspec
 def sales_order_confirmed(order):
-    """A quotation was confirmed as an order.
+    """A quotation was confirmed as an order (once per order; confirming again is refused).
 
     ``order`` is a dict::
 
@@ -22,7 +22,7 @@ def sales_order_confirmed(order):
           "owner_id": 3,                   # salesperson (core_user.id) or None
           "opportunity_id": 12,            # or None
           "state": "confirmed",
-          "confirmed_at": "2026-03-01T10:15:00",   # naive UTC, ISO 8601
+          "confirmed_at": "2026-03-01T10:15:00+00:00",   # ISO 8601 with its offset (UTC)
           "confirmation_date": "2026-03-01",       # the date part, for warranties etc.
           "cancelled_at": None,
           "currency": "EUR",
@@ -49,11 +49,13 @@ def sales_order_confirmed(order):
 
 @hookspec
 def sales_order_cancelled(order):
-    """A confirmed order was cancelled (cancelling a draft or sent quotation announces nothing).
+    """A confirmed order was cancelled.
 
-    ``order`` has the same keys as in :func:`sales_order_confirmed`, with
-    ``"state": "cancelled"`` and ``"cancelled_at"`` set; ``confirmed_at`` still
-    says when it had been confirmed, so listeners can undo what they derived.
+    Cancelling a draft or sent quotation announces nothing (nothing was announced for
+    it either). ``order`` has exactly the keys of :func:`sales_order_confirmed`, lines
+    included, with ``"state": "cancelled"`` and ``"cancelled_at"`` set (ISO with
+    offset); ``confirmed_at`` and ``confirmation_date`` still say when it had been
+    confirmed, so listeners can undo what they derived from it.
     """
 
 

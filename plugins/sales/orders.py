@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from core.catalog.models import Product
 from core.customers.models import Customer
-from core.db import announce, db, utcnow
+from core.db import announce, db, iso_utc, utcnow
 from core.history.service import log_event
 from plugins.sales.access import can_see
 from plugins.sales.models import CANCELLED, CONFIRMED, DRAFT, OPEN, SENT, Opportunity, Order, OrderLine
@@ -182,9 +182,9 @@ def order_payload(order: Order) -> dict:
         "owner_id": order.owner_id,
         "opportunity_id": order.opportunity_id,
         "state": order.state,
-        "confirmed_at": order.confirmed_at.isoformat() if order.confirmed_at else None,
+        "confirmed_at": iso_utc(order.confirmed_at),
         "confirmation_date": order.confirmed_at.date().isoformat() if order.confirmed_at else None,
-        "cancelled_at": order.cancelled_at.isoformat() if order.cancelled_at else None,
+        "cancelled_at": iso_utc(order.cancelled_at),
         "currency": order.currency,
         "subtotal": str(order.subtotal),
         "tax_total": str(order.tax_total),
