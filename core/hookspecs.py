@@ -56,8 +56,8 @@ def record_rules():
 def erase_customer_data(customer_id):
     """Erase what this plugin holds about the person behind ``customer_id`` (GDPR).
 
-    Called for every *installed* plugin (enabled or not: a disabled plugin's tables
-    hold personal data too) inside the erasure's transaction, after the core erased
+    Called for every plugin whose tables exist (enabled now, or disabled after having
+    been enabled: its tables hold personal data too) inside the erasure's transaction, after the core erased
     the customer's own data; raise to abort the whole erasure. Keep business records
     (amounts, dates, products) and their ``customer_id``; clear free text, names,
     emails, phones and addresses that identify the person.

@@ -140,6 +140,7 @@ def test_erasure_from_the_page_and_the_cli(app, client, login, runner, world):
     assert "/customers/2/erase" in page.text and "cannot be undone" in page.text
     r = client.post("/customers/2/erase", follow_redirects=True)
     assert r.status_code == 200 and "Personal data erased" in r.text and "#2" in r.text
+    assert "The personal data were erased" in r.text
     result = runner.invoke(args=["customers", "erase", "3"], input="n\n")
     assert result.exit_code != 0 and _customer(app, 3).erased_at is None  # not confirmed: nothing happens
     result = runner.invoke(args=["customers", "erase", "3", "--yes"])

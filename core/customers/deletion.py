@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.contrib import ANONYMISE, BLOCK, CASCADE, CustomerRelation
@@ -112,11 +113,20 @@ def delete_customer(customer: Customer) -> None:
     db.session.flush()
 
 
+def _plugins_with_tables() -> set[str]:
+    """Plugins enabled now or at some time (their tables exist, their data may hold the
+    person), as opposed to installed plugins never enabled here (no tables at all)."""
+    from core.models import PluginState
+
+    return set(db.session.execute(sa.select(PluginState.name)).scalars())
+
+
 def erase_customer(customer: Customer, *, user_id: int | None = None) -> None:
     """Remove the person's personal data and keep the business records (GDPR erasure).
 
-    Runs in the caller's transaction, all or nothing: the core's data first, then each
-    installed plugin's ``erase_customer_data(customer_id)`` hook. The caller commits.
+    Runs in the caller's transaction, all or nothing: the core's data first, then the
+    ``erase_customer_data(customer_id)`` hook of every plugin whose tables exist (enabled
+    now or before, so a disabled plugin's data are erased too). The caller commits.
     """
     from core.customers.service import refresh_keys
     from core.history.models import Activity, Interaction
@@ -140,8 +150,8 @@ def erase_customer(customer: Customer, *, user_id: int | None = None) -> None:
                        .values(subject="", body=""))
     db.session.execute(sa.delete(Activity).where(Activity.customer_id == customer.id))
     db.session.flush()
-    registry = current_app.extensions["rapport"].plugins
-    for impl in registry.pm.hook.erase_customer_data.get_hookimpls():
-        impl.function(customer_id=customer.id)
+    for impl in current_app.extensions["rapport"].plugins.pm.hook.erase_customer_data.get_hookimpls():
+        if impl.plugin_name in _plugins_with_tables():
+            impl.function(customer_id=customer.id)
     db.session.flush()
-    log_event(customer.id, "core.erased", source="core", subject="", user_id=user_id)
+    log_event(customer.id, "core.erased", source="core", subject=_("Personal data erased"), user_id=user_id)

@@ -332,10 +332,10 @@ def delete(customer_id: int):
 def erase(customer_id: int):
     """GDPR erasure: the person's data go, their orders, equipment and the like stay."""
     customer = _get_customer(customer_id)
-    name = customer.name
     erase_customer(customer, user_id=current_user.id)
     db.session.commit()
-    flash(_("The personal data of “%(name)s” were erased; their business records were kept.", name=name), "success")
+    # The old name is not repeated: after erasure nothing on the page shows it.
+    flash(_("The personal data were erased; the business records were kept."), "success")
     return redirect(url_for("customers.detail", customer_id=customer_id))
 
 
