@@ -301,3 +301,31 @@ def test_head_and_options_without_error_logs(client, h, world, caplog, login):
     assert client.head("/customers/").status_code == 200
     assert client.options("/customers/1").status_code == 200
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
+
+
+# -- the pages: ids typed by people -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["99999999999", "²", "2147483648"])
+def test_pages_refuse_odd_ids_with_a_message_not_a_500(client, login, world, value):
+    login()
+    r = client.post("/sales/opportunities/new", data={"title": "Deal", "customer_id": value, "source": "other",
+                                                      "currency": "EUR", "expected_revenue": "0"})
+    assert r.status_code == 422, r.status_code
+    r = client.post("/service/equipment/new", data={"customer_id": value, "model_name": "Washer",
+                                                    "status": "in_service"})
+    assert r.status_code == 422, r.status_code
+    r = client.post("/customers/new", data={"kind": "person", "name": "Zoë", "company": value})
+    assert r.status_code == 422, r.status_code
+    assert client.get(f"/sales/opportunities?stage={value}&owner={value}&customer_id={value}").status_code == 200
+    assert client.get(f"/sales/orders?customer_id={value}").status_code == 200
+
+
+def test_cursors_with_odd_values_are_a_422(client, h, world):
+    from core.web.pagination import encode_cursor
+
+    for values in ([2**40], ["x"], [None], [[1]]):
+        r = client.get(f"{API}/sales/orders?cursor={encode_cursor(values)}", headers=h)
+        assert r.status_code == 422, (values, r.status_code)
+    r = client.get(f"{API}/service/visits?cursor={encode_cursor(['2024-01-01', 2**40])}", headers=h)
+    assert r.status_code == 422

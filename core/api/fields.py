@@ -31,7 +31,7 @@ from marshmallow import fields, validate
 
 from core.text import unstorable
 
-MAX_ID = 2**31 - 1          # INTEGER / SERIAL on PostgreSQL
+from core.db import MAX_ID  # noqa: E402,F401  (INTEGER / SERIAL on PostgreSQL)
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2999, 12, 31)

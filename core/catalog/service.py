@@ -30,7 +30,7 @@ MAX_WARRANTY_MONTHS = 600
 MAX_PRICE = Decimal("999999999999.99")
 SKU_RE = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
 # Largest id any supported database stores in an INTEGER column (PostgreSQL's int4).
-MAX_ID = 2**31 - 1
+from core.db import MAX_ID  # noqa: E402  (re-exported: catalog views use it)
 FIELDS = ("sku", "name", "description", "kind", "unit_price", "unit_cost", "currency", "active", "warranty_months")
 
 

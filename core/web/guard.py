@@ -16,9 +16,8 @@ from __future__ import annotations
 from flask import abort, request
 from werkzeug.routing import IntegerConverter
 
+from core.db import MAX_ID
 from core.text import unstorable
-
-MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):

@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from core.catalog.models import Product
 from core.customers.models import Customer
-from core.db import announce, db, iso_utc, utcnow
+from core.db import announce, db, iso_utc, parse_id, utcnow
 from core.history.service import log_event
 from plugins.sales.access import can_see
 from plugins.sales.models import CANCELLED, CONFIRMED, DRAFT, OPEN, SENT, Opportunity, Order, OrderLine
@@ -47,8 +47,7 @@ def validate_lines(raw_lines, errors) -> list[dict]:
     if len(raw_lines) > MAX_LINES:
         _err(errors, "lines", _("At most %(n)d lines.", n=MAX_LINES))
         return []
-    ids = {int(r["product_id"]) for r in raw_lines
-           if isinstance(r, dict) and str(r.get("product_id") or "").isdigit()}
+    ids = {parse_id(r.get("product_id")) for r in raw_lines if isinstance(r, dict)} - {None}
     products = {p.id: p for p in db.session.execute(sa.select(Product).where(Product.id.in_(ids))).scalars()} if ids else {}
     clean = []
     for n, raw in enumerate(raw_lines, start=1):
@@ -60,7 +59,7 @@ def validate_lines(raw_lines, errors) -> list[dict]:
         product = None
         pid = raw.get("product_id")
         if pid not in (None, "", 0):
-            product = products.get(int(pid)) if str(pid).isdigit() else None
+            product = products.get(parse_id(pid))
             if product is None:
                 _err(errors, f"{key}.product_id", _("Unknown product."))
         description = (raw.get("description") or "").strip()
@@ -107,13 +106,14 @@ def validate_order(data: dict, current: Order | None = None) -> dict:
     creating = current is None
     if "customer_id" in data or creating:
         cid = data.get("customer_id")
-        customer = db.session.get(Customer, int(cid)) if str(cid or "").isdigit() else None
+        customer = db.session.get(Customer, parse_id(cid)) if parse_id(cid) else None
         if customer is None:
             _err(errors, "customer_id", _("No such customer."))
         else:
             out["customer_id"] = customer.id
     if "opportunity_id" in data and data["opportunity_id"] not in (None, "", 0):
-        opp = db.session.get(Opportunity, int(data["opportunity_id"])) if str(data["opportunity_id"]).isdigit() else None
+        opp_id = parse_id(data["opportunity_id"])
+        opp = db.session.get(Opportunity, opp_id) if opp_id else None
         if opp is None or not can_see(opp):
             _err(errors, "opportunity_id", _("No such opportunity."))
         else:

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from core.auth.models import User
 from core.customers.models import Customer
-from core.db import db, utcnow
+from core.db import db, parse_id, utcnow
 from core.history.service import log_event, schedule_activity
 from core.text import fold
 from plugins.sales.access import is_manager
@@ -113,10 +113,7 @@ def validate_opportunity(data: dict, current: Opportunity | None = None) -> dict
         if cid in (None, "", 0, "0"):
             out["customer_id"] = None
         else:
-            try:
-                customer = db.session.get(Customer, int(cid))
-            except (TypeError, ValueError):
-                customer = None
+            customer = db.session.get(Customer, parse_id(cid)) if parse_id(cid) else None
             if customer is None:
                 _err(errors, "customer_id", _("No such customer."))
             else:
@@ -196,17 +193,11 @@ def validate_opportunity(data: dict, current: Opportunity | None = None) -> dict
 
 
 def _stage(value) -> Stage | None:
-    try:
-        return db.session.get(Stage, int(value))
-    except (TypeError, ValueError):
-        return None
+    return db.session.get(Stage, parse_id(value)) if parse_id(value) else None
 
 
 def _user(value) -> User | None:
-    try:
-        return db.session.get(User, int(value))
-    except (TypeError, ValueError):
-        return None
+    return db.session.get(User, parse_id(value)) if parse_id(value) else None
 
 
 def _history(opp: Opportunity, kind: str, subject: str, **data) -> None:
@@ -344,10 +335,7 @@ def reopen(opp: Opportunity) -> None:
 
 
 def lost_reason(value) -> LostReason | None:
-    try:
-        reason = db.session.get(LostReason, int(value))
-    except (TypeError, ValueError):
-        return None
+    reason = db.session.get(LostReason, parse_id(value)) if parse_id(value) else None
     return reason if reason and reason.active else None
 
 

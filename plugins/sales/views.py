@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from core.auth.models import User
 from core.catalog.models import Product
-from core.db import db
+from core.db import db, parse_id
 from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
 from plugins.sales import charts, stats
@@ -129,7 +129,8 @@ def move(opp_id):
     opp = ensure_can_see(db.session.get(Opportunity, opp_id))
     wants_json = request.is_json or request.accept_mimetypes.best == "application/json"
     payload = request.get_json(silent=True) or {} if request.is_json else request.form
-    stage = db.session.get(Stage, int(payload.get("stage_id"))) if str(payload.get("stage_id") or "").isdigit() else None
+    stage_id = parse_id(payload.get("stage_id"))
+    stage = db.session.get(Stage, stage_id) if stage_id else None
     try:
         if stage is None:
             raise SalesInputError({"stage_id": [_("No such stage.")]})
@@ -155,15 +156,15 @@ def _opportunity_filters(stmt):
     status = args.get("status") or ""
     if status in (OPEN, WON, LOST):
         stmt = stmt.where(Opportunity.status == status)
-    if args.get("stage", "").isdigit():
-        stmt = stmt.where(Opportunity.stage_id == int(args["stage"]))
+    if parse_id(args.get("stage")):
+        stmt = stmt.where(Opportunity.stage_id == parse_id(args["stage"]))
     owner = args.get("owner", "")
     if owner == "me":
         stmt = stmt.where(Opportunity.owner_id == current_user.id)
-    elif owner.isdigit():
-        stmt = stmt.where(Opportunity.owner_id == int(owner))
-    if args.get("customer_id", "").isdigit():
-        stmt = stmt.where(Opportunity.customer_id == int(args["customer_id"]))
+    elif parse_id(owner):
+        stmt = stmt.where(Opportunity.owner_id == parse_id(owner))
+    if parse_id(args.get("customer_id")):
+        stmt = stmt.where(Opportunity.customer_id == parse_id(args["customer_id"]))
     if args.get("source"):
         stmt = stmt.where(Opportunity.source == args["source"])
     for name, op in (("close_from", "__ge__"), ("close_to", "__le__")):
@@ -347,8 +348,8 @@ def orders():
     state = request.args.get("state", "")
     if state in ORDER_STATES:
         stmt = stmt.where(Order.state == state)
-    if request.args.get("customer_id", "").isdigit():
-        stmt = stmt.where(Order.customer_id == int(request.args["customer_id"]))
+    if parse_id(request.args.get("customer_id")):
+        stmt = stmt.where(Order.customer_id == parse_id(request.args["customer_id"]))
     if request.args.get("owner") == "me":
         stmt = stmt.where(Order.owner_id == current_user.id)
     number = (request.args.get("number") or "").strip().upper()[:20]
@@ -370,8 +371,8 @@ def _resolve_product(value: str):
     if not value:
         return None
     pid = db.session.execute(sa.select(Product.id).where(Product.sku == value)).scalar()
-    if pid is None and value.isdigit():
-        return int(value)
+    if pid is None and parse_id(value):
+        return parse_id(value)
     return pid if pid is not None else value  # an unknown value fails validation as "Unknown product"
 
 
@@ -395,7 +396,7 @@ def _customer_name(form) -> str | None:
     from core.customers.models import Customer
 
     value = str(form.customer_id.data or "").strip()
-    customer = db.session.get(Customer, int(value)) if value.isdigit() else None
+    customer = db.session.get(Customer, parse_id(value)) if parse_id(value) else None
     return customer.name if customer else None
 
 
@@ -413,8 +414,8 @@ def order_new():
     if request.method == "GET":
         form.customer_id.data = request.args.get("customer_id", "")
         opp_id = request.args.get("opportunity_id", "")
-        if opp_id.isdigit():
-            opp = ensure_can_see(db.session.get(Opportunity, int(opp_id)))
+        if parse_id(opp_id):
+            opp = ensure_can_see(db.session.get(Opportunity, parse_id(opp_id)))
             form.opportunity_id.data = str(opp.id)
             form.customer_id.data = str(opp.customer_id or "")
             form.currency.data = opp.currency

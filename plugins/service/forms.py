@@ -6,11 +6,17 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from core.db import MAX_ID, parse_id
 from plugins.service.models import PRIORITIES, PROBLEM_CATEGORIES, REQUEST_CHANNELS, VISIT_OUTCOMES
 
 
 def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+    """A select's id, or None; anything else is not a valid choice (WTForms catches ValueError)."""
+    if value in (None, "", "None"):
+        return None
+    if parse_id(value) is None:
+        raise ValueError(value)
+    return parse_id(value)
 
 
 def status_choices():
@@ -42,7 +48,7 @@ def outcome_choices():
 
 
 class EquipmentForm(FlaskForm):
-    customer_id = IntegerField(_l("Customer number"), validators=[InputRequired()])
+    customer_id = IntegerField(_l("Customer number"), validators=[InputRequired(), NumberRange(1, MAX_ID)])
     product_id = SelectField(_l("Catalog product"), coerce=_optional_int, validate_choice=False)
     model_name = StringField(_l("Model (when not from the catalog)"), validators=[Optional(), Length(max=200)])
     serial = StringField(_l("Serial number"), validators=[Optional(), Length(max=100)])
@@ -68,7 +74,7 @@ class WarrantyForm(FlaskForm):
 
 
 class RequestForm(FlaskForm):
-    equipment_id = IntegerField(_l("Equipment number"), validators=[InputRequired()])
+    equipment_id = IntegerField(_l("Equipment number"), validators=[InputRequired(), NumberRange(1, MAX_ID)])
     problem = TextAreaField(_l("Reported problem"), validators=[DataRequired(), Length(max=10_000)])
     problem_category = SelectField(_l("Kind of problem"), choices=category_choices(), default="other")
     priority = SelectField(_l("Priority"), choices=priority_choices(), default="normal")
