@@ -150,23 +150,27 @@ class OpportunityItem(MethodView):
         return opp
 
 
-def _opportunity_action(path: str, action, doc: str):
-    """``POST /opportunities/<id>/<path>``: a state change without a body (409 when not allowed)."""
+def _action(resource: str, path: str, load, schema, action, doc: str):
+    """``POST /<resource>/<id>/<path>``: a state change without a body (409 when not allowed)."""
 
     @requires(USER)
-    @blp.response(200, OpportunitySchema)
+    @blp.response(200, schema)
     @_errors(401, 403, 404, 409)
-    def post(self, opp_id):
-        opp = _opp(opp_id)
-        _save(action, opp)
-        return opp
+    def post(self, **view_args):
+        obj = load(*view_args.values())
+        _save(action, obj)
+        return obj
 
     post.__doc__ = doc
-    blp.route(f"/opportunities/<int:opp_id>/{path}")(type(f"Opportunity_{path}", (MethodView,), {"post": post}))
+    param = "opp_id" if resource == "opportunities" else "order_id"
+    view = type(f"{resource}_{path}", (MethodView,), {"post": post})
+    blp.route(f"/{resource}/<int:{param}>/{path}")(view)
 
 
-_opportunity_action("won", mark_won, "Mark the opportunity won (a prospect becomes a customer).")
-_opportunity_action("reopen", reopen, "Reopen a won or lost opportunity in the first open stage.")
+_action("opportunities", "won", _opp, OpportunitySchema, mark_won,
+        "Mark the opportunity won (a prospect becomes a customer).")
+_action("opportunities", "reopen", _opp, OpportunitySchema, reopen,
+        "Reopen a won or lost opportunity in the first open stage.")
 
 
 @blp.route("/opportunities/<int:opp_id>/lost")
@@ -236,21 +240,8 @@ class OrderItem(MethodView):
         return order
 
 
-def _order_action(path: str, action, doc: str):
-    """``POST /orders/<id>/<path>``: a state change without a body (409 when not allowed)."""
-
-    @requires(USER)
-    @blp.response(200, OrderSchema)
-    @_errors(401, 403, 404, 409)
-    def post(self, order_id):
-        order = _order(order_id)
-        _save(action, order)
-        return order
-
-    post.__doc__ = doc
-    blp.route(f"/orders/<int:order_id>/{path}")(type(f"Order_{path}", (MethodView,), {"post": post}))
-
-
-_order_action("send", mark_sent, "Mark a draft quotation as sent to the customer.")
-_order_action("confirm", confirm, "Confirm the quotation as an order; announces sales_order_confirmed.")
-_order_action("cancel", cancel, "Cancel a quotation or order; a confirmed one announces sales_order_cancelled.")
+_action("orders", "send", _order, OrderSchema, mark_sent, "Mark a draft quotation as sent to the customer.")
+_action("orders", "confirm", _order, OrderSchema, confirm,
+        "Confirm the quotation as an order; announces sales_order_confirmed.")
+_action("orders", "cancel", _order, OrderSchema, cancel,
+        "Cancel a quotation or order; a confirmed one announces sales_order_cancelled.")
