@@ -65,6 +65,9 @@ class Customer(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     erased_at: Mapped[datetime | None]  # personal data erased (core.customers.deletion.erase_customer)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")  # optimistic locking (core/web/versions.py)
+
+    __mapper_args__ = {"version_id_col": version}
 
     company: Mapped["Customer | None"] = relationship(remote_side=[id], foreign_keys=[company_id])
     owner = relationship("User", foreign_keys=[owner_id])

@@ -22,6 +22,7 @@ from core.api.base import Blueprint, bad_cursor, documents_errors, input_error
 from core.db import db
 from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
+from core.web.versions import check_if_match, etag_headers
 from plugins.sales.access import USER, can_see, visible
 from plugins.sales.models import Opportunity, Order
 from plugins.sales.orders import cancel, confirm, create_quotation, mark_sent, update_quotation
@@ -128,7 +129,8 @@ class Opportunities(MethodView):
     @_errors(401, 403)
     def post(self, data):
         """Create an opportunity in the first open stage (or ``stage_id``); owned by you unless given."""
-        return _save(create_opportunity, data)
+        opp = _save(create_opportunity, data)
+        return opp, etag_headers(opp)
 
 
 @blp.route("/opportunities/<int:opp_id>")
@@ -137,17 +139,23 @@ class OpportunityItem(MethodView):
     @blp.response(200, OpportunitySchema)
     @_errors(401, 403, 404)
     def get(self, opp_id):
-        return _opp(opp_id)
+        """One opportunity (``ETag``: its version)."""
+        opp = _opp(opp_id)
+        return opp, etag_headers(opp)
 
     @requires(USER)
     @blp.arguments(OpportunityPatchSchema(partial=True))
     @blp.response(200, OpportunitySchema)
-    @_errors(401, 403, 404, 409)
+    @_errors(401, 403, 404, 409, 412)
     def patch(self, data, opp_id):
-        """Change the fields sent; moving a closed opportunity needs ``reopen`` first (409)."""
+        """Change the fields sent; moving a closed opportunity needs ``reopen`` first (409).
+
+        Send ``If-Match`` with the ``ETag`` you read: if the opportunity changed meanwhile
+        the answer is 412 and nothing is saved."""
         opp = _opp(opp_id)
+        check_if_match(opp)
         _save(update_opportunity, opp, data)
-        return opp
+        return opp, etag_headers(opp)
 
 
 def _action(resource: str, path: str, load, schema, action, doc: str):
@@ -218,7 +226,8 @@ class Orders(MethodView):
             if opp is None or not can_see(opp):
                 input_error({"opportunity_id": [_("No such opportunity.")]})
             data["customer_id"] = opp.customer_id
-        return _save(create_quotation, data)
+        order = _save(create_quotation, data)
+        return order, etag_headers(order)
 
 
 @blp.route("/orders/<int:order_id>")
@@ -227,17 +236,23 @@ class OrderItem(MethodView):
     @blp.response(200, OrderSchema)
     @_errors(401, 403, 404)
     def get(self, order_id):
-        return _order(order_id)
+        """One quotation or order with its lines (``ETag``: its version)."""
+        order = _order(order_id)
+        return order, etag_headers(order)
 
     @requires(USER)
     @blp.arguments(OrderPatchSchema(partial=True))
     @blp.response(200, OrderSchema)
-    @_errors(401, 403, 404, 409)
+    @_errors(401, 403, 404, 409, 412)
     def patch(self, data, order_id):
-        """Change a draft or sent quotation; ``lines`` replaces every line (409 once confirmed)."""
+        """Change a draft or sent quotation; ``lines`` replaces every line (409 once confirmed).
+
+        Send ``If-Match`` with the ``ETag`` you read: if the quotation changed meanwhile
+        the answer is 412 and nothing is saved."""
         order = _order(order_id)
+        check_if_match(order)
         _save(update_quotation, order, data)
-        return order
+        return order, etag_headers(order)
 
 
 _action("orders", "send", _order, OrderSchema, mark_sent, "Mark a draft quotation as sent to the customer.")

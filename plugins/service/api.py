@@ -45,7 +45,7 @@ def _errors(*codes):
 def _fail(exc: svc.ServiceInputError):
     db.session.rollback()
     duplicate = any("serial" == k for k in exc.errors) and any("already" in m for m in exc.errors.get("serial", []))
-    if duplicate:
+    if duplicate or isinstance(exc, svc.ServiceStateConflict):
         abort(409, message=str(exc), errors={"json": exc.errors})
     input_error(exc.errors, message=str(exc))
 

@@ -1,7 +1,7 @@
 """customer erasure time; product unit cost
 
 Revision ID: core_0008
-Revises: core_0002
+Revises: core_0004
 Create Date: 2026-11-27 10:00:00
 
 ``core_customer.erased_at`` marks a customer whose personal data were erased (GDPR)
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "core_0008"
-down_revision = "core_0002"
+down_revision = "core_0004"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """orders and opportunities outlive no customer silently; order lines keep their cost
 
 Revision ID: sales_0008
-Revises: sales_0001
+Revises: sales_0009
 Create Date: 2026-11-27 10:00:00
 
 ``sales_order.customer_id`` and ``sales_opportunity.customer_id`` cascaded: deleting a
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "sales_0008"
-down_revision = "sales_0001"
+down_revision = "sales_0009"
 branch_labels = None
 depends_on = "core_0008"
 

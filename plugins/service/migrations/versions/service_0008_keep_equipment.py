@@ -1,7 +1,7 @@
 """equipment, requests and visits outlive no customer silently
 
 Revision ID: service_0008
-Revises: service_0001
+Revises: service_0003
 Create Date: 2026-11-27 10:00:00
 
 The customer foreign keys of ``service_equipment``, ``service_request`` and
@@ -11,7 +11,7 @@ base and repair history. They now RESTRICT (the core answers 409 naming them).
 from alembic import op
 
 revision = "service_0008"
-down_revision = "service_0001"
+down_revision = "service_0003"
 branch_labels = None
 depends_on = None
 
