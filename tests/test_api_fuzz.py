@@ -41,6 +41,8 @@ def seed_everything(app) -> None:
     from core.customers.service import create_customer
     from core.db import db
     from core.history.service import log_interaction
+    from core.jobs.models import Job
+    from core.messaging.outbox import queue_message
     from plugins.sales.models import LostReason, Stage
     from plugins.sales.orders import confirm, create_quotation
     from plugins.sales.pipeline import create_opportunity
@@ -54,8 +56,10 @@ def seed_everything(app) -> None:
         products = [Product(sku=f"P-{n}", name=f"Product {n}", name_key=f"product {n}", unit_price=Decimal("10.00"),
                             warranty_months=12 * n) for n in (1, 2)]
         db.session.add_all(products)
-        customers = [create_customer({"name": name, "kind": kind}) for name, kind in
-                     (("Ελένη Παπαδοπούλου", "person"), ("Šarūnas Jonaitis", "person"), ("שרה כהן בע״מ", "company"))]
+        customers = [create_customer({"name": name, "kind": kind, "emails": [email]}) for name, kind, email in
+                     (("Ελένη Παπαδοπούλου", "person", "eleni@example.gr"),
+                      ("Šarūnas Jonaitis", "person", "sarunas@example.lt"),
+                      ("שרה כהן בע״מ", "company", "office@example.co.il"))]
         db.session.flush()
         for c in customers:
             log_interaction(c.id, channel="phone", direction="inbound", subject="Call", body="", user_id=1)
@@ -73,6 +77,10 @@ def seed_everything(app) -> None:
         request = svc.open_request(equipment_id=eq.id, problem="Noisy", technician_id=1)
         svc.add_line(request, kind="labour", description="Hour", unit_price=Decimal("40"))
         svc.schedule_visit(eq, due_date=date(2030, 1, 1), technician_id=1)
+        for c in customers:
+            queue_message(channel="email", customer=c, subject="Γεια σας — שלום", body="Text", user_id=1)
+        db.session.add_all([Job(kind="service.schedule_visits", user_id=1, status=status, total=10, done=done)
+                            for status, done in (("queued", 0), ("running", 4), ("done", 10))])
         db.session.commit()
 
 
@@ -117,7 +125,16 @@ def _operations(api_schema, tag):
     return [op for op in ops if tag in (op.definition.raw.get("tags") or [])]
 
 
-@pytest.mark.parametrize("tag", ["api_customers", "api_products", "api_sales", "api_service"])
+TAGS = ["api_customers", "api_products", "api_jobs", "api_messages", "api_sales", "api_service"]
+
+
+def test_every_api_blueprint_is_fuzzed(api_schema):
+    """A new API blueprint (core or plugin) must be added to TAGS, or it goes unfuzzed."""
+    tags = {tag for result in api_schema.get_all_operations() for tag in result.ok().definition.raw.get("tags", [])}
+    assert tags == set(TAGS)
+
+
+@pytest.mark.parametrize("tag", TAGS)
 def test_api_operations(api_schema, admin_headers, tag):
     """Every operation of one API blueprint: no 5xx; status, content type and body as documented.
 

@@ -12,7 +12,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from core.api.base import PageArgs
-from core.api.fields import Choice, Date, Id, Money, Text, UtcDateTime, page_of
+from core.api.fields import Choice, Date, Id, Money, Percent, Text, UtcDateTime, page_of
 from core.catalog.service import LIMITS as PRODUCT_LIMITS
 from core.catalog.service import KINDS, MAX_WARRANTY_MONTHS
 from core.customers.models import (
@@ -192,9 +192,8 @@ class ProductInputSchema(ma.Schema):
     currency = Text(validate=validate.Length(equal=3), metadata={"description": "ISO 4217; default EUR"})
     active = fields.Boolean()
     warranty_months = fields.Integer(strict=True, validate=validate.Range(0, MAX_WARRANTY_MONTHS))
-    tax_rate = fields.Decimal(as_string=True, allow_none=True, metadata={
-        "type": "string", "format": "decimal", "example": "24",
-        "description": "percent, 0 to 100; null: the business's default rate"})
+    tax_rate = Percent(allow_none=True, metadata={
+        "example": "24", "description": "percent, 0 to 100, at most 2 decimals; null: the business's default rate"})
 
 
 class ProductPatchSchema(ProductInputSchema):
@@ -212,7 +211,7 @@ class ProductSchema(ma.Schema):
     currency = fields.String()
     active = fields.Boolean()
     warranty_months = fields.Integer()
-    tax_rate = fields.Decimal(as_string=True, allow_none=True, metadata={"type": "string", "format": "decimal"})
+    tax_rate = Percent(allow_none=True)
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
 
