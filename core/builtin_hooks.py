@@ -67,7 +67,10 @@ def menu_items(user):
 def job_tasks():
     from core.events.tasks import catch_up
 
-    return [JobTask("core.catch_up_events", catch_up, _l("Deliver missed events to a plugin"), max_attempts=3)]
+    from core.messaging.erasure import forget_mail_files
+
+    return [JobTask("core.catch_up_events", catch_up, _l("Deliver missed events to a plugin"), max_attempts=3),
+            JobTask("core.forget_mail_files", forget_mail_files, tracked=False)]
 
 
 @hookimpl

@@ -185,3 +185,63 @@ def test_order_lines_survive_the_foreign_key_migration(app):
         fks = sa.inspect(db.engine).get_foreign_keys("sales_order")
         customer_fk = next(fk for fk in fks if fk["referred_table"] == "core_customer")
         assert (customer_fk.get("options") or {}).get("ondelete", "").upper() == "RESTRICT"
+
+
+def test_erasure_removes_what_messaging_holds_about_the_person(app, run_jobs):
+    """The outbox rows, received mail (with its stored files) and the history's messaging
+    entries lose addresses, subjects and texts; a message still queued is not sent. Other
+    people's mail is untouched."""
+    import os
+    from email.message import EmailMessage
+
+    from core.customers.deletion import erase_customer
+    from core.customers.models import Customer
+    from core.history.models import Interaction
+    from core.messaging.inbound import receive_email, stored_path
+    from core.messaging.models import InboundMail, OutboxMessage
+    from core.messaging.outbox import queue_message
+
+    def mail(sender, subject, attachment):
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = sender, "support@rapport.test", subject
+        msg.set_content("Καλημέρα, το κλιματιστικό κάνει θόρυβο.")
+        msg.add_attachment(attachment, maintype="application", subtype="pdf", filename="τιμολόγιο.pdf")
+        return msg.as_bytes()
+
+    zoe_id = _plain_customer(app, name="Ζωή Παπαδοπούλου", emails=["zoe@example.gr"])
+    other_id = _plain_customer(app, name="Other", emails=["other@example.com"])
+    with app.app_context():
+        zoe = db.session.get(Customer, zoe_id)
+        queued = queue_message(channel="email", customer=zoe, subject="Η προσφορά σας", body="Ζωή, ορίστε.")
+        kept = queue_message(channel="email", customer=db.session.get(Customer, other_id), subject="Offer",
+                             body="Here")
+        db.session.commit()
+        queued, kept = queued.id, kept.id
+        received = receive_email(mail("Ζωή <zoe@example.gr>", "Θόρυβος", b"%PDF-1.4 Zoe's invoice"))
+        other_mail = receive_email(mail("Other <other@example.com>", "Noise", b"%PDF-1.4 shared"))
+        also = receive_email(mail("Ζωή <zoe@example.gr>", "Και κάτι ακόμα", b"%PDF-1.4 shared"))
+        assert also.customer_id == zoe_id
+        db.session.commit()
+        files = [stored_path("raw", received.raw_sha256), stored_path("attachments", received.attachments[0].sha256)]
+        other_raw = stored_path("raw", other_mail.raw_sha256)
+        shared = stored_path("attachments", other_mail.attachments[0].sha256)
+        assert all(os.path.exists(f) for f in [*files, other_raw])
+        assert db.session.execute(sa.select(sa.func.count()).select_from(Interaction).where(
+            Interaction.customer_id == zoe_id, Interaction.kind == "messaging.received")).scalar() == 2
+
+        erase_customer(db.session.get(Customer, zoe_id), user_id=1)
+        db.session.commit()
+        run_jobs()
+
+        out = db.session.get(OutboxMessage, queued)
+        assert (out.status, out.recipient, out.recipient_name, out.subject, out.body_text) == ("failed", "", "", "", "")
+        assert db.session.get(OutboxMessage, kept).recipient == "other@example.com"
+        got = db.session.get(InboundMail, received.id)
+        assert (got.from_address, got.from_name, got.subject, got.text_body, got.raw_stored) == ("", "", "", "", False)
+        assert got.attachments[0].filename == "" and not got.attachments[0].stored
+        entries = db.session.execute(sa.select(Interaction).where(Interaction.customer_id == zoe_id,
+                                                                  Interaction.kind.like("messaging.%"))).scalars().all()
+        assert entries and all((e.subject, e.body, e.data) == ("", "", None) for e in entries)
+        assert not any(os.path.exists(f) for f in files) and not os.path.exists(stored_path("raw", also.raw_sha256))
+        assert os.path.exists(other_raw) and os.path.exists(shared)  # the other person's mail keeps its files
+        assert db.session.get(InboundMail, other_mail.id).subject == "Noise"

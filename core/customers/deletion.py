@@ -131,6 +131,7 @@ def erase_customer(customer: Customer, *, user_id: int | None = None) -> None:
     from core.customers.service import refresh_keys
     from core.history.models import Activity, Interaction
     from core.history.service import log_event
+    from core.messaging.erasure import erase_messages
 
     customer.name = f"#{customer.id}"
     for field in ("preferred_language", "preferred_channel", "gender", "birth_date", "income_band",
@@ -149,6 +150,7 @@ def erase_customer(customer: Customer, *, user_id: int | None = None) -> None:
                        .where(Interaction.customer_id == customer.id, Interaction.kind == "interaction")
                        .values(subject="", body=""))
     db.session.execute(sa.delete(Activity).where(Activity.customer_id == customer.id))
+    erase_messages(customer.id)
     db.session.flush()
     for impl in current_app.extensions["rapport"].plugins.pm.hook.erase_customer_data.get_hookimpls():
         if impl.plugin_name in _plugins_with_tables():
