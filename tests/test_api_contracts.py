@@ -206,13 +206,13 @@ def test_every_time_in_every_answer_carries_its_offset(client, h, world):
     urls = [f"{API}/customers/1", f"{API}/customers/1/interactions", f"{API}/products/1",
             f"{API}/sales/opportunities", f"{API}/sales/orders/1", f"{API}/sales/orders",
             f"{API}/service/equipment/1", f"{API}/service/requests/1", f"{API}/service/visits",
-            f"{API}/service/warranties"]
+            f"{API}/service/warranties", f"{API}/jobs", f"{API}/customers/1/messages", f"{API}/messages/1"]
     seen = []
     for url in urls:
         r = client.get(url, headers=h)
         assert r.status_code == 200, url
         seen += list(_times(r.get_json()))
-    assert len(seen) > 15
+    assert len(seen) > 20
     assert all(t.endswith("+00:00") for t in seen), [t for t in seen if not t.endswith("+00:00")]
     order = client.get(f"{API}/sales/orders/1", headers=h).get_json()
     assert order["confirmed_at"].endswith("+00:00") and order["created_at"].endswith("+00:00")
@@ -225,6 +225,57 @@ def test_times_without_offset_are_refused_on_input(client, h, world):
     r = client.post(f"{API}/customers/1/interactions", headers=h,
                     json={"channel": "phone", "subject": "x", "occurred_at": "2024-03-01T10:00:00+02:00"})
     assert r.status_code == 201 and r.get_json()["occurred_at"] == "2024-03-01T08:00:00+00:00"
+
+
+# -- the jobs and messages APIs (added by the jobs and messaging branches) ----------------------------
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"channel": 5, "subject": "x", "body": "y"}, "channel"),
+    ({"channel": "fax", "subject": "x", "body": "y"}, "channel"),
+    ({"channel": "email", "subject": ["x"], "body": "y"}, "subject"),
+    ({"channel": "email", "subject": "x" * 501, "body": "y"}, "subject"),
+    ({"channel": "email", "subject": "x", "body": "y", "purpose": "spam"}, "purpose"),
+    ({"channel": "email", "template": "t", "variables": {"name": {"first": "Ζωή\x00"}}}, "variables"),
+    ({"channel": "email", "template": "t", "variables": {"a": [[[[[[["deep"]]]]]]]}}, "variables"),
+    ({"channel": "email", "template": "t", "variables": [1, 2]}, "variables"),
+    ({"channel": "email", "subject": "x", "body": "y", "headers": {"X-Note": 5}}, "headers"),
+    ({"channel": "email", "subject": "x", "body": "y", "dedupe_key": 7}, "dedupe_key"),
+    ({"channel": "email", "subject": "x", "body": "y", "surprise": 1}, "surprise"),
+])
+def test_message_type_confusion_is_a_422_naming_the_field(app, client, h, world, body, field):
+    from core.messaging.models import OutboxMessage
+
+    before = _count_rows(app, OutboxMessage)
+    r = client.post(f"{API}/customers/1/messages", headers=h, json=body)
+    assert r.status_code == 422, r.get_json()
+    assert field in _errors(r)
+    assert _count_rows(app, OutboxMessage) == before  # nothing queued
+
+
+def test_a_message_with_storable_text_is_queued(client, h, world):
+    r = client.post(f"{API}/customers/1/messages", headers=h,
+                    json={"channel": "email", "subject": "Γεια σας — שלום", "body": "Καλημέρα\n\tσας"})
+    assert r.status_code == 201, r.get_json()
+    message = r.get_json()
+    assert message["status"] == "queued" and message["recipient"] == "eleni@example.gr"
+    assert client.get(f"{API}/messages/{message['id']}", headers=h).get_json()["subject"] == "Γεια σας — שלום"
+
+
+def test_jobs_api_refuses_odd_input(client, h, world):
+    r = client.get(f"{API}/jobs?status=sleeping", headers=h)
+    assert r.status_code == 422 and "status" in r.get_json()["errors"]["query"]
+    assert client.get(f"{API}/jobs?status=active", headers=h).status_code == 200
+    assert client.get(f"{API}/jobs/{2**31}", headers=h).status_code == 404
+    assert client.get(f"{API}/messages/{2**31}", headers=h).status_code == 404
+    r = client.post(f"{API}/jobs/1/cancel", headers=h)
+    assert r.status_code == 200 and r.get_json()["status"] == "cancelled"
+    assert client.post(f"{API}/jobs/1/cancel", headers=h).status_code == 409
+
+
+def _count_rows(app, model) -> int:
+    with app.app_context():
+        return db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar()
 
 
 # -- the OpenAPI document follows the enabled plugins -----------------------------------------------
