@@ -105,13 +105,22 @@ def test_erase_personal_data_after_confirming(live_server, browser_page, screens
     page = browser_login(browser_page, live_server)
     detail_url = _create_customer(page, live_server)
     erase = page.locator("form[action$='/erase'] button[type=submit]")
+
+    def open_more():  # the action sits in the customer page's "More" menu, beside Delete
+        if not erase.is_visible():
+            page.locator("#more-actions").click()
+        erase.wait_for(state="visible")
+
+    open_more()
     assert erase.inner_text() == "Erase personal data"
+    screenshot(page, "customer-more-menu-en")
     page.once("dialog", lambda dialog: dialog.dismiss())
     erase.click()
     page.wait_for_timeout(300)
     assert NAME in page.locator("main").inner_text()  # dismissed: nothing happened
     messages = []
     page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.accept()))
+    open_more()
     with page.expect_navigation():
         erase.click()
     assert "cannot be undone" in messages[0] and "Orders, equipment" in messages[0]
