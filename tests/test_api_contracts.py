@@ -370,6 +370,15 @@ def test_pages_refuse_odd_ids_with_a_message_not_a_500(client, login, world, val
     assert r.status_code == 422, r.status_code
     assert client.get(f"/sales/opportunities?stage={value}&owner={value}&customer_id={value}").status_code == 200
     assert client.get(f"/sales/orders?customer_id={value}").status_code == 200
+    # the pickers that came with the staff UX work (customer page, service forms)
+    r = client.post("/customers/1/activities", data={"summary": "Call", "due_date": "2030-01-01",
+                                                    "assignee_id": value})
+    assert r.status_code == 422 and "Not a valid choice." in r.get_data(as_text=True)
+    r = client.get("/customers/1/merge", query_string={"other_id": value})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/customers/1")
+    r = client.post("/service/requests/new", data={"equipment_id": value, "problem": "Noisy"})
+    assert r.status_code == 422 and "Not a valid choice." in r.get_data(as_text=True)
+    assert client.get("/lookup/equipment", query_string={"q": "SN", "customer": value}).status_code == 200
 
 
 def test_cursors_with_odd_values_are_a_422(client, h, world):
