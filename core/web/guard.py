@@ -9,7 +9,9 @@
   422 with a clear message, the same on SQLite and PostgreSQL (PostgreSQL refuses
   NUL in text; no database driver can encode a lone surrogate). The API checks its
   bodies field by field instead (:class:`core.api.fields.Text`), so API blueprints
-  are skipped here.
+  are skipped here. ``next`` (where to go after a login or a language change) is not
+  checked here: it is never stored, and ``core.web.redirects`` refuses anything but a
+  local path, so a hostile link still logs the user in and lands on the home page.
 """
 from __future__ import annotations
 
@@ -32,6 +34,10 @@ def install_converters(app) -> None:
     app.url_map.converters["int"] = IdConverter
 
 
+# Parameters that only steer a redirect (validated as local paths where they are used).
+NOT_STORED = frozenset({"next"})
+
+
 def refuse_unstorable_input() -> None:
     """Abort with 422 when a page's form or query string holds text no column can store."""
     from flask_babel import gettext as _
@@ -41,6 +47,8 @@ def refuse_unstorable_input() -> None:
         sources.append(request.form)
     for source in sources:
         for key, values in source.lists():
+            if key in NOT_STORED:
+                continue
             for value in (key, *values):
                 why = unstorable(value)
                 if why:
