@@ -68,8 +68,11 @@ def job_tasks():
     from core.events.tasks import catch_up
     from core.messaging.tasks import send_outbox
 
+    from core.messaging.erasure import forget_mail_files
+
     return [JobTask("core.catch_up_events", catch_up, _l("Deliver missed events to a plugin"), max_attempts=3),
-            JobTask("core.send_outbox", send_outbox, _l("Send queued email and SMS"), max_attempts=3, tracked=False)]
+            JobTask("core.send_outbox", send_outbox, _l("Send queued email and SMS"), max_attempts=3, tracked=False),
+            JobTask("core.forget_mail_files", forget_mail_files, tracked=False)]
 
 
 @hookimpl
