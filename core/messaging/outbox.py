@@ -1,8 +1,9 @@
 """Queuing messages: the one way anything in Rapport sends an email or an SMS.
 
 Callers write the message into the outbox in the *same transaction* as the change that
-causes it and commit; a worker sends it afterwards (:mod:`core.messaging.sending`). So a
-rolled-back change sends nothing, and a committed one is never lost. Callers never talk
+causes it and commit; a worker sends it afterwards (:mod:`core.messaging.tasks`: a
+background call queued by the commit, and an every-minute sweep). So a rolled-back change
+sends nothing, and a committed one is never lost. Callers never talk
 SMTP or to an SMS gateway themselves::
 
     from core.messaging import queue_message
@@ -42,6 +43,7 @@ from core.messaging.models import (
     OutboxMessage,
 )
 from core.messaging.sms import count_segments
+from core.messaging.tasks import kick
 from core.messaging.smtp import make_message_id
 from core.messaging.templates import TemplateError, get_template, render_message
 
@@ -206,6 +208,7 @@ def queue_message(*, channel: str, customer: Customer | int | None = None, to: s
         message_id=make_message_id(current_app.config["MAIL_FROM"]) if channel == EMAIL else None,
     )
     db.session.add(row)
+    kick(channel)  # a worker sends it once the caller commits (the every-minute sweep, should this call be lost)
     return row
 
 
@@ -226,4 +229,5 @@ def retry_message(message_id: int) -> bool:
     # The audit names the message and its status, never its recipient, subject or body.
     record_event(UPDATE, record_type="outbox_message", record_id=message_id, customer_id=before.customer_id,
                  changes={"status": [before.status, QUEUED]}, detail={"channel": before.channel})
+    kick(before.channel)
     return True

@@ -1,7 +1,7 @@
 """audit log
 
 Revision ID: core_0005
-Revises: core_0004
+Revises: core_0008
 Create Date: 2026-11-27 10:00:00
 
 One append-only table of changes and security events (core.audit). No foreign keys:
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 revision = 'core_0005'
-down_revision = 'core_0004'
+down_revision = 'core_0008'
 branch_labels = None
 depends_on = None
 
