@@ -44,6 +44,7 @@ VALUE_MAX = 2000  # characters kept of one text value (a 20,000-character note i
 _TABLE = AuditEntry.__table__
 PENDING = "audit_pending"  # session.info key: this transaction's entries, written before it commits
 FLUSH = "audit_flush"  # session.info key: the running flush's context, time and rows
+KEPT = "audit_kept"  # session.info key: collections remembered before a bulk statement emptied them
 _installed = False
 
 
@@ -182,13 +183,32 @@ def _snapshot(state, info: _ModelInfo, side: int) -> dict:
         pair = [None, None]
         pair[side] = _value(info, key, value)
         out[key] = pair
+    kept = state.session.info.get(KEPT, {}).pop(state.key, {}) if state.session is not None else {}
     for rel, how in info.spec.collections.items():
         items = state.dict.get(rel)
-        if items:
+        labels = [_item_label(how, i) for i in items] if items else kept.get(rel)
+        if labels:
             pair = [None, None]
-            pair[side] = [_item_label(how, i) for i in items]
+            pair[side] = labels
             out[rel] = pair
     return out
+
+
+def keep_collections(obj) -> None:
+    """Remember what ``obj``'s audited collections hold before a bulk statement deletes
+    their rows (the flush never sees a statement): its deletion entry still lists them.
+
+    :func:`core.customers.deletion.delete_customer` deletes a customer's emails, phones
+    and the like with one ``DELETE`` per table, then the customer itself.
+    """
+    info = _info(type(obj))
+    if info is None or not _enabled():
+        return
+    state = sa.inspect(obj)
+    if state.session is None or state.key is None:
+        return
+    held = {rel: [_item_label(how, i) for i in getattr(obj, rel)] for rel, how in info.spec.collections.items()}
+    state.session.info.setdefault(KEPT, {})[state.key] = {rel: labels for rel, labels in held.items() if labels}
 
 
 def _diff(state, info: _ModelInfo) -> dict:
