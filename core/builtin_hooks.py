@@ -28,7 +28,7 @@ CORE_PERMISSIONS = (
 
 @hookimpl
 def permissions():
-    return list(CORE_PERMISSIONS)
+    return list(CORE_PERMISSIONS) + list(PORTAL_PERMISSIONS)
 
 
 @hookimpl
@@ -146,7 +146,10 @@ def customer_panels(customer, user):
     from core.contrib import CustomerPanel
     from core.messaging.views import customer_panel
 
-    return [CustomerPanel(_l("Email and SMS"), lambda: customer_panel(customer), "customers.view", weight=40)]
+    from core.portal.staff import customer_panel as portal_panel
+
+    return [CustomerPanel(_l("Email and SMS"), lambda: customer_panel(customer), "customers.view", weight=40),
+            CustomerPanel(_l("Portal"), lambda: portal_panel(customer), "customers.view", weight=45, key="portal")]
 
 
 @hookimpl
@@ -247,3 +250,32 @@ def _recent_customers_widget():
         scoped(sa.select(Customer), Customer).order_by(Customer.id.desc()).limit(DASHBOARD_ROWS)
     ).scalars().all()
     return Markup(render_template("customers/_widget_recent.html", rows=rows))
+
+
+# -- the customer portal ------------------------------------------------------------------------
+
+
+PORTAL_PERMISSIONS = (
+    Permission("portal.invite", _l("Invite customers to the portal and manage their accounts")),
+    Permission("portal.view_as", _l("View the portal as a customer sees it")),
+)
+
+
+@hookimpl
+def portal_menu_items(portal):
+    from core.contrib import PortalMenuItem
+
+    return [PortalMenuItem(_l("Home"), "portal.home", weight=0),
+            PortalMenuItem(_l("My account"), "portal.account", weight=900)]
+
+
+@hookimpl
+def portal_cards(portal):
+    from flask import render_template
+
+    from core.contrib import PortalCard
+
+    def render():
+        return Markup(render_template("portal/_card_account.html", portal=portal))
+
+    return [PortalCard(_l("My account"), render, weight=900)]
