@@ -293,7 +293,7 @@ def test_staff_view_as_customer_is_read_only(portal_app, client, login, make_use
     assert handover.status_code == 302 and "/portal/view-as/" in handover.headers["Location"]
     assert client.get(handover.headers["Location"]).status_code == 302
     home = client.get("/portal/")
-    assert home.status_code == 200 and "Staff view" in home.get_data(as_text=True)
+    assert home.status_code == 200 and "portal-viewing" in home.get_data(as_text=True)  # the read-only banner
     assert "Boiler serviced" in client.get(f"/portal/portaltest/entries/{entry_id}").get_data(as_text=True)
     assert client.post(f"/portal/portaltest/entries/{entry_id}/thanks").status_code == 403
     assert client.post("/portal/account/password", data={}).status_code == 403
