@@ -68,19 +68,29 @@ def scoped_to(customer_or_portal=None) -> PortalScope:
     return PortalScope((target.id,))
 
 
-def record_portal_activity(kind: str, *, subject: str, customer_id: int | None = None, source: str = "portal",
-                           record=None, permission: str | None = None, data: dict | None = None, body: str = ""):
+def record_portal_activity(kind: str, *, customer_id: int | None = None, source: str | None = None, **entry):
     """Log what the customer did in the portal in their contact history (channel ``portal``,
-    inbound). Staff see it on the customer's timeline. The caller commits."""
+    inbound), where staff see it. ``entry`` takes ``log_event``'s arguments (``subject``,
+    ``data``, ``record``, ``permission``, ...); ``source`` defaults to the kind's prefix.
+    The caller commits."""
     from core.history.service import log_event
 
     portal = current_portal._get_current_object()
     target = customer_id if customer_id is not None else (portal.customer.id if portal else None)
     if target is None:
         raise ValueError("record_portal_activity needs a portal login or a customer_id")
-    return log_event(target, kind, source=source, subject=subject, body=body, data=data, channel="portal",
-                     direction="inbound", record=record, permission=permission)
+    return log_event(target, kind, source=source or kind.split(".")[0], channel="portal", direction="inbound",
+                     **entry)
+
+
+def staff_language():
+    """``with staff_language():`` — texts written for staff (a follow-up's summary) in the
+    business's language, not in the language of the customer whose request this is."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    return force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 __all__ = ["Portal", "PortalScope", "current_portal", "portal_login_required", "scoped_to",
-           "record_portal_activity"]
+           "record_portal_activity", "staff_language"]

@@ -125,3 +125,27 @@ def demo_data():
     from plugins.sales.demo import load_demo
 
     return [DemoStep(str(_l("Sales pipeline, orders and targets")), load_demo, weight=50)]
+
+
+# -- the customer portal (/portal/sales) -------------------------------------------------------------
+
+
+@hookimpl
+def register_portal_blueprints(app):
+    from plugins.sales.portal import bp
+
+    return [bp]
+
+
+@hookimpl
+def portal_menu_items(portal):
+    from plugins.sales.portal import menu_items
+
+    return menu_items()
+
+
+@hookimpl
+def portal_cards(portal):
+    from plugins.sales.portal import cards
+
+    return cards(portal)
