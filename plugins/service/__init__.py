@@ -163,3 +163,27 @@ def sales_order_cancelled(order, event_id):
     from plugins.service.sales_events import order_cancelled
 
     order_cancelled(order, event_id)
+
+
+# -- the customer portal (/portal/service) -----------------------------------------------------------
+
+
+@hookimpl
+def register_portal_blueprints(app):
+    from plugins.service.portal import bp
+
+    return [bp]
+
+
+@hookimpl
+def portal_menu_items(portal):
+    from plugins.service.portal import menu_items
+
+    return menu_items()
+
+
+@hookimpl
+def portal_cards(portal):
+    from plugins.service.portal import cards
+
+    return cards(portal)

@@ -186,6 +186,7 @@ class ServiceRequest(db.Model):
     done_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    warranty_claim: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # claimed in the portal
 
     customer = relationship("Customer")
     equipment: Mapped[Equipment] = relationship()
@@ -218,6 +219,21 @@ class ServiceRequest(db.Model):
             "decision": self.decision, "covered_amount": str(covered), "billable_amount": str(billable),
             "lines": [line.as_dict() for line in self.lines],
         }
+
+
+class RequestPhoto(db.Model):
+    """A photo the customer attached to a request in the portal (plugins/service/photos.py)."""
+
+    __tablename__ = "service_request_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("service_request.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RequestLine(db.Model):
