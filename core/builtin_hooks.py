@@ -213,7 +213,14 @@ def dashboard_widgets(user):
     return [
         DashboardWidget(_l("My overdue and today's follow-ups"), _due_followups_widget, "history.log", weight=10),
         DashboardWidget(_l("Recently added customers"), _recent_customers_widget, "customers.view", weight=20),
+        DashboardWidget(_l("Portal changes to review"), _portal_changes_widget, "customers.edit", weight=30),
     ]
+
+
+def _portal_changes_widget():
+    from core.portal.staff import changes_widget
+
+    return changes_widget()
 
 
 def _due_followups_widget():

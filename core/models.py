@@ -46,12 +46,12 @@ from core.messaging.models import (  # noqa: E402
     MessageTemplateText,
     OutboxMessage,
 )
-from core.portal.models import PortalAccount, PortalSession  # noqa: E402
+from core.portal.models import PortalAccount, PortalChange, PortalSession  # noqa: E402
 
 __all__ = [
     "PluginState", "User", "UserSession", "Role", "ApiToken", "user_roles", "Product", "Customer",
     "CustomerEmail", "CustomerPhone", "Address", "Tag", "customer_tags", "Consent",
     "Need", "Interaction", "Activity", "Job", "Event", "EventDelivery", "OutboxMessage", "MessageRate",
     "InboundMail", "InboundAttachment", "MessageTemplate", "MessageTemplateText",
-    "PortalAccount", "PortalSession",
+    "PortalAccount", "PortalSession", "PortalChange",
 ]

@@ -409,3 +409,94 @@ def test_language_change_in_the_portal_changes_the_customers_language(portal_app
     # A "next" outside the portal is not followed.
     answer = client.post("/portal/language", data={"lang": "fa", "next": "https://evil.example/"})
     assert answer.headers["Location"].endswith("/portal/")
+
+
+# -- account: details for review, consent and language at once ----------------------------------------
+
+
+def test_changed_details_wait_for_staff_who_see_a_diff_and_accept(portal_app, client, login):
+    from core.customers.models import Customer
+
+    with portal_app.app_context():
+        customer_id = _customer()
+    email = portal_account(portal_app, customer_id, CUSTOMER_PASSWORD)
+    customer = portal_app.test_client()
+    portal_login(customer, email, CUSTOMER_PASSWORD)
+    bad = customer.post("/portal/account/details", data={"name": "Ζωή Π.", "emails": "not an email",
+                                                         "addresses-0-street": "Ερμού 1"})
+    assert bad.status_code == 422
+    sent = customer.post("/portal/account/details", data={
+        "name": "Ζωή Παπαδοπούλου-Λάμπρου", "emails": "zoe@example.com\nzoe.work@example.com", "phones": "",
+        "addresses-0-street": "Ερμού 12", "addresses-0-postcode": "10563", "addresses-0-city": "Αθήνα",
+        "addresses-0-country": "gr"})
+    assert sent.status_code == 302
+    with portal_app.app_context():
+        assert db.session.get(Customer, customer_id).name == "Ζωή Παπαδοπούλου"  # not yet
+    assert "waiting for our check" in customer.get("/portal/account").get_data(as_text=True)
+    login()
+    assert "Portal changes to review" in client.get("/").get_data(as_text=True)
+    queue = client.get("/customers/portal-changes").get_data(as_text=True)
+    assert "<ins><bdi>Ζωή Παπαδοπούλου-Λάμπρου</bdi></ins>" in queue
+    assert "<del><bdi>Ζωή Παπαδοπούλου</bdi></del>" in queue
+    assert "<ins><bdi>zoe.work@example.com</bdi></ins>" in queue and "Ερμού 12, 10563, Αθήνα, GR" in queue
+    from core.portal.models import PortalChange
+
+    with portal_app.app_context():
+        change_id = db.session.execute(sa.select(PortalChange.id)).scalar_one()
+    assert client.post(f"/customers/portal-changes/{change_id}/accept").status_code == 302
+    with portal_app.app_context():
+        saved = db.session.get(Customer, customer_id)
+        assert saved.name == "Ζωή Παπαδοπούλου-Λάμπρου"
+        assert [e.email for e in saved.emails] == ["zoe@example.com", "zoe.work@example.com"]
+        assert saved.addresses[0].city == "Αθήνα"
+    assert client.post(f"/customers/portal-changes/{change_id}/accept").status_code == 302  # decided: no change
+    assert ("portal.details_submitted", "portal") in _history_kinds(portal_app, customer_id)
+
+
+def test_rejected_change_keeps_what_is_saved(portal_app, client, login):
+    from core.customers.models import Customer
+    from core.portal.models import PortalChange
+
+    with portal_app.app_context():
+        customer_id = _customer()
+    customer = portal_app.test_client()
+    portal_login(customer, portal_account(portal_app, customer_id, CUSTOMER_PASSWORD), CUSTOMER_PASSWORD)
+    customer.post("/portal/account/details", data={"name": "Someone Else", "emails": "zoe@example.com"})
+    with portal_app.app_context():
+        change_id = db.session.execute(sa.select(PortalChange.id)).scalar_one()
+    login()
+    assert client.post(f"/customers/portal-changes/{change_id}/reject", data={"reason": "Not her"}).status_code == 302
+    with portal_app.app_context():
+        assert db.session.get(Customer, customer_id).name == "Ζωή Παπαδοπούλου"
+        assert db.session.get(PortalChange, change_id).status == "rejected"
+    # Staff without customers.edit have no queue.
+    from core.testing import PASSWORD as STAFF_PASSWORD
+
+    with portal_app.app_context():
+        from core.auth.models import Role, User
+
+        role = Role(name="Viewer", permissions=["customers.view"])
+        viewer = User(email="viewer@example.com", roles=[role])
+        viewer.set_password(STAFF_PASSWORD)
+        db.session.add_all([role, viewer])
+        db.session.commit()
+    other = portal_app.test_client()
+    other.post("/login", data={"email": "viewer@example.com", "password": STAFF_PASSWORD})
+    assert other.get("/customers/portal-changes").status_code == 403
+
+
+def test_consent_and_language_change_at_once(portal_app, client):
+    from core.customers.models import Customer
+    from core.portal.changes import consents_of
+
+    with portal_app.app_context():
+        customer_id = _customer(language="el")
+    portal_login(client, portal_account(portal_app, customer_id, CUSTOMER_PASSWORD), CUSTOMER_PASSWORD)
+    answer = client.post("/portal/account/preferences", data={"consent_email": "y", "language": "lt"})
+    assert answer.status_code == 302
+    with portal_app.app_context():
+        customer = db.session.get(Customer, customer_id)
+        assert customer.preferred_language == "lt"
+        assert consents_of(customer) == {"email": True, "sms": False}
+    assert 'lang="lt"' in client.get("/portal/account").get_data(as_text=True)
+    assert ("portal.preferences_changed", "portal") in _history_kinds(portal_app, customer_id)

@@ -1,7 +1,7 @@
 """Forms of the portal's own pages (Flask-WTF: CSRF on every one)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField
+from wtforms import BooleanField, EmailField, FieldList, FormField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from core.auth.passwords import PasswordPolicy, policy_hint
@@ -41,3 +41,32 @@ class InviteForm(FlaskForm):
     """Staff: invite the customer, choosing one of their addresses."""
 
     email = SelectField(_l("Email"), choices=[], validate_choice=True)
+
+
+class AddressForm(FlaskForm):
+    class Meta:
+        csrf = False  # a part of DetailsForm, which carries the token
+
+    label = StringField(_l("Label"), validators=[Length(max=40)])
+    street = StringField(_l("Street"), validators=[Length(max=200)])
+    postcode = StringField(_l("Postcode"), validators=[Length(max=20)])
+    city = StringField(_l("City"), validators=[Length(max=100)])
+    region = StringField(_l("Region"), validators=[Length(max=100)])
+    country = StringField(_l("Country (two letters, e.g. GR)"), validators=[Length(max=2)])
+
+
+class DetailsForm(FlaskForm):
+    """The customer's contact details, submitted for staff to review."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    emails = TextAreaField(_l("Email addresses (one per line)"), validators=[Length(max=2000)])
+    phones = TextAreaField(_l("Phone numbers (one per line)"), validators=[Length(max=1000)])
+    addresses = FieldList(FormField(AddressForm), min_entries=1, max_entries=5)
+
+
+class PreferencesForm(FlaskForm):
+    """Consent per channel and language: applied at once."""
+
+    consent_email = BooleanField(_l("Email me news and offers"))
+    consent_sms = BooleanField(_l("Text me news and offers"))
+    language = SelectField(_l("Language"), choices=[], validate_choice=True)

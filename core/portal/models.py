@@ -89,3 +89,29 @@ class PortalSession(db.Model):
     @staticmethod
     def digest(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
+
+
+class PortalChange(db.Model):
+    """Contact details a customer submitted in the portal, waiting for staff to accept or reject.
+
+    ``before`` is what the customer saw when submitting, ``after`` what they asked for (plain
+    dicts in ``core.customers.service`` input form: name, emails, phones, addresses). Staff see the
+    difference against the customer as it is now.
+    """
+
+    __tablename__ = "core_portal_change"
+    __table_args__ = (sa.Index("ix_core_portal_change_status_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_portal_account.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(sa.String(10), default=PENDING)
+    before: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    after: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")

@@ -2,6 +2,7 @@
 deactivate, and "view as customer" (read-only)."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -104,3 +105,101 @@ def view_as(customer_id: int):
         abort(400)
     token = links.make_token(links.VIEW_AS, {"u": current_user.id, "c": customer.id})
     return redirect(url_for("portal.view_as", token=token))
+
+
+# -- the review queue: contact details changed in the portal -------------------------------------
+
+
+def _visible_changes():
+    import sqlalchemy as sa
+
+    from core.portal.models import PENDING, PortalChange
+    from core.security import scoped
+
+    stmt = (sa.select(PortalChange).join(Customer, Customer.id == PortalChange.customer_id)
+            .where(PortalChange.status == PENDING))
+    return scoped(stmt, Customer)
+
+
+@bp.get("/portal-changes")
+@requires("customers.edit")
+def changes_queue():
+    from flask import request
+
+    from core.portal.changes import differences
+    from core.portal.models import PortalChange
+    from core.web.pagination import BadCursor, keyset_page
+
+    try:
+        page = keyset_page(db.session, _visible_changes(), [PortalChange.id], cursor=request.args.get("cursor"),
+                           limit=20)
+    except BadCursor:
+        abort(404)
+    customers = {c.id: c for c in db.session.execute(
+        sa.select(Customer).where(Customer.id.in_([c.customer_id for c in page.items] or [0]))
+    ).scalars()}
+    rows = [(change, customers[change.customer_id], differences(change, customers[change.customer_id]))
+            for change in page.items]
+    return render_template("portal/changes_queue.html", rows=rows, page=page, confirm=ConfirmForm())
+
+
+def _change(change_id: int):
+    from core.portal.models import PortalChange
+
+    change = db.session.get(PortalChange, change_id)
+    if change is None:
+        abort(404)
+    ensure_visible(db.session.get(Customer, change.customer_id))
+    return change
+
+
+@bp.post("/portal-changes/<int:change_id>/accept")
+@requires("customers.edit")
+def accept_change(change_id: int):
+    from core.portal import changes
+
+    change = _change(change_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        changes.accept(change, user_id=current_user.id)
+        db.session.commit()
+        flash(_("The new details are saved."), "success")
+    except changes.ChangeError as exc:
+        db.session.rollback()
+        for messages in exc.errors.values():
+            for message in messages:
+                flash(message, "error")
+    return redirect(url_for("portal_staff.changes_queue"))
+
+
+@bp.post("/portal-changes/<int:change_id>/reject")
+@requires("customers.edit")
+def reject_change(change_id: int):
+    from flask import request
+
+    from core.portal import changes
+
+    change = _change(change_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        changes.reject(change, request.form.get("reason", ""), user_id=current_user.id)
+        db.session.commit()
+        flash(_("The change was rejected."), "success")
+    except changes.ChangeError as exc:
+        db.session.rollback()
+        for messages in exc.errors.values():
+            for message in messages:
+                flash(message, "error")
+    return redirect(url_for("portal_staff.changes_queue"))
+
+
+def changes_widget() -> Markup:
+    """Dashboard card: the first few changes waiting for review."""
+    from core.portal.models import PortalChange
+
+    rows = db.session.execute(_visible_changes().order_by(PortalChange.id).limit(5)).scalars().all()
+    names = dict(db.session.execute(sa.select(Customer.id, Customer.name)
+                                    .where(Customer.id.in_([r.customer_id for r in rows] or [0]))).all())
+    return Markup(render_template("portal/_widget_changes.html", rows=rows, names=names))

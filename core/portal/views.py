@@ -8,12 +8,15 @@ hash for unknown addresses).
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from core.app import limiter
 from core.db import db, utcnow
 from core.portal import accounts, links
-from core.portal.forms import ChangePasswordForm, ConfirmForm, EmailForm, NewPasswordForm, PortalLoginForm
+from core.portal.forms import (
+    ChangePasswordForm, ConfirmForm, DetailsForm, EmailForm, NewPasswordForm, PortalLoginForm, PreferencesForm,
+)
 from core.portal.session import (
     VIEW_AS_HOURS, current_portal, end_account_sessions, end_session, is_portal_path, start_session,
 )
@@ -227,7 +230,76 @@ def magic_login(token: str):
 @bp.get("/account")
 @portal_login_required
 def account():
-    return render_template("portal/account.html", password_form=_password_form())
+    return _account_page()
+
+
+def _account_page(*, password_form=None, details_form=None, preferences_form=None, status=200):
+    from core.portal import changes
+
+    portal = current_portal._get_current_object()
+    customer = portal.customer
+    if details_form is None:
+        pending = changes.pending_change(customer.id)
+        details = pending.after if pending else changes.details_of(customer)
+        details_form = DetailsForm(formdata=None, data={
+            "name": details["name"], "emails": "\n".join(details["emails"]), "phones": "\n".join(details["phones"]),
+            "addresses": details["addresses"] + [{}]})
+    if preferences_form is None:
+        consents = changes.consents_of(customer)
+        preferences_form = PreferencesForm(formdata=None, consent_email=consents.get("email"),
+                                           consent_sms=consents.get("sms"),
+                                           language=customer.preferred_language or str(get_locale()))
+    preferences_form.language.choices = list(current_app.config["LANGUAGES"].items())
+    return render_template("portal/account.html", password_form=password_form or _password_form(),
+                           details_form=details_form, preferences_form=preferences_form,
+                           pending=changes.pending_change(customer.id)), status
+
+
+@bp.post("/account/details")
+@portal_login_required
+def submit_details():
+    from core.portal import changes
+
+    portal = current_portal._get_current_object()
+    form = DetailsForm()
+    if form.validate_on_submit():
+        data = {"name": form.name.data,
+                "emails": [line.strip() for line in (form.emails.data or "").splitlines() if line.strip()],
+                "phones": [line.strip() for line in (form.phones.data or "").splitlines() if line.strip()],
+                "addresses": [dict(entry.data) for entry in form.addresses]}
+        try:
+            change = changes.submit(portal.customer, data, account_id=portal.account.id if portal.account else None)
+            _audit("portal.details_submitted", portal.account, change=change.id if change else None)
+            db.session.commit()
+        except changes.ChangeError as exc:
+            db.session.rollback()
+            for field_name, messages in exc.errors.items():
+                target = getattr(form, field_name, None) or form.name
+                target.errors = list(target.errors) + list(messages)
+            return _account_page(details_form=form, status=422)
+        flash(_("Thank you: we check your new details and update them shortly.") if change
+              else _("Your details are unchanged."), "success")
+        return redirect(url_for("portal.account"))
+    return _account_page(details_form=form, status=422)
+
+
+@bp.post("/account/preferences")
+@portal_login_required
+def set_preferences():
+    from core.portal import changes
+
+    portal = current_portal._get_current_object()
+    form = PreferencesForm()
+    form.language.choices = list(current_app.config["LANGUAGES"].items())
+    if not form.validate_on_submit():
+        return _account_page(preferences_form=form, status=422)
+    changes.set_preferences(portal.customer, consents={"email": form.consent_email.data, "sms": form.consent_sms.data},
+                            language=form.language.data)
+    _audit("portal.preferences_changed", portal.account)
+    session["lang"] = form.language.data
+    db.session.commit()
+    flash(_("Your choices are saved."), "success")
+    return redirect(url_for("portal.account"))
 
 
 def _password_form(formdata=None):
@@ -253,7 +325,7 @@ def change_password():
             db.session.commit()
             flash(_("Your password was changed."), "success")
             return redirect(url_for("portal.account"))
-    return render_template("portal/account.html", password_form=form), 422
+    return _account_page(password_form=form, status=422)
 
 
 @bp.post("/language")
