@@ -500,3 +500,55 @@ def test_consent_and_language_change_at_once(portal_app, client):
         assert consents_of(customer) == {"email": True, "sms": False}
     assert 'lang="lt"' in client.get("/portal/account").get_data(as_text=True)
     assert ("portal.preferences_changed", "portal") in _history_kinds(portal_app, customer_id)
+
+
+# -- self sign-up -----------------------------------------------------------------------------------
+
+
+def test_sign_up_is_off_unless_the_business_turns_it_on(portal_app, client):
+    assert client.get("/portal/signup").status_code == 404
+    assert "Create an account" not in client.get("/portal/login").get_data(as_text=True)
+
+
+def test_sign_up_confirms_the_address_before_anything_exists(portal_app, client):
+    from core.customers.models import Customer, CustomerEmail
+    from core.messaging.models import OutboxMessage
+
+    portal_app.config["PORTAL_SIGNUP"] = True
+    with portal_app.app_context():
+        existing = _customer(name="Jonas Jonaitis", email="jonas@example.com", language="lt")
+        portal_account(portal_app, existing, CUSTOMER_PASSWORD)
+    assert "Create an account" in client.get("/portal/login").get_data(as_text=True)
+    new = client.post("/portal/signup", data={"name": "Δανάη Κ.", "email": "danai@example.com"})
+    taken = client.post("/portal/signup", data={"name": "Someone", "email": "jonas@example.com"})
+    assert new.status_code == taken.status_code == 200
+    assert new.get_data(as_text=True) == taken.get_data(as_text=True)  # no enumeration
+    with portal_app.app_context():
+        assert db.session.execute(sa.select(CustomerEmail).where(CustomerEmail.email == "danai@example.com")
+                                  ).first() is None  # nothing stored before the link is followed
+        templates = db.session.execute(sa.select(OutboxMessage.template_key).order_by(OutboxMessage.id)).scalars().all()
+        assert templates == ["portal.verify_email", "portal.password_reset"]  # the taken address gets a reset link
+    [link] = portal_links_sent(portal_app, "portal.verify_email")
+    path = link.removeprefix("https://portal.example.com")
+    assert client.post(path, data={"new": CUSTOMER_PASSWORD, "confirm": CUSTOMER_PASSWORD}).status_code == 302
+    assert client.get("/portal/").status_code == 200
+    with portal_app.app_context():
+        customer = db.session.execute(sa.select(Customer).where(Customer.name == "Δανάη Κ.")).scalar_one()
+        assert customer.primary_email == "danai@example.com"
+    assert portal_app.test_client().get(path).status_code == 404  # the link worked once
+    assert ("portal.signed_up", "portal") in _history_kinds(portal_app, customer.id)
+
+
+def test_sign_up_with_the_address_of_a_known_customer_joins_that_customer(portal_app, client):
+    from core.portal.models import PortalAccount
+
+    portal_app.config["PORTAL_SIGNUP"] = True
+    with portal_app.app_context():
+        customer_id = _customer()
+    client.post("/portal/signup", data={"name": "Zoe", "email": "ZOE@example.com"})
+    [link] = portal_links_sent(portal_app, "portal.verify_email")
+    client.post(link.removeprefix("https://portal.example.com"), data={"new": CUSTOMER_PASSWORD,
+                                                                       "confirm": CUSTOMER_PASSWORD})
+    with portal_app.app_context():
+        account = db.session.execute(sa.select(PortalAccount)).scalar_one()
+        assert account.customer_id == customer_id and account.origin == "signup" and account.verified_at

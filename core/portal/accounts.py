@@ -121,3 +121,70 @@ def set_password(account: PortalAccount, password: str) -> None:
     account.set_password(password)
     if account.verified_at is None:
         account.verified_at = utcnow()
+
+
+# -- self sign-up (PORTAL_SIGNUP) -------------------------------------------------------------------
+# Nothing is stored until the address is confirmed: the emailed link carries the name and the
+# address (signed), and only following it creates the customer (or finds the one with that
+# address) and the account, whose password is chosen then. So a sign-up in someone else's name
+# gives nobody access, and bots that never confirm leave no customers behind.
+
+
+def send_signup_link(name: str, email: str, language: str) -> None:
+    """Queue the confirmation link (or, for an address that has an account, a reset link:
+    the page says the same either way). The caller commits."""
+    from flask import current_app
+
+    from core.messaging import queue_message
+    from core.portal.mails import ensure_portal_templates
+
+    name = " ".join((name or "").split())[:200]
+    email = normalise_email(email)
+    existing = find_account(email)
+    if existing is not None:
+        if existing.active:
+            links.send_link(existing, links.RESET)
+        return
+    ensure_portal_templates()
+    token = links.make_token(links.VERIFY, {"p": links.VERIFY, "n": name, "e": email})
+    queue_message(channel="email", to=email, template=links.TEMPLATES[links.VERIFY], language=language,
+                  variables={"portal": {"link": links.absolute_url(links.ENDPOINTS[links.VERIFY], token=token),
+                                        "days": current_app.config["PORTAL_INVITE_DAYS"], "name": name,
+                                        "minutes": 0, "login": links.absolute_url("portal.login")}},
+                  purpose="service", source="portal", ref="portal.signup")
+
+
+def signup_from_token(token: str) -> dict | None:
+    """The name and address a valid, unused sign-up link carries, else None."""
+    payload = links.read_token(links.VERIFY, token)
+    if not payload or payload.get("p") != links.VERIFY or not payload.get("e"):
+        return None
+    if find_account(payload["e"]) is not None:
+        return None  # used already (or the address got an account meanwhile)
+    return {"name": payload.get("n") or payload["e"], "email": payload["e"]}
+
+
+def complete_signup(signup: dict, password: str, language: str | None) -> PortalAccount:
+    """Create the account (and the customer, unless exactly one customer has the address and no
+    account yet) with ``password``; the address is verified by the link. The caller commits."""
+    from core.customers.service import create_customer
+    from core.portal.models import SIGNUP
+
+    matches = db.session.execute(sa.select(CustomerEmail.customer_id).where(
+        sa.func.lower(CustomerEmail.email) == signup["email"]).distinct().limit(2)).scalars().all()
+    customer = db.session.get(Customer, matches[0]) if len(matches) == 1 else None
+    if customer is None or account_of(customer.id) is not None:
+        customer = create_customer({"name": signup["name"], "emails": [signup["email"]],
+                                    "preferred_language": language, "preferred_channel": "portal"})
+        db.session.flush()
+    account = PortalAccount(customer_id=customer.id, email=signup["email"], origin=SIGNUP, active=True,
+                            company_access=False, link_generation=0)
+    db.session.add(account)
+    set_password(account, password)
+    db.session.flush()
+    from core.history.service import log_event
+
+    log_event(customer.id, "portal.signed_up", source="core", subject=_("Signed up in the portal (%(email)s)",
+                                                                       email=signup["email"]),
+              channel="portal", direction="inbound")
+    return account

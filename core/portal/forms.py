@@ -70,3 +70,8 @@ class PreferencesForm(FlaskForm):
     consent_email = BooleanField(_l("Email me news and offers"))
     consent_sms = BooleanField(_l("Text me news and offers"))
     language = SelectField(_l("Language"), choices=[], validate_choice=True)
+
+
+class SignupForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])

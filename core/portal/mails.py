@@ -86,29 +86,29 @@ MAGIC = {
 
 VERIFY = {
     "en": {"subject": "Confirm your email address",
-           "body": "Hello {{ customer.first_name }},\n\nplease confirm your email address to finish creating your "
+           "body": "Hello {{ portal.name }},\n\nplease confirm your email address to finish creating your "
                    "customer portal account (the link works for {{ portal.days }} days):\n{{ portal.link }}\n\n"
                    "If you did not sign up, ignore this email."},
     "el": {"subject": "Επιβεβαιώστε τη διεύθυνση email σας",
-           "body": "Γεια σας {{ customer.first_name }},\n\nεπιβεβαιώστε τη διεύθυνση email σας για να ολοκληρωθεί "
+           "body": "Γεια σας {{ portal.name }},\n\nεπιβεβαιώστε τη διεύθυνση email σας για να ολοκληρωθεί "
                    "ο λογαριασμός σας στην πύλη πελατών (ο σύνδεσμος ισχύει για {{ portal.days }} ημέρες):\n"
                    "{{ portal.link }}\n\nΑν δεν κάνατε εγγραφή, αγνοήστε αυτό το μήνυμα."},
     "lt": {"subject": "Patvirtinkite savo el. pašto adresą",
-           "body": "Sveiki, {{ customer.first_name }},\n\npatvirtinkite savo el. pašto adresą, kad baigtumėte kurti "
+           "body": "Sveiki, {{ portal.name }},\n\npatvirtinkite savo el. pašto adresą, kad baigtumėte kurti "
                    "klientų portalo paskyrą (nuoroda galioja {{ portal.days }} d.):\n{{ portal.link }}\n\n"
                    "Jei nesiregistravote, ignoruokite šį laišką."},
     "fa": {"subject": "نشانی ایمیل خود را تأیید کنید",
-           "body": "سلام {{ customer.first_name }}،\n\nلطفاً نشانی ایمیل خود را تأیید کنید تا ساخت حساب شما در "
+           "body": "سلام {{ portal.name }}،\n\nلطفاً نشانی ایمیل خود را تأیید کنید تا ساخت حساب شما در "
                    "درگاه مشتریان کامل شود (این پیوند تا {{ portal.days }} روز معتبر است):\n{{ portal.link }}\n\n"
                    "اگر ثبت‌نام نکرده‌اید، این ایمیل را نادیده بگیرید."},
     "he": {"subject": "אישור כתובת הדוא״ל שלך",
-           "body": "שלום {{ customer.first_name }},\n\nנא לאשר את כתובת הדוא״ל כדי להשלים את פתיחת חשבונך בפורטל "
+           "body": "שלום {{ portal.name }},\n\nנא לאשר את כתובת הדוא״ל כדי להשלים את פתיחת חשבונך בפורטל "
                    "הלקוחות (הקישור בתוקף {{ portal.days }} ימים):\n{{ portal.link }}\n\n"
                    "אם לא נרשמת, אפשר להתעלם מההודעה."},
 }
 
 SAMPLE = {"portal": {"link": "https://example.com/portal/welcome/…", "days": 7, "minutes": 30,
-                     "login": "https://example.com/portal/login"}}
+                     "login": "https://example.com/portal/login", "name": "Zoë"}}
 
 TEMPLATES = (
     ("portal.invitation", "Portal invitation", INVITATION),

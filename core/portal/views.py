@@ -16,6 +16,7 @@ from core.db import db, utcnow
 from core.portal import accounts, links
 from core.portal.forms import (
     ChangePasswordForm, ConfirmForm, DetailsForm, EmailForm, NewPasswordForm, PortalLoginForm, PreferencesForm,
+    SignupForm,
 )
 from core.portal.session import (
     VIEW_AS_HOURS, current_portal, end_account_sessions, end_session, is_portal_path, start_session,
@@ -117,8 +118,8 @@ def login():
         db.session.commit()
         flash(_("Wrong email or password."), "error")
     status = 422 if request.method == "POST" else 200
-    return render_template("portal/login.html", form=form,
-                           magic_links=current_app.config["PORTAL_MAGIC_LINKS"]), status
+    return render_template("portal/login.html", form=form, magic_links=current_app.config["PORTAL_MAGIC_LINKS"],
+                           signup=current_app.config["PORTAL_SIGNUP"]), status
 
 
 @bp.post("/logout")
@@ -222,6 +223,48 @@ def magic_login(token: str):
         db.session.commit()
         return redirect(url_for("portal.home"))
     return render_template("portal/magic.html", form=form, account=account)
+
+
+# -- self sign-up (when the business turns it on: RAPPORT_PORTAL_SIGNUP=1) ---------------------------
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@public
+@limiter.limit(_mail_limit, key_func=_mail_key, methods=["POST"])
+@limiter.limit(_mail_limit, key_func=_mail_account_key, methods=["POST"])
+def signup():
+    if not current_app.config["PORTAL_SIGNUP"]:
+        abort(404)
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            accounts.send_signup_link(form.name.data, form.email.data, str(get_locale()))
+        except accounts.PortalInputError as exc:
+            form.email.errors = list(form.email.errors) + exc.errors.get("email", [])
+            return render_template("portal/signup.html", form=form), 422
+        db.session.commit()
+        return render_template("portal/link_sent.html")
+    return render_template("portal/signup.html", form=form), 422 if request.method == "POST" else 200
+
+
+@bp.route("/signup/<token>", methods=["GET", "POST"])
+@public
+def verify(token: str):
+    """The sign-up link: the address is confirmed; choose a password and the account exists."""
+    if not current_app.config["PORTAL_SIGNUP"]:
+        abort(404)
+    signup = accounts.signup_from_token(token)
+    if signup is None:
+        return render_template("portal/link_invalid.html"), 404
+    form = NewPasswordForm(email=signup["email"], name=signup["name"])
+    if form.validate_on_submit():
+        account = accounts.complete_signup(signup, form.new.data, str(get_locale()))
+        _log_in(account, "portal.signup")
+        db.session.commit()
+        flash(_("Your account is ready. Welcome!"), "success")
+        return redirect(url_for("portal.home"))
+    return render_template("portal/set_password.html", form=form, account=signup,
+                           title=_("Welcome to the customer portal")), 422 if request.method == "POST" else 200
 
 
 # -- account --------------------------------------------------------------------------------------
