@@ -114,6 +114,8 @@ def default_config(instance: str) -> dict:
         "PORTAL_SIGNUP": os.environ.get("RAPPORT_PORTAL_SIGNUP") == "1",
         # Emailed links (reset, magic link, sign-up) one address may ask for.
         "PORTAL_MAIL_LIMIT": os.environ.get("RAPPORT_PORTAL_MAIL_LIMIT") or "5 per hour",
+        # Forms a portal login may send to plugins' portal pages (orders, claims, replies).
+        "PORTAL_POST_LIMIT": os.environ.get("RAPPORT_PORTAL_POST_LIMIT") or "60 per hour",
     }
 
 

@@ -552,3 +552,17 @@ def test_sign_up_with_the_address_of_a_known_customer_joins_that_customer(portal
     with portal_app.app_context():
         account = db.session.execute(sa.select(PortalAccount)).scalar_one()
         assert account.customer_id == customer_id and account.origin == "signup" and account.verified_at
+
+
+def test_what_a_customer_sends_to_plugin_pages_is_rate_limited(make_app):
+    app = make_app(extra=["portaltest_plugin"], RATELIMIT_ENABLED=True, PORTAL_POST_LIMIT="2 per hour")
+    _enable_portaltest(app)
+    with app.app_context():
+        customer_id = _customer()
+        entry_id = _entry(customer_id, "x")
+    client = app.test_client()
+    portal_login(client, portal_account(app, customer_id, CUSTOMER_PASSWORD), CUSTOMER_PASSWORD)
+    for _ in range(2):
+        assert client.post(f"/portal/portaltest/entries/{entry_id}/thanks").status_code == 302
+    assert client.post(f"/portal/portaltest/entries/{entry_id}/thanks").status_code == 429
+    assert client.get(f"/portal/portaltest/entries/{entry_id}").status_code == 200  # reading is not limited

@@ -21,11 +21,24 @@ def register_portal(app, registry) -> None:
 
     app.register_blueprint(portal_bp)
     app.register_blueprint(staff_bp)
+    from core.app import limiter
+
     for plugin, blueprints in registry.call("register_portal_blueprints", include_disabled=True, app=app):
         for bp in blueprints:
+            # What a customer sends (orders, claims, replies) is limited per login: no flooding staff.
+            limiter.limit(_post_limit, key_func=_post_key, methods=["POST"])(bp)
             app.register_blueprint(bp, url_prefix=f"{PREFIX}/{plugin}")
             registry.blueprint_owner[bp.name] = plugin
     app.jinja_env.globals.update(portal_menu=portal_menu)
+
+
+def _post_limit() -> str:
+    return current_app.config["PORTAL_POST_LIMIT"]
+
+
+def _post_key() -> str:
+    portal = current_portal._get_current_object()
+    return f"portal-post:{portal.session_row.id}" if portal else f"portal-post-address:{request.remote_addr}"
 
 
 def portal_menu() -> list[dict]:
