@@ -432,7 +432,7 @@ def test_changed_details_wait_for_staff_who_see_a_diff_and_accept(portal_app, cl
     assert sent.status_code == 302
     with portal_app.app_context():
         assert db.session.get(Customer, customer_id).name == "Ζωή Παπαδοπούλου"  # not yet
-    assert "waiting for our check" in customer.get("/portal/account").get_data(as_text=True)
+    assert "data-pending-change" in customer.get("/portal/account").get_data(as_text=True)  # the notice
     login()
     assert "Portal changes to review" in client.get("/").get_data(as_text=True)
     queue = client.get("/customers/portal-changes").get_data(as_text=True)
