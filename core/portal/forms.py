@@ -52,15 +52,18 @@ class AddressForm(FlaskForm):
     postcode = StringField(_l("Postcode"), validators=[Length(max=20)])
     city = StringField(_l("City"), validators=[Length(max=100)])
     region = StringField(_l("Region"), validators=[Length(max=100)])
-    country = StringField(_l("Country (two letters, e.g. GR)"), validators=[Length(max=2)])
+    country = StringField(_l("Country (two letters, e.g. GR)"), validators=[Length(max=2)], render_kw={"dir": "ltr"})
 
 
 class DetailsForm(FlaskForm):
     """The customer's contact details, submitted for staff to review."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    emails = TextAreaField(_l("Email addresses (one per line)"), validators=[Length(max=2000)])
-    phones = TextAreaField(_l("Phone numbers (one per line)"), validators=[Length(max=1000)])
+    # Addresses and numbers read left to right in every language (the label follows the page).
+    emails = TextAreaField(_l("Email addresses (one per line)"), validators=[Length(max=2000)],
+                           render_kw={"dir": "ltr"})
+    phones = TextAreaField(_l("Phone numbers (one per line)"), validators=[Length(max=1000)],
+                           render_kw={"dir": "ltr"})
     addresses = FieldList(FormField(AddressForm), min_entries=1, max_entries=5)
 
 
