@@ -64,10 +64,11 @@ def _mail_limit() -> str:
 
 
 def _audit(action: str, account=None, **detail) -> None:
-    """An audit entry for logins and account changes (when the audit log is installed)."""
+    """A login, failed login or logout in the audit log, as for staff but with the record type
+    ``portal.account`` (account changes are audited as changes of the account's row)."""
     try:
         from core.audit import record_event
-    except ImportError:  # the audit log lands separately; until then nothing to record
+    except ImportError:  # the audit log is not on this branch yet
         return
     record_event(action, record_type="portal.account", record_id=account.id if account else None,
                  label=account.email if account else detail.get("email"),
@@ -80,10 +81,10 @@ def _next_url() -> str:
     return target if is_portal_path(target.split("?")[0]) else url_for("portal.home")
 
 
-def _log_in(account, action: str = "portal.login") -> None:
+def _log_in(account, via: str = "password") -> None:
     start_session(account.customer_id, account=account)
     account.last_login_at = utcnow()
-    _audit(action, account)
+    _audit("login", account, portal=True, via=via)
 
 
 # -- home -------------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ def login():
             _log_in(account)
             db.session.commit()
             return redirect(_next_url())
-        _audit("portal.login_failed", email=(form.email.data or "").strip().lower()[:254])
+        _audit("login_failed", portal=True, email=(form.email.data or "").strip().lower()[:254])
         db.session.commit()
         flash(_("Wrong email or password."), "error")
     status = 422 if request.method == "POST" else 200
@@ -130,7 +131,7 @@ def logout():
         end_session()
         db.session.commit()
         return redirect(url_for("customers.detail", customer_id=portal.customer.id))
-    _audit("portal.logout", portal.account)
+    _audit("logout", portal.account, portal=True)
     end_session()
     db.session.commit()
     flash(_("You are logged out."), "success")
@@ -148,8 +149,7 @@ def _choose_password(purpose: str, token: str, template: str, title: str):
     if form.validate_on_submit():
         accounts.set_password(account, form.new.data)
         end_account_sessions(account.id)
-        _audit("portal.password_set", account, via=purpose)
-        _log_in(account)
+        _log_in(account, via=purpose)
         db.session.commit()
         flash(_("Your password is set. Welcome!"), "success")
         return redirect(url_for("portal.home"))
@@ -219,7 +219,7 @@ def magic_login(token: str):
         links.use_up(account)
         if account.verified_at is None:
             account.verified_at = utcnow()
-        _log_in(account, "portal.login_link")
+        _log_in(account, "link")
         db.session.commit()
         return redirect(url_for("portal.home"))
     return render_template("portal/magic.html", form=form, account=account)
@@ -259,7 +259,7 @@ def verify(token: str):
     form = NewPasswordForm(email=signup["email"], name=signup["name"])
     if form.validate_on_submit():
         account = accounts.complete_signup(signup, form.new.data, str(get_locale()))
-        _log_in(account, "portal.signup")
+        _log_in(account, "signup")
         db.session.commit()
         flash(_("Your account is ready. Welcome!"), "success")
         return redirect(url_for("portal.home"))
@@ -312,7 +312,6 @@ def submit_details():
                 "addresses": [dict(entry.data) for entry in form.addresses]}
         try:
             change = changes.submit(portal.customer, data, account_id=portal.account.id if portal.account else None)
-            _audit("portal.details_submitted", portal.account, change=change.id if change else None)
             db.session.commit()
         except changes.ChangeError as exc:
             db.session.rollback()
@@ -338,7 +337,6 @@ def set_preferences():
         return _account_page(preferences_form=form, status=422)
     changes.set_preferences(portal.customer, consents={"email": form.consent_email.data, "sms": form.consent_sms.data},
                             language=form.language.data)
-    _audit("portal.preferences_changed", portal.account)
     session["lang"] = form.language.data
     db.session.commit()
     flash(_("Your choices are saved."), "success")
@@ -364,7 +362,6 @@ def change_password():
         else:
             accounts.set_password(portal.account, form.new.data)
             end_account_sessions(portal.account.id, keep=portal.session_row)
-            _audit("portal.password_changed", portal.account)
             db.session.commit()
             flash(_("Your password was changed."), "success")
             return redirect(url_for("portal.account"))
