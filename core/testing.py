@@ -634,12 +634,14 @@ def portal_probe(client, app, own_customer_id: int, other_customer_id: int) -> l
     return what did not answer 404 (or 405 for a method the URL does not take)."""
     import itertools
 
+    from werkzeug.routing import IntegerConverter
+
     theirs = customer_record_ids(app, other_customer_id) - customer_record_ids(app, own_customer_id)
     problems, tried = [], 0
     for rule in portal_routes(app):
         if not rule.arguments:
             continue
-        int_args = [a for a in rule.arguments if type(rule._converters[a]).__name__ in ("IntegerConverter",)]
+        int_args = [a for a in rule.arguments if isinstance(rule._converters[a], IntegerConverter)]
         other_args = [a for a in rule.arguments if a not in int_args]
         choices = [sorted(theirs) for _ in int_args]
         for combo in itertools.islice(itertools.product(*choices), 200):
