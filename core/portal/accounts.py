@@ -188,3 +188,13 @@ def complete_signup(signup: dict, password: str, language: str | None) -> Portal
                                                                        email=signup["email"]),
               channel="portal", direction="inbound")
     return account
+
+
+def erase_portal_data(customer_id: int) -> None:
+    """GDPR erasure: the portal account (its email and password), its sessions and the details
+    the customer submitted go; what they did stays in the history as the core keeps it."""
+    from core.portal.models import PortalChange, PortalSession
+
+    db.session.execute(sa.delete(PortalChange).where(PortalChange.customer_id == customer_id))
+    db.session.execute(sa.delete(PortalSession).where(PortalSession.customer_id == customer_id))
+    db.session.execute(sa.delete(PortalAccount).where(PortalAccount.customer_id == customer_id))

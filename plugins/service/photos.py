@@ -92,3 +92,32 @@ def serve(photo: RequestPhoto):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def erase_photos(customer_id: int) -> None:
+    """GDPR erasure: the customer's photos go; their files are removed after the commit by a
+    background call (``service.forget_photos``), each only when no other row still uses it."""
+    import sqlalchemy as sa
+
+    from core.jobs import run_soon
+
+    digests = db.session.execute(sa.select(RequestPhoto.sha256).where(RequestPhoto.customer_id == customer_id)
+                                 ).scalars().all()
+    if not digests:
+        return
+    db.session.execute(sa.delete(RequestPhoto).where(RequestPhoto.customer_id == customer_id))
+    run_soon("service.forget_photos", {"digests": sorted(set(digests))})
+
+
+def forget_files(digests: list[str]) -> None:
+    """Remove stored photo files no row refers to any more (the ``service.forget_photos`` call)."""
+    import sqlalchemy as sa
+
+    still = set(db.session.execute(sa.select(RequestPhoto.sha256).where(RequestPhoto.sha256.in_(digests))
+                                   ).scalars())
+    for digest in digests:
+        if digest not in still and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest):
+            try:
+                os.remove(stored_path(digest))
+            except FileNotFoundError:
+                pass

@@ -1,7 +1,7 @@
 """portal: where an order came from, the customer's acceptance or refusal
 
 Revision ID: sales_0015
-Revises: sales_0009
+Revises: sales_0008
 Create Date: 2026-11-27 13:00:00
 
 * ``origin``: ``staff`` (made on the staff pages or the API) or ``portal`` (placed by the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "sales_0015"
-down_revision = "sales_0009"
+down_revision = "sales_0008"
 branch_labels = None
 depends_on = "core_0015"
 

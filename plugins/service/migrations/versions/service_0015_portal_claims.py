@@ -1,7 +1,7 @@
 """portal: warranty claims and their photos
 
 Revision ID: service_0015
-Revises: service_0003
+Revises: service_0008
 Create Date: 2026-11-27 13:00:00
 
 * ``service_request.warranty_claim``: the customer claimed under warranty (portal).
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "service_0015"
-down_revision = "service_0003"
+down_revision = "service_0008"
 branch_labels = None
 depends_on = "core_0015"
 
