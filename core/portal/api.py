@@ -6,12 +6,11 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from core.api.base import Blueprint, documents_errors, input_error
 from core.api.customers import _get_customer
-from core.api.schemas import Text, UtcDateTime
-from core.catalog.service import MAX_ID
+from core.api.fields import Id, Text, UtcDateTime
 from core.db import db
 from core.portal.accounts import PortalInputError, invite
 from core.security import requires
@@ -20,8 +19,8 @@ blp = Blueprint("api_portal", __name__, url_prefix="/portal", description="The c
 
 
 class InvitationInputSchema(ma.Schema):
-    customer_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_ID))
-    email = Text(load_default=None, allow_none=True, validate=validate.Length(max=254),
+    customer_id = Id(required=True)
+    email = Text(load_default=None, allow_none=True, max_length=254, strip=True,
                  metadata={"description": "One of the customer's addresses; default the first."})
 
 
