@@ -566,3 +566,22 @@ def test_what_a_customer_sends_to_plugin_pages_is_rate_limited(make_app):
         assert client.post(f"/portal/portaltest/entries/{entry_id}/thanks").status_code == 302
     assert client.post(f"/portal/portaltest/entries/{entry_id}/thanks").status_code == 429
     assert client.get(f"/portal/portaltest/entries/{entry_id}").status_code == 200  # reading is not limited
+
+
+def test_erasure_removes_the_portal_account_and_what_was_submitted(portal_app, client):
+    from core.customers.deletion import erase_customer
+    from core.customers.models import Customer
+    from core.portal.models import PortalAccount, PortalChange, PortalSession
+
+    with portal_app.app_context():
+        customer_id = _customer()
+    email = portal_account(portal_app, customer_id, CUSTOMER_PASSWORD)
+    portal_login(client, email, CUSTOMER_PASSWORD)
+    client.post("/portal/account/details", data={"name": "Zoe P.", "emails": "zoe@example.com"})
+    with portal_app.app_context():
+        erase_customer(db.session.get(Customer, customer_id))
+        db.session.commit()
+        for model in (PortalAccount, PortalSession, PortalChange):
+            assert db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar() == 0, model
+    assert client.get("/portal/").status_code == 302  # the session is gone with the account
+    assert portal_login(portal_app.test_client(), email, CUSTOMER_PASSWORD).status_code == 422

@@ -160,3 +160,27 @@ def test_every_service_portal_url_refuses_another_customers_ids(svc_app, svc_cli
     portal_login(svc_client, portal_account(svc_app, ids["customer"]))
     _claim(svc_client, mine, claim=False)
     assert portal_probe(svc_client, svc_app, ids["customer"], ids["other"]) == []
+
+
+def test_erasure_removes_the_customers_photos_and_their_files(svc_app, svc_client, ids):
+    import os
+
+    from core.customers.deletion import erase_customer
+    from core.customers.models import Customer
+    from plugins.service.models import RequestPhoto
+    from plugins.service.photos import stored_path
+
+    mine, _theirs = _setup(svc_app, ids)
+    portal_login(svc_client, portal_account(svc_app, ids["customer"]))
+    _claim(svc_client, mine, [(io.BytesIO(_png((9, 9, 9))), "home.png")])
+    with svc_app.app_context():
+        digest = db.session.execute(sa.select(RequestPhoto.sha256)).scalar_one()
+        path = stored_path(digest)
+        assert os.path.exists(path)
+        erase_customer(db.session.get(Customer, ids["customer"]))
+        db.session.commit()
+        assert db.session.execute(sa.select(sa.func.count()).select_from(RequestPhoto)).scalar() == 0
+    from core.jobs.queue import queue
+
+    queue(svc_app).drain()  # the background call a worker makes after the commit
+    assert not os.path.exists(path)
