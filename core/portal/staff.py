@@ -29,6 +29,12 @@ def _back(customer: Customer):
     return redirect(url_for("customers.detail", customer_id=customer.id) + "#tab-portal")
 
 
+def _flash_errors(errors: dict[str, list[str]]) -> None:
+    for messages in errors.values():
+        for message in messages:
+            flash(message, "error")
+
+
 def invite_form(customer: Customer) -> InviteForm:
     form = InviteForm(prefix="portal")
     form.email.choices = [(e, e) for e in accounts.customer_emails(customer)]
@@ -57,9 +63,7 @@ def invite(customer_id: int):
         db.session.commit()
     except accounts.PortalInputError as exc:
         db.session.rollback()
-        for messages in exc.errors.values():
-            for message in messages:
-                flash(message, "error")
+        _flash_errors(exc.errors)
         return _back(customer)
     flash(_("The invitation to %(email)s is on its way.", email=account.email), "success")
     return _back(customer)
@@ -167,9 +171,7 @@ def accept_change(change_id: int):
         flash(_("The new details are saved."), "success")
     except changes.ChangeError as exc:
         db.session.rollback()
-        for messages in exc.errors.values():
-            for message in messages:
-                flash(message, "error")
+        _flash_errors(exc.errors)
     return redirect(url_for("portal_staff.changes_queue"))
 
 
@@ -189,9 +191,7 @@ def reject_change(change_id: int):
         flash(_("The change was rejected."), "success")
     except changes.ChangeError as exc:
         db.session.rollback()
-        for messages in exc.errors.values():
-            for message in messages:
-                flash(message, "error")
+        _flash_errors(exc.errors)
     return redirect(url_for("portal_staff.changes_queue"))
 
 

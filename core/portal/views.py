@@ -175,14 +175,19 @@ def reset_password(token: str):
 @limiter.limit(_mail_limit, key_func=_mail_key, methods=["POST"])
 @limiter.limit(_mail_limit, key_func=_mail_account_key, methods=["POST"])
 def request_reset():
+    return _request_link(accounts.send_reset, _("Forgot your password?"),
+                         _("Enter your email address: if it belongs to a portal account, we send a link to choose "
+                           "a new password."))
+
+
+def _request_link(send, title: str, intro: str):
+    """Ask for an emailed link: the same answer whether or not the address has an account."""
     form = EmailForm()
     if form.validate_on_submit():
-        accounts.send_reset(form.email.data)
+        send(form.email.data)
         db.session.commit()
         return render_template("portal/link_sent.html")
-    return render_template("portal/request_link.html", form=form, title=_("Forgot your password?"),
-                           intro=_("Enter your email address: if it belongs to a portal account, we send a link "
-                                   "to choose a new password."),
+    return render_template("portal/request_link.html", form=form, title=title, intro=intro,
                            button=_("Send the link")), 422 if request.method == "POST" else 200
 
 
@@ -193,15 +198,9 @@ def request_reset():
 def request_magic_link():
     if not current_app.config["PORTAL_MAGIC_LINKS"]:
         abort(404)
-    form = EmailForm()
-    if form.validate_on_submit():
-        accounts.send_magic_link(form.email.data)
-        db.session.commit()
-        return render_template("portal/link_sent.html")
-    return render_template("portal/request_link.html", form=form, title=_("Log in with an email link"),
-                           intro=_("Enter your email address: if it belongs to a portal account, we send a link "
-                                   "that logs you in once, without a password."),
-                           button=_("Send the link")), 422 if request.method == "POST" else 200
+    return _request_link(accounts.send_magic_link, _("Log in with an email link"),
+                         _("Enter your email address: if it belongs to a portal account, we send a link that logs "
+                           "you in once, without a password."))
 
 
 @bp.route("/magic/<token>", methods=["GET", "POST"])
