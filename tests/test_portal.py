@@ -585,3 +585,31 @@ def test_erasure_removes_the_portal_account_and_what_was_submitted(portal_app, c
             assert db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar() == 0, model
     assert client.get("/portal/").status_code == 302  # the session is gone with the account
     assert portal_login(portal_app.test_client(), email, CUSTOMER_PASSWORD).status_code == 422
+
+
+# -- audit ------------------------------------------------------------------------------------------
+
+
+def test_portal_logins_and_account_changes_are_in_the_audit_log(portal_app, client, login):
+    from core.testing import audit_entries
+
+    with portal_app.app_context():
+        customer_id = _customer()
+    login()
+    client.post(f"/customers/{customer_id}/portal/invite", data={"portal-email": "zoe@example.com"})
+    created = audit_entries(portal_app, record_type="portal.account", action="create")
+    assert len(created) == 1 and created[0]["customer_id"] == customer_id
+    [link] = portal_links_sent(portal_app, "portal.invitation")
+    customer = portal_app.test_client()
+    customer.post(link.removeprefix("https://portal.example.com"),
+                  data={"new": CUSTOMER_PASSWORD, "confirm": CUSTOMER_PASSWORD})
+    changed = audit_entries(portal_app, record_type="portal.account", action="update")
+    assert changed and "password_hash" in changed[-1]["changes"]
+    assert "argon2" not in str(changed)  # the secret itself is never recorded
+    logins = audit_entries(portal_app, record_type="portal.account", action="login")
+    assert len(logins) == 1 and logins[0]["detail"]["via"] == "invite"
+    portal_login(portal_app.test_client(), "zoe@example.com", "wrong-password-123")
+    failed = audit_entries(portal_app, record_type="portal.account", action="login_failed")
+    assert failed and failed[0]["detail"]["email"] == "zoe@example.com" and failed[0]["user_id"] is None
+    customer.post("/portal/logout")
+    assert audit_entries(portal_app, record_type="portal.account", action="logout")

@@ -13,8 +13,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit import Audit
 from core.db import db, utcnow
 
 _hasher = PasswordHasher()
@@ -24,6 +26,11 @@ INVITED, SIGNUP = "invitation", "signup"
 
 class PortalAccount(db.Model):
     __tablename__ = "core_portal_account"
+    __audit__ = Audit("portal.account", label=_l("Portal account"), title="email", customer="customer_id",
+                      secret=("password_hash",), ignore=("link_generation", "last_login_at"),
+                      fields={"company_access": _l("Sees the company's records"), "verified_at": _l("Address confirmed"),
+                              "invited_at": _l("Invited"), "invited_by_id": _l("Invited by"), "origin": _l("Origin")},
+                      users=("invited_by_id",))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), unique=True)
@@ -103,6 +110,9 @@ class PortalChange(db.Model):
     """
 
     __tablename__ = "core_portal_change"
+    __audit__ = Audit("portal.change", label=_l("Details changed in the portal"), customer="customer_id",
+                      fields={"before": _l("Before"), "after": _l("Asked for"), "decided_at": _l("Decided"),
+                              "decided_by_id": _l("Decided by")}, users=("decided_by_id",))
     __table_args__ = (sa.Index("ix_core_portal_change_status_id", "status", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

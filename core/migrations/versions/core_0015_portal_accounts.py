@@ -1,7 +1,7 @@
 """customer portal: portal accounts and portal sessions
 
 Revision ID: core_0015
-Revises: core_0008
+Revises: core_0005
 Create Date: 2026-11-27 12:40:00
 
 * ``core_portal_account``: a customer's login to the portal (never a staff user).
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "core_0015"
-down_revision = "core_0008"
+down_revision = "core_0005"
 branch_labels = None
 depends_on = None
 
