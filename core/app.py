@@ -62,9 +62,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-    from core.security import HttpsAwareSessionInterface
+    from core.portal.session import SplitSessionInterface
 
-    app.session_interface = HttpsAwareSessionInterface()
+    app.session_interface = SplitSessionInterface()  # staff and portal cookies never mix
     db.init_app(app)
     from core.audit.recorder import install as install_audit
 
@@ -166,6 +166,9 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
         for bp in blueprints:
             app.register_blueprint(bp)
             registry.blueprint_owner[bp.name] = plugin
+    from core.portal.pages import register_portal
+
+    register_portal(app, registry)
 
 
 def _refresh_plugins(app: Flask) -> None:
@@ -204,6 +207,11 @@ def _before_request():
         return authenticate_api_request(endpoint)
     view = app.view_functions[endpoint]
     rule = access_rule(view, request.method)
+    from core.portal.session import before_portal_request, is_portal_path, outside_portal
+
+    if is_portal_path(request.path):
+        return before_portal_request(rule)  # customers only: the staff login is not even read here
+    outside_portal(rule)
     if rule == PUBLIC:
         return refuse_unstorable_input()
     if rule is None:

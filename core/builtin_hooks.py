@@ -39,7 +39,7 @@ CORE_PERMISSIONS = (
 
 @hookimpl
 def permissions():
-    return list(CORE_PERMISSIONS)
+    return list(CORE_PERMISSIONS) + list(PORTAL_PERMISSIONS)
 
 
 @hookimpl
@@ -168,8 +168,11 @@ def customer_panels(customer, user):
     from core.audit.views import customer_changes_panel
     from core.messaging.views import customer_panel
 
+    from core.portal.staff import customer_panel as portal_panel
+
     return [
         CustomerPanel(_l("Email and SMS"), lambda: customer_panel(customer), "customers.view", weight=40),
+        CustomerPanel(_l("Portal"), lambda: portal_panel(customer), "customers.view", weight=45, key="portal"),
         CustomerPanel(_l("Changes"), lambda: customer_changes_panel(customer), PERMISSION, weight=900,
                       key="changes"),
     ]
@@ -236,7 +239,14 @@ def dashboard_widgets(user):
     return [
         DashboardWidget(_l("My overdue and today's follow-ups"), _due_followups_widget, "history.log", weight=10),
         DashboardWidget(_l("Recently added customers"), _recent_customers_widget, "customers.view", weight=20),
+        DashboardWidget(_l("Portal changes to review"), _portal_changes_widget, "customers.edit", weight=30),
     ]
+
+
+def _portal_changes_widget():
+    from core.portal.staff import changes_widget
+
+    return changes_widget()
 
 
 def _due_followups_widget():
@@ -273,3 +283,32 @@ def _recent_customers_widget():
         scoped(sa.select(Customer), Customer).order_by(Customer.id.desc()).limit(DASHBOARD_ROWS)
     ).scalars().all()
     return Markup(render_template("customers/_widget_recent.html", rows=rows))
+
+
+# -- the customer portal ------------------------------------------------------------------------
+
+
+PORTAL_PERMISSIONS = (
+    Permission("portal.invite", _l("Invite customers to the portal and manage their accounts")),
+    Permission("portal.view_as", _l("View the portal as a customer sees it")),
+)
+
+
+@hookimpl
+def portal_menu_items(portal):
+    from core.contrib import PortalMenuItem
+
+    return [PortalMenuItem(_l("Home"), "portal.home", weight=0),
+            PortalMenuItem(_l("My account"), "portal.account", weight=900)]
+
+
+@hookimpl
+def portal_cards(portal):
+    from flask import render_template
+
+    from core.contrib import PortalCard
+
+    def render():
+        return Markup(render_template("portal/_card_account.html", portal=portal))
+
+    return [PortalCard(_l("My account"), render, weight=900)]

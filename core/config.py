@@ -105,6 +105,17 @@ def default_config(instance: str) -> dict:
         "EVENTS_PICKUP_SECONDS": _int_env("RAPPORT_EVENT_PICKUP_SECONDS", 30),
         "EVENTS_RETENTION_DAYS": _int_env("RAPPORT_EVENT_RETENTION_DAYS", 30),
         **messaging_defaults(),
+        # The customer portal (core/portal; docs/running.md#the-customer-portal).
+        "PORTAL_PUBLIC_URL": os.environ.get("RAPPORT_PUBLIC_URL") or None,  # base of links in emails
+        "PORTAL_INVITE_DAYS": _int_env("RAPPORT_PORTAL_INVITE_DAYS", 7),
+        "PORTAL_RESET_MINUTES": _int_env("RAPPORT_PORTAL_RESET_MINUTES", 30),
+        "PORTAL_MAGIC_MINUTES": _int_env("RAPPORT_PORTAL_MAGIC_MINUTES", 15),
+        "PORTAL_MAGIC_LINKS": os.environ.get("RAPPORT_PORTAL_MAGIC_LINKS", "1") == "1",
+        "PORTAL_SIGNUP": os.environ.get("RAPPORT_PORTAL_SIGNUP") == "1",
+        # Emailed links (reset, magic link, sign-up) one address may ask for.
+        "PORTAL_MAIL_LIMIT": os.environ.get("RAPPORT_PORTAL_MAIL_LIMIT") or "5 per hour",
+        # Forms a portal login may send to plugins' portal pages (orders, claims, replies).
+        "PORTAL_POST_LIMIT": os.environ.get("RAPPORT_PORTAL_POST_LIMIT") or "60 per hour",
     }
 
 

@@ -247,3 +247,25 @@ class PeriodicTask:
     params: tuple[tuple[str, Any], ...] = ()
     max_attempts: int = 1
     tracked: bool = True
+
+
+@dataclass(frozen=True)
+class PortalMenuItem:
+    """An entry of the portal's navigation (``portal_menu_items``); ``endpoint`` goes to
+    ``url_for`` with ``url_values``. Label with ``lazy_gettext``: it follows the customer's language."""
+
+    label: str
+    endpoint: str
+    weight: int = 100
+    url_values: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class PortalCard:
+    """A card of the portal's home page (``portal_cards``). ``render()`` returns ``Markup``
+    (a plain ``str`` is escaped); ``url``, when given, is where "Open" leads."""
+
+    title: str
+    render: Callable[[], Any]
+    weight: int = 100
+    url: str | None = None

@@ -169,6 +169,35 @@ def demo_data():
 
 
 # ---------------------------------------------------------------------------
+# The customer portal (``/portal``): pages for customers, never for staff. Every
+# portal query starts from the logged-in customer (``core.portal.scoped_to``).
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def register_portal_blueprints(app):
+    """Return Flask blueprints serving this plugin's portal pages, mounted at ``/portal/<plugin>``.
+
+    Registration hook: runs once for every installed plugin. Each view carries
+    ``core.portal.portal_login_required`` (or ``core.security.public``); any other
+    marker answers 404 there. Pages answer 404 while the plugin is disabled.
+    """
+
+
+@hookspec
+def portal_menu_items(portal):
+    """Return a list of :class:`core.contrib.PortalMenuItem` for the portal's navigation.
+
+    ``portal`` is the request's :class:`core.portal.Portal` (customer, account, read_only).
+    """
+
+
+@hookspec
+def portal_cards(portal):
+    """Return a list of :class:`core.contrib.PortalCard`: the cards of the portal's home page."""
+
+
+# ---------------------------------------------------------------------------
 # Events: durable, delivered after commit, plain data, each listener isolated.
 # Every event hook takes ``event_id`` last: the id of the ``core_event`` row, the
 # same on every retry, for listeners that keep a record of what they processed.

@@ -18,6 +18,17 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # the CLI: lazy strings (plugin labels) render in the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    from core.portal.session import current_portal, is_portal_path
+
+    if is_portal_path(request.path):  # customers: their preferred language (a staff viewer: the one chosen)
+        portal = current_portal._get_current_object()
+        wanted = [session.get("lang"), portal.customer.preferred_language] if portal else [session.get("lang")]
+        if portal and not portal.read_only:
+            wanted.reverse()
+        for lang in wanted:
+            if lang in languages:
+                return lang
+        return request.accept_languages.best_match(list(languages)) or "en"
     user_lang = getattr(current_user, "ui_language", None) if current_user else None
     if user_lang in languages:
         return user_lang

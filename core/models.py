@@ -51,10 +51,12 @@ from core.messaging.models import (  # noqa: E402
     MessageTemplateText,
     OutboxMessage,
 )
+from core.portal.models import PortalAccount, PortalChange, PortalSession  # noqa: E402
 
 __all__ = [
     "PluginState", "User", "UserSession", "Role", "ApiToken", "user_roles", "Product", "Customer",
     "CustomerEmail", "CustomerPhone", "Address", "Tag", "customer_tags", "Consent",
     "Need", "Interaction", "Activity", "AuditEntry", "Job", "Event", "EventDelivery", "OutboxMessage",
     "MessageRate", "InboundMail", "InboundAttachment", "MessageTemplate", "MessageTemplateText",
+    "PortalAccount", "PortalSession", "PortalChange",
 ]

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 PUBLIC = "__public__"
 LOGIN = "__login__"
+PORTAL = "__portal__"  # a customer logged into the portal (core.portal); never a staff user
 
 
 def _mark(rule):
@@ -29,6 +30,7 @@ def _mark(rule):
 
 public = _mark(PUBLIC)
 login_required = _mark(LOGIN)
+portal_login_required = _mark(PORTAL)
 
 
 def requires(permission: str):

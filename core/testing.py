@@ -577,3 +577,98 @@ def smtp_sink():
     sink = SmtpSink()
     yield sink
     sink.stop()
+
+
+# -- the customer portal ---------------------------------------------------------------------------
+
+
+def portal_account(app, customer_id: int, password: str = PASSWORD, *, company_access: bool = False):
+    """A portal account for ``customer_id`` with ``password`` set (as if the invitation was used)."""
+    from core.customers.models import Customer
+    from core.db import db, utcnow
+    from core.portal.models import PortalAccount
+
+    with app.app_context():
+        customer = db.session.get(Customer, customer_id)
+        account = PortalAccount(customer_id=customer_id, email=customer.primary_email.lower(), active=True,
+                                company_access=company_access, link_generation=0, verified_at=utcnow())
+        account.set_password(password)
+        db.session.add(account)
+        db.session.commit()
+        return account.email
+
+
+def portal_login(client, email: str, password: str = PASSWORD):
+    """Log ``client`` into the portal; returns the response (302 to the portal's home on success)."""
+    return client.post("/portal/login", data={"email": email, "password": password})
+
+
+def portal_links_sent(app, template: str | None = None) -> list[str]:
+    """The portal links found in queued emails (newest last), optionally of one template."""
+    import re
+
+    import sqlalchemy as sa
+
+    from core.db import db
+    from core.messaging.models import OutboxMessage
+
+    with app.app_context():
+        stmt = sa.select(OutboxMessage).where(OutboxMessage.source == "portal").order_by(OutboxMessage.id)
+        if template:
+            stmt = stmt.where(OutboxMessage.template_key == template)
+        return [m for msg in db.session.execute(stmt).scalars()
+                for m in re.findall(r"https?://\S+/portal/\S+", msg.body_text)
+                if "/portal/login" not in m]
+
+
+def portal_routes(app) -> list:
+    """Every URL rule of the portal (``/portal/...``), from the URL map: new pages are included
+    without anyone listing them."""
+    return sorted((r for r in app.url_map.iter_rules() if r.rule.startswith("/portal/") and r.endpoint != "static"
+                   and not r.endpoint.endswith(".static")), key=lambda r: r.rule)
+
+
+def customer_record_ids(app, customer_id: int) -> set[int]:
+    """The ids of every row, in any table with a ``customer_id`` column, that belongs to ``customer_id``
+    (and the customer's own id): what a portal URL might be given to reach that customer's records."""
+    import sqlalchemy as sa
+
+    from core.db import db
+
+    ids = {customer_id}
+    with app.app_context():
+        existing = set(sa.inspect(db.engine).get_table_names())  # tables of enabled plugins only
+        for table in db.metadata.sorted_tables:
+            if table.name in existing and "customer_id" in table.c and "id" in table.c:
+                ids.update(db.session.execute(sa.select(table.c.id).where(table.c.customer_id == customer_id))
+                           .scalars())
+    return ids
+
+
+def portal_probe(client, app, own_customer_id: int, other_customer_id: int) -> list[str]:
+    """Try every portal URL that takes an argument with the ids of ``other_customer_id``'s records
+    (minus ids that also name one of the logged-in customer's own records), by GET and POST;
+    return what did not answer 404 (or 405 for a method the URL does not take)."""
+    import itertools
+
+    from werkzeug.routing import IntegerConverter
+
+    theirs = customer_record_ids(app, other_customer_id) - customer_record_ids(app, own_customer_id)
+    problems, tried = [], 0
+    for rule in portal_routes(app):
+        if not rule.arguments:
+            continue
+        int_args = [a for a in rule.arguments if isinstance(rule._converters[a], IntegerConverter)]
+        other_args = [a for a in rule.arguments if a not in int_args]
+        choices = [sorted(theirs) for _ in int_args]
+        for combo in itertools.islice(itertools.product(*choices), 200):
+            values = dict(zip(int_args, combo))
+            values.update({a: "not-a-token" for a in other_args})
+            path = rule.build(values, append_unknown=False)[1]
+            for method in ("GET", "POST"):
+                answer = client.open(path, method=method)
+                tried += 1
+                if answer.status_code not in (404, 405):
+                    problems.append(f"{method} {path} -> {answer.status_code}")
+    assert tried, "no portal URL with an argument was tried"
+    return problems

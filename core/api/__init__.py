@@ -25,9 +25,10 @@ def init_api(app, state) -> None:
     from core.api.products import blp as products_blp
     from core.audit.api import blp as audit_blp
     from core.messaging.api import blp as messages_blp
+    from core.portal.api import blp as portal_blp
 
     names = set()
-    for blp in (customers_blp, products_blp, jobs_blp, messages_blp, audit_blp):
+    for blp in (customers_blp, products_blp, jobs_blp, messages_blp, audit_blp, portal_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)
         names.add(blp.name)
     registry = state.plugins

@@ -41,6 +41,9 @@ CORE_RELATIONS = (
     CustomerRelation("core_customer_tag", "customer_id", CASCADE, _l("tags")),
     CustomerRelation("core_interaction", "customer_id", CASCADE, _l("contact history")),
     CustomerRelation("core_activity", "customer_id", CASCADE, _l("follow-ups")),
+    CustomerRelation("core_portal_account", "customer_id", CASCADE, _l("portal account")),
+    CustomerRelation("core_portal_session", "customer_id", CASCADE, _l("portal sessions")),
+    CustomerRelation("core_portal_change", "customer_id", CASCADE, _l("details changed in the portal")),
 )
 
 
@@ -154,6 +157,9 @@ def erase_customer(customer: Customer, *, user_id: int | None = None) -> None:
                        .values(subject="", body=""))
     db.session.execute(sa.delete(Activity).where(Activity.customer_id == customer.id))
     erase_messages(customer.id)
+    from core.portal.accounts import erase_portal_data
+
+    erase_portal_data(customer.id)
     db.session.flush()
     for impl in current_app.extensions["rapport"].plugins.pm.hook.erase_customer_data.get_hookimpls():
         if impl.plugin_name in _plugins_with_tables():

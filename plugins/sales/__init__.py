@@ -152,3 +152,27 @@ def sales_orders():
     from plugins.sales.facts import orders
 
     return orders()
+
+
+# -- the customer portal (/portal/sales) -------------------------------------------------------------
+
+
+@hookimpl
+def register_portal_blueprints(app):
+    from plugins.sales.portal import bp
+
+    return [bp]
+
+
+@hookimpl
+def portal_menu_items(portal):
+    from plugins.sales.portal import menu_items
+
+    return menu_items()
+
+
+@hookimpl
+def portal_cards(portal):
+    from plugins.sales.portal import cards
+
+    return cards(portal)

@@ -23,6 +23,7 @@ from core.db import db, utcnow
 OPEN, WON, LOST = "open", "won", "lost"
 DRAFT, SENT, CONFIRMED, CANCELLED = "draft", "sent", "confirmed", "cancelled"
 ORDER_STATES = (DRAFT, SENT, CONFIRMED, CANCELLED)
+STAFF, PORTAL = "staff", "portal"  # where an order was made
 SOURCES = ("website", "referral", "phone", "email", "event", "partner", "walk_in", "other")
 
 Quantity = sa.Numeric(12, 3)
@@ -174,6 +175,13 @@ class Order(db.Model):
     sent_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    # The customer portal: an order the customer placed there ("portal"), a quotation accepted
+    # (the name they typed) or declined there.
+    origin: Mapped[str] = mapped_column(sa.String(10), default=STAFF, server_default=STAFF)
+    accepted_by: Mapped[str | None] = mapped_column(sa.String(200))
+    accepted_at: Mapped[datetime | None]
+    declined_at: Mapped[datetime | None]
+    decline_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
     lines: Mapped[list["OrderLine"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.position"

@@ -209,7 +209,7 @@ def _refuse_confirming(order: Order) -> None:
         raise SalesInputError({"state": [_("A cancelled quotation cannot be confirmed.")]})
 
 
-def confirm(order: Order, *, when=None) -> None:
+def confirm(order: Order, *, when=None, **extra) -> None:
     """Turn a quotation into an order; wins its opportunity; announces the event.
 
     Atomic (``change_state``): of simultaneous confirmations exactly one changes the row
@@ -219,7 +219,7 @@ def confirm(order: Order, *, when=None) -> None:
     _refuse_confirming(order)
     if not order.lines:
         raise SalesInputError({"lines": [_("Add at least one line before confirming.")]})
-    if not change_state(order, "state", (DRAFT, SENT), state=CONFIRMED, confirmed_at=when or utcnow()):
+    if not change_state(order, "state", (DRAFT, SENT), state=CONFIRMED, confirmed_at=when or utcnow(), **extra):
         _refuse_confirming(order)
         raise SalesInputError({"state": [_("This quotation changed meanwhile; reload it.")]})
     log_event(order.customer_id, "sales.order_confirmed", source="sales",

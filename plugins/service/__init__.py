@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from core import PluginManifest, hookimpl
 from core.contrib import (
-    BLOCK, CustomerPanel, CustomerRelation, DashboardWidget, DemoStep, MenuItem, PeriodicTask, Permission, RecordRule,
+    BLOCK, CASCADE, CustomerPanel, CustomerRelation, DashboardWidget, DemoStep, MenuItem, PeriodicTask, Permission, RecordRule,
     RoleSpec, SearchResult,
 )
 from plugins.service import hookspecs
@@ -34,6 +34,7 @@ manifest = PluginManifest(
         CustomerRelation("service_equipment", "customer_id", BLOCK, _l("equipment")),
         CustomerRelation("service_request", "customer_id", BLOCK, _l("service requests")),
         CustomerRelation("service_visit", "customer_id", BLOCK, _l("maintenance visits")),
+        CustomerRelation("service_request_photo", "customer_id", CASCADE, _l("photos of service requests")),
     ),
     # Orders confirmed or cancelled while service was disabled register/retire equipment on re-enabling.
     catch_up_events=("sales_order_confirmed", "sales_order_cancelled"),
@@ -146,6 +147,14 @@ def demo_data():
 
 
 @hookimpl
+def job_tasks():
+    from core.contrib import JobTask
+    from plugins.service.photos import forget_files
+
+    return [JobTask("service.forget_photos", forget_files, _l("Remove erased customers' photos"), tracked=False)]
+
+
+@hookimpl
 def periodic_tasks():
     from core.jobs import crontab
 
@@ -186,3 +195,27 @@ def service_equipment():
     from plugins.service.service import equipment_facts
 
     return equipment_facts()
+
+
+# -- the customer portal (/portal/service) -----------------------------------------------------------
+
+
+@hookimpl
+def register_portal_blueprints(app):
+    from plugins.service.portal import bp
+
+    return [bp]
+
+
+@hookimpl
+def portal_menu_items(portal):
+    from plugins.service.portal import menu_items
+
+    return menu_items()
+
+
+@hookimpl
+def portal_cards(portal):
+    from plugins.service.portal import cards
+
+    return cards(portal)

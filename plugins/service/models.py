@@ -204,6 +204,7 @@ class ServiceRequest(db.Model):
     done_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    warranty_claim: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # claimed in the portal
 
     customer = relationship("Customer")
     equipment: Mapped[Equipment] = relationship()
@@ -221,6 +222,23 @@ class ServiceRequest(db.Model):
         """The coverage that applies: staff override if any, else the computed one."""
         return self.coverage_override or self.coverage
 
+
+
+class RequestPhoto(db.Model):
+    """A photo the customer attached to a request in the portal (plugins/service/photos.py)."""
+
+    __tablename__ = "service_request_photo"
+    __audit__ = Audit("service.request_photo", label=_l("Photo of a service request"), title="filename",
+                      customer="customer_id", ignore=("sha256",), fields={"request_id": _l("Service request")})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("service_request.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RequestLine(db.Model):

@@ -689,6 +689,9 @@ def erase_customer_data(customer_id: int) -> None:
     """GDPR erasure: the units stay (warranties, repairs, reliability figures) but not where
     they are installed, which is the person's address (the core's ``erase_customer_data`` hook)."""
     db.session.execute(sa.update(Equipment).where(Equipment.customer_id == customer_id).values(location=""))
+    from plugins.service.photos import erase_photos
+
+    erase_photos(customer_id)  # photos show the person's home: rows now, files after the commit
 
 
 def equipment_facts() -> sa.Select:

@@ -27,7 +27,7 @@ from plugins.service import service as svc
 from plugins.service.coverage import covered_amounts
 from plugins.service.models import (
     CANCELLED, CLOSED, EQUIPMENT_STATUSES, OPEN_STATUSES, REQUEST_STATUSES, SCHEDULED, Equipment,
-    MaintenancePlan, ServiceRequest, Visit, Warranty,
+    MaintenancePlan, RequestPhoto, ServiceRequest, Visit, Warranty,
 )
 
 bp = Blueprint("service", __name__, url_prefix="/service", template_folder="templates")
@@ -361,7 +361,9 @@ def _request_page(req, *, edit_form=None, line_form=None, override_form=None, st
     override_form = override_form or f.OverrideForm(decision=req.coverage_override or "", reason=req.override_reason)
     covered, billable = covered_amounts(req)
     warranty = db.session.get(Warranty, req.coverage_warranty_id) if req.coverage_warranty_id else None
-    return render_template("service/request.html", req=req, edit_form=edit_form, line_form=line_form,
+    photos = db.session.execute(sa.select(RequestPhoto).where(RequestPhoto.request_id == req.id)
+                                .order_by(RequestPhoto.id)).scalars().all()
+    return render_template("service/request.html", req=req, edit_form=edit_form, line_form=line_form, photos=photos,
                            override_form=override_form, covered=covered, billable=billable, warranty=warranty,
                            transitions=svc.allowed_transitions(req), is_manager=current_user.can(MANAGER),
                            locked=req.status in (CLOSED, CANCELLED)), status
@@ -371,6 +373,19 @@ def _request_page(req, *, edit_form=None, line_form=None, override_form=None, st
 @requires(TECH)
 def request_detail(request_id: int):
     return _request_page(_request_or_404(request_id))
+
+
+@bp.get("/requests/<int:request_id>/photos/<int:photo_id>")
+@requires(TECH)
+def request_photo(request_id: int, photo_id: int):
+    """A photo the customer attached in the portal, for staff who may see the request."""
+    from plugins.service.photos import serve
+
+    req = _request_or_404(request_id)
+    photo = db.session.get(RequestPhoto, photo_id)
+    if photo is None or photo.request_id != req.id:
+        abort(404)
+    return serve(photo)
 
 
 @bp.post("/requests/<int:request_id>")

@@ -20,8 +20,9 @@ def test_hebrew_catalog_is_complete_and_keeps_placeholders():
     translated = {m.id: m.string for m in catalog if m.id}
     assert template <= set(translated), sorted(template - set(translated))
     for msgid, msgstr in translated.items():
-        assert msgstr, f"untranslated: {msgid!r}"
-        assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(msgstr)), msgid
+        assert msgstr and all(msgstr), f"untranslated: {msgid!r}"
+        for one_id, one_str in zip(*(x if isinstance(x, tuple) else (x,) for x in (msgid, msgstr))):  # plurals
+            assert sorted(PLACEHOLDER.findall(one_id)) == sorted(PLACEHOLDER.findall(one_str)), msgid
 
 
 def test_every_template_string_is_in_the_template_catalog():
