@@ -125,3 +125,11 @@ def demo_data():
     from plugins.sales.demo import load_demo
 
     return [DemoStep(str(_l("Sales pipeline, orders and targets")), load_demo, weight=50)]
+
+
+@hookimpl(optionalhook=True)
+def segment_criteria():
+    """Marketing's segment editor: bought product, total spent, number of orders, no order since."""
+    from plugins.sales.segments import criteria
+
+    return criteria()

@@ -163,3 +163,11 @@ def sales_order_cancelled(order, event_id):
     from plugins.service.sales_events import order_cancelled
 
     order_cancelled(order, event_id)
+
+
+@hookimpl(optionalhook=True)
+def segment_criteria():
+    """Marketing's segment editor: warranty ends within N days, owns a model."""
+    from plugins.service.segments import criteria
+
+    return criteria()

@@ -1,0 +1,117 @@
+"""Marketing: segments over every plugin's data, email and SMS campaigns with consent and
+one-click unsubscribe, tracking and conversion.
+
+Hook implementations only; the work lives in ``criteria.py`` / ``segments.py`` (segments),
+``campaigns.py`` (create, schedule, pause, cancel), ``sending.py`` (the background job),
+``tracking.py`` (signed links, opens, clicks, unsubscribes, bounces, conversions),
+``views.py`` / ``public.py`` (staff pages / the pages a customer reaches from a message)
+and ``api.py``. Other plugins add segment criteria through ``segment_criteria``
+(``hookspecs.py``, docs/hooks.md); marketing never imports them, nor they marketing.
+"""
+from flask_babel import lazy_gettext as _l
+
+from core import PluginManifest, hookimpl
+from core.contrib import Permission
+from plugins.marketing import hookspecs
+
+manifest = PluginManifest(
+    name="marketing",
+    label=_l("Marketing"),
+    description=_l("Segments, email and SMS campaigns with consent and unsubscribe, tracking and conversion."),
+    permissions=(
+        Permission("marketing.user", _l("Build segments and run own campaigns")),
+        Permission("marketing.manager", _l("See and run every campaign")),
+    ),
+    hookspecs=hookspecs,
+)
+
+
+@hookimpl
+def register_blueprints(app):
+    from plugins.marketing import models  # noqa: F401  (tables known to the metadata)
+    from plugins.marketing.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_api(api):
+    from plugins.marketing.api import blp
+
+    return [blp]
+
+
+@hookimpl
+def default_roles():
+    from core.contrib import RoleSpec
+
+    return [
+        RoleSpec("Marketing user", ("marketing.user", "customers.view"), "Builds segments and runs own campaigns"),
+        RoleSpec("Marketing manager", ("marketing.manager", "marketing.user", "customers.view", "messages.templates"),
+                 "Sees and runs every campaign; edits message templates"),
+    ]
+
+
+@hookimpl
+def record_rules():
+    from core.contrib import RecordRule
+    from plugins.marketing.models import Campaign
+
+    return [RecordRule(Campaign, "owner_id", "marketing.manager")]
+
+
+@hookimpl
+def menu_items(user):
+    from core.contrib import MenuItem
+
+    return [
+        MenuItem(_l("Campaigns"), "marketing.campaigns", "marketing.user", weight=40, group=_l("Marketing")),
+        MenuItem(_l("Segments"), "marketing.segments", "marketing.user", weight=41, group=_l("Marketing")),
+    ]
+
+
+@hookimpl
+def job_tasks():
+    from core.contrib import JobTask
+    from plugins.marketing.sending import send_campaign
+
+    return [JobTask("marketing.send_campaign", send_campaign, _l("Send a campaign"), max_attempts=5)]
+
+
+@hookimpl
+def periodic_tasks():
+    from core.contrib import PeriodicTask
+    from core.jobs import crontab
+    from plugins.marketing.sending import start_due_campaigns
+
+    return [PeriodicTask("marketing.start_due_campaigns", crontab(), start_due_campaigns,
+                         _l("Start scheduled campaigns"), tracked=False)]
+
+
+@hookimpl(optionalhook=True)
+def segment_criteria():
+    """The core's criteria are built in (criteria.core_criteria); nothing more to add here."""
+    return []
+
+
+@hookimpl
+def message_status_changed(message, event_id):
+    if message["source"] == "marketing":
+        from plugins.marketing.tracking import message_changed
+
+        message_changed(message)
+
+
+@hookimpl
+def email_received(message, event_id):
+    if message.get("bounce") and message.get("outbox_id"):
+        from plugins.marketing.tracking import bounced
+
+        bounced(message)
+
+
+@hookimpl(optionalhook=True)
+def sales_order_confirmed(order, event_id):
+    from plugins.marketing.tracking import order_confirmed
+
+    order_confirmed(order)

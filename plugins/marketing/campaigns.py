@@ -1,0 +1,192 @@
+"""Campaigns: create, schedule, start, pause, resume, cancel; preview, test send and results.
+
+Every state change is one conditional update (``core.db.change_state``): of two clicks on
+*Send now*, or a click and the scheduler, exactly one starts the job; the other gets
+``False`` and the page answers 409.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from core.db import change_state, db, utcnow
+from plugins.marketing.models import (
+    CANCELLED,
+    DONE,
+    DRAFT,
+    PAUSED,
+    QUEUED,
+    SCHEDULED,
+    SENDING,
+    SKIP_REASONS,
+    SKIPPED,
+    Campaign,
+    Recipient,
+    Segment,
+)
+
+CHANNELS = ("email", "sms")
+
+
+class CampaignInputError(ValueError):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def clean_campaign(data: dict) -> dict:
+    """Validate a campaign's fields (form or API); raises CampaignInputError."""
+    from core.messaging.models import MessageTemplate
+
+    errors: dict[str, list[str]] = {}
+    out: dict = {}
+    name = (data.get("name") or "").strip()
+    if not name or len(name) > 200:
+        errors.setdefault("name", []).append(_("A name of 1 to 200 characters is required."))
+    out["name"] = name
+    channel = data.get("channel") or "email"
+    if channel not in CHANNELS:
+        errors.setdefault("channel", []).append(_("Either email or SMS."))
+    out["channel"] = channel
+    segment_id = data.get("segment_id")
+    segment = db.session.get(Segment, int(segment_id)) if str(segment_id or "").isdigit() else None
+    if segment is None:
+        errors.setdefault("segment_id", []).append(_("Choose a segment."))
+    out["segment_id"] = segment.id if segment else None
+    key = (data.get("template_key") or "").strip()
+    template = db.session.execute(sa.select(MessageTemplate).where(MessageTemplate.key == key)).scalar() if key else None
+    if template is None:
+        errors.setdefault("template_key", []).append(_("Choose a message template."))
+    elif template.channel != channel:
+        errors.setdefault("template_key", []).append(_("The template is for another channel."))
+    out["template_key"] = key
+    for field, maximum in (("frequency_cap_days", 365), ("conversion_days", 365), ("rate_per_minute", 100_000)):
+        value = data.get(field)
+        if value in (None, ""):
+            continue
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = -1
+        if not 0 <= number <= maximum:
+            errors.setdefault(field, []).append(_("A whole number from 0 to %(max)d.", max=maximum))
+        out[field] = number
+    if errors:
+        raise CampaignInputError(errors)
+    return out
+
+
+def create_campaign(data: dict, owner_id: int | None) -> Campaign:
+    campaign = Campaign(owner_id=owner_id, state=DRAFT, **clean_campaign(data))
+    db.session.add(campaign)
+    db.session.flush()
+    return campaign
+
+
+def start_sending(campaign: Campaign, user, expected=(DRAFT, SCHEDULED, PAUSED)) -> bool:
+    """Move to *sending* and start the job (the caller commits). False when another request
+    changed the state first."""
+    from core.jobs import start_job
+
+    if not change_state(campaign, "state", expected, state=SENDING,
+                        started_at=campaign.started_at or utcnow()):
+        return False
+    job = start_job("marketing.send_campaign", {"campaign_id": campaign.id}, user=user,
+                    message=_("Campaign “%(name)s”", name=campaign.name))
+    campaign.job_id = job.id
+    return True
+
+
+def schedule(campaign: Campaign, when: datetime) -> bool:
+    return change_state(campaign, "state", (DRAFT, SCHEDULED), state=SCHEDULED, scheduled_at=when)
+
+
+def pause(campaign: Campaign) -> bool:
+    return change_state(campaign, "state", SENDING, state=PAUSED)
+
+
+def cancel(campaign: Campaign) -> bool:
+    return change_state(campaign, "state", (DRAFT, SCHEDULED, SENDING, PAUSED), state=CANCELLED,
+                        finished_at=utcnow())
+
+
+@dataclass
+class Stats:
+    recipients: int
+    queued: int
+    skipped: int
+    pending: int
+    sent: int
+    opened: int
+    clicked: int
+    bounced: int
+    unsubscribed: int
+    converted: int
+    revenue: Decimal
+    skip_reasons: dict
+
+    def as_dict(self) -> dict:
+        out = {k: v for k, v in self.__dict__.items()}
+        out["revenue"] = str(self.revenue)
+        return out
+
+
+def stats(campaign_id: int) -> Stats:
+    """Every figure of the results page from one aggregate query (plus one for skip reasons)."""
+    r = Recipient
+    row = db.session.execute(sa.select(
+        sa.func.count(),
+        sa.func.count().filter(r.status == QUEUED),
+        sa.func.count().filter(r.status == SKIPPED),
+        sa.func.count().filter(r.status == "pending"),
+        sa.func.count(r.sent_at), sa.func.count(r.opened_at), sa.func.count(r.clicked_at),
+        sa.func.count(r.bounced_at), sa.func.count(r.unsubscribed_at), sa.func.count(r.converted_at),
+        sa.func.coalesce(sa.func.sum(r.revenue), 0),
+    ).where(r.campaign_id == campaign_id)).one()
+    reasons = dict(db.session.execute(
+        sa.select(r.skip_reason, sa.func.count()).where(r.campaign_id == campaign_id, r.status == SKIPPED)
+        .group_by(r.skip_reason)).all())
+    return Stats(*row[:10], Decimal(str(row[10])).quantize(Decimal("0.01")),
+                 {k: reasons.get(k, 0) for k in SKIP_REASONS})
+
+
+def skip_reason_label(reason: str | None) -> str:
+    return {
+        "no_consent": _("No consent for this channel"),
+        "no_address": _("No address for this channel"),
+        "unsubscribed": _("Unsubscribed"),
+        "frequency_cap": _("Got another campaign recently"),
+        "render_failed": _("The template could not be filled in"),
+    }.get(reason or "", reason or "")
+
+
+def state_label(state: str) -> str:
+    return {DRAFT: _("Draft"), SCHEDULED: _("Scheduled"), SENDING: _("Sending"), PAUSED: _("Paused"),
+            DONE: _("Finished"), CANCELLED: _("Cancelled")}.get(state, state)
+
+
+def preview(campaign: Campaign, customer):
+    """The message as ``customer`` would get it (links not yet tracked)."""
+    from core.messaging import render_message
+
+    return render_message(campaign.template_key, customer)
+
+
+def test_send(campaign: Campaign, user) -> None:
+    """Send the campaign's message to the user's own address (rendered for a sample customer
+    when one exists). Raises MessageInputError/TemplateError for the page to show."""
+    from core.messaging import queue_message, render_message
+
+    rendered = render_message(campaign.template_key, None, language=getattr(user, "ui_language", None))
+    if campaign.channel != "email":
+        raise CampaignInputError({"channel": [_("Test sends are by email; preview SMS on the page.")]})
+    queue_message(channel="email", to=user.email, subject="[TEST] " + rendered.subject, body=rendered.text,
+                  html=rendered.html, purpose="service", source="marketing", ref=f"campaign-test:{campaign.id}",
+                  user_id=user.id)
+
+
+__all__ = ["DONE"]

@@ -1,0 +1,284 @@
+"""Sending a campaign: the background job ``marketing.send_campaign``.
+
+1. **Recipients** are written once, with one ``INSERT … SELECT`` from the segment's query
+   (a campaign of 100,000 is not a loop), then the ones that must be skipped are marked
+   with their reason by a few set-based ``UPDATE``\\ s: no address, unsubscribed (consent
+   withdrawn), no consent, frequency cap (another campaign on this channel within N days).
+2. **Batches** of pending recipients are rendered in the customer's language (the core's
+   personal templates), given signed unsubscribe / click / open links and handed to the
+   outbox with ``queue_message(..., purpose="marketing")`` — which checks consent again at
+   that moment — together with the recipient's new state and its history entry; then
+   ``job.progress`` commits the batch. A worker killed mid-batch loses the whole
+   uncommitted batch and the next attempt starts from the pending rows: nobody is queued
+   twice (the outbox's ``dedupe_key`` guards that too) and nobody is left out.
+3. Between batches the job reads the campaign's state: *Pause* and *Cancel* stop it there;
+   *Resume* starts a new job that continues with the pending rows. ``rate_per_minute``
+   paces what is handed to the outbox (the outbox's own rate still applies after that).
+"""
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+from html import escape
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from core.customers.models import Consent, Customer, CustomerEmail, CustomerPhone
+from core.db import change_state, db, utcnow
+from plugins.marketing.models import (
+    CANCELLED,
+    DONE,
+    FAILED_RENDER,
+    FREQUENCY_CAP,
+    NO_ADDRESS,
+    NO_CONSENT,
+    PENDING,
+    QUEUED,
+    SCHEDULED,
+    SENDING,
+    SKIPPED,
+    UNSUBSCRIBED,
+    Campaign,
+    Link,
+    Recipient,
+)
+from plugins.marketing.tracking import CLICK, OPEN, UNSUBSCRIBE, make_token
+
+BATCH = 200
+HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?://[^"'<>\s]+)\2""", re.IGNORECASE)
+PLAIN_URL = re.compile(r"""https?://[^\s<>"']+[^\s<>"'.,;:!?)]""")
+
+
+# -- recipients ---------------------------------------------------------------------------------
+
+
+def materialise(campaign: Campaign) -> int:
+    """Write the campaign's recipients from its segment (once) and mark who is skipped and why.
+
+    Returns how many recipients the campaign has. Safe to run again: customers already
+    listed are not added twice (the unique key and ``NOT EXISTS``).
+    """
+    from plugins.marketing.segments import member_ids_select
+
+    have = db.session.execute(sa.select(sa.func.count()).select_from(Recipient)
+                              .where(Recipient.campaign_id == campaign.id)).scalar()
+    if have == 0 and campaign.segment is not None:
+        members = member_ids_select(campaign.segment).subquery()
+        db.session.execute(sa.insert(Recipient).from_select(
+            ["campaign_id", "customer_id", "status"],
+            sa.select(sa.literal(campaign.id), members.c.id, sa.literal(PENDING))))
+        _mark_skipped(campaign)
+    return db.session.execute(sa.select(sa.func.count()).select_from(Recipient)
+                              .where(Recipient.campaign_id == campaign.id)).scalar()
+
+
+def _skip(campaign: Campaign, reason: str, condition) -> None:
+    db.session.execute(
+        sa.update(Recipient).where(Recipient.campaign_id == campaign.id, Recipient.status == PENDING, condition)
+        .values(status=SKIPPED, skip_reason=reason).execution_options(synchronize_session=False))
+
+
+def _mark_skipped(campaign: Campaign) -> None:
+    """The skip reasons, in the order a person would name them."""
+    cid = Recipient.customer_id
+    address = CustomerEmail if campaign.channel == "email" else CustomerPhone
+    _skip(campaign, NO_ADDRESS, ~sa.exists().where(address.customer_id == cid))
+    _skip(campaign, UNSUBSCRIBED, sa.exists().where(Consent.customer_id == cid, Consent.channel == campaign.channel,
+                                                    Consent.granted.is_(False)))
+    _skip(campaign, NO_CONSENT, ~sa.exists().where(Consent.customer_id == cid, Consent.channel == campaign.channel,
+                                                   Consent.granted.is_(True)))
+    if campaign.frequency_cap_days:
+        other = sa.orm.aliased(Recipient)
+        since = utcnow() - timedelta(days=campaign.frequency_cap_days)
+        _skip(campaign, FREQUENCY_CAP, sa.exists().where(
+            other.customer_id == cid, other.campaign_id != campaign.id, other.status == QUEUED,
+            other.queued_at >= since,
+            other.campaign_id.in_(sa.select(Campaign.id).where(Campaign.channel == campaign.channel))))
+
+
+# -- one message ----------------------------------------------------------------------------------
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL for a customer (``RAPPORT_PUBLIC_URL``), also outside a request."""
+    base = current_app.config.get("PUBLIC_URL") or "http://localhost:5000"
+    with current_app.test_request_context("/", base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
+class LinkBook:
+    """The campaign's links (``marketing_link``): each distinct URL once, by id."""
+
+    def __init__(self, campaign: Campaign):
+        self.campaign = campaign
+        self.ids = dict(db.session.execute(sa.select(Link.url, Link.id).where(Link.campaign_id == campaign.id)).all())
+
+    def id_for(self, url: str) -> int:
+        if url not in self.ids:
+            link = Link(campaign_id=self.campaign.id, url=url[:2000])
+            db.session.add(link)
+            db.session.flush()
+            self.ids[url] = link.id
+        return self.ids[url]
+
+
+def _tracked(url: str, recipient: Recipient, links: LinkBook, click_base: str) -> str:
+    if urlsplit(url).scheme not in ("http", "https"):
+        return url
+    return click_base.replace("TOKEN", make_token(CLICK, recipient.id, links.id_for(url)))
+
+
+def build_email(rendered, recipient: Recipient, links: LinkBook, bases: dict) -> tuple[str, str, str, dict]:
+    """Subject, text, HTML and headers of one campaign email: links go through the signed
+    click redirect, an open pixel is added to the HTML, and an unsubscribe link and the
+    RFC 8058 one-click headers are added."""
+    unsubscribe = bases["unsubscribe"].replace("TOKEN", make_token(UNSUBSCRIBE, recipient.id))
+    text = PLAIN_URL.sub(lambda m: _tracked(m.group(0), recipient, links, bases["click"]), rendered.text)
+    text += "\n\n-- \n" + _("To stop receiving these emails: %(url)s", url=unsubscribe)
+    html = rendered.html or ""
+    if html:
+        html = HREF.sub(lambda m: m.group(1) + m.group(2) + escape(_tracked(m.group(3), recipient, links,
+                                                                             bases["click"])) + m.group(2), html)
+    else:
+        html = "<div>" + escape(text).replace("\n", "<br>\n") + "</div>"
+    pixel = bases["open"].replace("TOKEN", make_token(OPEN, recipient.id))
+    footer = ('<p style="font-size:small;color:#666"><a href="{u}">{t}</a></p>'
+              '<img src="{p}" width="1" height="1" alt="">').format(
+        u=escape(unsubscribe), t=escape(_("Unsubscribe")), p=escape(pixel))
+    html = html + footer
+    headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return rendered.subject, text, html, headers
+
+
+def build_sms(rendered, recipient: Recipient, bases: dict) -> str:
+    unsubscribe = bases["unsubscribe"].replace("TOKEN", make_token(UNSUBSCRIBE, recipient.id))
+    return rendered.text.strip() + "\n" + _("Stop: %(url)s", url=unsubscribe)
+
+
+def link_bases() -> dict:
+    return {"unsubscribe": public_url("marketing.unsubscribe", token="TOKEN"),
+            "click": public_url("marketing.click", token="TOKEN"),
+            "open": public_url("marketing.open_pixel", token="TOKEN")}
+
+
+def _customers(ids: list[int]) -> dict[int, Customer]:
+    rows = db.session.execute(
+        sa.select(Customer).where(Customer.id.in_(ids)).options(
+            sa.orm.selectinload(Customer.emails), sa.orm.selectinload(Customer.phones),
+            sa.orm.selectinload(Customer.consents), sa.orm.selectinload(Customer.company))).scalars()
+    return {c.id: c for c in rows}
+
+
+def queue_batch(campaign: Campaign, recipients: list[Recipient], links: LinkBook, bases: dict) -> int:
+    """Hand one batch to the outbox (the caller commits); returns how many were queued."""
+    from core.history.service import log_event
+    from core.messaging import MessageInputError, TemplateError, queue_message, render_message
+
+    customers = _customers([r.customer_id for r in recipients])
+    queued = 0
+    now = utcnow()
+    for recipient in recipients:
+        customer = customers.get(recipient.customer_id)
+        if customer is None:
+            recipient.status, recipient.skip_reason = SKIPPED, NO_ADDRESS
+            continue
+        try:
+            rendered = render_message(campaign.template_key, customer)
+        except TemplateError:
+            recipient.status, recipient.skip_reason = SKIPPED, FAILED_RENDER
+            continue
+        if campaign.channel == "email":
+            subject, text, html, headers = build_email(rendered, recipient, links, bases)
+        else:
+            subject, text, html, headers = "", build_sms(rendered, recipient, bases), "", None
+        try:
+            message = queue_message(
+                channel=campaign.channel, customer=customer, subject=subject, body=text, html=html, headers=headers,
+                language=rendered.language, purpose="marketing", source="marketing",
+                ref=f"campaign:{campaign.id}:{recipient.id}",
+                dedupe_key=f"marketing:campaign:{campaign.id}:customer:{customer.id}")
+        except MessageInputError as exc:
+            recipient.status = SKIPPED
+            recipient.skip_reason = NO_CONSENT if "consent" in exc.errors else (
+                NO_ADDRESS if "to" in exc.errors else FAILED_RENDER)
+            continue
+        db.session.flush()
+        entry = log_event(customer.id, "marketing.campaign", source="marketing",
+                          subject=subject or rendered.text[:120], channel=campaign.channel, direction="outbound",
+                          data={"campaign_id": campaign.id, "campaign": campaign.name}, permission="marketing.user")
+        recipient.status, recipient.queued_at = QUEUED, now
+        recipient.outbox_id, recipient.interaction_id = message.id, entry.id
+        queued += 1
+    return queued
+
+
+# -- the job ----------------------------------------------------------------------------------
+
+
+def _progress_counts(campaign_id: int) -> tuple[int, int]:
+    done, total = db.session.execute(
+        sa.select(sa.func.count().filter(Recipient.status != PENDING), sa.func.count())
+        .where(Recipient.campaign_id == campaign_id)).one()
+    return done, total
+
+
+def send_campaign(job, campaign_id: int) -> str:
+    """The job: write recipients, then queue them batch by batch until none is pending."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or campaign.state != SENDING:
+        return _("The campaign is not being sent.")
+    materialise(campaign)
+    done, total = _progress_counts(campaign.id)
+    job.progress(done, total, _("Recipients listed."))  # commits the recipients
+    links, bases = LinkBook(campaign), link_bases()
+    batch_size = min(BATCH, campaign.rate_per_minute) if campaign.rate_per_minute else BATCH
+    while True:
+        db.session.refresh(campaign)
+        if campaign.state != SENDING:
+            return _("Stopped: the campaign was paused or cancelled.")
+        started = time.monotonic()
+        batch = db.session.execute(
+            sa.select(Recipient).where(Recipient.campaign_id == campaign.id, Recipient.status == PENDING)
+            .order_by(Recipient.id).limit(batch_size)).scalars().all()
+        if not batch:
+            break
+        queue_batch(campaign, batch, links, bases)
+        done, total = _progress_counts(campaign.id)
+        job.progress(done, total)  # commits the batch: messages, recipient states and history together
+        if campaign.rate_per_minute:
+            _pace(job, done, total, started, len(batch) * 60.0 / campaign.rate_per_minute)
+    change_state(campaign, "state", SENDING, state=DONE, finished_at=utcnow())
+    queued = db.session.execute(sa.select(sa.func.count()).select_from(Recipient).where(
+        Recipient.campaign_id == campaign.id, Recipient.status == QUEUED)).scalar()
+    db.session.commit()
+    return ngettext("%(num)d message queued.", "%(num)d messages queued.", queued)
+
+
+def _pace(job, done, total, started, seconds) -> None:
+    """Wait until the batch's share of the rate has passed, still answering Cancel each second."""
+    while (left := seconds - (time.monotonic() - started)) > 0:
+        time.sleep(min(1.0, left))
+        job.progress(done, total)
+
+
+def start_due_campaigns() -> int:
+    """Every minute: start scheduled campaigns whose time has come (each once: the state
+    change is conditional, so two workers' schedulers cannot both start it)."""
+    from plugins.marketing.campaigns import start_sending
+
+    due = db.session.execute(sa.select(Campaign).where(Campaign.state == SCHEDULED,
+                                                       Campaign.scheduled_at <= utcnow())).scalars().all()
+    started = 0
+    for campaign in due:
+        if start_sending(campaign, user=None, expected=(SCHEDULED,)):
+            started += 1
+    db.session.commit()
+    return started
+
+
+__all__ = ["send_campaign", "start_due_campaigns", "materialise", "CANCELLED"]
