@@ -236,7 +236,8 @@ def send_campaign(job, campaign_id: int) -> str:
     done, total = _progress_counts(campaign.id)
     job.progress(done, total, _("Recipients listed."))  # commits the recipients
     links, bases = LinkBook(campaign), link_bases()
-    batch_size = min(BATCH, campaign.rate_per_minute) if campaign.rate_per_minute else BATCH
+    # With a rate, one batch a second (rate / 60 messages): a smooth flow, and Pause acts within a second.
+    batch_size = max(1, min(BATCH, campaign.rate_per_minute // 60)) if campaign.rate_per_minute else BATCH
     while True:
         db.session.refresh(campaign)
         if campaign.state != SENDING:
