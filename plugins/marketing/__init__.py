@@ -67,6 +67,7 @@ def menu_items(user):
     return [
         MenuItem(_l("Campaigns"), "marketing.campaigns", "marketing.user", weight=40, group=_l("Marketing")),
         MenuItem(_l("Segments"), "marketing.segments", "marketing.user", weight=41, group=_l("Marketing")),
+        MenuItem(_l("Surveys"), "marketing.surveys", "marketing.user", weight=42, group=_l("Marketing")),
     ]
 
 
@@ -90,8 +91,27 @@ def periodic_tasks():
 
 @hookimpl(optionalhook=True)
 def segment_criteria():
-    """The core's criteria are built in (criteria.core_criteria); nothing more to add here."""
-    return []
+    """Marketing's own: customers who answered a survey with a low score."""
+    from plugins.marketing.surveys import segment_criteria as criteria
+
+    return criteria()
+
+
+@hookimpl
+def plugin_enabled(name):
+    if name == "marketing":
+        from plugins.marketing.surveys import ensure_survey_template
+
+        ensure_survey_template()
+
+
+@hookimpl
+def interaction_logged(interaction, event_id):
+    """Surveys bound to a history kind are sent when such an entry is logged."""
+    if not interaction["kind"].startswith("marketing."):
+        from plugins.marketing.surveys import interaction_logged as triggered
+
+        triggered(interaction)
 
 
 @hookimpl

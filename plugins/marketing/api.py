@@ -72,6 +72,7 @@ class CampaignIn(Schema):
     frequency_cap_days = fields.Integer(load_default=0, validate=validate.Range(0, 365))
     conversion_days = fields.Integer(load_default=14, validate=validate.Range(0, 365))
     rate_per_minute = fields.Integer(load_default=0, validate=validate.Range(0, 100_000))
+    survey_id = fields.Integer(load_default=None, allow_none=True)
 
 
 class CampaignOut(Schema):
@@ -86,6 +87,7 @@ class CampaignOut(Schema):
     conversion_days = fields.Integer()
     rate_per_minute = fields.Integer()
     job_id = fields.Integer(allow_none=True)
+    survey_id = fields.Integer(allow_none=True)
 
 
 class ScheduleIn(Schema):
@@ -262,3 +264,37 @@ def campaign_stats(campaign_id):
     from plugins.marketing.campaigns import stats
 
     return stats(_campaign(campaign_id).id).as_dict()
+
+
+# -- surveys ----------------------------------------------------------------------------------------
+
+
+class SurveyResultsOut(Schema):
+    survey_id = fields.Integer()
+    kind = fields.String(metadata={"description": "csat (1-5) or nps (0-10)"})
+    invited = fields.Integer()
+    answered = fields.Integer()
+    average = fields.Float(allow_none=True)
+    nps = fields.Integer(allow_none=True, metadata={"description": "% promoters (9-10) - % detractors (0-6)"})
+    csat_percent = fields.Integer(allow_none=True, metadata={"description": "% of answers scoring 4 or 5"})
+    promoters = fields.Integer()
+    detractors = fields.Integer()
+    trend = fields.List(fields.Dict(), metadata={"description": "[{month: 'YYYY-MM', value, answers}]"})
+
+
+@blp.route("/surveys/<int:survey_id>/results", methods=["GET"])
+@requires("marketing.user")
+@blp.response(200, SurveyResultsOut)
+def survey_results(survey_id):
+    from plugins.marketing.models import Survey
+    from plugins.marketing.surveys import results, trend
+
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        from flask_smorest import abort
+
+        abort(404)
+    out = results(survey.id)
+    out.update(survey_id=survey.id, kind=survey.kind,
+               trend=[{"month": m, "value": v, "answers": n} for m, v, n in trend(survey)])
+    return out

@@ -64,6 +64,16 @@ def clean_campaign(data: dict) -> dict:
     elif template.channel != channel:
         errors.setdefault("template_key", []).append(_("The template is for another channel."))
     out["template_key"] = key
+    survey_id = data.get("survey_id")
+    if survey_id not in (None, ""):
+        from plugins.marketing.models import Survey
+
+        survey = db.session.get(Survey, int(survey_id)) if str(survey_id).isdigit() else None
+        if survey is None:
+            errors.setdefault("survey_id", []).append(_("Not one of the choices."))
+        elif channel != "email":
+            errors.setdefault("survey_id", []).append(_("Surveys are sent by email."))
+        out["survey_id"] = survey.id if survey else None
     for field, maximum in (("frequency_cap_days", 365), ("conversion_days", 365), ("rate_per_minute", 100_000)):
         value = data.get(field)
         if value in (None, ""):

@@ -28,3 +28,18 @@ def funnel(figures) -> Markup:
     title = _("Campaign funnel")
     return Markup('<div class="chart" dir="ltr" role="img" aria-label="{}">').format(title) + Markup(svg) + Markup(
         "</div>")
+
+
+def trend_chart(survey, months) -> Markup:
+    """NPS (or CSAT %) per month as a line, with the month's answers in the tooltip-free labels."""
+    from plugins.marketing.models import NPS
+
+    title = _("NPS by month") if survey.kind == NPS else _("Satisfied customers by month (%)")
+    chart = pygal.Line(style=STYLE, js=[], disable_xml_declaration=True, width=640, height=260, show_legend=False,
+                       print_values=True, show_y_guides=True, range=(-100, 100) if survey.kind == NPS else (0, 100),
+                       x_label_rotation=0)
+    chart.x_labels = [m for m, _v, _n in months]
+    chart.add(title, [v for _m, v, _n in months])
+    svg = SCRIPT.sub("", chart.render(is_unicode=True))
+    return Markup('<div class="chart" dir="ltr" role="img" aria-label="{}">').format(title) + Markup(svg) + Markup(
+        "</div>")

@@ -36,3 +36,14 @@ def segment_criteria():
     and a saved segment that uses them says so instead of counting.
     """
 
+
+
+@hookspec
+def survey_triggers():
+    """History kinds after which a satisfaction survey makes sense, offered on the survey form.
+
+    Return a list of plain dicts ``{"kind": "service.request_done", "label": _l("A repair was
+    finished")}``; ``kind`` is the ``kind`` your plugin gives ``core.history.service.log_event``
+    for that moment. A survey bound to it is sent to the customer when such an entry is logged
+    (marketing hears ``interaction_logged``): nothing more to call, and no import of marketing.
+    """

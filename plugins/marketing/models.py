@@ -9,7 +9,9 @@
   bounced, unsubscribed, converted). Tracking columns are set once, by conditional updates,
   so a second open or a retried event changes nothing;
 * ``marketing_link`` — the links of a campaign's message: a click redirect may only lead to
-  one of these (never to a URL taken from the request).
+  one of these (never to a URL taken from the request);
+* ``marketing_survey`` / ``marketing_survey_response`` — CSAT and NPS surveys, the invitations
+  sent and the answers given.
 """
 from __future__ import annotations
 
@@ -85,6 +87,8 @@ class Campaign(db.Model):
     conversion_days: Mapped[int] = mapped_column(default=14)
     # Messages handed to the outbox per minute (0: as fast as the outbox takes them).
     rate_per_minute: Mapped[int] = mapped_column(default=0)
+    # A survey whose link every recipient gets ({{ survey_url }} in the template, else appended).
+    survey_id: Mapped[int | None] = mapped_column(sa.ForeignKey("marketing_survey.id", ondelete="SET NULL"))
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
     job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_job.id", ondelete="SET NULL"))
     started_at: Mapped[datetime | None]
@@ -96,6 +100,7 @@ class Campaign(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     segment: Mapped[Segment | None] = relationship()
+    survey = relationship("Survey")
     owner = relationship("User", foreign_keys=[owner_id])
 
 
@@ -138,3 +143,61 @@ class Link(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("marketing_campaign.id", ondelete="CASCADE"))
     url: Mapped[str] = mapped_column(sa.String(2000))
+
+
+CSAT, NPS = "csat", "nps"
+SURVEY_KINDS = (CSAT, NPS)
+SCALES = {CSAT: (1, 5), NPS: (0, 10)}
+
+
+class Survey(db.Model):
+    """A CSAT (1–5) or NPS (0–10) question with an optional free-text comment.
+
+    ``texts`` overrides the built-in wording per language (``{"el": {"question": …,
+    "comment": …}}``); languages without an override use the translated default, so a
+    survey is always readable in all five languages. ``trigger_kind`` names a history kind
+    (``service.request_done``) after which the survey is sent by itself; plugins list the
+    kinds that make sense through the ``survey_triggers`` hook.
+    """
+
+    __tablename__ = "marketing_survey"
+    __table_args__ = (sa.Index("ix_marketing_survey_trigger", "trigger_kind", "active"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(10), default=CSAT)
+    ask_comment: Mapped[bool] = mapped_column(default=True)
+    texts: Mapped[dict | None] = mapped_column(sa.JSON)
+    trigger_kind: Mapped[str | None] = mapped_column(sa.String(60))
+    active: Mapped[bool] = mapped_column(default=True)
+    # A score at or below this creates a follow-up for the customer's owner.
+    follow_up_below: Mapped[int] = mapped_column(default=2)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SurveyResponse(db.Model):
+    """One invitation to answer a survey, and the answer once given (``answered_at``)."""
+
+    __tablename__ = "marketing_survey_response"
+    __table_args__ = (
+        sa.UniqueConstraint("survey_id", "customer_id", "ref", name="uq_marketing_survey_response_ref"),
+        sa.Index("ix_marketing_survey_response_answered", "survey_id", "answered_at", "id"),
+        sa.Index("ix_marketing_survey_response_customer", "customer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("marketing_survey.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    ref: Mapped[str] = mapped_column(sa.String(120))  # what it is about: "campaign:3", "interaction:77"
+    language: Mapped[str | None] = mapped_column(sa.String(10))
+    outbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_outbox_message.id", ondelete="SET NULL"))
+    invited_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+    score: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_activity.id", ondelete="SET NULL"))
+
+    survey: Mapped[Survey] = relationship()
+    customer = relationship("Customer")

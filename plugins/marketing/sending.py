@@ -128,7 +128,9 @@ class LinkBook:
 
 
 def _tracked(url: str, recipient: Recipient, links: LinkBook, click_base: str) -> str:
-    if urlsplit(url).scheme not in ("http", "https"):
+    """The click redirect for ``url``; our own links (survey, unsubscribe) stay as they are."""
+    parts, own = urlsplit(url), urlsplit(click_base)
+    if parts.scheme not in ("http", "https") or parts.netloc == own.netloc:
         return url
     return click_base.replace("TOKEN", make_token(CLICK, recipient.id, links.id_for(url)))
 
@@ -155,6 +157,19 @@ def build_email(rendered, recipient: Recipient, links: LinkBook, bases: dict) ->
     return rendered.subject, text, html, headers
 
 
+def with_survey_link(rendered, link: str, survey, language):
+    """The message with the survey's question and link added (the template did not place it)."""
+    from dataclasses import replace
+
+    from plugins.marketing.surveys import question
+
+    line = question(survey, language)
+    html = rendered.html
+    if html:
+        html += '<p>{}<br><a href="{}">{}</a></p>'.format(escape(line), escape(link), escape(link))
+    return replace(rendered, text=rendered.text.rstrip() + "\n\n" + line + "\n" + link + "\n", html=html)
+
+
 def build_sms(rendered, recipient: Recipient, bases: dict) -> str:
     unsubscribe = bases["unsubscribe"].replace("TOKEN", make_token(UNSUBSCRIBE, recipient.id))
     return rendered.text.strip() + "\n" + _("Stop: %(url)s", url=unsubscribe)
@@ -178,6 +193,7 @@ def queue_batch(campaign: Campaign, recipients: list[Recipient], links: LinkBook
     """Hand one batch to the outbox (the caller commits); returns how many were queued."""
     from core.history.service import log_event
     from core.messaging import MessageInputError, TemplateError, queue_message, render_message
+    from plugins.marketing.surveys import response_for, survey_url
 
     customers = _customers([r.customer_id for r in recipients])
     queued = 0
@@ -187,11 +203,18 @@ def queue_batch(campaign: Campaign, recipients: list[Recipient], links: LinkBook
         if customer is None:
             recipient.status, recipient.skip_reason = SKIPPED, NO_ADDRESS
             continue
+        variables, survey_link = {}, None
+        if campaign.survey is not None:
+            response = response_for(campaign.survey, customer.id, f"campaign:{campaign.id}",
+                                    customer.preferred_language)
+            survey_link = variables["survey_url"] = survey_url(response)
         try:
-            rendered = render_message(campaign.template_key, customer)
+            rendered = render_message(campaign.template_key, customer, variables)
         except TemplateError:
             recipient.status, recipient.skip_reason = SKIPPED, FAILED_RENDER
             continue
+        if survey_link and survey_link not in rendered.text:
+            rendered = with_survey_link(rendered, survey_link, campaign.survey, customer.preferred_language)
         if campaign.channel == "email":
             subject, text, html, headers = build_email(rendered, recipient, links, bases)
         else:

@@ -298,10 +298,14 @@ def campaigns():
 def _campaign_choices(channel=None):
     from core.messaging.models import MessageTemplate
 
+    from plugins.marketing.models import Survey
+
     segments = db.session.execute(sa.select(Segment.id, Segment.name).order_by(Segment.name).limit(500)).all()
     templates = db.session.execute(sa.select(MessageTemplate.key, MessageTemplate.name, MessageTemplate.channel)
                                    .order_by(MessageTemplate.name).limit(500)).all()
-    return segments, templates
+    surveys = db.session.execute(sa.select(Survey.id, Survey.name).where(Survey.active.is_(True))
+                                 .order_by(Survey.name).limit(500)).all()
+    return segments, templates, surveys
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
@@ -319,9 +323,9 @@ def campaign_new():
             db.session.commit()
             flash(_("Campaign saved as a draft."), "success")
             return redirect(url_for("marketing.campaign", campaign_id=campaign.id))
-    segments, templates = _campaign_choices()
+    segments, templates, surveys = _campaign_choices()
     return render_template("marketing/campaign_form.html", form=form, errors=errors, segments=segments,
-                           templates=templates), (422 if errors else 200)
+                           templates=templates, surveys=surveys), (422 if errors else 200)
 
 
 @bp.get("/campaigns/<int:campaign_id>")
@@ -439,4 +443,4 @@ def campaign_recipients(campaign_id):
     return render_template("marketing/recipients.html", campaign=campaign, page=page)
 
 
-from plugins.marketing import public  # noqa: E402,F401  (registers the customer-facing routes on bp)
+from plugins.marketing import public, survey_views  # noqa: E402,F401  (more routes on bp)

@@ -171,3 +171,9 @@ def segment_criteria():
     from plugins.service.segments import criteria
 
     return criteria()
+
+
+@hookimpl(optionalhook=True)
+def survey_triggers():
+    """Marketing may send a satisfaction survey when a repair is finished (history kind request_done)."""
+    return [{"kind": "service.request_done", "label": _l("A repair was finished")}]
