@@ -83,10 +83,12 @@ def job_tasks():
 def periodic_tasks():
     from core.contrib import PeriodicTask
     from core.jobs import crontab
-    from plugins.marketing.sending import start_due_campaigns
+    from plugins.marketing.sending import decide_ab_tests, start_due_campaigns
 
     return [PeriodicTask("marketing.start_due_campaigns", crontab(), start_due_campaigns,
-                         _l("Start scheduled campaigns"), tracked=False)]
+                         _l("Start scheduled campaigns"), tracked=False),
+            PeriodicTask("marketing.decide_ab_tests", crontab(), decide_ab_tests,
+                         _l("Send the winners of finished A/B tests"), tracked=False)]
 
 
 @hookimpl(optionalhook=True)

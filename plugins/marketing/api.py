@@ -73,6 +73,11 @@ class CampaignIn(Schema):
     conversion_days = fields.Integer(load_default=14, validate=validate.Range(0, 365))
     rate_per_minute = fields.Integer(load_default=0, validate=validate.Range(0, 100_000))
     survey_id = fields.Integer(load_default=None, allow_none=True)
+    ab_template_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80),
+                                    metadata={"description": "Variant B's template: turns on the A/B test."})
+    ab_sample_percent = fields.Integer(load_default=None, validate=validate.Range(2, 50))
+    ab_metric = fields.String(load_default="opens", validate=validate.OneOf(("opens", "clicks")))
+    ab_wait_hours = fields.Integer(load_default=4, validate=validate.Range(1, 168))
 
 
 class CampaignOut(Schema):
@@ -88,6 +93,11 @@ class CampaignOut(Schema):
     rate_per_minute = fields.Integer()
     job_id = fields.Integer(allow_none=True)
     survey_id = fields.Integer(allow_none=True)
+    ab_template_key = fields.String(allow_none=True)
+    ab_sample_percent = fields.Integer()
+    ab_metric = fields.String()
+    ab_wait_hours = fields.Integer()
+    ab_winner = fields.String(allow_none=True)
 
 
 class ScheduleIn(Schema):

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from core.db import change_state, db, utcnow
 from plugins.marketing.models import (
+    AB_METRICS,
     CANCELLED,
     DONE,
     DRAFT,
@@ -23,6 +24,7 @@ from plugins.marketing.models import (
     SCHEDULED,
     SENDING,
     SKIP_REASONS,
+    TESTING,
     SKIPPED,
     Campaign,
     Recipient,
@@ -74,6 +76,36 @@ def clean_campaign(data: dict) -> dict:
         elif channel != "email":
             errors.setdefault("survey_id", []).append(_("Surveys are sent by email."))
         out["survey_id"] = survey.id if survey else None
+    ab_key = (data.get("ab_template_key") or "").strip()
+    if ab_key:
+        ab = db.session.execute(sa.select(MessageTemplate).where(MessageTemplate.key == ab_key)).scalar()
+        if ab is None:
+            errors.setdefault("ab_template_key", []).append(_("Choose a message template."))
+        elif ab.channel != channel:
+            errors.setdefault("ab_template_key", []).append(_("The template is for another channel."))
+        elif ab_key == key:
+            errors.setdefault("ab_template_key", []).append(_("Variant B needs another template than variant A."))
+        metric = data.get("ab_metric") or "opens"
+        if metric not in AB_METRICS:
+            errors.setdefault("ab_metric", []).append(_("Not one of the choices."))
+        out["ab_metric"] = metric
+        if not str(data.get("ab_sample_percent") or "").strip():
+            data = {**data, "ab_sample_percent": 20}
+    out["ab_template_key"] = ab_key or None
+    for field, minimum, maximum in (("ab_sample_percent", 2 if ab_key else 0, 50), ("ab_wait_hours", 1, 168)):
+        value = data.get(field)
+        if value in (None, ""):
+            continue
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = -1
+        if not minimum <= number <= maximum:
+            errors.setdefault(field, []).append(
+                _("A whole number from %(low)d to %(high)d.", low=minimum, high=maximum))
+        out[field] = number
+    if not ab_key:
+        out["ab_sample_percent"] = 0
     for field, maximum in (("frequency_cap_days", 365), ("conversion_days", 365), ("rate_per_minute", 100_000)):
         value = data.get(field)
         if value in (None, ""):
@@ -120,7 +152,7 @@ def pause(campaign: Campaign) -> bool:
 
 
 def cancel(campaign: Campaign) -> bool:
-    return change_state(campaign, "state", (DRAFT, SCHEDULED, SENDING, PAUSED), state=CANCELLED,
+    return change_state(campaign, "state", (DRAFT, SCHEDULED, SENDING, TESTING, PAUSED), state=CANCELLED,
                         finished_at=utcnow())
 
 
@@ -175,8 +207,8 @@ def skip_reason_label(reason: str | None) -> str:
 
 
 def state_label(state: str) -> str:
-    return {DRAFT: _("Draft"), SCHEDULED: _("Scheduled"), SENDING: _("Sending"), PAUSED: _("Paused"),
-            DONE: _("Finished"), CANCELLED: _("Cancelled")}.get(state, state)
+    return {DRAFT: _("Draft"), SCHEDULED: _("Scheduled"), SENDING: _("Sending"), TESTING: _("A/B test running"),
+            PAUSED: _("Paused"), DONE: _("Finished"), CANCELLED: _("Cancelled")}.get(state, state)
 
 
 def preview(campaign: Campaign, customer):

@@ -27,9 +27,12 @@ from core.db import db, utcnow
 RULES, STATIC = "rules", "static"
 SEGMENT_KINDS = (RULES, STATIC)
 
-# Campaign states: draft → scheduled → sending ⇄ paused → done; cancelled from any but done.
-DRAFT, SCHEDULED, SENDING, PAUSED, DONE, CANCELLED = "draft", "scheduled", "sending", "paused", "done", "cancelled"
-CAMPAIGN_STATES = (DRAFT, SCHEDULED, SENDING, PAUSED, DONE, CANCELLED)
+# Campaign states: draft → scheduled → sending ⇄ paused → done; cancelled from any but done. An A/B
+# campaign waits in "testing" between its sample and the winner's send to the rest.
+DRAFT, SCHEDULED, SENDING, TESTING, PAUSED, DONE, CANCELLED = (
+    "draft", "scheduled", "sending", "testing", "paused", "done", "cancelled")
+CAMPAIGN_STATES = (DRAFT, SCHEDULED, SENDING, TESTING, PAUSED, DONE, CANCELLED)
+AB_METRICS = ("opens", "clicks")
 
 # Recipient states and the reasons a recipient is skipped.
 PENDING, QUEUED, SKIPPED = "pending", "queued", "skipped"
@@ -89,6 +92,14 @@ class Campaign(db.Model):
     rate_per_minute: Mapped[int] = mapped_column(default=0)
     # A survey whose link every recipient gets ({{ survey_url }} in the template, else appended).
     survey_id: Mapped[int | None] = mapped_column(sa.ForeignKey("marketing_survey.id", ondelete="SET NULL"))
+    # A/B test: variant B's template (another subject or body) goes to half of a sample, variant A's
+    # to the other half; after ab_wait_hours the one with more opens (or clicks) goes to the rest.
+    ab_template_key: Mapped[str | None] = mapped_column(sa.String(80))
+    ab_sample_percent: Mapped[int] = mapped_column(default=0, server_default="0")
+    ab_metric: Mapped[str] = mapped_column(sa.String(10), default="opens", server_default="opens")
+    ab_wait_hours: Mapped[int] = mapped_column(default=4, server_default="4")
+    ab_sample_done_at: Mapped[datetime | None]
+    ab_winner: Mapped[str | None] = mapped_column(sa.String(1))
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
     job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_job.id", ondelete="SET NULL"))
     started_at: Mapped[datetime | None]
@@ -118,6 +129,7 @@ class Recipient(db.Model):
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("marketing_campaign.id", ondelete="CASCADE"))
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(sa.String(10), default=PENDING)
+    variant: Mapped[str] = mapped_column(sa.String(1), default="", server_default="")  # "a"/"b" in an A/B sample
     skip_reason: Mapped[str | None] = mapped_column(sa.String(20))
     outbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_outbox_message.id", ondelete="SET NULL"))
     interaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_interaction.id", ondelete="SET NULL"))

@@ -17,6 +17,7 @@
 """
 from __future__ import annotations
 
+import math
 import re
 import time
 from datetime import timedelta
@@ -42,6 +43,7 @@ from plugins.marketing.models import (
     SCHEDULED,
     SENDING,
     SKIPPED,
+    TESTING,
     UNSUBSCRIBED,
     Campaign,
     Link,
@@ -73,6 +75,8 @@ def materialise(campaign: Campaign) -> int:
             ["campaign_id", "customer_id", "status"],
             sa.select(sa.literal(campaign.id), members.c.id, sa.literal(PENDING))))
         _mark_skipped(campaign)
+        if campaign.ab_template_key and campaign.ab_sample_percent:
+            assign_variants(campaign)
     return db.session.execute(sa.select(sa.func.count()).select_from(Recipient)
                               .where(Recipient.campaign_id == campaign.id)).scalar()
 
@@ -99,6 +103,38 @@ def _mark_skipped(campaign: Campaign) -> None:
             other.customer_id == cid, other.campaign_id != campaign.id, other.status == QUEUED,
             other.queued_at >= since,
             other.campaign_id.in_(sa.select(Campaign.id).where(Campaign.channel == campaign.channel))))
+
+
+def assign_variants(campaign: Campaign) -> tuple[int, int]:
+    """Draw the A/B sample at random among those who will get the campaign: half get variant
+    A's template, half variant B's; the rest wait for the winner."""
+    eligible = db.session.execute(sa.select(sa.func.count()).select_from(Recipient).where(
+        Recipient.campaign_id == campaign.id, Recipient.status == PENDING)).scalar()
+    size = max(2, math.ceil(eligible * campaign.ab_sample_percent / 100)) if eligible >= 2 else 0
+    ids = db.session.execute(sa.select(Recipient.id).where(
+        Recipient.campaign_id == campaign.id, Recipient.status == PENDING)
+        .order_by(sa.func.random()).limit(size)).scalars().all()
+    half = len(ids) // 2
+    for variant, chunk in (("a", ids[:len(ids) - half]), ("b", ids[len(ids) - half:])):
+        for start in range(0, len(chunk), 1000):
+            db.session.execute(sa.update(Recipient).where(Recipient.id.in_(chunk[start:start + 1000]))
+                               .values(variant=variant).execution_options(synchronize_session=False))
+    return len(ids) - half, half
+
+
+def template_for(campaign: Campaign, recipient: Recipient) -> str:
+    """Variant B's template for B's half of the sample, and for the rest when B won."""
+    if campaign.ab_template_key and (recipient.variant == "b" or (recipient.variant == "" and
+                                                                   campaign.ab_winner == "b")):
+        return campaign.ab_template_key
+    return campaign.template_key
+
+
+def ab_waiting(campaign: Campaign):
+    """While an A/B campaign has no winner, only the sample is sent."""
+    if campaign.ab_template_key and campaign.ab_sample_percent and campaign.ab_winner is None:
+        return Recipient.variant != ""
+    return sa.true()
 
 
 # -- one message ----------------------------------------------------------------------------------
@@ -209,7 +245,7 @@ def queue_batch(campaign: Campaign, recipients: list[Recipient], links: LinkBook
                                     customer.preferred_language)
             survey_link = variables["survey_url"] = survey_url(response)
         try:
-            rendered = render_message(campaign.template_key, customer, variables)
+            rendered = render_message(template_for(campaign, recipient), customer, variables)
         except TemplateError:
             recipient.status, recipient.skip_reason = SKIPPED, FAILED_RENDER
             continue
@@ -267,7 +303,8 @@ def send_campaign(job, campaign_id: int) -> str:
             return _("Stopped: the campaign was paused or cancelled.")
         started = time.monotonic()
         batch = db.session.execute(
-            sa.select(Recipient).where(Recipient.campaign_id == campaign.id, Recipient.status == PENDING)
+            sa.select(Recipient).where(Recipient.campaign_id == campaign.id, Recipient.status == PENDING,
+                                       ab_waiting(campaign))
             .order_by(Recipient.id).limit(batch_size)).scalars().all()
         if not batch:
             break
@@ -276,6 +313,13 @@ def send_campaign(job, campaign_id: int) -> str:
         job.progress(done, total)  # commits the batch: messages, recipient states and history together
         if campaign.rate_per_minute:
             _pace(job, done, total, started, len(batch) * 60.0 / campaign.rate_per_minute)
+    rest = db.session.execute(sa.select(sa.func.count()).select_from(Recipient).where(
+        Recipient.campaign_id == campaign.id, Recipient.status == PENDING)).scalar()
+    if rest and campaign.ab_winner is None and campaign.ab_template_key:
+        change_state(campaign, "state", SENDING, state=TESTING, ab_sample_done_at=utcnow())
+        db.session.commit()
+        return ngettext("A/B sample sent; the winner goes to %(num)d more recipient after the test.",
+                        "A/B sample sent; the winner goes to %(num)d more recipients after the test.", rest)
     change_state(campaign, "state", SENDING, state=DONE, finished_at=utcnow())
     queued = db.session.execute(sa.select(sa.func.count()).select_from(Recipient).where(
         Recipient.campaign_id == campaign.id, Recipient.status == QUEUED)).scalar()
@@ -288,6 +332,44 @@ def _pace(job, done, total, started, seconds) -> None:
     while (left := seconds - (time.monotonic() - started)) > 0:
         time.sleep(min(1.0, left))
         job.progress(done, total)
+
+
+def ab_rates(campaign_id: int, metric: str) -> dict[str, tuple[int, int]]:
+    """``{"a": (reached, sent), "b": (...)}``: opens or clicks per variant of the sample."""
+    column = Recipient.clicked_at if metric == "clicks" else Recipient.opened_at
+    rows = db.session.execute(sa.select(Recipient.variant, sa.func.count(column), sa.func.count()).where(
+        Recipient.campaign_id == campaign_id, Recipient.variant != "", Recipient.status == QUEUED)
+        .group_by(Recipient.variant)).all()
+    out = {"a": (0, 0), "b": (0, 0)}
+    out.update({v: (reached, sent) for v, reached, sent in rows})
+    return out
+
+
+def pick_winner(campaign: Campaign, user=None) -> str | None:
+    """End the test: the variant with the higher rate (A on a tie) goes to the rest. Returns the
+    winner, or None when another worker or a person decided first."""
+    from core.jobs import start_job
+
+    rates = ab_rates(campaign.id, campaign.ab_metric)
+    rate = {v: (reached / sent if sent else 0.0) for v, (reached, sent) in rates.items()}
+    winner = "b" if rate["b"] > rate["a"] else "a"
+    if not change_state(campaign, "state", TESTING, state=SENDING, ab_winner=winner):
+        return None
+    campaign.job_id = start_job("marketing.send_campaign", {"campaign_id": campaign.id}, user=user,
+                                message=_("Campaign “%(name)s”", name=campaign.name)).id
+    return winner
+
+
+def decide_ab_tests(now=None) -> int:
+    """Every minute: campaigns whose A/B test has run its time get their winner sent to the rest."""
+    now = now or utcnow()
+    waiting = db.session.execute(sa.select(Campaign).where(Campaign.state == TESTING)).scalars().all()
+    decided = 0
+    for campaign in waiting:
+        if campaign.ab_sample_done_at and campaign.ab_sample_done_at + timedelta(hours=campaign.ab_wait_hours) <= now:
+            decided += pick_winner(campaign) is not None
+    db.session.commit()
+    return decided
 
 
 def start_due_campaigns() -> int:

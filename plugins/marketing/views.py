@@ -353,8 +353,29 @@ def campaign(campaign_id):
         from core.jobs.models import Job
 
         job = db.session.get(Job, campaign.job_id)
+    from plugins.marketing.sending import ab_rates
+
+    ab = ab_rates(campaign.id, campaign.ab_metric) if campaign.ab_template_key else None
     return render_template("marketing/campaign.html", campaign=campaign, figures=figures, chart=funnel(figures),
-                           preview=preview, preview_error=preview_error, preview_customer=preview_customer, job=job)
+                           preview=preview, preview_error=preview_error, preview_customer=preview_customer, job=job,
+                           ab=ab)
+
+
+@bp.post("/campaigns/<int:campaign_id>/winner")
+@requires("marketing.user")
+def campaign_winner(campaign_id):
+    """End an A/B test now: the better variant goes to the rest."""
+    from plugins.marketing.sending import pick_winner
+
+    campaign = _campaign(campaign_id)
+    winner = pick_winner(campaign, current_user) if campaign.state == "testing" else None
+    if winner is None:
+        db.session.rollback()
+        flash(_("The campaign changed meanwhile; nothing was done."), "warning")
+        return redirect(url_for("marketing.campaign", campaign_id=campaign_id)), 409
+    db.session.commit()
+    flash(_("Variant %(v)s won; it is being sent to the rest.", v=winner.upper()), "success")
+    return redirect(url_for("marketing.campaign", campaign_id=campaign.id))
 
 
 @bp.post("/campaigns/<int:campaign_id>/<any(send, pause, resume, cancel):action>")

@@ -321,3 +321,56 @@ def test_record_rule_hides_other_users_campaigns(mail_app, client, login, make_u
     assert client.get(f"/marketing/campaigns/{cid}").status_code == 404
     assert "Admin&#39;s" not in client.get("/marketing/").get_data(as_text=True)
     assert client.post(f"/marketing/campaigns/{cid}/send").status_code == 404
+
+
+def test_ab_test_sends_the_better_subject_to_the_rest(mail_app, client, login, run_jobs, smtp_sink):
+    from datetime import timedelta
+
+    from core.db import utcnow
+    from core.messaging import ensure_template
+    from plugins.marketing.models import Campaign, Recipient, Segment
+    from plugins.marketing.sending import decide_ab_tests
+
+    with mail_app.app_context():
+        for i in range(10):
+            customer(f"Customer {i}", f"c{i}@example.com", consent={"email": True})
+        newsletter_template()
+        ensure_template("marketing.test_b", name="Variant B", source="marketing",
+                        texts={"en": {"subject": "Last chance, {{ customer.first_name }}!", "body": "Sale ends."}})
+        segment = Segment(name="All", kind="rules", rules=rules())
+        db.session.add(segment)
+        db.session.commit()
+        sid = segment.id
+    login()
+    r = client.post("/marketing/campaigns/new", data={
+        "name": "Subject test", "channel": "email", "segment_id": sid, "template_key": "marketing.test_newsletter",
+        "ab_template_key": "marketing.test_b", "ab_sample_percent": "40", "ab_metric": "opens", "ab_wait_hours": "4"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    cid = int(r.headers["Location"].rsplit("/", 1)[1])
+    client.post(f"/marketing/campaigns/{cid}/send")
+    run_jobs()
+    with mail_app.app_context():
+        campaign = db.session.get(Campaign, cid)
+        assert campaign.state == "testing"
+        variants = dict(db.session.execute(sa.select(Recipient.variant, sa.func.count()).where(
+            Recipient.campaign_id == cid).group_by(Recipient.variant)).all())
+        assert variants == {"a": 2, "b": 2, "": 6}
+    _deliver(mail_app)
+    assert len(smtp_sink.messages) == 4
+    anonymous = mail_app.test_client()
+    for m in smtp_sink.messages:
+        if str(m.message["Subject"]).startswith("Last chance"):  # variant B is opened
+            html = m.message.get_body(("html",)).get_content()
+            anonymous.get(re.search(r'src="https://crm\.rapport\.test(/marketing/o/[^"]+)"', html).group(1))
+    page = client.get(f"/marketing/campaigns/{cid}").get_data(as_text=True)
+    assert "A/B test running" in page and "Pick the winner now" in page
+    with mail_app.app_context():
+        assert decide_ab_tests() == 0  # not yet: the test runs four hours
+        assert decide_ab_tests(now=utcnow() + timedelta(hours=5)) == 1
+        assert db.session.get(Campaign, cid).ab_winner == "b"
+    run_jobs()
+    _deliver(mail_app)
+    subjects = [str(m.message["Subject"]) for m in smtp_sink.messages]
+    assert len(subjects) == 10 and sum(s.startswith("Last chance") for s in subjects) == 8
+    with mail_app.app_context():
+        assert db.session.get(Campaign, cid).state == "done"
