@@ -2,6 +2,7 @@
 right-to-left pages (the SVG keeps its own direction; labels are translated)."""
 from __future__ import annotations
 
+import math
 import re
 
 import pygal
@@ -23,6 +24,9 @@ def funnel(figures) -> Markup:
     chart = pygal.HorizontalBar(style=STYLE, js=[], disable_xml_declaration=True, width=640, height=260,
                                 show_legend=False, print_values=True, show_y_guides=False)
     chart.x_labels = [label for label, _v in reversed(steps)]
+    top = max(v for _l, v in steps) or 1
+    step = max(1, math.ceil(top / 5))
+    chart.y_labels = list(range(0, top + step, step))  # whole people, never 0.2 of one
     chart.add(_("Recipients"), [value for _l, value in reversed(steps)])
     svg = SCRIPT.sub("", chart.render(is_unicode=True))
     title = _("Campaign funnel")
