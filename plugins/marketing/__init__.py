@@ -72,6 +72,15 @@ def menu_items(user):
 
 
 @hookimpl
+def customer_panels(customer, user):
+    from core.contrib import CustomerPanel
+    from plugins.marketing.panels import campaign_count, customer_panel
+
+    return [CustomerPanel(_l("Campaigns"), lambda: customer_panel(customer), "marketing.user", weight=40,
+                          key="marketing", count=lambda: campaign_count(customer))]
+
+
+@hookimpl
 def job_tasks():
     from core.contrib import JobTask
     from plugins.marketing.sending import send_campaign

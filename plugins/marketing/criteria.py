@@ -147,8 +147,10 @@ def _tag(cid, p):
 
 
 def _column_is(column, name):
+    """A column of the customer row itself: a plain condition (the segment query is FROM
+    core_customer), so the database filters while it scans instead of building a list."""
     def compile_(cid, p):
-        return cid.in_(sa.select(Customer.id).where(column == p[name]))
+        return column == p[name]
 
     return compile_
 
@@ -160,7 +162,7 @@ def _age(cid, p):
         conditions.append(Customer.birth_date <= _years_ago(today, p["min"]))
     if p.get("max") is not None:  # at most max years old: born after today - (max + 1) years
         conditions.append(Customer.birth_date > _years_ago(today, p["max"] + 1))
-    return cid.in_(sa.select(Customer.id).where(Customer.birth_date.is_not(None), *conditions))
+    return sa.and_(Customer.birth_date.is_not(None), *conditions)
 
 
 def _years_ago(today: date, years: int) -> date:
@@ -176,7 +178,7 @@ def _created(cid, p):
         conditions.append(Customer.created_at >= p["after"])
     if p.get("before"):
         conditions.append(Customer.created_at < p["before"] + timedelta(days=1))
-    return cid.in_(sa.select(Customer.id).where(*conditions)) if conditions else sa.true()
+    return sa.and_(*conditions) if conditions else sa.true()
 
 
 def _contacted_within(cid, p):
@@ -204,7 +206,7 @@ def _country(cid, p):
 
 def _purpose(cid, p):
     pattern = "%" + p["text"].lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return cid.in_(sa.select(Customer.id).where(sa.func.lower(Customer.purchase_purpose).like(pattern, escape="\\")))
+    return sa.func.lower(Customer.purchase_purpose).like(pattern, escape="\\")
 
 
 def core_criteria() -> list[Criterion]:

@@ -51,7 +51,7 @@ from plugins.marketing.models import (
 )
 from plugins.marketing.tracking import CLICK, OPEN, UNSUBSCRIBE, make_token
 
-BATCH = 200
+BATCH = 500
 HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?://[^"'<>\s]+)\2""", re.IGNORECASE)
 PLAIN_URL = re.compile(r"""https?://[^\s<>"']+[^\s<>"'.,;:!?)]""")
 
@@ -122,7 +122,7 @@ def assign_variants(campaign: Campaign) -> tuple[int, int]:
     return len(ids) - half, half
 
 
-def template_for(campaign: Campaign, recipient: Recipient) -> str:
+def template_for(campaign: Campaign, recipient) -> str:
     """Variant B's template for B's half of the sample, and for the rest when B won."""
     if campaign.ab_template_key and (recipient.variant == "b" or (recipient.variant == "" and
                                                                    campaign.ab_winner == "b")):
@@ -163,7 +163,7 @@ class LinkBook:
         return self.ids[url]
 
 
-def _tracked(url: str, recipient: Recipient, links: LinkBook, click_base: str) -> str:
+def _tracked(url: str, recipient, links: LinkBook, click_base: str) -> str:
     """The click redirect for ``url``; our own links (survey, unsubscribe) stay as they are."""
     parts, own = urlsplit(url), urlsplit(click_base)
     if parts.scheme not in ("http", "https") or parts.netloc == own.netloc:
@@ -171,13 +171,33 @@ def _tracked(url: str, recipient: Recipient, links: LinkBook, click_base: str) -
     return click_base.replace("TOKEN", make_token(CLICK, recipient.id, links.id_for(url)))
 
 
-def build_email(rendered, recipient: Recipient, links: LinkBook, bases: dict) -> tuple[str, str, str, dict]:
+def footer_texts(language: str | None) -> dict:
+    """The unsubscribe lines in the customer's language (cached per language for the job)."""
+    from flask_babel import force_locale
+
+    with force_locale(language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return {"email": _("To stop receiving these emails: %(url)s", url="URL"), "link": _("Unsubscribe"),
+                "sms": _("Stop: %(url)s", url="URL")}
+
+
+_FOOTERS: dict = {}
+
+
+def _footer(language: str | None) -> dict:
+    key = (current_app.import_name, language)
+    if key not in _FOOTERS:
+        _FOOTERS[key] = footer_texts(language)
+    return _FOOTERS[key]
+
+
+def build_email(rendered, recipient, links: LinkBook, bases: dict) -> tuple[str, str, str, dict]:
     """Subject, text, HTML and headers of one campaign email: links go through the signed
-    click redirect, an open pixel is added to the HTML, and an unsubscribe link and the
-    RFC 8058 one-click headers are added."""
+    click redirect, an open pixel is added to the HTML, and an unsubscribe link (in the
+    customer's language) and the RFC 8058 one-click headers are added."""
+    footer = _footer(rendered.language)
     unsubscribe = bases["unsubscribe"].replace("TOKEN", make_token(UNSUBSCRIBE, recipient.id))
     text = PLAIN_URL.sub(lambda m: _tracked(m.group(0), recipient, links, bases["click"]), rendered.text)
-    text += "\n\n-- \n" + _("To stop receiving these emails: %(url)s", url=unsubscribe)
+    text += "\n\n-- \n" + footer["email"].replace("URL", unsubscribe)
     html = rendered.html or ""
     if html:
         html = HREF.sub(lambda m: m.group(1) + m.group(2) + escape(_tracked(m.group(3), recipient, links,
@@ -185,10 +205,9 @@ def build_email(rendered, recipient: Recipient, links: LinkBook, bases: dict) ->
     else:
         html = "<div>" + escape(text).replace("\n", "<br>\n") + "</div>"
     pixel = bases["open"].replace("TOKEN", make_token(OPEN, recipient.id))
-    footer = ('<p style="font-size:small;color:#666"><a href="{u}">{t}</a></p>'
-              '<img src="{p}" width="1" height="1" alt="">').format(
-        u=escape(unsubscribe), t=escape(_("Unsubscribe")), p=escape(pixel))
-    html = html + footer
+    html += ('<p style="font-size:small;color:#666"><a href="{u}">{t}</a></p>'
+             '<img src="{p}" width="1" height="1" alt="">').format(u=escape(unsubscribe), t=escape(footer["link"]),
+                                                                  p=escape(pixel))
     headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     return rendered.subject, text, html, headers
 
@@ -206,9 +225,9 @@ def with_survey_link(rendered, link: str, survey, language):
     return replace(rendered, text=rendered.text.rstrip() + "\n\n" + line + "\n" + link + "\n", html=html)
 
 
-def build_sms(rendered, recipient: Recipient, bases: dict) -> str:
+def build_sms(rendered, recipient, bases: dict) -> str:
     unsubscribe = bases["unsubscribe"].replace("TOKEN", make_token(UNSUBSCRIBE, recipient.id))
-    return rendered.text.strip() + "\n" + _("Stop: %(url)s", url=unsubscribe)
+    return rendered.text.strip() + "\n" + _footer(rendered.language)["sms"].replace("URL", unsubscribe)
 
 
 def link_bases() -> dict:
@@ -225,55 +244,76 @@ def _customers(ids: list[int]) -> dict[int, Customer]:
     return {c.id: c for c in rows}
 
 
-def queue_batch(campaign: Campaign, recipients: list[Recipient], links: LinkBook, bases: dict) -> int:
-    """Hand one batch to the outbox (the caller commits); returns how many were queued."""
-    from core.history.service import log_event
-    from core.messaging import MessageInputError, TemplateError, queue_message, render_message
+def queue_batch(campaign: Campaign, recipients: list, links: LinkBook, bases: dict,
+                templates: dict | None = None) -> int:
+    """Hand one batch to the outbox (the caller commits); returns how many were queued.
+
+    ``recipients`` are light rows (``id``, ``customer_id``, ``variant``), and their new states
+    are written with one ``UPDATE`` per outcome: no ORM object per recipient. Messages go in
+    with ``core.messaging.queue_messages`` — the outbox's own checks (consent at this very
+    moment, address, size) per message, one query and one INSERT per batch. ``templates``
+    caches the campaign's template rows by key (one query per job). The customer's history
+    gets its campaign entry at the first thing they do (:mod:`plugins.marketing.tracking`),
+    not here: a 100,000-recipient campaign would otherwise write and announce 100,000
+    history events while queuing.
+    """
+    from core.messaging import TemplateError, queue_messages, render_message
+    from core.messaging.models import OutboxMessage
+    from core.messaging.templates import get_template
     from plugins.marketing.surveys import response_for, survey_url
 
+    templates = {} if templates is None else templates
     customers = _customers([r.customer_id for r in recipients])
-    queued = 0
-    now = utcnow()
-    for recipient in recipients:
-        customer = customers.get(recipient.customer_id)
-        if customer is None:
-            recipient.status, recipient.skip_reason = SKIPPED, NO_ADDRESS
-            continue
-        variables, survey_link = {}, None
-        if campaign.survey is not None:
-            response = response_for(campaign.survey, customer.id, f"campaign:{campaign.id}",
-                                    customer.preferred_language)
-            survey_link = variables["survey_url"] = survey_url(response)
-        try:
-            rendered = render_message(template_for(campaign, recipient), customer, variables)
-        except TemplateError:
-            recipient.status, recipient.skip_reason = SKIPPED, FAILED_RENDER
-            continue
-        if survey_link and survey_link not in rendered.text:
-            rendered = with_survey_link(rendered, survey_link, campaign.survey, customer.preferred_language)
-        if campaign.channel == "email":
-            subject, text, html, headers = build_email(rendered, recipient, links, bases)
+    items, sending, skipped = [], [], []
+    with db.session.no_autoflush:
+        for recipient in recipients:
+            customer = customers.get(recipient.customer_id)
+            if customer is None:
+                skipped.append((recipient.id, NO_ADDRESS))
+                continue
+            variables, survey_link = {}, None
+            if campaign.survey is not None:
+                response = response_for(campaign.survey, customer.id, f"campaign:{campaign.id}",
+                                        customer.preferred_language)
+                survey_link = variables["survey_url"] = survey_url(response)
+            key = template_for(campaign, recipient)
+            try:
+                if key not in templates:
+                    templates[key] = get_template(key)
+                rendered = render_message(templates[key], customer, variables)
+            except TemplateError:
+                skipped.append((recipient.id, FAILED_RENDER))
+                continue
+            if survey_link and survey_link not in rendered.text:
+                rendered = with_survey_link(rendered, survey_link, campaign.survey, customer.preferred_language)
+            if campaign.channel == "email":
+                subject, text, html, headers = build_email(rendered, recipient, links, bases)
+            else:
+                subject, text, html, headers = "", build_sms(rendered, recipient, bases), "", None
+            items.append(dict(channel=campaign.channel, customer=customer, subject=subject, body=text, html=html,
+                              headers=headers, language=rendered.language, purpose="marketing", source="marketing",
+                              ref=f"campaign:{campaign.id}:{recipient.id}",
+                              dedupe_key=f"marketing:campaign:{campaign.id}:customer:{customer.id}"))
+            sending.append(recipient)
+    queued = []
+    for recipient, error in zip(sending, queue_messages(items)):
+        if error is None:
+            queued.append(recipient.id)
         else:
-            subject, text, html, headers = "", build_sms(rendered, recipient, bases), "", None
-        try:
-            message = queue_message(
-                channel=campaign.channel, customer=customer, subject=subject, body=text, html=html, headers=headers,
-                language=rendered.language, purpose="marketing", source="marketing",
-                ref=f"campaign:{campaign.id}:{recipient.id}",
-                dedupe_key=f"marketing:campaign:{campaign.id}:customer:{customer.id}")
-        except MessageInputError as exc:
-            recipient.status = SKIPPED
-            recipient.skip_reason = NO_CONSENT if "consent" in exc.errors else (
-                NO_ADDRESS if "to" in exc.errors else FAILED_RENDER)
-            continue
-        db.session.flush()
-        entry = log_event(customer.id, "marketing.campaign", source="marketing",
-                          subject=subject or rendered.text[:120], channel=campaign.channel, direction="outbound",
-                          data={"campaign_id": campaign.id, "campaign": campaign.name}, permission="marketing.user")
-        recipient.status, recipient.queued_at = QUEUED, now
-        recipient.outbox_id, recipient.interaction_id = message.id, entry.id
-        queued += 1
-    return queued
+            skipped.append((recipient.id, NO_CONSENT if "consent" in error.errors else (
+                NO_ADDRESS if "to" in error.errors else FAILED_RENDER)))
+    if skipped:
+        db.session.execute(sa.update(Recipient.__table__).where(Recipient.__table__.c.id == sa.bindparam("rid"))
+                           .values(status=SKIPPED, skip_reason=sa.bindparam("reason")),
+                           [{"rid": rid, "reason": reason} for rid, reason in skipped])
+    if queued:  # with the outbox rows' ids, for bounce reports that name the message
+        refs = {f"campaign:{campaign.id}:{rid}": rid for rid in queued}
+        outbox = dict(db.session.execute(sa.select(OutboxMessage.ref, OutboxMessage.id).where(
+            OutboxMessage.ref.in_(list(refs)))).all())
+        db.session.execute(sa.update(Recipient.__table__).where(Recipient.__table__.c.id == sa.bindparam("rid"))
+                           .values(status=QUEUED, queued_at=sa.bindparam("at"), outbox_id=sa.bindparam("oid")),
+                           [{"rid": rid, "at": utcnow(), "oid": outbox.get(ref)} for ref, rid in refs.items()])
+    return len(queued)
 
 
 # -- the job ----------------------------------------------------------------------------------
@@ -286,6 +326,9 @@ def _progress_counts(campaign_id: int) -> tuple[int, int]:
     return done, total
 
 
+RecipientRow = __import__("collections").namedtuple("RecipientRow", "id customer_id variant")
+
+
 def send_campaign(job, campaign_id: int) -> str:
     """The job: write recipients, then queue them batch by batch until none is pending."""
     campaign = db.session.get(Campaign, campaign_id)
@@ -294,7 +337,7 @@ def send_campaign(job, campaign_id: int) -> str:
     materialise(campaign)
     done, total = _progress_counts(campaign.id)
     job.progress(done, total, _("Recipients listed."))  # commits the recipients
-    links, bases = LinkBook(campaign), link_bases()
+    links, bases, templates = LinkBook(campaign), link_bases(), {}
     # With a rate, one batch a second (rate / 60 messages): a smooth flow, and Pause acts within a second.
     batch_size = max(1, min(BATCH, campaign.rate_per_minute // 60)) if campaign.rate_per_minute else BATCH
     while True:
@@ -302,15 +345,15 @@ def send_campaign(job, campaign_id: int) -> str:
         if campaign.state != SENDING:
             return _("Stopped: the campaign was paused or cancelled.")
         started = time.monotonic()
-        batch = db.session.execute(
-            sa.select(Recipient).where(Recipient.campaign_id == campaign.id, Recipient.status == PENDING,
-                                       ab_waiting(campaign))
-            .order_by(Recipient.id).limit(batch_size)).scalars().all()
+        batch = [RecipientRow(*row) for row in db.session.execute(
+            sa.select(Recipient.id, Recipient.customer_id, Recipient.variant)
+            .where(Recipient.campaign_id == campaign.id, Recipient.status == PENDING, ab_waiting(campaign))
+            .order_by(Recipient.id).limit(batch_size)).all()]
         if not batch:
             break
-        queue_batch(campaign, batch, links, bases)
-        done, total = _progress_counts(campaign.id)
-        job.progress(done, total)  # commits the batch: messages, recipient states and history together
+        queue_batch(campaign, batch, links, bases, templates)
+        done += len(batch)  # counted here: a COUNT per batch would rescan a large campaign each time
+        job.progress(done, total)  # commits the batch: the messages and the recipients' states together
         if campaign.rate_per_minute:
             _pace(job, done, total, started, len(batch) * 60.0 / campaign.rate_per_minute)
     rest = db.session.execute(sa.select(sa.func.count()).select_from(Recipient).where(

@@ -13,12 +13,14 @@ and the customer's history keeps one entry per campaign (updated, not repeated).
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, Signer
 
 from core.db import db, utcnow
 from plugins.marketing.models import QUEUED, Campaign, Link, Recipient
@@ -26,24 +28,37 @@ from plugins.marketing.models import QUEUED, Campaign, Link, Recipient
 UNSUBSCRIBE, OPEN, CLICK = "marketing.unsubscribe", "marketing.open", "marketing.click"
 
 
-def _serializer(salt: str) -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
+def _signer(purpose: str) -> Signer:
+    """One signer per purpose, kept on the app: its key is derived from the secret and the
+    purpose once (HMAC-SHA256), not at every signature — a campaign signs three links per
+    message. A token made for one purpose is refused for another (different keys)."""
+    cache = current_app.extensions.setdefault("marketing_signers", {})
+    secret = current_app.config["SECRET_KEY"]
+    found = cache.get(purpose)
+    if found is None or found[0] != secret:
+        key = hmac.new(str(secret).encode(), b"rapport.marketing:" + purpose.encode(), hashlib.sha256).digest()
+        found = cache[purpose] = (secret, Signer(key, salt=purpose, key_derivation="none",
+                                                 digest_method=hashlib.sha256))
+    return found[1]
 
 
 def make_token(purpose: str, recipient_id: int, link_id: int | None = None) -> str:
-    return _serializer(purpose).dumps([recipient_id, link_id] if link_id is not None else [recipient_id])
+    """``<recipient>[-<link>].<signature>``: short, URL-safe, signed (itsdangerous)."""
+    value = f"{recipient_id}" if link_id is None else f"{recipient_id}-{link_id}"
+    return _signer(purpose).sign(value).decode()
 
 
 def read_token(purpose: str, token: str) -> tuple[int, int | None] | None:
     """``(recipient_id, link_id)`` from a token, or ``None`` when it was not made by us for
     ``purpose`` (tampered, truncated, made for another purpose)."""
     try:
-        value = _serializer(purpose).loads(token)
-    except BadSignature:
+        value = _signer(purpose).unsign(token[:200]).decode()
+    except (BadSignature, UnicodeError):
         return None
-    if not isinstance(value, list) or not value or not all(isinstance(v, int) for v in value):
+    parts = value.split("-")
+    if not 1 <= len(parts) <= 2 or not all(p.isdigit() and len(p) < 12 for p in parts):
         return None
-    return value[0], (value[1] if len(value) > 1 else None)
+    return int(parts[0]), (int(parts[1]) if len(parts) == 2 else None)
 
 
 def _mark(recipient_id: int, column: str, **extra) -> bool:
@@ -55,14 +70,19 @@ def _mark(recipient_id: int, column: str, **extra) -> bool:
 
 
 def _note(recipient: Recipient, what: str) -> None:
-    """Add ``what`` to the recipient's one history entry for this campaign."""
+    """Record ``what`` the customer did in their one history entry for this campaign: made at
+    the first thing they do (opened, clicked, unsubscribed, bounced, bought), then updated."""
     from core.history.models import Interaction
+    from core.history.service import log_event
 
-    if recipient.interaction_id is None:
-        return
-    entry = db.session.get(Interaction, recipient.interaction_id)
+    entry = db.session.get(Interaction, recipient.interaction_id) if recipient.interaction_id else None
     if entry is None:
-        return
+        campaign = recipient.campaign
+        entry = log_event(recipient.customer_id, "marketing.campaign", source="marketing",
+                          subject=f"Campaign “{campaign.name}”", channel=campaign.channel, direction="outbound",
+                          data={"campaign_id": campaign.id, "campaign": campaign.name},
+                          occurred_at=recipient.queued_at, permission="marketing.user")
+        recipient.interaction_id = entry.id
     data = dict(entry.data or {})
     data[what] = utcnow().isoformat(timespec="seconds")
     entry.data = data

@@ -30,8 +30,11 @@ def _confirmed(params):
 
 
 def bought_product(customer_id, params):
-    return sa.exists().where(Order.customer_id == customer_id, *_confirmed(params),
-                             OrderLine.order_id == Order.id, OrderLine.product_id == params["product"])
+    # IN (buyers) rather than a correlated EXISTS: the database starts from the product's few
+    # lines (indexed) and looks the buyers up by id, instead of probing every customer.
+    buyers = (sa.select(Order.customer_id).join(OrderLine, OrderLine.order_id == Order.id)
+              .where(*_confirmed(params), OrderLine.product_id == params["product"]))
+    return customer_id.in_(buyers)
 
 
 def total_spent(customer_id, params):
