@@ -218,14 +218,23 @@ def preview(campaign: Campaign, customer):
     return render_message(campaign.template_key, customer)
 
 
-def test_send(campaign: Campaign, user) -> None:
-    """Send the campaign's message to the user's own address (rendered for a sample customer
-    when one exists). Raises MessageInputError/TemplateError for the page to show."""
+def test_send(campaign: Campaign, user, customer=None) -> None:
+    """Send the campaign's message to the user's own address, filled in for ``customer`` (the
+    one previewed), else the segment's first member, else with the placeholders shown.
+    Raises MessageInputError/TemplateError/CampaignInputError for the page to show."""
+    from core.customers.models import Customer
     from core.messaging import queue_message, render_message
+    from plugins.marketing.segments import SegmentUnavailable, members_select
 
-    rendered = render_message(campaign.template_key, None, language=getattr(user, "ui_language", None))
     if campaign.channel != "email":
         raise CampaignInputError({"channel": [_("Test sends are by email; preview SMS on the page.")]})
+    if customer is None and campaign.segment is not None:
+        try:
+            customer = db.session.execute(members_select(campaign.segment).order_by(Customer.id).limit(1)).scalar()
+        except SegmentUnavailable:
+            customer = None
+    rendered = render_message(campaign.template_key, customer, preview=customer is None,
+                              language=None if customer is not None else getattr(user, "ui_language", None))
     queue_message(channel="email", to=user.email, subject="[TEST] " + rendered.subject, body=rendered.text,
                   html=rendered.html, purpose="service", source="marketing", ref=f"campaign-test:{campaign.id}",
                   user_id=user.id)

@@ -434,8 +434,11 @@ def campaign_test(campaign_id):
     from plugins.marketing.campaigns import CampaignInputError, test_send
 
     campaign = _campaign(campaign_id)
+    raw = request.form.get("preview_customer", "")
+    customer = db.session.get(Customer, int(raw)) if raw.isdigit() and len(raw) < 10 and user_can(
+        "customers.view") else None
     try:
-        test_send(campaign, current_user)
+        test_send(campaign, current_user, customer)
     except (MessageInputError, CampaignInputError) as exc:
         db.session.rollback()
         flash("; ".join(m for msgs in exc.errors.values() for m in msgs), "danger")

@@ -400,3 +400,18 @@ def test_sms_campaign_in_the_customers_language_with_a_stop_link(mail_app, clien
         assert rows[0].body_text.startswith("Εκπτώσεις σήμερα, Ελένη!\nΔιακοπή: https://crm.rapport.test/marketing/u/")
     skipped = _recipients(mail_app, cid)
     assert sorted(r.skip_reason or "" for r in skipped.values()) == ["", "no_consent"]
+
+
+def test_preview_as_a_customer_and_a_test_send_to_myself(mail_app, client, login, audience, smtp_sink):
+    login()
+    r = client.post("/marketing/campaigns/new", data={"name": "Preview", "channel": "email",
+                                                      "segment_id": audience["segment"],
+                                                      "template_key": "marketing.test_newsletter"})
+    cid = int(r.headers["Location"].rsplit("/", 1)[1])
+    page = client.get(f"/marketing/campaigns/{cid}?preview_customer={audience['eleni']}").get_data(as_text=True)
+    assert "Νέα για Ελένη Παππά" in page  # her language and her name
+    assert client.post(f"/marketing/campaigns/{cid}/test",
+                       data={"preview_customer": audience["dana"]}).status_code == 302
+    _deliver(mail_app)
+    [test] = smtp_sink.messages
+    assert test.rcpt_tos == ["admin@example.com"] and str(test.message["Subject"]) == "[TEST] News for Dana Cohen"
