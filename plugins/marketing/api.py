@@ -15,10 +15,12 @@ from marshmallow import Schema, fields, validate
 from core.api.base import Blueprint, PageArgs, bad_cursor, conflict, input_error
 from core.customers.models import Customer
 from core.db import db
-from core.security import check_permission, ensure_visible, requires, scoped
+from core.security import check_permission, requires, scoped
 from core.web.pagination import BadCursor, keyset_page
 from plugins.marketing.models import RULES, SEGMENT_KINDS, STATIC, Campaign, Segment
+from plugins.marketing.campaigns import campaign_or_404
 from plugins.marketing.segments import (
+    segment_or_404,
     SegmentInputError,
     SegmentUnavailable,
     add_members,
@@ -119,17 +121,8 @@ class StatsOut(Schema):
     skip_reasons = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
-def _segment(segment_id: int) -> Segment:
-    segment = db.session.get(Segment, segment_id)
-    if segment is None:
-        from flask_smorest import abort
-
-        abort(404)
-    return segment
 
 
-def _campaign(campaign_id: int) -> Campaign:
-    return ensure_visible(db.session.get(Campaign, campaign_id))
 
 
 # -- segments ---------------------------------------------------------------------------------------
@@ -165,14 +158,14 @@ def create_segment(data):
 @requires("marketing.user")
 @blp.response(200, SegmentOut)
 def get_segment(segment_id):
-    return _segment(segment_id)
+    return segment_or_404(segment_id)
 
 
 @blp.route("/segments/<int:segment_id>/count", methods=["GET"])
 @requires("marketing.user")
 @blp.response(200, CountOut)
 def segment_count(segment_id):
-    segment = _segment(segment_id)
+    segment = segment_or_404(segment_id)
     try:
         return {"count": count(db.session, segment)}
     except SegmentUnavailable as exc:
@@ -185,7 +178,7 @@ def segment_count(segment_id):
 @blp.response(200, MembersOut)
 def segment_members(args, segment_id):
     check_permission("customers.view")
-    segment = _segment(segment_id)
+    segment = segment_or_404(segment_id)
     try:
         page = keyset_page(db.session, members_select(segment), [Customer.id], cursor=args["cursor"],
                            limit=args["limit"])
@@ -232,7 +225,7 @@ def list_campaigns(args):
 @requires("marketing.user")
 @blp.response(200, CampaignOut)
 def get_campaign(campaign_id):
-    return _campaign(campaign_id)
+    return campaign_or_404(campaign_id)
 
 
 @blp.route("/campaigns/<int:campaign_id>/schedule", methods=["POST"])
@@ -242,7 +235,7 @@ def get_campaign(campaign_id):
 def schedule_campaign(data, campaign_id):
     from plugins.marketing.campaigns import schedule
 
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     if not schedule(campaign, data["at"]):
         db.session.rollback()
         conflict("Only a draft or scheduled campaign can be scheduled.")
@@ -257,7 +250,7 @@ def send_campaign_api(campaign_id):
     from plugins.marketing.campaigns import start_sending
     from plugins.marketing.segments import missing_criteria
 
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     if campaign.segment is None or missing_criteria(campaign.segment):
         conflict("The campaign's segment cannot be used now.")
     if not start_sending(campaign, current_user, expected=("draft", "scheduled", "paused")):
@@ -273,7 +266,7 @@ def send_campaign_api(campaign_id):
 def campaign_stats(campaign_id):
     from plugins.marketing.campaigns import stats
 
-    return stats(_campaign(campaign_id).id).as_dict()
+    return stats(campaign_or_404(campaign_id).id).as_dict()
 
 
 # -- surveys ----------------------------------------------------------------------------------------

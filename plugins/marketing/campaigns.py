@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from core.db import change_state, db, utcnow
+from plugins.marketing import validation
+from plugins.marketing.validation import InputError
 from plugins.marketing.models import (
     AB_METRICS,
     CANCELLED,
@@ -34,10 +36,7 @@ from plugins.marketing.models import (
 CHANNELS = ("email", "sms")
 
 
-class CampaignInputError(ValueError):
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
-        self.errors = errors
+CampaignInputError = InputError
 
 
 def clean_campaign(data: dict) -> dict:
@@ -46,10 +45,7 @@ def clean_campaign(data: dict) -> dict:
 
     errors: dict[str, list[str]] = {}
     out: dict = {}
-    name = (data.get("name") or "").strip()
-    if not name or len(name) > 200:
-        errors.setdefault("name", []).append(_("A name of 1 to 200 characters is required."))
-    out["name"] = name
+    out["name"] = validation.name(errors, data)
     channel = data.get("channel") or "email"
     if channel not in CHANNELS:
         errors.setdefault("channel", []).append(_("Either email or SMS."))
@@ -89,37 +85,24 @@ def clean_campaign(data: dict) -> dict:
         if metric not in AB_METRICS:
             errors.setdefault("ab_metric", []).append(_("Not one of the choices."))
         out["ab_metric"] = metric
-        if not str(data.get("ab_sample_percent") or "").strip():
-            data = {**data, "ab_sample_percent": 20}
-    out["ab_template_key"] = ab_key or None
-    for field, minimum, maximum in (("ab_sample_percent", 2 if ab_key else 0, 50), ("ab_wait_hours", 1, 168)):
-        value = data.get(field)
-        if value in (None, ""):
-            continue
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            number = -1
-        if not minimum <= number <= maximum:
-            errors.setdefault(field, []).append(
-                _("A whole number from %(low)d to %(high)d.", low=minimum, high=maximum))
-        out[field] = number
-    if not ab_key:
+        out["ab_sample_percent"] = validation.whole_number(errors, data, "ab_sample_percent", 2, 50, default=20)
+        out["ab_wait_hours"] = validation.whole_number(errors, data, "ab_wait_hours", 1, 168, default=4)
+    else:
         out["ab_sample_percent"] = 0
-    for field, maximum in (("frequency_cap_days", 365), ("conversion_days", 365), ("rate_per_minute", 100_000)):
-        value = data.get(field)
-        if value in (None, ""):
-            continue
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            number = -1
-        if not 0 <= number <= maximum:
-            errors.setdefault(field, []).append(_("A whole number from 0 to %(max)d.", max=maximum))
-        out[field] = number
+    out["ab_template_key"] = ab_key or None
+    for field, maximum, default in (("frequency_cap_days", 365, 0), ("conversion_days", 365, 14),
+                                    ("rate_per_minute", 100_000, 0)):
+        out[field] = validation.whole_number(errors, data, field, 0, maximum, default=default)
     if errors:
         raise CampaignInputError(errors)
     return out
+
+
+def campaign_or_404(campaign_id: int) -> Campaign:
+    """The campaign if the user may see it (its record rule), else 404."""
+    from core.security import ensure_visible
+
+    return ensure_visible(db.session.get(Campaign, campaign_id))
 
 
 def create_campaign(data: dict, owner_id: int | None) -> Campaign:

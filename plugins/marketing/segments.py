@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from core.customers.models import Customer
+from core.db import db
 from plugins.marketing.criteria import CriterionInputError, available_criteria, clean_params, stored_value
 from plugins.marketing.models import RULES, STATIC, Segment, SegmentMember
 
@@ -181,6 +182,16 @@ def members_select(segment: Segment):
 
 def rules_members_select(rules):
     return sa.select(Customer).where(rules_condition(rules))
+
+
+def segment_or_404(segment_id: int) -> Segment:
+    """Segments are shared by every marketing user (no record rule): only a missing one is 404."""
+    from flask import abort
+
+    segment = db.session.get(Segment, segment_id)
+    if segment is None:
+        abort(404)
+    return segment
 
 
 def add_members(session, segment: Segment, customer_ids: list[int]) -> int:

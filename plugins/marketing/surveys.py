@@ -26,7 +26,9 @@ from flask_babel import lazy_gettext as _l
 
 from core.db import db, utcnow
 from plugins.marketing.models import CSAT, NPS, SCALES, SURVEY_KINDS, Survey, SurveyResponse
+from plugins.marketing import validation
 from plugins.marketing.tracking import make_token
+from plugins.marketing.validation import InputError
 
 SURVEY = "marketing.survey"
 COMMENT_MAX = 5000
@@ -38,10 +40,7 @@ DEFAULT_QUESTION = {
 DEFAULT_COMMENT = _l("Is there anything you would like to tell us?")
 
 
-class SurveyInputError(ValueError):
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
-        self.errors = errors
+SurveyInputError = InputError
 
 
 def kind_label(kind: str) -> str:
@@ -61,10 +60,7 @@ def trigger_choices() -> list[tuple[str, str]]:
 def clean_survey(data: dict) -> dict:
     errors: dict[str, list[str]] = {}
     out: dict = {}
-    name = (data.get("name") or "").strip()
-    if not name or len(name) > 200:
-        errors.setdefault("name", []).append(_("A name of 1 to 200 characters is required."))
-    out["name"] = name
+    out["name"] = validation.name(errors, data)
     kind = data.get("kind") or CSAT
     if kind not in SURVEY_KINDS:
         errors.setdefault("kind", []).append(_("Either CSAT or NPS."))
@@ -74,15 +70,8 @@ def clean_survey(data: dict) -> dict:
         errors.setdefault("trigger_kind", []).append(_("Not one of the choices."))
     out["trigger_kind"] = trigger
     low, high = SCALES.get(kind, (0, 10))
-    raw = data.get("follow_up_below")
-    try:
-        threshold = int(raw) if raw not in (None, "") else (2 if kind == CSAT else 6)
-    except (TypeError, ValueError):
-        threshold = -999
-    if not low - 1 <= threshold <= high:
-        errors.setdefault("follow_up_below", []).append(
-            _("A whole number from %(low)d to %(high)d.", low=low - 1, high=high))
-    out["follow_up_below"] = threshold
+    out["follow_up_below"] = validation.whole_number(errors, data, "follow_up_below", max(low - 1, 0), high,
+                                                     default=2 if kind == CSAT else 6)
     out["ask_comment"] = str(data.get("ask_comment", "1")).lower() in ("1", "true", "on", "yes", "y")
     texts = {}
     for language in current_app.config["LANGUAGES"]:

@@ -17,12 +17,14 @@ from flask_login import current_user
 
 from core.customers.models import Customer
 from core.db import db
-from core.security import check_permission, ensure_visible, requires, scoped, user_can
+from core.security import check_permission, requires, scoped, user_can
 from core.web.pagination import BadCursor, keyset_page
 from plugins.marketing import editor
 from plugins.marketing.criteria import available_criteria
 from plugins.marketing.models import CAMPAIGN_STATES, RULES, SEGMENT_KINDS, STATIC, Campaign, Recipient, Segment
+from plugins.marketing.campaigns import campaign_or_404
 from plugins.marketing.segments import (
+    segment_or_404,
     SegmentInputError,
     SegmentUnavailable,
     add_members,
@@ -45,15 +47,8 @@ def _page_size() -> int:
     return current_app.config["PAGE_SIZE"]
 
 
-def _segment(segment_id: int) -> Segment:
-    segment = db.session.get(Segment, segment_id)
-    if segment is None:
-        abort(404)
-    return segment
 
 
-def _campaign(campaign_id: int) -> Campaign:
-    return ensure_visible(db.session.get(Campaign, campaign_id))
 
 
 @bp.app_template_global()
@@ -138,7 +133,7 @@ def segment_new():
 @bp.route("/segments/<int:segment_id>/edit", methods=["GET", "POST"])
 @requires("marketing.user")
 def segment_edit(segment_id):
-    return _edit_segment(_segment(segment_id))
+    return _edit_segment(segment_or_404(segment_id))
 
 
 def _edit_segment(segment: Segment | None):
@@ -199,7 +194,7 @@ def segment_count():
 @bp.get("/segments/<int:segment_id>")
 @requires("marketing.user")
 def segment(segment_id):
-    segment = _segment(segment_id)
+    segment = segment_or_404(segment_id)
     missing = missing_criteria(segment)
     page, total = None, None
     if not missing:
@@ -216,7 +211,7 @@ def segment(segment_id):
 @bp.post("/segments/<int:segment_id>/members")
 @requires("marketing.user")
 def segment_add_member(segment_id):
-    segment = _segment(segment_id)
+    segment = segment_or_404(segment_id)
     if segment.kind != STATIC:
         abort(404)
     check_permission("customers.view")
@@ -235,7 +230,7 @@ def segment_add_member(segment_id):
 @bp.post("/segments/<int:segment_id>/members/<int:customer_id>/remove")
 @requires("marketing.user")
 def segment_remove_member(segment_id, customer_id):
-    segment = _segment(segment_id)
+    segment = segment_or_404(segment_id)
     if segment.kind != STATIC or not remove_member(db.session, segment, customer_id):
         abort(404)
     db.session.commit()
@@ -247,7 +242,7 @@ def segment_remove_member(segment_id, customer_id):
 @requires("marketing.user")
 def segment_export(segment_id):
     """Members as CSV (id, name, email, phone, language), streamed in keyset batches."""
-    segment = _segment(segment_id)
+    segment = segment_or_404(segment_id)
     if missing_criteria(segment):
         abort(409)
     check_permission("customers.view")
@@ -334,7 +329,7 @@ def campaign(campaign_id):
     from plugins.marketing.campaigns import stats
     from plugins.marketing.charts import funnel
 
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     figures = stats(campaign.id)
     preview, preview_error, preview_customer = None, None, None
     raw = request.args.get("preview_customer", "")
@@ -367,7 +362,7 @@ def campaign_winner(campaign_id):
     """End an A/B test now: the better variant goes to the rest."""
     from plugins.marketing.sending import pick_winner
 
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     winner = pick_winner(campaign, current_user) if campaign.state == "testing" else None
     if winner is None:
         db.session.rollback()
@@ -384,7 +379,7 @@ def campaign_action(campaign_id, action):
     from plugins.marketing import campaigns as service
     from plugins.marketing.segments import missing_criteria as missing
 
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     if action in ("send", "resume"):
         if campaign.segment is None or missing(campaign.segment):
             flash(_("The campaign's segment cannot be used now."), "danger")
@@ -412,7 +407,7 @@ def campaign_schedule(campaign_id):
 
     from plugins.marketing.campaigns import schedule
 
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     try:
         when = datetime.fromisoformat(request.form.get("scheduled_at", ""))
     except ValueError:
@@ -433,7 +428,7 @@ def campaign_test(campaign_id):
     from core.messaging import MessageInputError, TemplateError
     from plugins.marketing.campaigns import CampaignInputError, test_send
 
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     raw = request.form.get("preview_customer", "")
     customer = db.session.get(Customer, int(raw)) if raw.isdigit() and len(raw) < 10 and user_can(
         "customers.view") else None
@@ -454,7 +449,7 @@ def campaign_test(campaign_id):
 @bp.get("/campaigns/<int:campaign_id>/recipients")
 @requires("marketing.user")
 def campaign_recipients(campaign_id):
-    campaign = _campaign(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     stmt = sa.select(Recipient).where(Recipient.campaign_id == campaign.id).options(
         sa.orm.joinedload(Recipient.customer))
     status = request.args.get("status")
