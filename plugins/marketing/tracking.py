@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -169,6 +169,8 @@ def order_confirmed(order: dict) -> None:
     """Attribute a confirmed order to the latest campaign the customer clicked in, else was
     sent, within that campaign's conversion window. One order converts one recipient once."""
     confirmed_at = datetime.fromisoformat(order["confirmed_at"])
+    if confirmed_at.tzinfo is not None:  # "+00:00" in the payload; stored times are naive UTC
+        confirmed_at = confirmed_at.astimezone(timezone.utc).replace(tzinfo=None)
     already = db.session.execute(sa.select(Recipient.id).where(Recipient.order_id == order["id"])).first()
     if already:
         return  # a retried event

@@ -415,3 +415,26 @@ def test_preview_as_a_customer_and_a_test_send_to_myself(mail_app, client, login
     _deliver(mail_app)
     [test] = smtp_sink.messages
     assert test.rcpt_tos == ["admin@example.com"] and str(test.message["Subject"]) == "[TEST] News for Dana Cohen"
+
+
+def test_pause_stops_before_the_next_batch_and_resume_continues(mail_app, client, login, run_jobs, audience):
+    from core.messaging.models import OutboxMessage
+
+    login()
+    r = client.post("/marketing/campaigns/new", data={"name": "Paused", "channel": "email",
+                                                      "segment_id": audience["segment"],
+                                                      "template_key": "marketing.test_newsletter"})
+    cid = int(r.headers["Location"].rsplit("/", 1)[1])
+    client.post(f"/marketing/campaigns/{cid}/send")
+    assert client.post(f"/marketing/campaigns/{cid}/pause").status_code == 302
+    run_jobs()  # the job lists the recipients, sees the pause and stops before queuing anything
+    with mail_app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(OutboxMessage)).scalar() == 0
+    page = client.get(f"/marketing/campaigns/{cid}").get_data(as_text=True)
+    assert "Paused" in page and "Resume" in page
+    assert client.post(f"/marketing/campaigns/{cid}/pause").status_code == 409
+    assert client.post(f"/marketing/campaigns/{cid}/resume").status_code == 302
+    run_jobs()
+    with mail_app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(OutboxMessage)).scalar() == 2
+    assert "Finished" in client.get(f"/marketing/campaigns/{cid}").get_data(as_text=True)
