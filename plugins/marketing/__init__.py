@@ -72,6 +72,15 @@ def menu_items(user):
 
 
 @hookimpl
+def lookups():
+    """The segment picker (campaign form)."""
+    from core.contrib import Lookup
+    from plugins.marketing.segments import lookup_segment, lookup_segments
+
+    return [Lookup("segment", lookup_segments, lookup_segment, "marketing.user")]
+
+
+@hookimpl
 def customer_panels(customer, user):
     from core.contrib import CustomerPanel
     from plugins.marketing.panels import campaign_count, customer_panel

@@ -295,12 +295,11 @@ def _campaign_choices(channel=None):
 
     from plugins.marketing.models import Survey
 
-    segments = db.session.execute(sa.select(Segment.id, Segment.name).order_by(Segment.name).limit(500)).all()
     templates = db.session.execute(sa.select(MessageTemplate.key, MessageTemplate.name, MessageTemplate.channel)
                                    .order_by(MessageTemplate.name).limit(500)).all()
     surveys = db.session.execute(sa.select(Survey.id, Survey.name).where(Survey.active.is_(True))
                                  .order_by(Survey.name).limit(500)).all()
-    return segments, templates, surveys
+    return templates, surveys
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
@@ -318,9 +317,11 @@ def campaign_new():
             db.session.commit()
             flash(_("Campaign saved as a draft."), "success")
             return redirect(url_for("marketing.campaign", campaign_id=campaign.id))
-    segments, templates, surveys = _campaign_choices()
-    return render_template("marketing/campaign_form.html", form=form, errors=errors, segments=segments,
-                           templates=templates, surveys=surveys), (422 if errors else 200)
+    templates, surveys = _campaign_choices()
+    raw = str(form.get("segment_id") or "")
+    segment = db.session.get(Segment, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    return render_template("marketing/campaign_form.html", form=form, errors=errors, templates=templates,
+                           surveys=surveys, segment_label=segment.name if segment else ""), (422 if errors else 200)
 
 
 @bp.get("/campaigns/<int:campaign_id>")

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
-from core.testing import browser_language, browser_login, watch_page
+from core.testing import browser_language, browser_login, pick, watch_page
 from marketing_testdata import customer, newsletter_template, rules
 
 pytestmark = [pytest.mark.browser, pytest.mark.plugins("marketing")]
@@ -75,7 +75,14 @@ def test_segment_editor_campaign_and_survey_pages_in_english_and_persian(app, li
         page.get_by_text("خیلی خوب بود").wait_for()
         screenshot(page, f"marketing-survey-results-{lang}")
         page.goto(f"{live_server.url}/marketing/campaigns/new")
+        page.fill("#name", f"Newsletter {lang}")
+        pick(page, "#segment_id", "ویژه")  # the segment picker (type-ahead, keyboard)
+        page.select_option("#template_key", "marketing.test_newsletter")
         screenshot(page, f"marketing-campaign-form-{lang}")
+        with page.expect_navigation():
+            page.click("main form.row button[type=submit]")
+        page.get_by_text(f"Newsletter {lang}").first.wait_for()
+        assert "/marketing/campaigns/" in page.url
     assert page.get_attribute("html", "dir") == "rtl"
     with app.test_request_context():
         token = tracking.make_token(SURVEY, data["response"])
