@@ -80,7 +80,7 @@ def test_a_finished_repair_sends_a_csat_survey_answered_in_greek_and_a_low_score
         answered = db.session.execute(sa.select(SurveyResponse)).scalar_one()
         assert (answered.score, answered.comment) == (2, "Άργησε πολύ")  # the second answer changed nothing
         follow_up = db.session.execute(sa.select(Activity).where(Activity.customer_id == eleni_id)).scalar_one()
-        assert follow_up.assignee_id == owner_id and "2/5" in follow_up.summary
+        assert follow_up.assignee_id == owner_id and "Low score 2 of 5" in follow_up.summary
         survey_id = db.session.execute(sa.select(Survey.id)).scalar_one()
     results = client.get(f"/marketing/surveys/{survey_id}").get_data(as_text=True)
     assert "Άργησε πολύ" in results and "0 %" in results

@@ -188,10 +188,15 @@ def answer(response_id: int, score, comment: str) -> SurveyResponse | None:
               direction="inbound")
     if value <= survey.follow_up_below:
         customer = db.session.get(Customer, response.customer_id)
+        owner = customer.owner if customer else None
+        # A to-do for one person: written in the owner's language.
+        with force_locale(getattr(owner, "ui_language", None) or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            summary = _("Low score %(score)d of %(high)d in “%(survey)s”: call the customer back",
+                        score=value, high=high, survey=survey.name)
         activity = schedule_activity(
-            response.customer_id, summary=f"Low {label} score ({value}/{high}) in “{survey.name}”: call back"[:300],
-            due_date=(utcnow() + timedelta(days=1)).date(), assignee_id=customer.owner_id if customer else None,
-            notes=comment, source="marketing", ref=f"survey_response:{response.id}")
+            response.customer_id, summary=summary[:300], due_date=(utcnow() + timedelta(days=1)).date(),
+            assignee_id=customer.owner_id if customer else None, notes=comment, source="marketing",
+            ref=f"survey_response:{response.id}")
         response.activity_id = activity.id
     return response
 
