@@ -238,6 +238,11 @@ def segment_remove_member(segment_id, customer_id):
     return redirect(url_for("marketing.segment", segment_id=segment.id))
 
 
+def _cell(text: str) -> str:
+    """A name as a spreadsheet shows it, never as a formula (CSV injection: "=HYPERLINK(…)")."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 @bp.get("/segments/<int:segment_id>/export.csv")
 @requires("marketing.user")
 def segment_export(segment_id):
@@ -259,7 +264,7 @@ def segment_export(segment_id):
             while True:
                 page = keyset_page(db.session, stmt, [Customer.id], cursor=cursor, limit=1000)
                 for c in page.items:
-                    writer.writerow([c.id, c.name, c.primary_email or "", c.primary_phone or "",
+                    writer.writerow([c.id, _cell(c.name), c.primary_email or "", c.primary_phone or "",
                                      c.preferred_language or ""])
                 yield out.getvalue()
                 out.seek(0)

@@ -112,6 +112,13 @@ def test_editor_adds_criteria_counts_live_and_saves(app, client, login, people):
     csv_text = client.get(f"/marketing/segments/{segment.id}/export.csv").get_data(as_text=True)
     assert csv_text.splitlines()[0] == "id,name,email,phone,language" and len(csv_text.splitlines()) == 3
     assert "eleni@example.gr" in csv_text
+    with app.app_context():
+        from core.customers.models import Customer
+
+        db.session.get(Customer, people["nikos"]).name = '=HYPERLINK("http://evil.example","x")'
+        db.session.commit()
+    csv_text = client.get(f"/marketing/segments/{segment.id}/export.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in csv_text  # shown as text by spreadsheets, never run as a formula
 
 
 def test_editor_refuses_a_half_filled_criterion_and_saves_nothing(app, client, login, people):
