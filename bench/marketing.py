@@ -12,7 +12,9 @@ marketing AND bought product P in the last year" exactly as the segment page and
 build it (``plugins.marketing.segments``, the sales criterion from the ``segment_criteria``
 hook), beside the raw hand-written SQL of the same question, with the database's plan.
 ``--campaign N`` then queues an email campaign to the first N consenting customers (a static
-list) with the real job function and reports messages per second handed to the outbox.
+list) with the real job function and reports messages per second handed to the outbox;
+``--send N`` sends N of the queued campaign emails to a local aiosmtpd with the outbox's own
+``send_due`` (compare with the outbox's limit in bench/README.md, "Outbox").
 Measurements only: nothing is asserted.
 """
 from __future__ import annotations
@@ -214,11 +216,38 @@ def campaign(app, size: int) -> None:
               f"({queued / seconds:,.0f} a second) — {result}")
 
 
+def send(app, count: int) -> None:
+    """Send ``count`` queued campaign emails to a local aiosmtpd, as a worker does (``send_due``)."""
+    from core.db import db
+    from core.messaging.models import OutboxMessage
+    from core.messaging.sending import send_due
+    from core.testing import SmtpSink
+
+    sink = SmtpSink()
+    app.config.update(SMTP_URL=sink.url, OUTBOX_RATE={"email": 0, "sms": 0})
+    try:
+        with app.app_context():
+            waiting = db.session.execute(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.status == "queued", OutboxMessage.source == "marketing")).scalar()
+            started, sent = time.perf_counter(), 0
+            while sent < min(count, waiting):
+                report = send_due("email", limit=100)
+                if not report.claimed:
+                    break
+                sent += report.sent
+            seconds = time.perf_counter() - started
+        print(f"sent {sent:,} campaign emails to a local aiosmtpd in {seconds:.1f} s ({sent / seconds:,.0f} a second, "
+              f"1 process; received {len(sink.messages):,})")
+    finally:
+        sink.stop()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=500_000)
     parser.add_argument("--campaign", type=int, default=0, help="also queue a campaign to this many customers")
+    parser.add_argument("--send", type=int, default=0, help="then send this many of them to a local aiosmtpd")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
     url = database_url()
@@ -228,6 +257,8 @@ def main(argv=None) -> int:
     segment_count(app, args.repeat)
     if args.campaign:
         campaign(app, args.campaign)
+    if args.send:
+        send(app, args.send)
     return 0
 
 

@@ -135,14 +135,6 @@ def interaction_logged(interaction, event_id):
 
 
 @hookimpl
-def message_status_changed(message, event_id):
-    if message["source"] == "marketing":
-        from plugins.marketing.tracking import message_changed
-
-        message_changed(message)
-
-
-@hookimpl
 def email_received(message, event_id):
     if message.get("bounce") and message.get("outbox_id"):
         from plugins.marketing.tracking import bounced

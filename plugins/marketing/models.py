@@ -134,7 +134,6 @@ class Recipient(db.Model):
     outbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_outbox_message.id", ondelete="SET NULL"))
     interaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_interaction.id", ondelete="SET NULL"))
     queued_at: Mapped[datetime | None]
-    sent_at: Mapped[datetime | None]
     opened_at: Mapped[datetime | None]
     clicked_at: Mapped[datetime | None]
     bounced_at: Mapped[datetime | None]

@@ -134,28 +134,6 @@ def unsubscribe(recipient_id: int) -> Recipient | None:
     return recipient
 
 
-def _recipient_for(message: dict) -> Recipient | None:
-    ref = message.get("ref") or ""
-    if not ref.startswith("campaign:"):
-        return None
-    try:
-        recipient_id = int(ref.rsplit(":", 1)[1])
-    except ValueError:
-        return None
-    return db.session.get(Recipient, recipient_id)
-
-
-def message_changed(message: dict) -> None:
-    """``message_status_changed`` for our messages: sent (delivered to the server), bounced."""
-    recipient = _recipient_for(message)
-    if recipient is None:
-        return
-    if message["status"] == "sent":
-        _mark(recipient.id, "sent_at")
-    elif message["status"] == "bounced" and _mark(recipient.id, "bounced_at"):
-        _note(recipient, "bounced")
-
-
 def bounced(mail: dict) -> None:
     """``email_received`` with a delivery report about one of our messages."""
     if (mail["bounce"] or {}).get("action", "failed") not in ("failed", ""):

@@ -38,7 +38,7 @@ def data(app):
             db.session.add(Recipient(campaign_id=campaign.id, customer_id=c.id,
                                      status="queued" if i < 3 else "skipped",
                                      skip_reason=None if i < 3 else "no_consent", queued_at=now,
-                                     sent_at=now if i < 3 else None, opened_at=now if i < 2 else None,
+                                     opened_at=now if i < 2 else None,
                                      clicked_at=now if i < 1 else None))
         for i, (c, score) in enumerate(zip(people, (10, 9, 4))):
             db.session.add(SurveyResponse(survey_id=survey.id, customer_id=c.id, ref="campaign:1", language="fa",

@@ -215,6 +215,11 @@ def test_a_bounce_report_marks_the_recipient(mail_app, client, login, run_jobs, 
         db.session.commit()
     run_jobs()
     assert _recipients(mail_app, cid)[audience["eleni"]].bounced_at is not None
+    from plugins.marketing.campaigns import stats
+
+    with mail_app.app_context():
+        figures = stats(cid)
+        assert (figures.queued, figures.sent, figures.bounced) == (2, 2, 1)  # a bounced mail had left
 
 
 def test_frequency_cap_skips_customers_who_just_got_a_campaign(mail_app, client, login, run_jobs, audience):

@@ -88,7 +88,6 @@ def upgrade():
     sa.Column('outbox_id', sa.Integer(), nullable=True),
     sa.Column('interaction_id', sa.Integer(), nullable=True),
     sa.Column('queued_at', sa.DateTime(), nullable=True),
-    sa.Column('sent_at', sa.DateTime(), nullable=True),
     sa.Column('opened_at', sa.DateTime(), nullable=True),
     sa.Column('clicked_at', sa.DateTime(), nullable=True),
     sa.Column('bounced_at', sa.DateTime(), nullable=True),
