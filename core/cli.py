@@ -96,32 +96,6 @@ def mail_in_command(host: str, port: int, no_smtp: bool, once: bool):
     run(app, host, port, smtp=not no_smtp, once=once, echo=click.echo)
 
 
-@click.command("send-messages")
-@click.option("--loop", is_flag=True, help="Keep sending every --interval seconds until Ctrl+C.")
-@click.option("--interval", default=5.0, show_default=True, type=float)
-@with_appcontext
-@needs_schema
-def send_messages_command(loop: bool, interval: float):
-    """Send what the outbox holds (email and SMS) — what a worker does; safe to run several."""
-    import time
-
-    from core.messaging.sending import send_all_due
-
-    while True:
-        busy = False
-        for report in send_all_due():
-            busy = busy or bool(report.claimed)
-            if report.claimed or report.recovered:
-                click.echo(f"{report.channel}: {report.sent} sent, {report.retrying} to retry, {report.failed} failed, "
-                           f"{report.unknown} unknown, {report.recovered} recovered as unknown")
-            elif report.not_configured and not loop:
-                click.echo(f"{report.channel}: not sent ({report.not_configured})")
-        if not loop and not busy:
-            return
-        if not busy:
-            time.sleep(interval)
-
-
 @click.group("db")
 def db_group():
     """Database schema."""
@@ -322,7 +296,7 @@ def _only_when_enabled(plugin: str, command: click.Command) -> None:
 def register_cli(app) -> None:
     from core.jobs.worker import run_command, worker_command
 
-    for command in (init_command, serve_command, run_command, worker_command, mail_in_command, send_messages_command,
+    for command in (init_command, serve_command, run_command, worker_command, mail_in_command,
                     db_group, users_group, roles_group, tokens_group, plugins_group):
         app.cli.add_command(command)
     registry = app.extensions["rapport"].plugins
