@@ -254,6 +254,8 @@ def queue_messages(messages: list[dict]) -> list[MessageInputError | None]:
             results.append(None)
     if rows:
         db.session.execute(sa.insert(OutboxMessage), rows)
+        for channel in sorted({row["channel"] for row in rows}):
+            kick(channel)  # one background call per channel and transaction, however many rows
     return results
 
 
