@@ -357,9 +357,13 @@ def campaign(campaign_id):
     from plugins.marketing.sending import ab_rates
 
     ab = ab_rates(campaign.id, campaign.ab_metric) if campaign.ab_template_key else None
+    from core.jobs.views import bar_class, bar_width, progress_text, status_class
+
+    # The jobs page's own progress bar, redrawn in place by static/js/jobs.js while the job runs.
     return render_template("marketing/campaign.html", campaign=campaign, figures=figures, chart=funnel(figures),
                            preview=preview, preview_error=preview_error, preview_customer=preview_customer, job=job,
-                           ab=ab)
+                           ab=ab, bar_class=bar_class, bar_width=bar_width, progress_text=progress_text,
+                           status_class=status_class)
 
 
 @bp.post("/campaigns/<int:campaign_id>/winner")

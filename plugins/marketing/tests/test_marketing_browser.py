@@ -83,6 +83,12 @@ def test_segment_editor_campaign_and_survey_pages_in_english_and_persian(app, li
             page.click("main form.row button[type=submit]")
         page.get_by_text(f"Newsletter {lang}").first.wait_for()
         assert "/marketing/campaigns/" in page.url
+        page.once("dialog", lambda dialog: dialog.accept())  # "Send this campaign now?"
+        with page.expect_navigation():
+            page.click("form.js-confirm button")
+        page.locator(".js-job .progress").wait_for()  # the job's progress bar, polled by jobs.js
+        page.wait_for_timeout(2000)
+        screenshot(page, f"marketing-campaign-sending-{lang}")
     assert page.get_attribute("html", "dir") == "rtl"
     with app.test_request_context():
         token = tracking.make_token(SURVEY, data["response"])
