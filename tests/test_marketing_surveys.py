@@ -1,5 +1,5 @@
-"""Surveys: triggered by another plugin's history entry (a finished repair, through the
-``survey_triggers`` hook and ``interaction_logged``), sent with a campaign, answered through a
+"""Surveys: triggered by another plugin's history entry (a finished repair, offered through the
+``survey_triggers`` hook and found by the every-minute look at the history), sent with a campaign, answered through a
 signed link without login in the customer's language, results (NPS, CSAT %, trend), a low
 score's follow-up for the owner."""
 from __future__ import annotations
@@ -61,7 +61,16 @@ def test_a_finished_repair_sends_a_csat_survey_answered_in_greek_and_a_low_score
         transition(req, "done")
         db.session.commit()
         eleni_id = eleni.id
-    run_jobs()
+    from datetime import timedelta
+
+    from core.db import utcnow
+    from plugins.marketing.surveys import send_triggered_surveys
+
+    with mail_app.app_context():
+        assert send_triggered_surveys() == 0  # the entry is younger than a minute: next look
+        later = utcnow() + timedelta(minutes=2)
+        assert send_triggered_surveys(now=later) == 1  # the worker's every-minute look
+        assert send_triggered_surveys(now=later) == 0  # once per history entry
     run_jobs()
     _deliver(mail_app)
     path, message = _link(smtp_sink, "eleni@example.gr")

@@ -102,11 +102,14 @@ def periodic_tasks():
     from core.contrib import PeriodicTask
     from core.jobs import crontab
     from plugins.marketing.sending import decide_ab_tests, start_due_campaigns
+    from plugins.marketing.surveys import send_triggered_surveys
 
     return [PeriodicTask("marketing.start_due_campaigns", crontab(), start_due_campaigns,
                          _l("Start scheduled campaigns"), tracked=False),
             PeriodicTask("marketing.decide_ab_tests", crontab(), decide_ab_tests,
-                         _l("Send the winners of finished A/B tests"), tracked=False)]
+                         _l("Send the winners of finished A/B tests"), tracked=False),
+            PeriodicTask("marketing.send_triggered_surveys", crontab(), send_triggered_surveys,
+                         _l("Send surveys after the moments they are bound to"), tracked=False)]
 
 
 @hookimpl(optionalhook=True)
@@ -123,15 +126,6 @@ def plugin_enabled(name):
         from plugins.marketing.surveys import ensure_survey_template
 
         ensure_survey_template()
-
-
-@hookimpl
-def interaction_logged(interaction, event_id):
-    """Surveys bound to a history kind are sent when such an entry is logged."""
-    if not interaction["kind"].startswith("marketing."):
-        from plugins.marketing.surveys import interaction_logged as triggered
-
-        triggered(interaction)
 
 
 @hookimpl

@@ -168,7 +168,8 @@ class Survey(db.Model):
     "comment": …}}``); languages without an override use the translated default, so a
     survey is always readable in all five languages. ``trigger_kind`` names a history kind
     (``service.request_done``) after which the survey is sent by itself; plugins list the
-    kinds that make sense through the ``survey_triggers`` hook.
+    kinds that make sense through the ``survey_triggers`` hook. ``scanned_to`` is how far a
+    worker has read the contact history for that kind.
     """
 
     __tablename__ = "marketing_survey"
@@ -183,6 +184,8 @@ class Survey(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # A score at or below this creates a follow-up for the customer's owner.
     follow_up_below: Mapped[int] = mapped_column(default=2)
+    # The history entries up to this id were looked at for ``trigger_kind`` (see surveys.py).
+    scanned_to: Mapped[int] = mapped_column(default=0, server_default="0")
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

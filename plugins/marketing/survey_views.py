@@ -32,7 +32,13 @@ def surveys():
 @bp.route("/surveys/new", methods=["GET", "POST"])
 @requires("marketing.user")
 def survey_new():
-    from plugins.marketing.surveys import SurveyInputError, clean_survey, kind_label, trigger_choices
+    from plugins.marketing.surveys import (
+        SurveyInputError,
+        clean_survey,
+        kind_label,
+        start_scan_at_now,
+        trigger_choices,
+    )
 
     errors, form = {}, request.form
     if request.method == "POST":
@@ -41,6 +47,7 @@ def survey_new():
         except SurveyInputError as exc:
             errors = exc.errors
         else:
+            start_scan_at_now(survey)
             db.session.add(survey)
             db.session.commit()
             flash(_("Survey saved."), "success")

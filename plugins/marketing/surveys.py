@@ -6,8 +6,9 @@ survey, customer and ``ref``, so a retried event or job invites once):
 * **by campaign** — a campaign with a survey gives every recipient a signed link
   (``{{ survey_url }}`` in its template, else appended);
 * **by trigger** — a survey bound to a history kind (``service.request_done``, a closed
-  complaint) is sent when that entry is logged (marketing hears ``interaction_logged``);
-  plugins list the kinds worth offering with the ``survey_triggers`` hook;
+  complaint) is sent when such an entry is logged (a worker reads the history every minute,
+  :func:`send_triggered_surveys`); plugins list the kinds worth offering with the
+  ``survey_triggers`` hook;
 * by hand, for a customer (``invite``).
 
 The customer answers through a signed link without logging in (``/marketing/s/<token>``),
@@ -138,24 +139,59 @@ def invite(survey: Survey, customer, ref: str):
     return response
 
 
-def interaction_logged(interaction: dict) -> None:
-    """Send every active survey bound to this history kind (once per history entry)."""
+SCAN_BATCH = 1000
+SETTLE_SECONDS = 60
+
+
+def send_triggered_surveys(now=None) -> int:
+    """Every minute: send each active survey bound to a history kind to the customers whose
+    history got such an entry since the last look (once per entry).
+
+    Read from the contact history by id — an indexed range per survey — rather than by
+    listening to ``interaction_logged``: a listener would add an event delivery to every
+    history entry the whole system writes (every email sent, every call logged) to find the
+    few that matter. Entries younger than a minute wait for the next look, so one written by
+    a transaction that committed late (after a newer one) is not passed over.
+    """
     from core.customers.models import Customer
+    from core.history.models import Interaction
     from core.messaging import MessageInputError
 
-    surveys = db.session.execute(sa.select(Survey).where(Survey.trigger_kind == interaction["kind"],
-                                                         Survey.active.is_(True))).scalars().all()
-    if not surveys:
-        return
-    customer = db.session.get(Customer, interaction["customer_id"])
-    if customer is None:
-        return
+    now = now or utcnow()
+    settled = now - timedelta(seconds=SETTLE_SECONDS)
+    sent = 0
+    surveys = db.session.execute(sa.select(Survey).where(Survey.active.is_(True),
+                                                         Survey.trigger_kind.is_not(None))).scalars().all()
     for survey in surveys:
-        try:
-            with db.session.begin_nested():
-                invite(survey, customer, f"interaction:{interaction['id']}")
-        except MessageInputError:
-            continue  # no address or consent withdrawn: nobody to ask
+        rows = db.session.execute(
+            sa.select(Interaction.id, Interaction.customer_id).where(
+                Interaction.id > survey.scanned_to, Interaction.kind == survey.trigger_kind,
+                Interaction.created_at <= settled).order_by(Interaction.id).limit(SCAN_BATCH)).all()
+        for entry_id, customer_id in rows:
+            customer = db.session.get(Customer, customer_id)
+            if customer is None:
+                continue
+            try:
+                with db.session.begin_nested():
+                    invite(survey, customer, f"interaction:{entry_id}")
+                    sent += 1
+            except MessageInputError:
+                continue  # no address or consent withdrawn: nobody to ask
+        if len(rows) == SCAN_BATCH:
+            survey.scanned_to = rows[-1][0]  # more to read: the next look goes on from here
+        else:  # all read up to the settled horizon, matching or not: never scan those ids again
+            horizon = db.session.execute(sa.select(sa.func.max(Interaction.id)).where(
+                Interaction.id > survey.scanned_to, Interaction.created_at <= settled)).scalar()
+            survey.scanned_to = max(survey.scanned_to, horizon or 0, rows[-1][0] if rows else 0)
+        db.session.commit()
+    return sent
+
+
+def start_scan_at_now(survey: Survey) -> None:
+    """A new survey looks at history written from now on, not at years of old entries."""
+    from core.history.models import Interaction
+
+    survey.scanned_to = db.session.execute(sa.select(sa.func.max(Interaction.id))).scalar() or 0
 
 
 def answer(response_id: int, score, comment: str) -> SurveyResponse | None:
