@@ -383,9 +383,31 @@ def campaign_winner(campaign_id):
     return redirect(url_for("marketing.campaign", campaign_id=campaign.id))
 
 
-@bp.post("/campaigns/<int:campaign_id>/<any(send, pause, resume, cancel):action>")
+@bp.post("/campaigns/<int:campaign_id>/send")
 @requires("marketing.user")
-def campaign_action(campaign_id, action):
+def campaign_send(campaign_id):
+    return _campaign_action(campaign_id, "send")
+
+
+@bp.post("/campaigns/<int:campaign_id>/pause")
+@requires("marketing.user")
+def campaign_pause(campaign_id):
+    return _campaign_action(campaign_id, "pause")
+
+
+@bp.post("/campaigns/<int:campaign_id>/resume")
+@requires("marketing.user")
+def campaign_resume(campaign_id):
+    return _campaign_action(campaign_id, "resume")
+
+
+@bp.post("/campaigns/<int:campaign_id>/cancel")
+@requires("marketing.user")
+def campaign_cancel(campaign_id):
+    return _campaign_action(campaign_id, "cancel")
+
+
+def _campaign_action(campaign_id, action):
     from plugins.marketing import campaigns as service
     from plugins.marketing.segments import missing_criteria as missing
 
