@@ -132,3 +132,20 @@ def test_an_nps_survey_sent_with_a_campaign_and_its_results(mail_app, client, lo
     assert body["nps"] == 33 and body["trend"][0]["answers"] == 3
     page = client.get(f"/marketing/surveys/{sid}").get_data(as_text=True)
     assert "NPS by month" in page and "<svg" in page
+
+
+def test_erasure_blanks_survey_comments(app):
+    from core.customers.deletion import erase_customer
+    from plugins.marketing.models import Survey, SurveyResponse
+
+    with app.app_context():
+        c = customer("Ελένη Παππά", "eleni@example.gr", language="el")
+        survey = Survey(name="S", kind="csat")
+        db.session.add(survey)
+        db.session.flush()
+        db.session.add(SurveyResponse(survey_id=survey.id, customer_id=c.id, ref="x", score=2, comment="Με λένε Ελένη"))
+        db.session.commit()
+        erase_customer(c)
+        db.session.commit()
+        answer = db.session.execute(sa.select(SurveyResponse)).scalar_one()
+        assert (answer.score, answer.comment) == (2, "")

@@ -136,6 +136,18 @@ def email_received(message, event_id):
         bounced(message)
 
 
+@hookimpl
+def erase_customer_data(customer_id):
+    """GDPR erasure: survey comments are free text the person wrote; scores and campaign facts stay."""
+    import sqlalchemy as sa
+
+    from core.db import db
+    from plugins.marketing.models import SurveyResponse
+
+    db.session.execute(sa.update(SurveyResponse).where(SurveyResponse.customer_id == customer_id)
+                       .values(comment="").execution_options(synchronize_session=False))
+
+
 @hookimpl(optionalhook=True)
 def sales_order_confirmed(order, event_id):
     from plugins.marketing.tracking import order_confirmed
