@@ -21,6 +21,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flask_babel import lazy_gettext as _l
+
+from core.audit.spec import Audit
 from core.catalog.models import Money
 from core.db import db, utcnow
 
@@ -42,6 +45,7 @@ SKIP_REASONS = (NO_CONSENT, NO_ADDRESS, UNSUBSCRIBED, FREQUENCY_CAP, FAILED_REND
 
 
 class Segment(db.Model):
+    __audit__ = Audit("marketing.segment", label=_l("Segment"), title="name", fields={"rules": _l("Rules")})
     __tablename__ = "marketing_segment"
     __table_args__ = (sa.Index("ix_marketing_segment_name", "name", "id"),)
 
@@ -70,6 +74,9 @@ class SegmentMember(db.Model):
 
 
 class Campaign(db.Model):
+    # State changes go through core.db.change_state, which the audit log records too.
+    __audit__ = Audit("marketing.campaign", label=_l("Campaign"), title="name", users=("owner_id",),
+                      ignore=("job_id", "started_at", "finished_at", "ab_sample_done_at"))
     __tablename__ = "marketing_campaign"
     __table_args__ = (
         sa.Index("ix_marketing_campaign_owner", "owner_id", "id"),
@@ -172,6 +179,8 @@ class Survey(db.Model):
     worker has read the contact history for that kind.
     """
 
+    __audit__ = Audit("marketing.survey", label=_l("Survey"), title="name", users=("owner_id",),
+                      ignore=("scanned_to",))
     __tablename__ = "marketing_survey"
     __table_args__ = (sa.Index("ix_marketing_survey_trigger", "trigger_kind", "active"),)
 

@@ -248,6 +248,13 @@ def test_cancel_before_the_job_runs_sends_nothing_and_a_second_send_is_a_conflic
     with mail_app.app_context():
         assert db.session.execute(sa.select(sa.func.count()).select_from(OutboxMessage)).scalar() == 0
     assert client.post(f"/marketing/campaigns/{cid}/resume").status_code == 409
+    from core.audit.models import AuditEntry
+
+    with mail_app.app_context():  # created, sent, cancelled: in the audit log
+        actions = db.session.execute(sa.select(AuditEntry.action).where(
+            AuditEntry.record_type == "marketing.campaign", AuditEntry.record_id == str(cid))
+            .order_by(AuditEntry.id)).scalars().all()
+        assert len(actions) >= 3 and actions[0] == "create", actions
 
 
 def test_campaign_form_refuses_bad_input_and_saves_nothing(mail_app, client, login, audience):
