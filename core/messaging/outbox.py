@@ -177,6 +177,19 @@ def _prepare(channel, customer, to, subject, body, html, template, variables, la
     return customer, recipient, subject, body, html, template_key, used_language, segments, clean_headers
 
 
+def _row(prepared, *, channel, purpose, source, ref, dedupe_key, user_id) -> dict:
+    """The outbox row's values for one prepared message."""
+    customer, recipient, subject, body, html, template_key, used_language, segments, clean_headers = prepared
+    return dict(
+        channel=channel, status=QUEUED, purpose=purpose, customer_id=customer.id if customer else None,
+        recipient=recipient, recipient_name=(customer.name if customer else "")[:200], subject=subject,
+        body_text=body, body_html=html, headers=clean_headers or None, template_key=template_key,
+        language=used_language, segments=segments, source=source, ref=ref, dedupe_key=dedupe_key,
+        created_by_id=user_id, next_attempt_at=utcnow(),
+        message_id=make_message_id(current_app.config["MAIL_FROM"]) if channel == EMAIL else None,
+    )
+
+
 def queue_message(*, channel: str, customer: Customer | int | None = None, to: str | None = None,
                   subject: str = "", body: str = "", html: str = "", template=None, variables: dict | None = None,
                   language: str | None = None, headers: dict | None = None, purpose: str = "personal",
@@ -198,18 +211,54 @@ def queue_message(*, channel: str, customer: Customer | int | None = None, to: s
     with db.session.no_autoflush:  # reading the customer must not flush earlier messages one by one
         prepared = _prepare(channel, customer, to, subject, body, html, template, variables, language, headers,
                             purpose)
-    customer, recipient, subject, body, html, template_key, used_language, segments, clean_headers = prepared
-    row = OutboxMessage(
-        channel=channel, status=QUEUED, purpose=purpose, customer_id=customer.id if customer else None,
-        recipient=recipient, recipient_name=(customer.name if customer else "")[:200], subject=subject,
-        body_text=body, body_html=html, headers=clean_headers or None, template_key=template_key,
-        language=used_language, segments=segments, source=source, ref=ref, dedupe_key=dedupe_key,
-        created_by_id=user_id, next_attempt_at=utcnow(),
-        message_id=make_message_id(current_app.config["MAIL_FROM"]) if channel == EMAIL else None,
-    )
+    row = OutboxMessage(**_row(prepared, channel=channel, purpose=purpose, source=source, ref=ref,
+                               dedupe_key=dedupe_key, user_id=user_id))
     db.session.add(row)
     kick(channel)  # a worker sends it once the caller commits (the every-minute sweep, should this call be lost)
     return row
+
+
+def queue_messages(messages: list[dict]) -> list[MessageInputError | None]:
+    """Queue many messages at once — a campaign's batch — in the caller's transaction.
+
+    Each item takes the keyword arguments of :func:`queue_message` (``customer`` must be a
+    loaded ``Customer``, with its emails, phones and consents, to avoid a query per message)
+    and the same checks apply to it; every item needs a ``dedupe_key``. One query finds the
+    keys queued before (those items are skipped: a job that runs twice sends once) and one
+    ``INSERT`` writes the rest, instead of an ORM object and a flush per message. Returns,
+    per item, ``None`` (queued now or before) or the :class:`MessageInputError` that refused it.
+    """
+    keys = [m["dedupe_key"] for m in messages]
+    if any(not k for k in keys):
+        raise ValueError("queue_messages: every message needs a dedupe_key")
+    known = set()
+    for start in range(0, len(keys), 500):
+        known.update(db.session.execute(sa.select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.dedupe_key.in_(keys[start:start + 500]))).scalars())
+    results: list[MessageInputError | None] = []
+    rows = []
+    with db.session.no_autoflush:
+        for m in messages:
+            if m["dedupe_key"] in known:
+                results.append(None)
+                continue
+            known.add(m["dedupe_key"])
+            try:
+                prepared = _prepare(m["channel"], m.get("customer"), m.get("to"), m.get("subject", ""),
+                                    m.get("body", ""), m.get("html", ""), m.get("template"), m.get("variables"),
+                                    m.get("language"), m.get("headers"), m.get("purpose", "personal"))
+            except MessageInputError as exc:
+                results.append(exc)
+                continue
+            rows.append(_row(prepared, channel=m["channel"], purpose=m.get("purpose", "personal"),
+                             source=m.get("source", "core"), ref=m.get("ref"), dedupe_key=m["dedupe_key"],
+                             user_id=m.get("user_id")))
+            results.append(None)
+    if rows:
+        db.session.execute(sa.insert(OutboxMessage), rows)
+        for channel in sorted({row["channel"] for row in rows}):
+            kick(channel)  # one background call per channel and transaction, however many rows
+    return results
 
 
 def retry_message(message_id: int) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
+import functools
 import html
 import os
 import re
@@ -78,10 +79,16 @@ def domain_of(address: str) -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
+@functools.lru_cache(maxsize=16)
+def _sender_domain(sender: str) -> str:
+    return domain_of(email.utils.parseaddr(sender)[1])
+
+
 def make_message_id(sender: str) -> str:
     """A new Message-ID on the sender's domain (stored when the message is queued); short
-    enough that its header line is never folded."""
-    return f"<{uuid.uuid4().hex}@{domain_of(email.utils.parseaddr(sender)[1])}>"
+    enough that its header line is never folded. The sender (``MAIL_FROM``) is parsed once,
+    not for each of a campaign's messages."""
+    return f"<{uuid.uuid4().hex}@{_sender_domain(sender)}>"
 
 
 def text_to_html(text: str) -> str:

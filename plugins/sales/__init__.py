@@ -176,3 +176,11 @@ def portal_cards(portal):
     from plugins.sales.portal import cards
 
     return cards(portal)
+
+
+@hookimpl(optionalhook=True)
+def segment_criteria():
+    """Marketing's segment editor: bought product, total spent, number of orders, no order since."""
+    from plugins.sales.segments import criteria
+
+    return criteria()

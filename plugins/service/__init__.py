@@ -219,3 +219,17 @@ def portal_cards(portal):
     from plugins.service.portal import cards
 
     return cards(portal)
+
+
+@hookimpl(optionalhook=True)
+def segment_criteria():
+    """Marketing's segment editor: warranty ends within N days, owns a model."""
+    from plugins.service.segments import criteria
+
+    return criteria()
+
+
+@hookimpl(optionalhook=True)
+def survey_triggers():
+    """Marketing may send a satisfaction survey when a repair is finished (history kind request_done)."""
+    return [{"kind": "service.request_done", "label": _l("A repair was finished")}]

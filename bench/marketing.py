@@ -1,0 +1,266 @@
+"""Marketing at size: a three-criteria segment count and a campaign queued (issue 9).
+
+    python -m bench.marketing                                    # SQLite, bench/data/marketing.db
+    python -m bench.marketing --customers 1000000 --lines 5000000
+    python -m bench.marketing --campaign 100000                  # also queue a campaign of that size
+    DATABASE_URL=postgresql://... python -m bench.marketing
+
+Fills a database (sales and marketing on) with customers — a preferred language, email
+consent for most — and confirmed orders with four lines each over 50 products, runs
+``ANALYZE``, then times the count of the segment "prefers Greek AND agreed to email
+marketing AND bought product P in the last year" exactly as the segment page and the API
+build it (``plugins.marketing.segments``, the sales criterion from the ``segment_criteria``
+hook), beside the raw hand-written SQL of the same question, with the database's plan.
+``--campaign N`` then queues an email campaign to the first N consenting customers (a static
+list) with the real job function and reports messages per second handed to the outbox;
+``--send N`` sends N of the queued campaign emails to a local aiosmtpd with the outbox's own
+``send_due`` (compare with the outbox's limit in bench/README.md, "Outbox").
+Measurements only: nothing is asserted.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from bench.generate import HERE, generate, make_app
+
+BATCH = 20_000
+PRODUCTS = 50
+LANGUAGES = ("en", "el", "lt", "fa", "he")
+
+
+def database_url() -> str:
+    from core.config import database_url as configured
+
+    if os.environ.get("DATABASE_URL"):
+        return configured("")
+    path = HERE / "data" / "marketing.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _insert(engine, table, rows_iter, total, label):
+    started, done = time.perf_counter(), 0
+    batch = []
+    for row in rows_iter:
+        batch.append(row)
+        if len(batch) == BATCH:
+            with engine.begin() as conn:
+                conn.execute(table.insert(), batch)
+            done += len(batch)
+            batch = []
+            if done % 500_000 == 0:
+                print(f"  {label}: {done:,} / {total:,} ({time.perf_counter() - started:.0f} s)", flush=True)
+    if batch:
+        with engine.begin() as conn:
+            conn.execute(table.insert(), batch)
+
+
+def fill(app, customers: int, lines: int, seed: int = 9) -> None:
+    from core.catalog.models import Product
+    from core.customers.models import Consent, Customer
+    from core.db import db, utcnow
+    from core.plugin_ops import initialise_database
+    from plugins.sales.models import Order, OrderLine
+
+    rng = random.Random(seed)
+    with app.app_context():
+        initialise_database(enable=["sales", "marketing"])
+        have = db.session.execute(sa.select(sa.func.count(Customer.id))).scalar()
+        if have >= customers:
+            return
+        print(f"filling: {customers:,} customers, {lines:,} order lines", flush=True)
+        started = time.perf_counter()
+        generate(app, customers, interactions_per_customer=0, echo=lambda *_: None)
+        engine = db.engine
+        # Languages and consents: set-based, as the generator leaves them empty.
+        with engine.begin() as conn:
+            for i, lang in enumerate(LANGUAGES):
+                conn.execute(sa.update(Customer.__table__).where((Customer.__table__.c.id % 5) == i)
+                             .values(preferred_language=lang))
+        now = utcnow()
+        _insert(engine, Consent.__table__, ({"customer_id": cid, "channel": "email", "granted": rng.random() < 0.8,
+                                             "changed_at": now} for cid in range(1, customers + 1)
+                                            if rng.random() < 0.85), customers, "consents")
+        products = [Product(sku=f"B-{n:03d}", name=f"Bench product {n}", name_key=f"bench product {n}",
+                            unit_price=Decimal("25.00")) for n in range(PRODUCTS)]
+        db.session.add_all(products)
+        db.session.commit()
+        pids = [p.id for p in products]
+        orders = lines // 4
+
+        def order_rows():
+            for i in range(orders):
+                when = now - timedelta(days=rng.uniform(0, 730))
+                yield {"id": i + 1, "number": f"M{i:09d}", "customer_id": rng.randrange(1, customers + 1),
+                       "state": "confirmed" if rng.random() < 0.9 else "cancelled", "currency": "EUR", "notes": "",
+                       "subtotal": Decimal("100.00"), "tax_total": Decimal("24.00"), "total": Decimal("124.00"),
+                       "created_at": when, "updated_at": when, "confirmed_at": when}
+
+        def line_rows():
+            for i in range(orders * 4):
+                yield {"order_id": i // 4 + 1, "position": i % 4, "product_id": rng.choice(pids),
+                       "description": "", "sku": "", "kind": "product", "quantity": Decimal("1"),
+                       "unit_price": Decimal("25.00"), "discount_percent": Decimal("0"), "tax_rate": Decimal("24"),
+                       "line_total": Decimal("25.00"), "tax_amount": Decimal("6.00"), "warranty_months": 0}
+
+        _insert(engine, Order.__table__, order_rows(), orders, "orders")
+        _insert(engine, OrderLine.__table__, line_rows(), orders * 4, "order lines")
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("SELECT setval(pg_get_serial_sequence('sales_order', 'id'), "
+                                     "(SELECT MAX(id) FROM sales_order))"))
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("ANALYZE"))
+        print(f"filled in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+RAW = """
+SELECT count(*) FROM core_customer c
+WHERE c.preferred_language = 'el'
+  AND EXISTS (SELECT 1 FROM core_consent k WHERE k.customer_id = c.id AND k.channel = 'email' AND k.granted)
+  AND c.id IN (SELECT o.customer_id FROM sales_order o JOIN sales_order_line l ON l.order_id = o.id
+               WHERE o.state = 'confirmed' AND o.confirmed_at >= :since AND l.product_id = :product)
+"""
+
+
+def explain(conn, stmt) -> list[str]:
+    sql = stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    if conn.dialect.name == "sqlite":
+        return [row[-1] for row in conn.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}"))]
+    return [row[0] for row in conn.execute(sa.text(f"EXPLAIN {sql}"))]
+
+
+def timed(run, repeat: int) -> tuple[float, object]:
+    value = run()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        value = run()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), value
+
+
+def segment_count(app, repeat: int) -> None:
+    from core.catalog.models import Product
+    from core.customers.models import Customer
+    from core.db import db, utcnow
+    from plugins.marketing.segments import clean_rules, rules_condition
+
+    with app.test_request_context():
+        product = db.session.execute(sa.select(Product.id).where(Product.sku == "B-007")).scalar_one()
+        tree = clean_rules({"op": "and", "items": [
+            {"criterion": "core.language", "params": {"language": "el"}},
+            {"criterion": "core.consent", "params": {"channel": "email"}},
+            {"criterion": "sales.bought_product", "params": {"product": str(product), "days": "365"}}]})
+        stmt = sa.select(sa.func.count()).select_from(Customer).where(rules_condition(tree))
+        since = utcnow() - timedelta(days=365)
+        with db.engine.connect() as conn:
+            print("plan (segment as built):")
+            for line in explain(conn, stmt):
+                print("   ", line)
+            ms, n = timed(lambda: conn.execute(stmt).scalar(), repeat)
+            raw_ms, raw_n = timed(lambda: conn.execute(sa.text(RAW), {"since": since, "product": product}).scalar(),
+                                  repeat)
+        print(f"segment count (3 criteria, one from sales): {n:,} customers, median {ms:.0f} ms")
+        print(f"raw SQL of the same question:              {raw_n:,} customers, median {raw_ms:.0f} ms")
+
+
+def campaign(app, size: int) -> None:
+    from core.customers.models import Consent
+    from core.db import db
+    from core.jobs.models import Job
+    from core.messaging.models import OutboxMessage
+    from plugins.marketing.models import Campaign, Segment, SegmentMember
+    from plugins.marketing.sending import send_campaign
+    from core.messaging import ensure_template
+
+    with app.test_request_context():
+        ensure_template("bench.newsletter", name="Bench newsletter", source="bench", texts={
+            "en": {"subject": "News for {{ customer.name }}", "body": "Hello {{ customer.first_name }}, "
+                   "see https://shop.example.com/sale today."},
+            "el": {"subject": "Νέα για {{ customer.name }}", "body": "Γεια σας {{ customer.first_name }}, "
+                   "δείτε https://shop.example.com/sale σήμερα."}})
+        ids = db.session.execute(sa.select(Consent.customer_id).where(Consent.channel == "email",
+                                                                      Consent.granted.is_(True))
+                                 .order_by(Consent.customer_id).limit(size)).scalars().all()
+        segment = Segment(name=f"Bench {size}", kind="static")
+        db.session.add(segment)
+        db.session.flush()
+        db.session.execute(sa.insert(SegmentMember), [{"segment_id": segment.id, "customer_id": i} for i in ids])
+        campaign_row = Campaign(name=f"Bench {size}", channel="email", segment_id=segment.id,
+                                template_key="bench.newsletter", state="sending")
+        db.session.add(campaign_row)
+        job = Job(kind="marketing.send_campaign", params={"campaign_id": 0}, status="running")
+        db.session.add(job)
+        db.session.commit()
+        before = db.session.execute(sa.select(sa.func.count(OutboxMessage.id))).scalar()
+
+        class Ctx:  # the job context's progress: commit, like the real one
+            def progress(self, done, total=None, message=None):
+                db.session.commit()
+
+        started = time.perf_counter()
+        result = send_campaign(Ctx(), campaign_row.id)
+        seconds = time.perf_counter() - started
+        queued = db.session.execute(sa.select(sa.func.count(OutboxMessage.id))).scalar() - before
+        print(f"campaign of {len(ids):,}: {queued:,} messages queued in {seconds:.1f} s "
+              f"({queued / seconds:,.0f} a second) — {result}")
+
+
+def send(app, count: int) -> None:
+    """Send ``count`` queued campaign emails to a local aiosmtpd, as a worker does (``send_due``)."""
+    from core.db import db
+    from core.messaging.models import OutboxMessage
+    from core.messaging.sending import send_due
+    from core.testing import SmtpSink
+
+    sink = SmtpSink()
+    app.config.update(SMTP_URL=sink.url, OUTBOX_RATE={"email": 0, "sms": 0})
+    try:
+        with app.app_context():
+            waiting = db.session.execute(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.status == "queued", OutboxMessage.source == "marketing")).scalar()
+            started, sent = time.perf_counter(), 0
+            while sent < min(count, waiting):
+                report = send_due("email", limit=100)
+                if not report.claimed:
+                    break
+                sent += report.sent
+            seconds = time.perf_counter() - started
+        print(f"sent {sent:,} campaign emails to a local aiosmtpd in {seconds:.1f} s ({sent / seconds:,.0f} a second, "
+              f"1 process; received {len(sink.messages):,})")
+    finally:
+        sink.stop()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--lines", type=int, default=500_000)
+    parser.add_argument("--campaign", type=int, default=0, help="also queue a campaign to this many customers")
+    parser.add_argument("--send", type=int, default=0, help="then send this many of them to a local aiosmtpd")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    url = database_url()
+    app = make_app(url)
+    print(f"database: {sa.engine.make_url(url).render_as_string(hide_password=True)}")
+    fill(app, args.customers, args.lines)
+    segment_count(app, args.repeat)
+    if args.campaign:
+        campaign(app, args.campaign)
+    if args.send:
+        send(app, args.send)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

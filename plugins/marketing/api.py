@@ -1,0 +1,303 @@
+"""``/api/v1/marketing/``: segments (create, count, members) and campaigns (create,
+schedule, send, stats) over JSON.
+
+Bad input is a 422 with messages per field (rule paths such as ``rules.items.0.params.min``)
+and nothing is saved; a state conflict (sending twice, scheduling a sent campaign) is a
+409; a segment that uses a disabled plugin's criteria answers 409 with the reason.
+Campaigns follow the record rule of the pages: a marketing user sees their own.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_login import current_user
+from marshmallow import Schema, fields, validate
+
+from core.api.base import Blueprint, PageArgs, bad_cursor, conflict, input_error
+from core.customers.models import Customer
+from core.db import db
+from core.security import check_permission, requires, scoped
+from core.web.pagination import BadCursor, keyset_page
+from plugins.marketing.models import RULES, SEGMENT_KINDS, STATIC, Campaign, Segment
+from plugins.marketing.campaigns import campaign_or_404
+from plugins.marketing.segments import (
+    segment_or_404,
+    SegmentInputError,
+    SegmentUnavailable,
+    add_members,
+    clean_rules,
+    count,
+    members_select,
+)
+
+blp = Blueprint("api_marketing", __name__, url_prefix="/marketing",
+                description="Marketing: segments and campaigns")
+
+
+class SegmentIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    description = fields.String(load_default="", validate=validate.Length(max=5000))
+    kind = fields.String(load_default=RULES, validate=validate.OneOf(SEGMENT_KINDS))
+    rules = fields.Dict(load_default=None, metadata={"description": "Rule tree: {op, items: [...]} (docs/api.md)."})
+    customer_ids = fields.List(fields.Integer(validate=validate.Range(1)), load_default=list,
+                               validate=validate.Length(max=10_000),
+                               metadata={"description": "Members of a static list."})
+
+
+class SegmentOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    description = fields.String()
+    kind = fields.String()
+    rules = fields.Dict(allow_none=True)
+
+
+class CountOut(Schema):
+    count = fields.Integer()
+
+
+class MemberOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    preferred_language = fields.String(allow_none=True)
+
+
+class MembersOut(Schema):
+    items = fields.List(fields.Nested(MemberOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class CampaignIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    channel = fields.String(load_default="email", validate=validate.OneOf(("email", "sms")))
+    segment_id = fields.Integer(required=True)
+    template_key = fields.String(required=True, validate=validate.Length(1, 80))
+    frequency_cap_days = fields.Integer(load_default=0, validate=validate.Range(0, 365))
+    conversion_days = fields.Integer(load_default=14, validate=validate.Range(0, 365))
+    rate_per_minute = fields.Integer(load_default=0, validate=validate.Range(0, 100_000))
+    survey_id = fields.Integer(load_default=None, allow_none=True)
+    ab_template_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80),
+                                    metadata={"description": "Variant B's template: turns on the A/B test."})
+    ab_sample_percent = fields.Integer(load_default=None, validate=validate.Range(2, 50))
+    ab_metric = fields.String(load_default="opens", validate=validate.OneOf(("opens", "clicks")))
+    ab_wait_hours = fields.Integer(load_default=4, validate=validate.Range(1, 168))
+
+
+class CampaignOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    channel = fields.String()
+    state = fields.String()
+    segment_id = fields.Integer(allow_none=True)
+    template_key = fields.String()
+    scheduled_at = fields.DateTime(allow_none=True)
+    frequency_cap_days = fields.Integer()
+    conversion_days = fields.Integer()
+    rate_per_minute = fields.Integer()
+    job_id = fields.Integer(allow_none=True)
+    survey_id = fields.Integer(allow_none=True)
+    ab_template_key = fields.String(allow_none=True)
+    ab_sample_percent = fields.Integer()
+    ab_metric = fields.String()
+    ab_wait_hours = fields.Integer()
+    ab_winner = fields.String(allow_none=True)
+
+
+class ScheduleIn(Schema):
+    at = fields.NaiveDateTime(required=True, metadata={"description": "UTC, ISO 8601."})
+
+
+class StatsOut(Schema):
+    recipients = fields.Integer()
+    queued = fields.Integer()
+    skipped = fields.Integer()
+    pending = fields.Integer()
+    sent = fields.Integer()
+    opened = fields.Integer()
+    clicked = fields.Integer()
+    bounced = fields.Integer()
+    unsubscribed = fields.Integer()
+    converted = fields.Integer()
+    revenue = fields.String()
+    skip_reasons = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+
+
+
+
+# -- segments ---------------------------------------------------------------------------------------
+
+
+@blp.route("/segments", methods=["POST"])
+@requires("marketing.user")
+@blp.arguments(SegmentIn)
+@blp.response(201, SegmentOut)
+def create_segment(data):
+    segment = Segment(name=data["name"].strip(), description=data["description"], kind=data["kind"],
+                      created_by_id=current_user.id)
+    if data["kind"] == RULES:
+        try:
+            segment.rules = clean_rules(data["rules"] if data["rules"] is not None else {"op": "and", "items": []})
+        except SegmentInputError as exc:
+            input_error({f"rules.{k}" if k != "rules" else k: [v] for k, v in exc.errors.items()})
+    db.session.add(segment)
+    db.session.flush()
+    if data["kind"] == STATIC and data["customer_ids"]:
+        known = set(db.session.execute(sa.select(Customer.id).where(Customer.id.in_(data["customer_ids"])))
+                    .scalars())
+        unknown = sorted(set(data["customer_ids"]) - known)
+        if unknown:
+            db.session.rollback()
+            input_error({"customer_ids": [f"No such customer: {', '.join(map(str, unknown[:20]))}."]})
+        add_members(db.session, segment, data["customer_ids"])
+    db.session.commit()
+    return segment
+
+
+@blp.route("/segments/<int:segment_id>", methods=["GET"])
+@requires("marketing.user")
+@blp.response(200, SegmentOut)
+def get_segment(segment_id):
+    return segment_or_404(segment_id)
+
+
+@blp.route("/segments/<int:segment_id>/count", methods=["GET"])
+@requires("marketing.user")
+@blp.response(200, CountOut)
+def segment_count(segment_id):
+    segment = segment_or_404(segment_id)
+    try:
+        return {"count": count(db.session, segment)}
+    except SegmentUnavailable as exc:
+        conflict(exc.message())
+
+
+@blp.route("/segments/<int:segment_id>/members", methods=["GET"])
+@requires("marketing.user")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, MembersOut)
+def segment_members(args, segment_id):
+    check_permission("customers.view")
+    segment = segment_or_404(segment_id)
+    try:
+        page = keyset_page(db.session, members_select(segment), [Customer.id], cursor=args["cursor"],
+                           limit=args["limit"])
+    except SegmentUnavailable as exc:
+        conflict(exc.message())
+    except BadCursor:
+        bad_cursor()
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+# -- campaigns --------------------------------------------------------------------------------------
+
+
+@blp.route("/campaigns", methods=["POST"])
+@requires("marketing.user")
+@blp.arguments(CampaignIn)
+@blp.response(201, CampaignOut)
+def create_campaign_api(data):
+    from plugins.marketing.campaigns import CampaignInputError, create_campaign
+
+    try:
+        campaign = create_campaign(data, owner_id=current_user.id)
+    except CampaignInputError as exc:
+        db.session.rollback()
+        input_error(exc.errors)
+    db.session.commit()
+    return campaign
+
+
+@blp.route("/campaigns", methods=["GET"])
+@requires("marketing.user")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, CampaignOut(many=True))
+def list_campaigns(args):
+    try:
+        page = keyset_page(db.session, scoped(sa.select(Campaign), Campaign), [Campaign.id], cursor=args["cursor"],
+                           limit=args["limit"], descending=True)
+    except BadCursor:
+        bad_cursor()
+    return page.items
+
+
+@blp.route("/campaigns/<int:campaign_id>", methods=["GET"])
+@requires("marketing.user")
+@blp.response(200, CampaignOut)
+def get_campaign(campaign_id):
+    return campaign_or_404(campaign_id)
+
+
+@blp.route("/campaigns/<int:campaign_id>/schedule", methods=["POST"])
+@requires("marketing.user")
+@blp.arguments(ScheduleIn)
+@blp.response(200, CampaignOut)
+def schedule_campaign(data, campaign_id):
+    from plugins.marketing.campaigns import schedule
+
+    campaign = campaign_or_404(campaign_id)
+    if not schedule(campaign, data["at"]):
+        db.session.rollback()
+        conflict("Only a draft or scheduled campaign can be scheduled.")
+    db.session.commit()
+    return campaign
+
+
+@blp.route("/campaigns/<int:campaign_id>/send", methods=["POST"])
+@requires("marketing.user")
+@blp.response(202, CampaignOut)
+def send_campaign_api(campaign_id):
+    from plugins.marketing.campaigns import start_sending
+    from plugins.marketing.segments import missing_criteria
+
+    campaign = campaign_or_404(campaign_id)
+    if campaign.segment is None or missing_criteria(campaign.segment):
+        conflict("The campaign's segment cannot be used now.")
+    if not start_sending(campaign, current_user, expected=("draft", "scheduled", "paused")):
+        db.session.rollback()
+        conflict("The campaign is already being sent, finished or cancelled.")
+    db.session.commit()
+    return campaign
+
+
+@blp.route("/campaigns/<int:campaign_id>/stats", methods=["GET"])
+@requires("marketing.user")
+@blp.response(200, StatsOut)
+def campaign_stats(campaign_id):
+    from plugins.marketing.campaigns import stats
+
+    return stats(campaign_or_404(campaign_id).id).as_dict()
+
+
+# -- surveys ----------------------------------------------------------------------------------------
+
+
+class SurveyResultsOut(Schema):
+    survey_id = fields.Integer()
+    kind = fields.String(metadata={"description": "csat (1-5) or nps (0-10)"})
+    invited = fields.Integer()
+    answered = fields.Integer()
+    average = fields.Float(allow_none=True)
+    nps = fields.Integer(allow_none=True, metadata={"description": "% promoters (9-10) - % detractors (0-6)"})
+    csat_percent = fields.Integer(allow_none=True, metadata={"description": "% of answers scoring 4 or 5"})
+    promoters = fields.Integer()
+    detractors = fields.Integer()
+    trend = fields.List(fields.Dict(), metadata={"description": "[{month: 'YYYY-MM', value, answers}]"})
+
+
+@blp.route("/surveys/<int:survey_id>/results", methods=["GET"])
+@requires("marketing.user")
+@blp.response(200, SurveyResultsOut)
+def survey_results(survey_id):
+    from plugins.marketing.models import Survey
+    from plugins.marketing.surveys import results, trend
+
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        from flask_smorest import abort
+
+        abort(404)
+    out = results(survey.id)
+    out.update(survey_id=survey.id, kind=survey.kind,
+               trend=[{"month": m, "value": v, "answers": n} for m, v, n in trend(survey)])
+    return out

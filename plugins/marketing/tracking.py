@@ -1,0 +1,172 @@
+"""What happens after a campaign message left: signed links, opens, clicks, unsubscribes,
+deliveries, bounces and conversions.
+
+Every link in a campaign message carries a token signed with the app's secret
+(itsdangerous, one salt per purpose) naming the *recipient row*; nothing a customer can
+change in the address leads anywhere else: a tampered token is refused, and a click
+redirect goes only to one of the campaign's own links (``marketing_link``), chosen by id
+inside the signed token, never to a URL taken from the request.
+
+Each tracking column of a recipient is set once, by a conditional ``UPDATE … WHERE
+<column> IS NULL``: a second open, a retried event or two clicks at once change nothing,
+and the customer's history keeps one entry per campaign (updated, not repeated).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, Signer
+
+from core.db import db, utcnow
+from plugins.marketing.models import QUEUED, Campaign, Link, Recipient
+
+UNSUBSCRIBE, OPEN, CLICK = "marketing.unsubscribe", "marketing.open", "marketing.click"
+
+
+def _signer(purpose: str) -> Signer:
+    """One signer per purpose, kept on the app: its key is derived from the secret and the
+    purpose once (HMAC-SHA256), not at every signature — a campaign signs three links per
+    message. A token made for one purpose is refused for another (different keys)."""
+    cache = current_app.extensions.setdefault("marketing_signers", {})
+    secret = current_app.config["SECRET_KEY"]
+    found = cache.get(purpose)
+    if found is None or found[0] != secret:
+        key = hmac.new(str(secret).encode(), b"rapport.marketing:" + purpose.encode(), hashlib.sha256).digest()
+        found = cache[purpose] = (secret, Signer(key, salt=purpose, key_derivation="none",
+                                                 digest_method=hashlib.sha256))
+    return found[1]
+
+
+def make_token(purpose: str, recipient_id: int, link_id: int | None = None) -> str:
+    """``<recipient>[-<link>].<signature>``: short, URL-safe, signed (itsdangerous)."""
+    value = f"{recipient_id}" if link_id is None else f"{recipient_id}-{link_id}"
+    return _signer(purpose).sign(value).decode()
+
+
+def read_token(purpose: str, token: str) -> tuple[int, int | None] | None:
+    """``(recipient_id, link_id)`` from a token, or ``None`` when it was not made by us for
+    ``purpose`` (tampered, truncated, made for another purpose)."""
+    try:
+        value = _signer(purpose).unsign(token[:200]).decode()
+    except (BadSignature, UnicodeError):
+        return None
+    parts = value.split("-")
+    if not 1 <= len(parts) <= 2 or not all(p.isdigit() and len(p) < 12 for p in parts):
+        return None
+    return int(parts[0]), (int(parts[1]) if len(parts) == 2 else None)
+
+
+def _mark(recipient_id: int, column: str, **extra) -> bool:
+    """Set ``column`` to now once; True when this call did it."""
+    col = getattr(Recipient, column)
+    result = db.session.execute(sa.update(Recipient).where(Recipient.id == recipient_id, col.is_(None))
+                                .values({column: utcnow(), **extra}).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _note(recipient: Recipient, what: str) -> None:
+    """Record ``what`` the customer did in their one history entry for this campaign: made at
+    the first thing they do (opened, clicked, unsubscribed, bounced, bought), then updated."""
+    from core.history.models import Interaction
+    from core.history.service import log_event
+
+    entry = db.session.get(Interaction, recipient.interaction_id) if recipient.interaction_id else None
+    if entry is None:
+        campaign = recipient.campaign
+        entry = log_event(recipient.customer_id, "marketing.campaign", source="marketing",
+                          subject=f"Campaign “{campaign.name}”", channel=campaign.channel, direction="outbound",
+                          data={"campaign_id": campaign.id, "campaign": campaign.name},
+                          occurred_at=recipient.queued_at, permission="marketing.user")
+        recipient.interaction_id = entry.id
+    data = dict(entry.data or {})
+    data[what] = utcnow().isoformat(timespec="seconds")
+    entry.data = data
+
+
+def opened(recipient_id: int) -> None:
+    recipient = db.session.get(Recipient, recipient_id)
+    if recipient is not None and recipient.status == QUEUED and _mark(recipient_id, "opened_at"):
+        _note(recipient, "opened")
+
+
+def clicked(recipient_id: int, link_id: int) -> str | None:
+    """The URL to redirect to, or None when the link is not one of the campaign's."""
+    recipient = db.session.get(Recipient, recipient_id)
+    if recipient is None:
+        return None
+    link = db.session.get(Link, link_id)
+    if link is None or link.campaign_id != recipient.campaign_id:
+        return None
+    if recipient.status == QUEUED:
+        if _mark(recipient_id, "opened_at"):  # a click proves the open (images may be blocked)
+            _note(recipient, "opened")
+        if _mark(recipient_id, "clicked_at"):
+            _note(recipient, "clicked")
+    return link.url
+
+
+def unsubscribe(recipient_id: int) -> Recipient | None:
+    """Withdraw the customer's marketing consent for the campaign's channel; history and
+    consent record the change. Safe to call twice (the second call changes nothing)."""
+    from core.customers.models import Customer
+    from core.customers.service import update_customer
+    from core.history.service import log_event
+
+    recipient = db.session.get(Recipient, recipient_id)
+    if recipient is None:
+        return None
+    channel = recipient.campaign.channel
+    customer = db.session.get(Customer, recipient.customer_id)
+    consent = customer.consent_for(channel) if customer else None
+    if customer is not None and (consent is None or consent.granted):
+        update_customer(customer, {"consents": {channel: False}})
+        log_event(customer.id, "marketing.unsubscribed", source="marketing",
+                  subject=f"Unsubscribed from {channel} marketing (campaign “{recipient.campaign.name}”)",
+                  data={"campaign_id": recipient.campaign_id, "channel": channel}, channel=channel,
+                  direction="inbound", permission="marketing.user")
+    if _mark(recipient_id, "unsubscribed_at"):
+        _note(recipient, "unsubscribed")
+    return recipient
+
+
+def bounced(mail: dict) -> None:
+    """``email_received`` with a delivery report about one of our messages."""
+    if (mail["bounce"] or {}).get("action", "failed") not in ("failed", ""):
+        return  # "delayed", "delivered", "relayed": not a bounce
+    recipient = db.session.execute(sa.select(Recipient).where(Recipient.outbox_id == mail["outbox_id"])).scalar()
+    if recipient is not None and _mark(recipient.id, "bounced_at"):
+        _note(recipient, "bounced")
+
+
+def order_confirmed(order: dict) -> None:
+    """Attribute a confirmed order to the latest campaign the customer clicked in, else was
+    sent, within that campaign's conversion window. One order converts one recipient once."""
+    confirmed_at = datetime.fromisoformat(order["confirmed_at"])
+    if confirmed_at.tzinfo is not None:  # "+00:00" in the payload; stored times are naive UTC
+        confirmed_at = confirmed_at.astimezone(timezone.utc).replace(tzinfo=None)
+    already = db.session.execute(sa.select(Recipient.id).where(Recipient.order_id == order["id"])).first()
+    if already:
+        return  # a retried event
+    touched = sa.func.coalesce(Recipient.clicked_at, Recipient.queued_at)
+    candidates = db.session.execute(
+        sa.select(Recipient, Campaign.conversion_days).join(Campaign, Campaign.id == Recipient.campaign_id)
+        .where(Recipient.customer_id == order["customer_id"], Recipient.status == QUEUED,
+               Recipient.converted_at.is_(None), Recipient.queued_at <= confirmed_at,
+               Recipient.queued_at >= confirmed_at - timedelta(days=365))
+        .order_by(Recipient.clicked_at.is_(None), touched.desc(), Recipient.id.desc()).limit(20)
+    ).all()
+    for recipient, days in candidates:
+        when = recipient.clicked_at or recipient.queued_at
+        if when <= confirmed_at <= when + timedelta(days=days):
+            won = db.session.execute(
+                sa.update(Recipient).where(Recipient.id == recipient.id, Recipient.converted_at.is_(None))
+                .values(converted_at=confirmed_at, order_id=order["id"], revenue=Decimal(order["total"]),
+                        currency=order["currency"]).execution_options(synchronize_session=False)).rowcount
+            if won:
+                _note(recipient, "converted")
+            return
