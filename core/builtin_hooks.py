@@ -23,6 +23,8 @@ CORE_PERMISSIONS = (
     Permission("messages.outbox", _l("See the outbox and send failed messages again")),
     Permission("messages.templates", _l("Edit message templates")),
     Permission("admin.jobs", _l("See everyone's jobs and event deliveries")),
+    Permission("customers.import", _l("Import customers from files")),
+    Permission("customers.export", _l("Export customer lists")),
 )
 
 
@@ -36,7 +38,8 @@ def default_roles():
     return [
         RoleSpec(
             "Staff",
-            ("customers.view", "customers.edit", "history.log", "catalog.view", "messages.send", "messages.inbound"),
+            ("customers.view", "customers.edit", "history.log", "catalog.view", "messages.send", "messages.inbound",
+             "customers.export"),
             "Works with customers and their history",
         ),
         RoleSpec("Read only", ("customers.view", "catalog.view"), "Sees customers and the catalog"),
@@ -57,7 +60,19 @@ def menu_items(user):
         MenuItem(_l("Plugins"), "admin.plugins", "admin.plugins", weight=920, group=_l("Administration")),
         MenuItem(_l("Event deliveries"), "events.failing", "admin.jobs", weight=930, group=_l("Administration")),
         MenuItem(_l("Jobs"), "jobs.index", None, weight=850),
+        *_transfer_menu(user),
     ]
+
+
+def _transfer_menu(user) -> list:
+    """*Import and export*, for users who may import or export at least one kind of record."""
+    from core.transfer.service import exporters, importers
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    if any(user.can(i.permission) for i in (*importers(), *exporters())):
+        return [MenuItem(_l("Import and export"), "transfer.index", None, weight=840)]
+    return []
 
 
 # -- background work -----------------------------------------------------------------------------
@@ -67,7 +82,24 @@ def menu_items(user):
 def job_tasks():
     from core.events.tasks import catch_up
 
-    return [JobTask("core.catch_up_events", catch_up, _l("Deliver missed events to a plugin"), max_attempts=3)]
+    from core.transfer.service import JOB, run_job
+
+    return [JobTask("core.catch_up_events", catch_up, _l("Deliver missed events to a plugin"), max_attempts=3),
+            JobTask(JOB, run_job, _l("Import"))]
+
+
+@hookimpl
+def importers():
+    from core.transfer.customers import IMPORTER
+
+    return [IMPORTER]
+
+
+@hookimpl
+def exporters():
+    from core.transfer.customers import EXPORTER
+
+    return [EXPORTER]
 
 
 @hookimpl

@@ -38,6 +38,7 @@ from core.customers.models import (  # noqa: E402
 from core.events.models import Event, EventDelivery  # noqa: E402
 from core.history.models import Activity, Interaction  # noqa: E402
 from core.jobs.models import Job  # noqa: E402
+from core.transfer.models import ImportProfile, ImportRun  # noqa: E402
 from core.messaging.models import (  # noqa: E402
     InboundAttachment,
     InboundMail,
@@ -51,5 +52,5 @@ __all__ = [
     "PluginState", "User", "UserSession", "Role", "ApiToken", "user_roles", "Product", "Customer",
     "CustomerEmail", "CustomerPhone", "Address", "Tag", "customer_tags", "Consent",
     "Need", "Interaction", "Activity", "Job", "Event", "EventDelivery", "OutboxMessage", "MessageRate",
-    "InboundMail", "InboundAttachment", "MessageTemplate", "MessageTemplateText",
+    "InboundMail", "InboundAttachment", "MessageTemplate", "MessageTemplateText", "ImportProfile", "ImportRun",
 ]

@@ -43,6 +43,8 @@ class Customer(db.Model):
     __table_args__ = (
         sa.Index("ix_core_customer_name_key_id", "name_key", "id"),
         sa.Index("ix_core_customer_owner_name", "owner_id", "name_key", "id"),
+        sa.Index("ix_core_customer_external_ref", "external_ref"),
+        sa.Index("ix_core_customer_tax_number", "tax_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +64,10 @@ class Customer(db.Model):
     payment_method: Mapped[str | None] = mapped_column(sa.String(20))
     purchase_purpose: Mapped[str | None] = mapped_column(sa.String(200))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # The customer's number in the system it came from (imports match on it) and its tax
+    # number (VAT, ΑΦΜ, PVM kodas); both optional, both indexed for duplicate matching.
+    external_ref: Mapped[str | None] = mapped_column(sa.String(100))
+    tax_number: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1, server_default="1")  # optimistic locking (core/web/versions.py)
