@@ -251,8 +251,9 @@ class Importer:
       ``ctx.on_duplicate`` says) and count them in ``ctx.created``/``updated``/``skipped``.
 
     ``check`` runs over the whole file before anything is saved; every ``save`` of one
-    import runs in one transaction, inside ``bulk()`` when given (a context manager
-    called with no argument, for work done once around all of them). ``stand_ins``
+    import runs in one transaction, inside ``bulk(ctx)`` when given (a context manager
+    around all of them, for work done once: rebuilding an index, totals of orders whose
+    lines came in several batches). ``stand_ins``
     names fields that can replace a required one (``(("name", ("first_name",
     "last_name")),)``: a name made of first and last name columns).
     """
@@ -263,7 +264,7 @@ class Importer:
     fields: tuple[ImportField, ...]
     check: Callable[..., None]
     save: Callable[..., None]
-    bulk: Callable[[], Any] | None = None
+    bulk: Callable[[Any], Any] | None = None
     stand_ins: tuple[tuple[str, tuple[str, ...]], ...] = ()
     weight: int = 100
 

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 _LIST = re.compile(r"\s*[;,]\s*")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$")
@@ -37,14 +38,12 @@ def parse_date(text: str, language: str) -> date | None:
             return date.fromisoformat(text[:10])
         except ValueError:
             pass
-    from core.l10n import ParseError
-    from core.l10n import parse_date as l10n_parse_date
-
+    parse, error = _l10n("parse_date")
     with force_locale(language):
         try:
-            return l10n_parse_date(text)
-        except ParseError as exc:
-            raise CellError(str(exc)) from None
+            return parse(text)
+        except error as exc:
+            raise CellError(str(exc) or _("Not a date: “%(value)s”.", value=text)) from None
 
 
 def parse_decimal(text: str, language: str) -> Decimal | None:
@@ -52,11 +51,29 @@ def parse_decimal(text: str, language: str) -> Decimal | None:
     text = (text or "").strip()
     if not text:
         return None
-    from core.l10n import ParseError
-    from core.l10n import parse_decimal as l10n_parse_decimal
-
+    parse, error = _l10n("parse_decimal")
     with force_locale(language):
         try:
-            return l10n_parse_decimal(text)
-        except ParseError as exc:
-            raise CellError(str(exc)) from None
+            return parse(text)
+        except error as exc:
+            raise CellError(str(exc) or _("Not a number: “%(value)s”.", value=text)) from None
+
+
+def _l10n(name: str):
+    """The l10n helper ``name`` and the error it raises (issue 13's ``core.l10n``).
+
+    Until that package is part of the build, Babel's own parsers (which it builds on) in
+    the current locale stand in for it.
+    """
+    try:
+        import core.l10n as l10n
+
+        return getattr(l10n, name), l10n.ParseError
+    except ImportError:
+        from babel import dates, numbers
+        from flask_babel import get_locale
+
+        if name == "parse_date":
+            return (lambda text: dates.parse_date(text, locale=get_locale())), (ValueError, IndexError)
+        return (lambda text: numbers.parse_decimal(text, locale=get_locale(), strict=True)), (
+            numbers.NumberFormatError, ValueError)

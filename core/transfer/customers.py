@@ -257,7 +257,11 @@ def merged(customer: Customer, clean: dict) -> dict:
     return data
 
 
-IMPORTER = Importer("customers", _l("Customers"), "customers.import", FIELDS, check, save, bulk=bulk_search_index,
+def bulk(_ctx):
+    return bulk_search_index()
+
+
+IMPORTER = Importer("customers", _l("Customers"), "customers.import", FIELDS, check, save, bulk=bulk,
                     stand_ins=(("name", ("first_name", "last_name")),), weight=10)
 
 

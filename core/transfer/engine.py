@@ -353,7 +353,7 @@ def _save_all(run: ImportRun, importer, ctx: ImportContext, spool_path: str) -> 
     """Every good row, in one transaction: all of it commits, or none of it."""
     session = db.session
     try:
-        with (importer.bulk() if importer.bulk else nullcontext()):
+        with (importer.bulk(ctx) if importer.bulk else nullcontext()):
             with open(spool_path, "rb") as spool:
                 for chunk in _spooled(spool):
                     rows = [ImportRow(line, {}, clean=clean, match_id=match) for line, clean, match in chunk]

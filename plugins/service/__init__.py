@@ -25,6 +25,7 @@ manifest = PluginManifest(
     permissions=(
         Permission("service.technician", _l("See all equipment and assigned requests; record work")),
         Permission("service.manager", _l("All service work, plans and coverage overrides")),
+        Permission("service.import", _l("Import installed equipment")),
     ),
     # Orders confirmed or cancelled while service was disabled register/retire equipment on re-enabling.
     catch_up_events=("sales_order_confirmed", "sales_order_cancelled"),
@@ -52,6 +53,20 @@ def register_commands(cli):
     from plugins.service.cli import service_group
 
     cli.add_command(service_group)
+
+
+@hookimpl
+def importers():
+    from plugins.service.transfer import IMPORTER
+
+    return [IMPORTER]
+
+
+@hookimpl
+def exporters():
+    from plugins.service.transfer import EXPORTERS
+
+    return EXPORTERS
 
 
 @hookimpl
