@@ -13,6 +13,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+import transfer_listener_plugin
 from core.testing import login_client
 
 HEADER = ["Name", "Email", "Phone", "City"]
@@ -35,6 +36,14 @@ def _customers(app):
         found = db.session.execute(sa.select(Customer).order_by(Customer.id)).scalars().all()
         return [(c.name, [e.email for e in c.emails], [p.number for p in c.phones],
                  [a.city for a in c.addresses]) for c in found]
+
+
+def _ids(app):
+    from core.customers.models import Customer
+    from core.db import db
+
+    with app.app_context():
+        return list(db.session.execute(sa.select(Customer.id)).scalars())
 
 
 def _import_cli(app, tmp_path, data: bytes, *args, name="customers.csv"):
@@ -346,3 +355,84 @@ def test_imports_belong_to_their_user_and_need_the_permission(app, client, make_
     client.post("/logout")
     login_client(client)  # the admin: not theirs → 404, not revealed
     assert client.get(mapping_url).status_code == 404
+
+
+# -- cell conventions --------------------------------------------------------------------------
+
+
+def test_dates_in_the_files_language_and_iso(app, tmp_path):
+    from datetime import date
+
+    from core.customers.models import Customer
+    from core.db import db
+
+    rows = [["Άννα", "03/04/1980"], ["Βασίλης", "1975-12-31"], ["Γιάννης", "31/02/1990"]]
+    header = ["Όνομα και επώνυμο", "Ημερομηνία γέννησης"]
+    result = _import_cli(app, tmp_path, _csv(rows, header=header), "--language", "el", "--skip-bad-rows")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        born = db.session.execute(sa.select(Customer.name, Customer.birth_date).order_by(Customer.id)).all()
+    assert born == [("Άννα", date(1980, 4, 3)), ("Βασίλης", date(1975, 12, 31))]  # 3 April: day first in Greek
+    assert "1 bad rows" in result.output  # 31/02 is no date
+    result = _import_cli(app, tmp_path, _csv([["Ann", "03/04/1980"]], header=["Name", "Birth date"]),
+                         "--language", "en")
+    with app.app_context():
+        assert db.session.execute(sa.select(Customer.birth_date).where(Customer.name == "Ann")).scalar() == date(1980, 3, 4)
+
+
+def test_decimal_commas_in_the_files_language():
+    from decimal import Decimal
+
+    from core.app import create_app
+    from core.transfer.cells import CellError, parse_decimal
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    with app.test_request_context():
+        assert parse_decimal("1.234,50", "el") == Decimal("1234.50")
+        assert parse_decimal("1,234.50", "en") == Decimal("1234.50")
+        assert parse_decimal("12,5", "el") == Decimal("12.5")
+        with pytest.raises(CellError):
+            parse_decimal("12,5,0", "el")
+
+
+def test_right_to_left_text_with_embedded_numbers_is_kept_as_written(app, tmp_path):
+    from core.customers.models import Customer
+    from core.db import db
+
+    rows = [["משה לוי 2", "", "רחוב הרצל 12, דירה 3", "תל אביב"],
+            ["علی رضایی", "+۹۸ ۹۱۲ ۳۴۵ ۶۷۸۹", "خیابان ولیعصر ۱۲۳", "تهران"]]
+    header = ["שם מלא", "טלפון", "כתובת", "עיר"]
+    result = _import_cli(app, tmp_path, _csv(rows, header=header), "--language", "he")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        found = db.session.execute(sa.select(Customer).order_by(Customer.id)).scalars().all()
+        assert [c.name for c in found] == ["משה לוי 2", "علی رضایی"]
+        assert found[0].addresses[0].street == "רחוב הרצל 12, דירה 3"
+        assert found[1].addresses[0].street == "خیابان ولیعصر ۱۲۳"
+        assert found[1].phones[0].number == "+989123456789"  # Persian digits, read by phonenumbers
+
+
+@pytest.mark.plugins("transferlistener", extra=[transfer_listener_plugin])
+def test_an_import_announces_customers_imported_not_customer_created(app, tmp_path):
+    transfer_listener_plugin.calls.clear()
+    assert _import_cli(app, tmp_path, _csv(ROWS)).exit_code == 0
+    [(event, ids, import_id)] = transfer_listener_plugin.calls
+    assert event == "customers_imported" and len(ids) == 3 and import_id
+    assert sorted(ids) == sorted(_ids(app))
+
+
+def test_the_search_index_knows_imported_customers(app, client, tmp_path):
+    assert _import_cli(app, tmp_path, _csv(ROWS)).exit_code == 0
+    login_client(client)
+    page = client.get("/customers/?q=παπαδοπ").get_data(as_text=True)
+    assert "Γιώργος Παπαδόπουλος" in page
+    page = client.get("/customers/?q=691 234 4691").get_data(as_text=True)
+    assert "Γιώργος Παπαδόπουλος" in page
+    # The per-row trigger is back after the bulk insert: a customer made by the form is found too.
+    from core.customers.service import create_customer
+    from core.db import db
+
+    with app.app_context():
+        create_customer({"name": "Μεταγενέστερος Πελάτης"})
+        db.session.commit()
+    assert "Μεταγενέστερος" in client.get("/customers/?q=μεταγενεστ").get_data(as_text=True)

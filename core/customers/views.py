@@ -139,7 +139,8 @@ def index():
                            cursor=request.args.get("cursor"), limit=_page_size(), key=lambda c: [c.name_key, c.id])
     except BadCursor:
         abort(400)
-    return render_template("customers/index.html", page=page, filters=filters)
+    export_args = {k: v for k, v in request.args.items() if k != "cursor" and v}
+    return render_template("customers/index.html", page=page, filters=filters, export_args=export_args)
 
 
 # -- create / edit -------------------------------------------------------------------------

@@ -40,7 +40,7 @@ FIELDS = (
                 ("reference", "ref", "customer number", "customer no", "customer id", "code", "uid", "κωδικός",
                  "κωδικός πελάτη", "kodas", "kliento kodas", "کد", "کد مشتری", "קוד", "מספר לקוח")),
     ImportField("name", _l("Full name"),
-                ("name", "customer", "full name", "company name", "fn", "ονοματεπώνυμο", "επωνυμία", "πελάτης",
+                ("name", "customer", "full name", "company name", "fn", "ονοματεπώνυμο", "όνομα και επώνυμο", "επωνυμία", "πελάτης",
                  "vardas pavardė", "pavadinimas", "klientas", "نام و نام خانوادگی", "نام کامل", "مشتری", "שם",
                  "שם מלא", "לקוח"), required=True),
     ImportField("first_name", _l("First name"),
@@ -150,6 +150,9 @@ def row_data(values: dict[str, str], language: str) -> tuple[dict, list[str]]:
 
 def check(rows, ctx) -> None:
     for row in rows:
+        own_id = None
+        if row.values.get("external_ref", "").startswith(OWN_UID):  # a card Rapport exported: its own id
+            own_id = row.values.pop("external_ref")[len(OWN_UID):]
         data, errors = row_data(row.values, ctx.language)
         row.errors.extend(errors)
         try:
@@ -160,7 +163,7 @@ def check(rows, ctx) -> None:
         if row.errors:
             continue
         row.clean = clean
-        keys = []
+        keys = [("id", own_id)] if own_id and own_id.isdigit() else []
         if clean.get("external_ref"):
             keys.append(("ref", clean["external_ref"]))
         if clean.get("tax_number"):
@@ -177,20 +180,25 @@ def _match(rows, ctx) -> None:
     """Existing customers the rows stand for: ``row.match_id`` and ``row.match_label``."""
     if not rows:
         return
-    wanted: dict[str, set] = {"ref": set(), "tax": set(), "email": set(), "phone": set(), "name": set()}
+    wanted: dict[str, set] = {"id": set(), "ref": set(), "tax": set(), "email": set(), "phone": set(), "name": set()}
     for row in rows:
         for kind, value in row.keys:
             wanted[kind].add(value)
     found: dict[tuple[str, str], int] = {}
+    if wanted["id"]:
+        ids = [int(i) for i in wanted["id"] if len(i) < 10]
+        for (cid,) in db.session.execute(sa.select(Customer.id).where(Customer.id.in_(ids))):
+            found[("id", str(cid))] = cid
     queries = (
-        ("ref", sa.select(Customer.external_ref, Customer.id).where(Customer.external_ref.in_(wanted["ref"]))),
-        ("tax", sa.select(Customer.tax_number, Customer.id).where(Customer.tax_number.in_(wanted["tax"]))),
-        ("email", sa.select(CustomerEmail.email, CustomerEmail.customer_id).where(CustomerEmail.email.in_(wanted["email"]))),
-        ("phone", sa.select(CustomerPhone.number, CustomerPhone.customer_id).where(CustomerPhone.number.in_(wanted["phone"]))),
+        ("ref", Customer.external_ref, Customer.id),
+        ("tax", Customer.tax_number, Customer.id),
+        ("email", CustomerEmail.email, CustomerEmail.customer_id),
+        ("phone", CustomerPhone.number, CustomerPhone.customer_id),
     )
-    for kind, stmt in queries:
+    for kind, column, owner in queries:
         if wanted[kind]:
-            for value, cid in db.session.execute(stmt.order_by(sa.literal_column("2"))):
+            for value, cid in db.session.execute(sa.select(column, owner).where(column.in_(wanted[kind]))
+                                                 .order_by(owner)):
                 found.setdefault((kind, value), cid)
     if wanted["name"]:
         by_key = {v.split(":", 1)[1]: v for v in wanted["name"]}
@@ -209,6 +217,7 @@ def _match(rows, ctx) -> None:
 
 
 IMPORT_BATCH_EVENT = 5000
+OWN_UID = "rapport:customer:"  # the vCard UID of a customer without an external reference
 
 
 def save(rows, ctx) -> None:
@@ -348,7 +357,7 @@ def export_vcards(user, args):
             else:
                 given, _sep, family = c.name.rpartition(" ")
                 card.add("n").value = vobject.vcard.Name(family=family or c.name, given=given)
-            card.add("uid").value = c.external_ref or f"rapport-customer-{c.id}"
+            card.add("uid").value = c.external_ref or f"{OWN_UID}{c.id}"
             for e in emails.get(cid, ()):
                 card.add("email").value = e
             for p in phones.get(cid, ()):
