@@ -267,11 +267,13 @@ def rejected(import_id: int):
     return send_file(path, mimetype="text/csv", as_attachment=True, download_name=name)
 
 
-@bp.get("/export/<kind>.<fmt>")
+@bp.get("/export/<what>.<fmt>")
 @login_required
-def export(kind: str, fmt: str):
-    exporter = service.exporter_for(kind)
-    if exporter is None or exporter.kind != kind or fmt not in exporter.formats:
+def export(what: str, fmt: str):
+    """``what`` is the exporter's kind (the list's own filters — ``kind=person`` among them — are
+    the query string)."""
+    exporter = service.exporter_for(what)
+    if exporter is None or exporter.kind != what or fmt not in exporter.formats:
         abort(404)
     if not user_can(exporter.permission):
         abort(403)
@@ -284,6 +286,6 @@ def export(kind: str, fmt: str):
     else:
         headers, rows = exporter.rows(user, args, fmt)
         body = csv_stream(headers, rows) if fmt == "csv" else xlsx_stream(headers, rows, title=str(exporter.label))
-    name = f"{kind.replace('.', '-')}.{fmt}"
+    name = f"{what.replace('.', '-')}.{fmt}"
     return Response(stream_with_context(body), mimetype=MIMETYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
