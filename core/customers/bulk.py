@@ -76,8 +76,12 @@ def create_customers(rows: list[dict], *, tag_cache: dict | None = None) -> list
         p["created_at"] = p["updated_at"] = now
         p["version"] = 1
         params.append(p)
-    ids = [row[0] for row in conn.execute(
-        sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), params)]
+    from core.transfer.ids import reserve_ids
+
+    ids = reserve_ids(table, len(params))
+    for cid, p in zip(ids, params):
+        p["id"] = cid
+    conn.execute(sa.insert(table), params)
     emails, phones, addresses, needs, consents, tags = [], [], [], [], [], []
     for cid, r in zip(ids, rows):
         emails.extend({"customer_id": cid, "email": e, "label": ""} for e in r.get("emails") or ())

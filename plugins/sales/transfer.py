@@ -33,6 +33,7 @@ from core.customers.models import Customer
 from core.db import db, utcnow
 from core.text import fold
 from core.transfer.cells import CellError, parse_date, parse_decimal
+from core.transfer.ids import reserve_ids
 from core.transfer.lookup import customer_ids, products
 from core.transfer.models import UPDATE
 from plugins.sales.models import CONFIRMED, Order, OrderLine
@@ -214,7 +215,10 @@ def save(rows, ctx) -> None:
         lines.append((number, c["line"]))
     if new_orders:
         t = Order.__table__
-        ids = [r[0] for r in conn.execute(t.insert().returning(t.c.id, sort_by_parameter_order=True), new_orders)]
+        ids = reserve_ids(t, len(new_orders))
+        for order, oid in zip(new_orders, ids):
+            order["id"] = oid
+        conn.execute(t.insert(), new_orders)
         for order, oid in zip(new_orders, ids):
             orders[order["number"]] = oid
             positions[oid] = 0

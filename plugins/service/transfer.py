@@ -24,6 +24,7 @@ from core.customers.models import Customer
 from core.db import db, utcnow
 from core.text import fold
 from core.transfer.cells import CellError, parse_date
+from core.transfer.ids import reserve_ids
 from core.transfer.lookup import customer_ids, products
 from core.transfer.models import CREATE, UPDATE
 from plugins.service.models import BOTH, IN_SERVICE, STANDARD, Equipment, Warranty
@@ -131,12 +132,13 @@ def save(rows, ctx) -> None:
     new = [r.clean for r in rows if r.match_id is None or ctx.on_duplicate == CREATE]
     if new:
         t = Equipment.__table__
-        ids = [x[0] for x in conn.execute(t.insert().returning(t.c.id, sort_by_parameter_order=True), [
-            {"customer_id": c["customer_id"], "product_id": c["product_id"], "model_name": c["model_name"],
+        ids = reserve_ids(t, len(new))
+        conn.execute(t.insert(), [
+            {"id": eid, "customer_id": c["customer_id"], "product_id": c["product_id"], "model_name": c["model_name"],
              "serial": c["serial"], "serial_key": fold(c["serial"]) or None if c["serial"] else None,
              "purchase_date": c["purchase_date"], "install_date": None, "location": c["location"],
              "status": IN_SERVICE, "retired_on": None, "notes": "", "source": SOURCE, "order_id": None,
-             "order_number": None, "created_at": now, "updated_at": now} for c in new])]
+             "order_number": None, "created_at": now, "updated_at": now} for eid, c in zip(ids, new)])
         warranties = [_warranty(eid, c, now) for eid, c in zip(ids, new) if c["warranty_end"]]
         if warranties:
             conn.execute(Warranty.__table__.insert(), warranties)
