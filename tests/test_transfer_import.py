@@ -73,7 +73,7 @@ def test_utf8_csv_with_or_without_bom_and_any_delimiter(app, tmp_path, encoding,
         ("Rūta Kazlauskienė", ["ruta@example.lt"], ["+37061234567"], ["Vilnius"]),
         ("דוד כהן", ["david@example.co.il"], ["+972525551234"], ["תל אביב"]),
     ]
-    assert "3 created" in result.output
+    assert "Created: 3" in result.output
 
 
 LEGACY = [
@@ -250,7 +250,7 @@ def test_skip_bad_rows_saves_exactly_the_good_rows(app, tmp_path):
     result = _import_cli(app, tmp_path, _csv(BAD_ROWS), "--skip-bad-rows")
     assert result.exit_code == 0, result.output
     assert [c[0] for c in _customers(app)] == ["Good One", "Good Two"]
-    assert "2 created" in result.output and "6 bad rows" in result.output
+    assert "Created: 2" in result.output and "rows with problems left out: 6" in result.output
 
 
 def test_nothing_imported_because_every_row_is_bad_exits_non_zero(app, tmp_path):
@@ -274,7 +274,7 @@ def test_importing_the_same_file_twice_creates_nothing_new(app, tmp_path):
     first = _customers(app)
     result = _import_cli(app, tmp_path, data)
     assert result.exit_code == 0, result.output
-    assert "0 created" in result.output and "4 skipped" in result.output
+    assert "Created: 0" in result.output and "skipped as already saved: 4" in result.output
     assert _customers(app) == first
 
 
@@ -283,10 +283,10 @@ def test_duplicates_update_or_create_as_chosen(app, tmp_path):
     again = _csv([["Ελένη Π.", "eleni@example.gr", "+30 697 111 2233", "Πάτρα"]])
     result = _import_cli(app, tmp_path, again, "--on-duplicate", "update")
     assert result.exit_code == 0, result.output
-    assert "1 updated" in result.output
+    assert "updated: 1" in result.output
     assert _customers(app) == [("Ελένη Π.", ["eleni@example.gr"], ["+306971112233"], ["Αθήνα", "Πάτρα"])]
     result = _import_cli(app, tmp_path, again, "--on-duplicate", "create")
-    assert "1 created" in result.output
+    assert "Created: 1" in result.output
     assert len(_customers(app)) == 2
 
 
@@ -327,7 +327,7 @@ def test_upload_mapping_preview_and_the_job(app, client, run_jobs):
     assert response.status_code == 302
     assert run_jobs() >= 1
     detail = client.get(f"/transfer/imports/{import_id}").get_data(as_text=True)
-    assert "1 created" in detail
+    assert "Created: 1" in detail
     assert [c[0] for c in _customers(app)] == ["Ελένη"]
     rejected = client.get(f"/transfer/imports/{import_id}/rejected.csv")
     assert rejected.status_code == 200
@@ -373,7 +373,7 @@ def test_dates_in_the_files_language_and_iso(app, tmp_path):
     with app.app_context():
         born = db.session.execute(sa.select(Customer.name, Customer.birth_date).order_by(Customer.id)).all()
     assert born == [("Άννα", date(1980, 4, 3)), ("Βασίλης", date(1975, 12, 31))]  # 3 April: day first in Greek
-    assert "1 bad rows" in result.output  # 31/02 is no date
+    assert "rows with problems left out: 1" in result.output  # 31/02 is no date
     result = _import_cli(app, tmp_path, _csv([["Ann", "03/04/1980"]], header=["Name", "Birth date"]),
                          "--language", "en")
     with app.app_context():

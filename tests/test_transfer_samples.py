@@ -25,16 +25,16 @@ def test_every_sample_imports(app):
     from plugins.sales.models import Order
     from plugins.service.models import Equipment
 
-    assert "3 created" in _run(app, "customers", str(SAMPLES / "customers.csv"), "--language", "el")
-    assert "2 created" in _run(app, "customers", str(SAMPLES / "customers-lt-windows-1257.csv"))
-    assert "2 created" in _run(app, "customers", str(SAMPLES / "customers.xlsx"))
-    assert "2 created" in _run(app, "customers", str(SAMPLES / "customers.vcf"))
+    assert "Created: 3" in _run(app, "customers", str(SAMPLES / "customers.csv"), "--language", "el")
+    assert "Created: 2" in _run(app, "customers", str(SAMPLES / "customers-lt-windows-1257.csv"))
+    assert "Created: 2" in _run(app, "customers", str(SAMPLES / "customers.xlsx"))
+    assert "Created: 2" in _run(app, "customers", str(SAMPLES / "customers.vcf"))
     with app.app_context():
         db.session.add(Product(sku="BOIL-24", name="Λέβητας 24kW", name_key="λεβητας 24kw",
                                unit_price=Decimal("1290.00"), tax_rate=Decimal("24")))
         db.session.commit()
-    assert "2 created" in _run(app, "orders", str(SAMPLES / "orders.csv"), "--language", "el")
-    assert "2 created" in _run(app, "equipment", str(SAMPLES / "equipment.csv"))
+    assert "Created: 2" in _run(app, "orders", str(SAMPLES / "orders.csv"), "--language", "el")
+    assert "Created: 2" in _run(app, "equipment", str(SAMPLES / "equipment.csv"))
     with app.app_context():
         names = set(db.session.execute(sa.select(Customer.name)).scalars())
         assert {"Γιώργος Παπαδόπουλος", "Rūta Kazlauskienė", "שרה לוי", "مریم رضایی"} <= names

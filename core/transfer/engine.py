@@ -393,5 +393,5 @@ def _finish(run: ImportRun, state: str, message: str) -> ImportRun:
 
 
 def summary(run: ImportRun) -> str:
-    return _("%(created)s created, %(updated)s updated, %(skipped)s skipped as duplicates, %(bad)s bad rows left out.",
-             created=run.created, updated=run.updated, skipped=run.skipped, bad=run.bad)
+    return _("Created: %(created)s, updated: %(updated)s, skipped as already saved: %(skipped)s, rows with problems "
+             "left out: %(bad)s.", created=run.created, updated=run.updated, skipped=run.skipped, bad=run.bad)

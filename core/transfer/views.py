@@ -35,9 +35,20 @@ STATE_LABELS = {"uploaded": _l("Waiting for its columns"), "running": _l("Runnin
                 "refused": _l("Nothing imported"), "failed": _l("Failed")}
 
 
+def text_dir(value) -> str:
+    """``ltr`` for text without letters (``+972 52 555 1234``, ``17/05/1980``), else ``auto``:
+    a phone number in a Hebrew page must not be laid out right to left."""
+    return "auto" if any(ch.isalpha() for ch in str(value or "")) else "ltr"
+
+
+def _kind_label(kind: str) -> str:
+    importer = service.importer_for(kind)
+    return str(importer.label) if importer is not None and importer.kind == kind else kind
+
+
 @bp.context_processor
 def _helpers():
-    return {"state_label": lambda s: STATE_LABELS.get(s, s)}
+    return {"state_label": lambda s: STATE_LABELS.get(s, s), "text_dir": text_dir, "kind_label": _kind_label}
 
 DUPLICATE_LABELS = {SKIP: _l("Skip them (keep what is saved)"), UPDATE: _l("Update them with the file's values"),
                     CREATE: _l("Create new customers anyway")}

@@ -63,7 +63,7 @@ def test_lines_group_into_one_confirmed_order_per_customer_and_date_with_local_n
     ], GREEK)
     result = app.test_cli_runner().invoke(args=["import", "orders", path, "--language", "el"])
     assert result.exit_code == 0, result.output
-    assert "2 created" in result.output  # orders
+    assert "Created: 2" in result.output  # orders
     orders = _orders(app)
     assert orders == [
         (f"H{alpha}-20240517", alpha, "confirmed", date(2024, 5, 17), Decimal("1452.06"), [
@@ -78,7 +78,7 @@ def test_lines_group_into_one_confirmed_order_per_customer_and_date_with_local_n
     # 1,234.50 less 10 % = 1,111.05 and 3 × 19.99 = 59.97 net; 24 % tax per line, rounded: 266.65 + 14.39.
     again = app.test_cli_runner().invoke(args=["import", "orders", path, "--language", "el"])
     assert again.exit_code == 0, again.output
-    assert "0 created" in again.output and "2 skipped" in again.output
+    assert "Created: 0" in again.output and "skipped as already saved: 2" in again.output
     assert _orders(app) == orders
 
 
@@ -91,7 +91,7 @@ def test_order_numbers_group_lines_and_update_replaces_them(app, tmp_path):
     path = _file(tmp_path, [["INV-9", "C-1", "2023-01-10", "LAP-1", "1", "750"]], header, name="fix.csv")
     result = app.test_cli_runner().invoke(args=["import", "orders", path, "--on-duplicate", "update"])
     assert result.exit_code == 0, result.output
-    assert "1 updated" in result.output
+    assert "updated: 1" in result.output
     [(number, _c, _s, _d, total, lines)] = _orders(app)
     assert number == "INV-9" and [l[3] for l in lines] == [Decimal("750.00")] and total == Decimal("930.00")
 

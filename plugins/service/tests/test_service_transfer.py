@@ -55,11 +55,11 @@ def test_units_with_warranties_and_idempotent_reimport(app, tmp_path):
                 (None, False, "Θερμοσίφωνας Χ", date(2021, 6, 15), [], "import")]
     assert _units(app) == expected
     again = app.test_cli_runner().invoke(args=["import", "service.equipment", path])
-    assert "0 created" in again.output and "2 skipped" in again.output
+    assert "Created: 0" in again.output and "skipped as already saved: 2" in again.output
     assert _units(app) == expected
     fix = _file(tmp_path, [["SN-1", "BOIL-1", "", "K-7", "2022-03-01", "2027-03-01"]], name="fix.csv")
     result = app.test_cli_runner().invoke(args=["import", "equipment", fix, "--on-duplicate", "update"])
-    assert "1 updated" in result.output
+    assert "updated: 1" in result.output
     assert _units(app)[0][4] == [(date(2022, 3, 1), date(2027, 3, 1), "import")]
 
 
