@@ -436,3 +436,43 @@ def test_the_search_index_knows_imported_customers(app, client, tmp_path):
         create_customer({"name": "Μεταγενέστερος Πελάτης"})
         db.session.commit()
     assert "Μεταγενέστερος" in client.get("/customers/?q=μεταγενεστ").get_data(as_text=True)
+
+
+def test_a_cancelled_import_saves_nothing_and_says_so(app, client, run_jobs):
+    from core.db import db
+    from core.jobs.models import Job
+    from core.transfer.models import ImportRun
+
+    login_client(client)
+    response = client.post("/transfer/import/customers", data={"file": (io.BytesIO(_csv(ROWS)), "c.csv")},
+                           content_type="multipart/form-data")
+    import_id = int(re.search(r"/imports/(\d+)/", response.headers["Location"]).group(1))
+    client.post(f"/transfer/imports/{import_id}/start")
+    with app.app_context():
+        run = db.session.get(ImportRun, import_id)
+        db.session.execute(sa.update(Job).where(Job.id == run.job_id).values(cancel_requested=True))
+        db.session.commit()
+    run_jobs()  # the job stops at its first progress report
+    with app.app_context():
+        run = db.session.get(ImportRun, import_id)
+        assert (run.state, run.message) == ("failed", "Cancelled before anything was saved.")
+        assert run.job.status == "cancelled"
+    assert _customers(app) == []
+
+
+def test_the_customer_form_edits_reference_and_tax_number_with_the_same_rules(app, client):
+    from core.customers.models import Customer
+    from core.db import db
+
+    login_client(client)
+    response = client.post("/customers/new", data={"kind": "company", "name": "Alpha ΑΕ", "external_ref": "C-77",
+                                                    "tax_number": "EL 094.014.201"})
+    assert response.status_code == 302
+    with app.app_context():
+        customer = db.session.execute(sa.select(Customer)).scalar_one()
+        assert (customer.external_ref, customer.tax_number) == ("C-77", "EL094014201")
+    page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    assert "C-77" in page and "EL094014201" in page
+    response = client.post("/customers/new", data={"kind": "person", "name": "Beta", "tax_number": "12#34"})
+    assert response.status_code == 422
+    assert "A tax number has only letters and digits." in response.get_data(as_text=True)

@@ -214,6 +214,7 @@ def _form_values(c: Customer) -> dict:
         "preferred_channel": c.preferred_channel or "", "gender": c.gender or "",
         "birth_date": c.birth_date.isoformat() if c.birth_date else "", "income_band": c.income_band or "",
         "payment_method": c.payment_method or "", "purchase_purpose": c.purchase_purpose or "", "notes": c.notes or "",
+        "external_ref": c.external_ref or "", "tax_number": c.tax_number or "",
         "emails": "\n".join(e.email for e in c.emails), "phones": "\n".join(p.number for p in c.phones),
         "tags": ", ".join(t.name for t in c.tags),
     }

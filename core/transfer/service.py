@@ -142,7 +142,7 @@ def start_run(run: ImportRun, user) -> None:
 
 def run_job(job, import_id: int) -> str:
     """The ``core.import`` job: run the import, reporting progress on the job."""
-    from core.jobs.runner import JobError
+    from core.jobs.runner import JobCancelled, JobError
 
     run = db.session.get(ImportRun, import_id)
     if run is None:
@@ -150,10 +150,28 @@ def run_job(job, import_id: int) -> str:
     importer = importer_for(run.kind)
     if importer is None:
         raise JobError(_("Nothing imports “%(kind)s” any more (was a plugin disabled?).", kind=run.kind))
-    run = run_import(run, importer, progress=job.progress)
+    try:
+        run = run_import(run, importer, progress=job.progress)
+    except JobCancelled:
+        _stopped(import_id, _("Cancelled before anything was saved."))
+        raise
+    except Exception:
+        _stopped(import_id, _("The import stopped with an error; nothing was saved."))
+        raise
     if run.state != "done":
         raise JobError(run.message)
     return run.message
+
+
+def _stopped(import_id: int, message: str) -> None:
+    """A run whose job ended early: nothing of it was saved (the save is one transaction)."""
+    from core.db import utcnow
+    from core.transfer.models import FAILED
+
+    db.session.rollback()
+    db.session.execute(sa.update(ImportRun).where(ImportRun.id == import_id).values(
+        state=FAILED, message=message, finished_at=utcnow()))
+    db.session.commit()
 
 
 def record_export(exporter, fmt: str, args: dict) -> None:
