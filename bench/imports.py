@@ -143,6 +143,9 @@ def run_case(case: str, rows: int) -> dict:
             count = _import("customers", DATA / "customers.csv")
         elif case == "orders":
             _products()
+            db.session.execute(sa.text("DELETE FROM sales_order_line"))
+            db.session.execute(sa.text("DELETE FROM sales_order"))
+            db.session.commit()
             started, cpu = time.perf_counter(), _cpu()
             count = _import("orders", DATA / "orders.csv", language="el")
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -38,6 +39,13 @@ def parse_date(text: str, language: str) -> date | None:
             return date.fromisoformat(text[:10])
         except ValueError:
             pass
+    return _local_date(text, language)
+
+
+# A file repeats its dates and prices (the lines of one order, ten years of days): the same
+# text in the same language always reads the same, so each is parsed once per process.
+@lru_cache(maxsize=65536)
+def _local_date(text: str, language: str) -> date:
     parse, error = _l10n("parse_date")
     with force_locale(language):
         try:
@@ -51,6 +59,11 @@ def parse_decimal(text: str, language: str) -> Decimal | None:
     text = (text or "").strip()
     if not text:
         return None
+    return _local_decimal(text, language)
+
+
+@lru_cache(maxsize=65536)
+def _local_decimal(text: str, language: str) -> Decimal:
     parse, error = _l10n("parse_decimal")
     with force_locale(language):
         try:
@@ -59,6 +72,7 @@ def parse_decimal(text: str, language: str) -> Decimal | None:
             raise CellError(str(exc) or _("Not a number: “%(value)s”.", value=text)) from None
 
 
+@lru_cache(maxsize=None)
 def _l10n(name: str):
     """The l10n helper ``name`` and the error it raises (issue 13's ``core.l10n``).
 
