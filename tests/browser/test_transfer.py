@@ -104,5 +104,9 @@ def test_the_pages_in_hebrew(app, live_server, browser_page, screenshot, run_job
     screenshot(page, "transfer-done-he")
     page.goto(f"{live_server.url}/transfer/")
     screenshot(page, "transfer-index-he")
+    page.goto(f"{live_server.url}/customers/?q=כהן")
+    export = page.locator("a[title]", has_text="CSV")
+    assert export.get_attribute("href") == "/transfer/export/customers.csv?q=%D7%9B%D7%94%D7%9F"
+    screenshot(page, "transfer-customer-list-he")
     assert _names(app) == ["דוד כהן", "שרה לוי"]
     assert not problems, problems
