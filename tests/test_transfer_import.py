@@ -225,16 +225,17 @@ BAD_ROWS = [
     ["Ragged", "ragged@example.gr", "", "", "extra", "cells"],  # line 7: more cells than the header
     ["Twice", "one@example.gr", "", ""],  # line 8: same email as line 2
     ["Good Two", "two@example.gr", "", ""],
+    ["Bell\x07", "bell@example.gr", "", ""],  # line 10: a control character cannot be stored
 ]
 
 
 def test_all_or_nothing_saves_nothing_and_names_every_bad_row(app, tmp_path):
     result = _import_cli(app, tmp_path, _csv(BAD_ROWS))
     assert result.exit_code == 1
-    assert "Nothing was imported: 6 rows have problems" in result.output
+    assert "Nothing was imported: 7 rows have problems" in result.output
     assert _customers(app) == []
     rejected = _rejected_from(result.output)
-    assert [r[0] for r in rejected[1:]] == ["3", "4", "5", "6", "7", "8"]
+    assert [r[0] for r in rejected[1:]] == ["3", "4", "5", "6", "7", "8", "10"]
     reasons = {r[0]: r[1] for r in rejected[1:]}
     assert "A name is required" in reasons["3"]
     assert "not a valid email address" in reasons["4"]
@@ -242,6 +243,7 @@ def test_all_or_nothing_saves_nothing_and_names_every_bad_row(app, tmp_path):
     assert "formula" in reasons["6"]
     assert "2 cells more than the header row" in reasons["7"]
     assert "Same email as line 2" in reasons["8"]
+    assert "control character (U+0007)" in reasons["10"]
     # The rejected file neutralises the formula it quotes back.
     assert rejected[4][2] == "'=HYPERLINK(\"http://evil\")"
 
@@ -250,7 +252,7 @@ def test_skip_bad_rows_saves_exactly_the_good_rows(app, tmp_path):
     result = _import_cli(app, tmp_path, _csv(BAD_ROWS), "--skip-bad-rows")
     assert result.exit_code == 0, result.output
     assert [c[0] for c in _customers(app)] == ["Good One", "Good Two"]
-    assert "Created: 2" in result.output and "rows with problems left out: 6" in result.output
+    assert "Created: 2" in result.output and "rows with problems left out: 7" in result.output
 
 
 def test_nothing_imported_because_every_row_is_bad_exits_non_zero(app, tmp_path):

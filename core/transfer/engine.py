@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from core.db import db, utcnow
-from core.text import fold
+from core.text import fold, unstorable
 from core.transfer.models import CREATE, DONE, FAILED, REFUSED, SKIP, ImportRun
 from core.transfer.readers import Sniffed, TransferError, read_rows
 from core.transfer.writers import neutralise, unwrap
@@ -195,7 +195,11 @@ def _mapped(number: int, cells: list[str], mapping: dict[int, str], width: int, 
                                    "This row has %(num)d cells more than the header row.", len(extra)))
     for index, name in mapping.items():
         value = unwrap(cells[index].strip()) if index < len(cells) else ""
-        if value.startswith(FORMULA_START) and len(value) > 1:
+        problem = unstorable(value) if value else None
+        if problem:  # NUL, a lone surrogate, a control character: the same refusal as a form's
+            row.errors.append(problem)
+            value = ""
+        elif value.startswith(FORMULA_START) and len(value) > 1:
             row.errors.append(_("“%(value)s” is a spreadsheet formula, not a value: export the values.",
                                 value=value[:60]))
             value = ""
