@@ -83,7 +83,9 @@ def _l10n(name: str):
         import core.l10n as l10n
 
         return getattr(l10n, name), l10n.ParseError
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name != "core.l10n":  # the package is there but broken: say so, do not fall back
+            raise
         from babel import dates, numbers
         from flask_babel import get_locale
 
