@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, g, redirect, request, url_for
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -15,6 +15,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from core import config as cfg
+from core.audit.context import API, WEB, set_request_origin
 from core.db import configure_engine, db
 from core.plugins import PluginRegistry
 from core.security import LOGIN, PUBLIC, access_rule, automatic_options, security_headers
@@ -65,6 +66,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.session_interface = HttpsAwareSessionInterface()
     db.init_app(app)
+    from core.audit.recorder import install as install_audit
+
+    install_audit()
     with app.app_context():
         configure_engine(db.engine)
         from core import models  # noqa: F401  (register every core table)
@@ -153,9 +157,11 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from core.transfer.views import bp as transfer_bp
     from core.web.picker import bp as lookup_bp
     from core.web.views import bp as web_bp
+    from core.audit.views import bp as audit_bp
+    from core.audit.views import tab_bp as audit_tab_bp
 
     for bp in (web_bp, auth_bp, admin_bp, customers_bp, history_bp, catalog_bp, lookup_bp, jobs_bp, events_bp,
-               messages_bp, transfer_bp):
+               messages_bp, audit_bp, audit_tab_bp, transfer_bp):
         app.register_blueprint(bp)
     for plugin, blueprints in registry.call("register_blueprints", include_disabled=True, app=app):
         for bp in blueprints:
@@ -185,6 +191,7 @@ def _before_request():
     if endpoint is None:
         return None  # 404/405 handled by Flask
     blueprint = (request.blueprint or "").split(".")[0]
+    set_request_origin(API if blueprint in state.api_blueprints else WEB)
     owner = state.plugins.blueprint_owner.get(blueprint)
     if owner and not state.plugins.is_enabled(owner):
         abort(404)
@@ -206,5 +213,6 @@ def _before_request():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if rule != LOGIN and not current_user.can(rule):
+        g.audit_permission = rule  # the audit's record of the refusal names it
         abort(403)
     return refuse_unstorable_input()

@@ -350,6 +350,28 @@ def _only_when_enabled(plugin: str, command: click.Command) -> None:
     command._rapport_enabled_guard = plugin
 
 
+def _audited_as_cli(command: click.Command) -> None:
+    """What a command changes is audited as coming from the CLI, by the OS login running it.
+
+    Wrapped once per command object (shared by every app of the process, like the
+    guard above); a group's wrapper covers its subcommands.
+    """
+    if getattr(command, "_rapport_audit_cli", False):
+        return
+    original = command.invoke
+
+    @functools.wraps(original)
+    def invoke(ctx):
+        from core.audit import CLI, audit_context
+        from core.audit.recorder import cli_actor
+
+        with audit_context(CLI, actor=cli_actor()):
+            return original(ctx)
+
+    command.invoke = invoke
+    command._rapport_audit_cli = True
+
+
 def register_cli(app) -> None:
     from core.jobs.worker import run_command, worker_command
     from core.transfer.cli import export_command, import_command
@@ -370,6 +392,9 @@ def register_cli(app) -> None:
             continue
         for name in set(app.cli.commands) - before:
             _only_when_enabled(impl.plugin_name, app.cli.commands[name])
+    for command in app.cli.commands.values():
+        if command is not serve_command:  # requests served by `rapport serve` are web and API
+            _audited_as_cli(command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -90,8 +90,11 @@ def change_state(obj, column: str, expected, **values) -> bool:
     serialises writers), and the others update nothing. The winner — and only the winner
     — goes on to log, announce and cause side effects; a loser answers 409. ``obj`` is
     refreshed either way, so the caller sees the current state (for the loser's message).
-    The row's version (optimistic locking) moves on like any other change.
+    The row's version (optimistic locking) moves on like any other change. On an audited
+    model the winner's change is recorded like a flushed one (core.audit).
     """
+    from core.audit.spec import spec_of
+
     model = type(obj)
     expected = (expected,) if isinstance(expected, str) else tuple(expected)
     mapper = sa.inspect(model)
@@ -100,8 +103,16 @@ def change_state(obj, column: str, expected, **values) -> bool:
         values[version] = getattr(model, version) + 1
     stmt = (sa.update(model).where(model.id == obj.id, getattr(model, column).in_(expected)).values(**values)
             .execution_options(synchronize_session=False))
+    audited = spec_of(model) is not None
+    before = {key: getattr(obj, key) for key in values} if audited else None
     won = db.session.execute(stmt).rowcount == 1
     db.session.refresh(obj)
+    if won and audited:
+        from core.audit.recorder import note_changed
+
+        if before.get(column) not in expected and len(expected) == 1:
+            before[column] = expected[0]  # obj was stale; the row our UPDATE matched held this
+        note_changed(obj, before)
     return won
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, has_request_context, request
+from flask import abort, current_app, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
@@ -66,6 +66,7 @@ def user_can(permission: str | None) -> bool:
 def check_permission(permission: str) -> None:
     """Abort with 403 unless the current user holds ``permission`` (for checks inside a view)."""
     if not user_can(permission):
+        g.audit_permission = permission  # named in the audit's record of the refusal
         abort(403)
 
 

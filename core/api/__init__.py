@@ -23,10 +23,11 @@ def init_api(app, state) -> None:
     from core.api.customers import blp as customers_blp
     from core.api.jobs import blp as jobs_blp
     from core.api.products import blp as products_blp
+    from core.audit.api import blp as audit_blp
     from core.messaging.api import blp as messages_blp
 
     names = set()
-    for blp in (customers_blp, products_blp, jobs_blp, messages_blp):
+    for blp in (customers_blp, products_blp, jobs_blp, messages_blp, audit_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)
         names.add(blp.name)
     registry = state.plugins

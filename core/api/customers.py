@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import g
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -241,6 +242,7 @@ class CustomerInteractions(MethodView):
         Needs ``customers.view`` as well, like the customer page's logging form.
         """
         if not current_user.can("customers.view"):
+            g.audit_permission = "customers.view"  # named in the audit's record of the refusal
             abort(403, message=_("This token's user lacks the permission %(perm)s.", perm="customers.view"))
         customer = _get_customer(customer_id)
         occurred_at = data.get("occurred_at")  # naive UTC, years checked by UtcDateTime

@@ -5,8 +5,10 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.audit import Audit
 from core.db import db, utcnow
 
 PRODUCT, SERVICE = "product", "service"
@@ -17,6 +19,9 @@ Money = sa.Numeric(14, 2)
 class Product(db.Model):
     __tablename__ = "core_product"
     __table_args__ = (sa.Index("ix_core_product_active_name", "active", "name_key", "id"),)
+    __audit__ = Audit("product", label=_l("Product"), title=("sku", "name"), ignore=("name_key",),
+                      fields={"sku": _l("SKU"), "warranty_months": _l("Default warranty (months)")},
+                      values={"kind": {PRODUCT: _l("Product"), SERVICE: _l("Service")}})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(sa.String(64), unique=True)

@@ -102,6 +102,9 @@ def delete_customer(customer: Customer) -> None:
     in_the_way = blockers(customer.id)
     if in_the_way:
         raise CustomerInUse(in_the_way)
+    from core.audit.recorder import keep_collections
+
+    keep_collections(customer)  # the audit's deletion entry lists what the statements below remove
     conn = db.session.connection()
     for table, column, relation in references(conn):
         if relation.on_delete == ANONYMISE:

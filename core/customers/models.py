@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit import Audit
 from core.db import db, utcnow
 
 PERSON, COMPANY = "person", "company"
@@ -45,6 +47,21 @@ class Customer(db.Model):
         sa.Index("ix_core_customer_owner_name", "owner_id", "name_key", "id"),
         sa.Index("ix_core_customer_external_ref", "external_ref"),
         sa.Index("ix_core_customer_tax_number", "tax_number"),
+    )
+    __audit__ = Audit(
+        "customer", label=_l("Customer"), title="name", customer="id", ignore=("name_key", "search_key"),
+        collections={"emails": "email", "phones": "number", "tags": "name",
+                     "addresses": lambda a: a.one_line(), "needs": "description"},
+        fields={"company_id": _l("Company"), "preferred_language": _l("Preferred language"),
+                "preferred_channel": _l("Preferred channel"), "gender": _l("Gender"), "birth_date": _l("Birth date"),
+                "income_band": _l("Income band"), "payment_method": _l("Preferred payment method"),
+                "purchase_purpose": _l("Purchase purpose"), "emails": _l("Emails"), "phones": _l("Phones"),
+                "addresses": _l("Addresses"), "needs": _l("Stated needs")},
+        values={"kind": "core.customers.forms:KIND_LABELS", "gender": "core.customers.forms:GENDER_LABELS",
+                "income_band": "core.customers.forms:INCOME_LABELS",
+                "payment_method": "core.customers.forms:PAYMENT_LABELS",
+                "preferred_channel": "core.customers.forms:CHANNEL_LABELS"},
+        users=("owner_id",),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,6 +181,9 @@ class Consent(db.Model):
     """Marketing consent per channel; ``changed_at`` is when it was given or withdrawn."""
 
     __tablename__ = "core_consent"
+    __audit__ = Audit("consent", label=_l("Marketing consent"), title="channel", customer="customer_id",
+                      fields={"granted": _l("Consent given"), "changed_at": _l("Given or withdrawn on")},
+                      values={"channel": {"email": _l("Email"), "sms": _l("SMS")}})
 
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), primary_key=True)
     channel: Mapped[str] = mapped_column(sa.String(10), primary_key=True)

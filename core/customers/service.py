@@ -457,6 +457,11 @@ def merge_customers(winner: Customer, loser: Customer, user_id: int | None = Non
     refresh_keys(winner)
     log_event(winner_id, "core.merged", source="core", subject=_("Merged “%(name)s” into this customer", name=loser_name),
               user_id=user_id, data={"loser_id": loser_id})
+    from core.audit import record_event
+    from core.audit.models import MERGE
+
+    record_event(MERGE, record_type="customer", record_id=winner_id, label=winner.name, customer_id=winner_id,
+                 detail={"merged_id": loser_id, "merged_name": loser_name})
     announce("customers_merged", winner_id=winner_id, loser_id=loser_id)
 
 

@@ -26,6 +26,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from core.audit import record_event
+from core.audit.models import UPDATE
 from core.customers.models import Customer
 from core.customers.service import normalise_email, normalise_phone
 from core.db import db, utcnow
@@ -215,6 +217,8 @@ def retry_message(message_id: int) -> bool:
 
     A conditional update: of two clicks at once only one queues it. Returns whether it did.
     """
+    before = db.session.execute(sa.select(OutboxMessage.status, OutboxMessage.channel, OutboxMessage.customer_id)
+                                .where(OutboxMessage.id == message_id)).first()
     result = db.session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(RETRYABLE))
@@ -222,6 +226,8 @@ def retry_message(message_id: int) -> bool:
     )
     if result.rowcount != 1:
         return False
-    channel = db.session.execute(sa.select(OutboxMessage.channel).where(OutboxMessage.id == message_id)).scalar_one()
-    kick(channel)
+    # The audit names the message and its status, never its recipient, subject or body.
+    record_event(UPDATE, record_type="outbox_message", record_id=message_id, customer_id=before.customer_id,
+                 changes={"status": [before.status, QUEUED]}, detail={"channel": before.channel})
+    kick(before.channel)
     return True

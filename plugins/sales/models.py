@@ -13,8 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit import Audit
 from core.catalog.models import Money
 from core.db import db, utcnow
 
@@ -32,6 +34,9 @@ class Stage(db.Model):
 
     __tablename__ = "sales_stage"
     __table_args__ = (sa.Index("ix_sales_stage_position", "position", "id"),)
+    __audit__ = Audit("sales.stage", label=_l("Pipeline stage"), title="name",
+                      fields={"position": _l("Order"), "probability": _l("Default probability (%)"),
+                              "is_won": _l("Won stage"), "is_lost": _l("Lost stage")})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80))
@@ -47,6 +52,7 @@ class Stage(db.Model):
 
 class LostReason(db.Model):
     __tablename__ = "sales_lost_reason"
+    __audit__ = Audit("sales.lost_reason", label=_l("Lost reason"), title="name")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
@@ -67,6 +73,16 @@ class Opportunity(db.Model):
         # the order the list/API (id) and the kanban (stage, updated_at) read rows.
         sa.Index("ix_sales_opportunity_owner_list", "owner_id", "id"),
         sa.Index("ix_sales_opportunity_owner_stage", "owner_id", "stage_id", "updated_at", "id"),
+    )
+    __audit__ = Audit(
+        "sales.opportunity", label=_l("Opportunity"), title="title", customer="customer_id",
+        fields={"prospect_name": _l("Prospect name"), "prospect_email": _l("Prospect email"),
+                "prospect_phone": _l("Prospect phone"), "stage_id": _l("Stage"),
+                "expected_revenue": _l("Expected revenue"), "expected_close": _l("Expected close date"),
+                "lost_reason_id": _l("Lost reason"), "lost_note": _l("Note"), "closed_at": _l("Closed")},
+        values={"status": {OPEN: _l("open"), WON: _l("won"), LOST: _l("lost")},
+                "source": "plugins.sales.forms:SOURCE_LABELS"},
+        users=("owner_id",),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,6 +143,14 @@ class Order(db.Model):
         sa.Index("ix_sales_order_confirmed", "confirmed_at", "id"),
         sa.Index("ix_sales_order_owner_list", "owner_id", "id"),  # a salesperson's list and API, newest first
     )
+    __audit__ = Audit(
+        "sales.order", label=_l("Quotation or order"), title="number", customer="customer_id",
+        fields={"number": _l("Number"), "opportunity_id": _l("Opportunity"), "valid_until": _l("Valid until"),
+                "subtotal": _l("Subtotal"), "tax_total": _l("Tax"), "total": _l("Total"), "sent_at": _l("Sent"),
+                "confirmed_at": _l("Confirmed"), "cancelled_at": _l("Cancelled")},
+        values={"state": "plugins.sales.orders:state_label"},
+        users=("owner_id",),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
@@ -171,6 +195,11 @@ class Order(db.Model):
 class OrderLine(db.Model):
     __tablename__ = "sales_order_line"
     __table_args__ = (sa.Index("ix_sales_order_line_order", "order_id", "position"),)
+    __audit__ = Audit(
+        "sales.order_line", label=_l("Order line"), title=("sku", "description"), customer="order.customer_id",
+        fields={"order_id": _l("Quotation or order"), "discount_percent": _l("Discount %"), "tax_rate": _l("Tax %"),
+                "line_total": _l("Line total"), "tax_amount": _l("Tax"), "warranty_months": _l("Warranty (months)")},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("sales_order.id", ondelete="CASCADE"))
@@ -203,6 +232,8 @@ class Target(db.Model):
         sa.UniqueConstraint("user_id", "period", "currency", name="uq_sales_target_user_period"),
         sa.Index("ix_sales_target_period", "period", "user_id"),
     )
+    __audit__ = Audit("sales.target", label=_l("Sales target"), title="period",
+                      fields={"user_id": _l("Salesperson")}, users=("user_id",))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id", ondelete="CASCADE"), index=True)

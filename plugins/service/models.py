@@ -10,8 +10,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit import Audit
 from core.catalog.models import Money
 from core.db import db, utcnow
 
@@ -56,6 +58,14 @@ class Equipment(db.Model):
         sa.Index("ix_service_equipment_status", "status", "id"),
         sa.Index("ix_service_equipment_serial_key", "serial_key"),
         sa.Index("ix_service_equipment_order", "order_id"),
+    )
+    __audit__ = Audit(
+        "service.equipment", label=_l("Equipment"), title=("model_name", "serial"), customer="customer_id",
+        ignore=("serial_key",),
+        fields={"product_id": _l("Catalog product"), "model_name": _l("Model"), "purchase_date": _l("Purchase date"),
+                "install_date": _l("Installation date"), "retired_on": _l("Retired on"),
+                "order_id": _l("Sales order"), "order_number": _l("Order number")},
+        values={"status": "plugins.service.service:equipment_status_label"},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +116,12 @@ class Warranty(db.Model):
         sa.CheckConstraint("end_date >= start_date", name="dates"),
         sa.Index("ix_service_warranty_end", "end_date", "id"),
     )
+    __audit__ = Audit(
+        "service.warranty", label=_l("Warranty"), customer="equipment.customer_id",
+        fields={"equipment_id": _l("Equipment"), "terms": _l("Covers"), "start_date": _l("Start date"),
+                "end_date": _l("End date (inclusive)"), "visits_per_year": _l("Included maintenance visits a year")},
+        values={"kind": "plugins.service.views:service_kind_label", "terms": "plugins.service.views:service_terms_label"},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     equipment_id: Mapped[int] = mapped_column(sa.ForeignKey("service_equipment.id", ondelete="CASCADE"), index=True)
@@ -139,6 +155,25 @@ class ServiceRequest(db.Model):
         sa.Index("ix_service_request_status", "status", "id"),
         sa.Index("ix_service_request_tech", "technician_id", "status", "id"),
         sa.Index("ix_service_request_customer", "customer_id", "id"),
+    )
+    __audit__ = Audit(
+        "service.request", label=_l("Service request"), customer="customer_id",
+        fields={"equipment_id": _l("Equipment"), "technician_id": _l("Technician"), "created_by_id": _l("Created by"),
+                "channel": _l("Came in by"), "problem": _l("Reported problem"), "problem_category": _l("Kind of problem"),
+                "reported_on": _l("Reported on"), "diagnosis": _l("Diagnosis"),
+                "faulty_serial": _l("Faulty serial (swapped out)"),
+                "replacement_serial": _l("Replacement serial (swapped in)"), "coverage": _l("Coverage"),
+                "coverage_terms": _l("Covers"), "coverage_warranty_id": _l("Warranty"),
+                "coverage_override": _l("Decision"), "override_reason": _l("Reason"),
+                "override_by_id": _l("Decided by"), "opened_at": _l("Opened"), "diagnosed_at": _l("Diagnosed"),
+                "repair_started_at": _l("Repair started"), "done_at": _l("Done"), "closed_at": _l("Closed"),
+                "cancelled_at": _l("Cancelled")},
+        values={"status": "plugins.service.service:status_label", "coverage": "plugins.service.service:decision_label",
+                "coverage_override": "plugins.service.service:decision_label",
+                "priority": "plugins.service.forms:PRIORITY_LABELS", "channel": "plugins.service.forms:CHANNEL_LABELS",
+                "problem_category": "plugins.service.forms:CATEGORY_LABELS",
+                "coverage_terms": "plugins.service.views:service_terms_label"},
+        users=("technician_id", "created_by_id", "override_by_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,6 +227,9 @@ class RequestLine(db.Model):
     """A part or a labour line on a repair (catalog product or service, or free text)."""
 
     __tablename__ = "service_request_line"
+    __audit__ = Audit("service.request_line", label=_l("Repair line"), title="description",
+                      customer="request.customer_id", fields={"request_id": _l("Service request")},
+                      values={"kind": {"part": _l("Part"), "labour": _l("Labour")}})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("service_request.id", ondelete="CASCADE"), index=True)
@@ -214,6 +252,9 @@ class MaintenancePlan(db.Model):
 
     __tablename__ = "service_plan"
     __table_args__ = (sa.CheckConstraint("interval_months > 0", name="interval"),)
+    __audit__ = Audit("service.plan", label=_l("Maintenance plan"), title="name",
+                      fields={"warranty_id": _l("Warranty"), "interval_months": _l("Every (months)"),
+                              "checklist": _l("Checklist (one item a line)")})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -236,6 +277,14 @@ class Visit(db.Model):
         sa.UniqueConstraint("plan_id", "equipment_id", "due_date", name="uq_service_visit_plan_equipment_due"),
         sa.Index("ix_service_visit_due", "status", "due_date", "id"),
         sa.Index("ix_service_visit_equipment", "equipment_id", "status"),
+    )
+    __audit__ = Audit(
+        "service.visit", label=_l("Maintenance visit"), title="due_date", customer="customer_id",
+        fields={"equipment_id": _l("Equipment"), "plan_id": _l("Maintenance plan"), "technician_id": _l("Technician"),
+                "due_date": _l("Date"), "done_on": _l("Done on"), "outcome": _l("Outcome")},
+        values={"outcome": "plugins.service.forms:OUTCOME_LABELS",
+                "status": {"scheduled": _l("scheduled"), "done": _l("done"), "cancelled": _l("cancelled")}},
+        users=("technician_id",),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

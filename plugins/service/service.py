@@ -647,8 +647,10 @@ def retire_from_order(order: dict) -> tuple[int, int]:
             if w.end_date >= today and w.source == "sales":
                 w.end_date = max(w.start_date, today)
                 w.notes = (w.notes + "\n" if w.notes else "") + _("Order cancelled.")
-        db.session.execute(sa.update(Visit).where(Visit.equipment_id == eq.id, Visit.status == SCHEDULED)
-                           .values(status="cancelled"))
+        # Through the ORM, not one UPDATE statement, so each cancelled visit is audited.
+        for visit in db.session.execute(
+                sa.select(Visit).where(Visit.equipment_id == eq.id, Visit.status == SCHEDULED)).scalars():
+            visit.status = "cancelled"
         retired += 1
     if units:
         log_event(units[0].customer_id, "service.equipment_retired", source=SOURCE,

@@ -1,7 +1,7 @@
 """import and export: external reference and tax number, import runs and mapping profiles
 
 Revision ID: core_0012
-Revises: core_0008
+Revises: core_0005
 Create Date: 2026-11-27 12:40:00
 
 Customers gain ``external_ref`` (their number in the system they came from) and
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "core_0012"
-down_revision = "core_0008"
+down_revision = "core_0005"
 branch_labels = None
 depends_on = None
 

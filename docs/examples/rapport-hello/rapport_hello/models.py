@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.audit import Audit
 from core.db import db, utcnow
 from core.history.service import log_event
 
@@ -13,6 +15,8 @@ from core.history.service import log_event
 class HelloNote(db.Model):
     __tablename__ = "hello_note"
     __table_args__ = (sa.Index("ix_hello_note_customer_id_id", "customer_id", "id"),)
+    # In the audit log: who added or changed which note, shown on the customer's Changes tab.
+    __audit__ = Audit("hello.note", label=_l("Hello note"), title="text", customer="customer_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Deleting a customer deletes their notes (the manifest declares CASCADE, and so

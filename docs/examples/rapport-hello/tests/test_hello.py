@@ -16,6 +16,20 @@ def test_new_customer_gets_a_welcome_note(app, client, login):
 
 
 @pytest.mark.plugins("hello")
+def test_notes_are_in_the_audit_log(app, client, login):
+    from core.customers.service import create_customer
+    from core.db import db
+
+    with app.app_context():
+        customer = create_customer({"name": "Audited Hello"})
+        db.session.commit()
+        customer_id = customer.id
+    login()
+    page = client.get(f"/customers/{customer_id}/changes").get_data(as_text=True)
+    assert "Hello note" in page and "Welcome, Audited Hello!" in page
+
+
+@pytest.mark.plugins("hello")
 def test_notes_need_the_permission(client, login, make_user):
     make_user("clerk@example.com", permissions=["customers.view"])
     login("clerk@example.com")
