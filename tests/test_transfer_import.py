@@ -478,3 +478,19 @@ def test_the_customer_form_edits_reference_and_tax_number_with_the_same_rules(ap
     response = client.post("/customers/new", data={"kind": "person", "name": "Beta", "tax_number": "12#34"})
     assert response.status_code == 422
     assert "A tax number has only letters and digits." in response.get_data(as_text=True)
+
+
+def test_an_import_is_in_the_audit_log_with_each_new_customer(app, tmp_path):
+    from core.audit.models import AuditEntry
+    from core.db import db
+
+    assert _import_cli(app, tmp_path, _csv(ROWS)).exit_code == 0
+    with app.app_context():
+        entries = db.session.execute(sa.select(AuditEntry).order_by(AuditEntry.id)).scalars().all()
+    created = [e for e in entries if e.action == "create" and e.record_type == "customer"]
+    assert [e.record_label for e in created] == [r[0] for r in ROWS]
+    assert created[0].changes["emails"] == [None, ["giorgos@example.gr"]]
+    assert created[0].changes["phones"] == [None, ["+306912344691"]]
+    assert created[0].customer_id == int(created[0].record_id) and created[0].origin == "cli"
+    [whole] = [e for e in entries if e.action == "import"]
+    assert whole.detail["created"] == 3 and whole.detail["kind"] == "customers"

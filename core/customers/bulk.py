@@ -12,8 +12,9 @@ it all and no other writer (SQLite has one at a time) ever sees the trigger miss
 PostgreSQL's ``pg_trgm`` GIN index needs nothing of this.
 
 What the ORM path does that this one does not, on purpose: no ``customer_created``
-event per customer (callers announce ``customers_imported`` per batch), no per-record
-audit entries (the caller writes one entry for the whole batch or import).
+event per customer (callers announce ``customers_imported`` per batch). Each new customer
+gets its ``create`` entry in the audit log, like the ORM path writes it, with one
+``executemany`` per batch (consents are not listed in it).
 """
 from __future__ import annotations
 
@@ -98,7 +99,37 @@ def create_customers(rows: list[dict], *, tag_cache: dict | None = None) -> list
     if tags:
         tag_ids = tag_ids_for({t for _, t in tags}, tag_cache if tag_cache is not None else {})
         conn.execute(sa.insert(customer_tags), [{"customer_id": c, "tag_id": tag_ids[t]} for c, t in tags])
+    _audit_created(conn, ids, params, rows, now)
     return ids
+
+
+_AUDITED = ("kind", "name", "company_id", "owner_id", "preferred_language", "preferred_channel", "gender", "birth_date",
+            "income_band", "payment_method", "purchase_purpose", "notes", "external_ref", "tax_number")
+
+
+def _audit_created(conn, ids, params, rows, now) -> None:
+    """A ``create`` audit entry per customer, as the ORM path writes them, in one ``executemany``."""
+    from core.audit.models import CREATE, AuditEntry
+    from core.audit.recorder import _enabled, plain  # the recorder's own switch (AUDIT_ENABLED)
+    from core.audit.context import current_context
+
+    if not _enabled():
+        return
+    ctx = current_context()
+    detail = plain(ctx.detail) if ctx.detail else None
+    entries = []
+    for cid, p, r in zip(ids, params, rows):
+        changes = {k: [None, plain(p[k])] for k in _AUDITED if p.get(k) not in (None, "")}
+        for field, values in (("emails", r.get("emails")), ("phones", r.get("phones")), ("tags", r.get("tags")),
+                              ("addresses", [Address(**a).one_line() for a in r.get("addresses") or ()]),
+                              ("needs", [n["description"] for n in r.get("needs") or ()])):
+            if values:
+                changes[field] = [None, list(values)]
+        entries.append({"at": now, "user_id": ctx.user_id, "actor": ctx.actor, "origin": ctx.origin,
+                        "remote_addr": ctx.remote_addr, "action": CREATE, "record_type": "customer",
+                        "record_id": str(cid), "record_label": p["name"][:200], "customer_id": cid,
+                        "changes": changes, "detail": detail})
+    conn.execute(AuditEntry.__table__.insert(), entries)
 
 
 def tag_ids_for(names: set[str], cache: dict) -> dict[str, int]:

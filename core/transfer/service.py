@@ -176,9 +176,8 @@ def _stopped(import_id: int, message: str) -> None:
 
 def record_export(exporter, fmt: str, args: dict) -> None:
     """One audit entry per download: who exported which list, filtered how, in which format."""
-    try:
-        from core.audit import record_event
-    except ImportError:  # the audit log is not part of this build
-        return
-    record_event("export", record_type="export", record_id=exporter.kind, label=str(exporter.label),
+    from core.audit import record_event
+    from core.audit.models import EXPORT
+
+    record_event(EXPORT, record_type="export", record_id=exporter.kind, label=str(exporter.label),
                  detail={"format": fmt, "filters": {k: v for k, v in args.items() if k != "cursor"}})
