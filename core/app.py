@@ -154,13 +154,14 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from core.history.views import bp as history_bp
     from core.jobs.views import bp as jobs_bp
     from core.messaging.views import bp as messages_bp
+    from core.transfer.views import bp as transfer_bp
     from core.web.picker import bp as lookup_bp
     from core.web.views import bp as web_bp
     from core.audit.views import bp as audit_bp
     from core.audit.views import tab_bp as audit_tab_bp
 
     for bp in (web_bp, auth_bp, admin_bp, customers_bp, history_bp, catalog_bp, lookup_bp, jobs_bp, events_bp,
-               messages_bp, audit_bp, audit_tab_bp):
+               messages_bp, audit_bp, audit_tab_bp, transfer_bp):
         app.register_blueprint(bp)
     for plugin, blueprints in registry.call("register_blueprints", include_disabled=True, app=app):
         for bp in blueprints:

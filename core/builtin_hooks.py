@@ -34,6 +34,8 @@ CORE_PERMISSIONS = (
     Permission("messages.outbox", _l("See the outbox and send failed messages again")),
     Permission("messages.templates", _l("Edit message templates")),
     Permission("admin.jobs", _l("See everyone's jobs and event deliveries")),
+    Permission("customers.import", _l("Import customers from files")),
+    Permission("customers.export", _l("Export customer lists")),
 )
 
 
@@ -47,7 +49,8 @@ def default_roles():
     return [
         RoleSpec(
             "Staff",
-            ("customers.view", "customers.edit", "history.log", "catalog.view", "messages.send", "messages.inbound"),
+            ("customers.view", "customers.edit", "history.log", "catalog.view", "messages.send", "messages.inbound",
+             "customers.export"),
             "Works with customers and their history",
         ),
         RoleSpec("Read only", ("customers.view", "catalog.view"), "Sees customers and the catalog"),
@@ -69,7 +72,19 @@ def menu_items(user):
         MenuItem(_l("Event deliveries"), "events.failing", "admin.jobs", weight=930, group=_l("Administration")),
         MenuItem(_l("Jobs"), "jobs.index", None, weight=850),
         MenuItem(_l("Audit log"), "audit.index", "admin.audit", weight=940, group=_l("Administration")),
+        *_transfer_menu(user),
     ]
+
+
+def _transfer_menu(user) -> list:
+    """*Import and export*, for users who may import or export at least one kind of record."""
+    from core.transfer.service import exporters, importers
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    if any(user.can(i.permission) for i in (*importers(), *exporters())):
+        return [MenuItem(_l("Import and export"), "transfer.index", None, weight=840)]
+    return []
 
 
 # -- background work -----------------------------------------------------------------------------
@@ -81,10 +96,26 @@ def job_tasks():
     from core.messaging.tasks import send_outbox
 
     from core.messaging.erasure import forget_mail_files
+    from core.transfer.service import JOB, run_job
 
     return [JobTask("core.catch_up_events", catch_up, _l("Deliver missed events to a plugin"), max_attempts=3),
             JobTask("core.send_outbox", send_outbox, _l("Send queued email and SMS"), max_attempts=3, tracked=False),
-            JobTask("core.forget_mail_files", forget_mail_files, tracked=False)]
+            JobTask("core.forget_mail_files", forget_mail_files, tracked=False),
+            JobTask(JOB, run_job, _l("Import"))]
+
+
+@hookimpl
+def importers():
+    from core.transfer.customers import IMPORTER
+
+    return [IMPORTER]
+
+
+@hookimpl
+def exporters():
+    from core.transfer.customers import EXPORTER
+
+    return [EXPORTER]
 
 
 @hookimpl

@@ -375,9 +375,11 @@ def _audited_as_cli(command: click.Command) -> None:
 def register_cli(app) -> None:
     from core.jobs.worker import run_command, worker_command
     from core.portal.cli import portal_group
+    from core.transfer.cli import export_command, import_command
 
     for command in (init_command, serve_command, run_command, worker_command, mail_in_command,
-                    db_group, users_group, customers_group, roles_group, tokens_group, plugins_group, portal_group):
+                    db_group, users_group, customers_group, roles_group, tokens_group, plugins_group, portal_group,
+                    import_command, export_command):
         app.cli.add_command(command)
     registry = app.extensions["rapport"].plugins
     for impl in registry.pm.hook.register_commands.get_hookimpls():

@@ -104,6 +104,10 @@ def default_config(instance: str) -> dict:
         "EVENTS_DELIVERY": os.environ.get("RAPPORT_EVENT_DELIVERY", "inline"),  # "inline" or "worker"
         "EVENTS_PICKUP_SECONDS": _int_env("RAPPORT_EVENT_PICKUP_SECONDS", 30),
         "EVENTS_RETENTION_DAYS": _int_env("RAPPORT_EVENT_RETENTION_DAYS", 30),
+        # Import and export (core.transfer, docs/importing.md): where uploaded files wait for
+        # their job (shared by web processes and workers), and the largest file accepted.
+        "IMPORT_DIR": os.environ.get("RAPPORT_IMPORT_DIR") or None,  # default: <instance>/imports
+        "IMPORT_MAX_MB": _int_env("RAPPORT_IMPORT_MAX_MB", 200),
         **messaging_defaults(),
         # The customer portal (core/portal; docs/running.md#the-customer-portal).
         "PORTAL_PUBLIC_URL": os.environ.get("RAPPORT_PUBLIC_URL") or None,  # base of links in emails

@@ -269,3 +269,72 @@ class PortalCard:
     render: Callable[[], Any]
     weight: int = 100
     url: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportField:
+    """A field an importer fills from a column (``core.transfer``).
+
+    ``aliases`` are header names that map to it automatically, in any language, case or
+    accents (compared folded); the ``name`` and the translated ``label`` always do.
+    """
+
+    name: str
+    label: Any
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    help: Any = ""
+
+
+@dataclass(frozen=True)
+class Importer:
+    """A kind of record that can be imported from CSV, Excel or vCard (docs/importing.md).
+
+    ``kind`` names it in addresses and profiles (``customers``, ``sales.orders``). The core
+    reads the file, maps columns to ``fields`` and calls, per batch of rows
+    (:class:`core.transfer.engine.ImportRow`):
+
+    * ``check(rows, ctx)``: validate each row's ``values`` (field → text) without writing;
+      set ``row.clean`` (what ``save`` needs, plain picklable data) or add to ``row.errors``;
+      put the row's duplicate keys in ``row.keys`` (a row sharing a key with an earlier
+      row of the file is refused) and, for a record that already exists, ``row.match_id``.
+    * ``save(rows, ctx)``: write the good rows (create, or update/skip a matched one as
+      ``ctx.on_duplicate`` says) and count them in ``ctx.created``/``updated``/``skipped``.
+
+    ``check`` runs over the whole file before anything is saved; every ``save`` of one
+    import runs in one transaction, inside ``bulk(ctx)`` when given (a context manager
+    around all of them, for work done once: rebuilding an index, totals of orders whose
+    lines came in several batches). ``stand_ins``
+    names fields that can replace a required one (``(("name", ("first_name",
+    "last_name")),)``: a name made of first and last name columns).
+    """
+
+    kind: str
+    label: Any
+    permission: str
+    fields: tuple[ImportField, ...]
+    check: Callable[..., None]
+    save: Callable[..., None]
+    bulk: Callable[[Any], Any] | None = None
+    stand_ins: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    weight: int = 100
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """A list that can be exported (docs/importing.md, *Exporting*).
+
+    ``rows(user, args, fmt)`` returns ``(headers, iterator of rows)``: only records ``user``
+    may see (record rules), filtered by ``args`` (the list page's query string), each row
+    a list of plain values; it is read lazily, so stream from the database in batches.
+    ``formats`` says which of ``csv``, ``xlsx``, ``vcf`` it offers (``vcf`` needs
+    ``vcards(user, args)`` yielding ``vobject`` vCards instead of rows).
+    """
+
+    kind: str
+    label: Any
+    permission: str
+    rows: Callable[..., Any]
+    formats: tuple[str, ...] = ("csv", "xlsx")
+    vcards: Callable[..., Any] | None = None
+    weight: int = 100

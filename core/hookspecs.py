@@ -152,6 +152,24 @@ def search_results(query, user, limit):
 
 
 @hookspec
+def importers():
+    """Return a list of :class:`core.contrib.Importer`: kinds of records users can import.
+
+    The core offers ``customers``; the upload, mapping, preview, duplicate rules, both
+    modes, the job and ``rapport import KIND FILE`` work the same for every importer.
+    """
+
+
+@hookspec
+def exporters():
+    """Return a list of :class:`core.contrib.Exporter`: lists users can download as CSV, Excel or vCard.
+
+    Served at ``/transfer/export/<kind>.<format>`` and by ``rapport export KIND``; streamed,
+    neutralised against CSV injection and written to the audit log by the core.
+    """
+
+
+@hookspec
 def sms_gateways():
     """Return a list of :class:`core.contrib.SmsGateway`: ways to send SMS.
 
@@ -221,6 +239,15 @@ def customers_merged(winner_id, loser_id, event_id):
     Rows in any table with a foreign key to ``core_customer.id`` were already moved
     by the core in the same transaction; listeners update what lives elsewhere
     (caches, search indexes, external systems).
+    """
+
+
+@hookspec
+def customers_imported(customer_ids, import_id, event_id):
+    """Customers were created by an import (one event per saved batch, up to 5,000 ids).
+
+    Imports write customers in bulk and do not announce ``customer_created`` for each;
+    listeners that keep something per customer handle this event too.
     """
 
 

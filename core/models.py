@@ -43,6 +43,7 @@ from core.events.models import Event, EventDelivery  # noqa: E402
 from core.history.models import Activity, Interaction  # noqa: E402
 from core.audit.models import AuditEntry  # noqa: E402
 from core.jobs.models import Job  # noqa: E402
+from core.transfer.models import ImportProfile, ImportRun  # noqa: E402
 from core.messaging.models import (  # noqa: E402
     InboundAttachment,
     InboundMail,
@@ -58,5 +59,5 @@ __all__ = [
     "CustomerEmail", "CustomerPhone", "Address", "Tag", "customer_tags", "Consent",
     "Need", "Interaction", "Activity", "AuditEntry", "Job", "Event", "EventDelivery", "OutboxMessage",
     "MessageRate", "InboundMail", "InboundAttachment", "MessageTemplate", "MessageTemplateText",
-    "PortalAccount", "PortalSession", "PortalChange",
+    "PortalAccount", "PortalSession", "PortalChange", "ImportProfile", "ImportRun",
 ]

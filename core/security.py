@@ -82,9 +82,16 @@ def _rules_for(model):
 
 def scoped(stmt, model):
     """Restrict a ``select()`` on ``model`` by every record rule the user is subject to."""
+    return scoped_for(stmt, model, current_user)
+
+
+def scoped_for(stmt, model, user):
+    """:func:`scoped` for a given ``user`` (a job's user); ``None`` is the trusted CLI: no rule."""
+    if user is None:
+        return stmt
     for rule in _rules_for(model):
-        if not current_user.can(rule.all_permission):
-            stmt = stmt.where(getattr(model, rule.owner_column) == current_user.id)
+        if not user.can(rule.all_permission):
+            stmt = stmt.where(getattr(model, rule.owner_column) == user.id)
     return stmt
 
 

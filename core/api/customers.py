@@ -59,6 +59,7 @@ def customer_dict(c: Customer) -> dict:
         "preferred_language": c.preferred_language, "preferred_channel": c.preferred_channel,
         "gender": c.gender, "birth_date": c.birth_date, "income_band": c.income_band,
         "payment_method": c.payment_method, "purchase_purpose": c.purchase_purpose, "notes": c.notes or "",
+        "external_ref": c.external_ref, "tax_number": c.tax_number,
         "emails": [e.email for e in c.emails], "phones": [p.number for p in c.phones],
         "tags": [t.name for t in c.tags],
         "addresses": [{k: getattr(a, k) for k in ("label", "street", "city", "postcode", "region", "country")}

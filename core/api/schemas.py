@@ -76,6 +76,10 @@ class CustomerInputSchema(ma.Schema):
     payment_method = _choice(PAYMENT_METHODS, allow_none=True)
     purchase_purpose = _text(CUSTOMER_LIMITS["purchase_purpose"], allow_none=True)
     notes = _text(CUSTOMER_LIMITS["notes"], allow_none=True)
+    external_ref = _text(CUSTOMER_LIMITS["external_ref"], allow_none=True,
+                         metadata={"description": "the customer's number in another system (imports match on it)"})
+    tax_number = _text(CUSTOMER_LIMITS["tax_number"], allow_none=True,
+                       metadata={"description": "letters and digits; spaces, dots and dashes are dropped"})
     emails = fields.List(Text(max_length=254), validate=validate.Length(max=20))
     phones = fields.List(Text(max_length=40), validate=validate.Length(max=20),
                          metadata={"description": "any format; stored as E.164"})
@@ -116,6 +120,8 @@ class CustomerSchema(ma.Schema):
     payment_method = fields.String(allow_none=True)
     purchase_purpose = fields.String(allow_none=True)
     notes = fields.String()
+    external_ref = fields.String(allow_none=True)
+    tax_number = fields.String(allow_none=True)
     emails = fields.List(fields.String())
     phones = fields.List(fields.String(), metadata={"description": "E.164"})
     tags = fields.List(fields.String())

@@ -16,14 +16,14 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core.audit.models import CREATE, DELETE, DENIED, LOGIN, LOGIN_FAILED, LOGOUT, MERGE, UPDATE
+from core.audit.models import CREATE, DELETE, DENIED, EXPORT, IMPORT, LOGIN, LOGIN_FAILED, LOGOUT, MERGE, UPDATE
 from core.audit.spec import Audit, spec_of
 from core.db import db
 
 ACTION_LABELS = {
     CREATE: _l("created"), UPDATE: _l("changed"), DELETE: _l("deleted"), MERGE: _l("merged"),
     LOGIN: _l("logged in"), LOGIN_FAILED: _l("failed login"), LOGOUT: _l("logged out"),
-    DENIED: _l("refused access"),
+    DENIED: _l("refused access"), IMPORT: _l("imported"), EXPORT: _l("exported"),
 }
 ORIGIN_LABELS = {"web": _l("web"), "api": _l("API"), "cli": _l("command line"), "job": _l("background job"),
                  "system": _l("system")}
@@ -233,6 +233,15 @@ def _details(entry) -> list[tuple[str, str]]:
         out.append((_("Refused request"), f"{d.get('method', '')} {d.get('path', '')}".strip()))
     elif entry.action == MERGE:
         out.append((_("Merged customer"), f"{d.get('merged_name', '')} (#{d.get('merged_id', '')})"))
+    elif entry.action == IMPORT:
+        out.append((_("Result"), _("Created: %(created)s, updated: %(updated)s, skipped as already saved: "
+                                   "%(skipped)s, rows with problems left out: %(bad)s.",
+                                   created=d.get("created", 0), updated=d.get("updated", 0),
+                                   skipped=d.get("skipped", 0), bad=d.get("bad", 0))))
+    elif entry.action == EXPORT:
+        out.append((_("Format"), str(d.get("format", "")).upper()))
+        filters = ", ".join(f"{k}={v}" for k, v in (d.get("filters") or {}).items())
+        out.append((_("Filters"), filters or _("none: everything the user may see")))
     if d.get("job_id"):
         out.append((_("Job"), f"#{d['job_id']}"))
     if d.get("event"):

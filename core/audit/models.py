@@ -24,7 +24,8 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite's rowid i
 # Actions (record changes first, then security events).
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 LOGIN, LOGIN_FAILED, LOGOUT, DENIED, MERGE = "login", "login_failed", "logout", "denied", "merge"
-ACTIONS = (CREATE, UPDATE, DELETE, MERGE, LOGIN, LOGIN_FAILED, LOGOUT, DENIED)
+IMPORT, EXPORT = "import", "export"  # a whole import (its records have their own create entries), a download
+ACTIONS = (CREATE, UPDATE, DELETE, MERGE, IMPORT, EXPORT, LOGIN, LOGIN_FAILED, LOGOUT, DENIED)
 
 
 class AuditEntry(db.Model):

@@ -141,8 +141,8 @@ def erase_customer(customer: Customer, *, user_id: int | None = None) -> None:
 
     customer.name = f"#{customer.id}"
     for field in ("preferred_language", "preferred_channel", "gender", "birth_date", "income_band",
-                  "payment_method", "purchase_purpose"):
-        setattr(customer, field, None)
+                  "payment_method", "purchase_purpose", "tax_number", "external_ref"):
+        setattr(customer, field, None)  # a tax number or another system's number identifies the person too
     customer.notes = ""
     customer.emails.clear()
     customer.phones.clear()

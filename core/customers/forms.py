@@ -82,6 +82,9 @@ class CustomerForm(VersionedForm):
     payment_method = SelectField(_l("Preferred payment method"), choices=_blank() + list(PAYMENT_LABELS.items()),
                                  validate_choice=False)
     purchase_purpose = StringField(_l("Purchase purpose"), render_kw={"maxlength": 200})
+    external_ref = StringField(_l("External reference"), description=_l("The customer's number in another system."),
+                               render_kw={"maxlength": 100, "dir": "auto"})
+    tax_number = StringField(_l("Tax number"), render_kw={"maxlength": 40, "dir": "ltr"})
     emails = TextAreaField(_l("Emails"), description=_l("One per line."), render_kw={"rows": 2, "dir": "ltr"})
     phones = TextAreaField(_l("Phones"), description=_l("One per line; numbers without a country code are read as %(region)s."),
                            render_kw={"rows": 2, "dir": "ltr"})
@@ -110,7 +113,7 @@ class CustomerForm(VersionedForm):
     def fill_from(self, customer: Customer) -> None:
         """Show ``customer`` in the form (GET of the edit page), plus one empty row each."""
         for field in ("kind", "name", "preferred_language", "preferred_channel", "gender", "income_band",
-                      "payment_method", "purchase_purpose", "notes"):
+                      "payment_method", "purchase_purpose", "notes", "external_ref", "tax_number"):
             getattr(self, field).data = getattr(customer, field) or ""
         self.show_version(customer)
         self.owner_id.data = str(customer.owner_id or "")
@@ -144,6 +147,8 @@ class CustomerForm(VersionedForm):
             "payment_method": self.payment_method.data or None,
             "purchase_purpose": self.purchase_purpose.data or "",
             "notes": self.notes.data or "",
+            "external_ref": self.external_ref.data or "",
+            "tax_number": self.tax_number.data or "",
             "emails": (self.emails.data or "").splitlines(),
             "phones": (self.phones.data or "").splitlines(),
             "tags": (self.tags.data or "").split(","),

@@ -45,6 +45,8 @@ class Customer(db.Model):
     __table_args__ = (
         sa.Index("ix_core_customer_name_key_id", "name_key", "id"),
         sa.Index("ix_core_customer_owner_name", "owner_id", "name_key", "id"),
+        sa.Index("ix_core_customer_external_ref", "external_ref"),
+        sa.Index("ix_core_customer_tax_number", "tax_number"),
     )
     __audit__ = Audit(
         "customer", label=_l("Customer"), title="name", customer="id", ignore=("name_key", "search_key"),
@@ -54,7 +56,8 @@ class Customer(db.Model):
                 "preferred_channel": _l("Preferred channel"), "gender": _l("Gender"), "birth_date": _l("Birth date"),
                 "income_band": _l("Income band"), "payment_method": _l("Preferred payment method"),
                 "purchase_purpose": _l("Purchase purpose"), "emails": _l("Emails"), "phones": _l("Phones"),
-                "addresses": _l("Addresses"), "needs": _l("Stated needs")},
+                "addresses": _l("Addresses"), "needs": _l("Stated needs"),
+                "external_ref": _l("External reference"), "tax_number": _l("Tax number")},
         values={"kind": "core.customers.forms:KIND_LABELS", "gender": "core.customers.forms:GENDER_LABELS",
                 "income_band": "core.customers.forms:INCOME_LABELS",
                 "payment_method": "core.customers.forms:PAYMENT_LABELS",
@@ -79,6 +82,10 @@ class Customer(db.Model):
     payment_method: Mapped[str | None] = mapped_column(sa.String(20))
     purchase_purpose: Mapped[str | None] = mapped_column(sa.String(200))
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # The customer's number in the system it came from (imports match on it) and its tax
+    # number (VAT, ΑΦΜ, PVM kodas); both optional, both indexed for duplicate matching.
+    external_ref: Mapped[str | None] = mapped_column(sa.String(100))
+    tax_number: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     erased_at: Mapped[datetime | None]  # personal data erased (core.customers.deletion.erase_customer)

@@ -26,6 +26,12 @@ from core.db import db
 from core.text import like_pattern
 
 FTS_TABLE = "core_customer_fts"
+# The trigger that indexes a new customer (as migration core_0002 creates it); the bulk
+# path (core.customers.bulk) drops it for one transaction and recreates it from here.
+FTS_INSERT_TRIGGER = (
+    f"CREATE TRIGGER {FTS_TABLE}_ai AFTER INSERT ON core_customer BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, search_key) VALUES (new.id, new.search_key); END"
+)
 # Digits with the separators people put in phone numbers, at least five digits in all.
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]+$")
 _MIN_PHONE_DIGITS = 5

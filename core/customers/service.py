@@ -37,7 +37,8 @@ from core.customers.models import (
 from core.db import announce, db, parse_id, utcnow
 from core.text import fold
 
-LIMITS = {"name": 200, "purchase_purpose": 200, "notes": 20000, "tag": 80, "need": 500}
+LIMITS = {"name": 200, "purchase_purpose": 200, "notes": 20000, "tag": 80, "need": 500, "external_ref": 100,
+          "tax_number": 40}
 
 
 class CustomerInputError(ValueError):
@@ -62,6 +63,11 @@ def normalise_phone(value: str, region: str | None = None) -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValueError(_("“%(value)s” is not a valid phone number.", value=value))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_tax_number(value: str) -> str:
+    """``EL 123.456.789`` → ``EL123456789``: what is compared when matching duplicates."""
+    return "".join(ch for ch in value.upper() if ch not in " .-/\t")
 
 
 def refresh_keys(customer: Customer) -> None:
@@ -109,6 +115,18 @@ def validate_customer_data(data: dict, *, current: Customer | None = None) -> di
             if len(value) > LIMITS[field]:
                 err(field, _("At most %(n)d characters.", n=LIMITS[field]))
             out[field] = value or (None if field == "purchase_purpose" else "")
+    if "external_ref" in data:
+        ref = (data["external_ref"] or "").strip()
+        if len(ref) > LIMITS["external_ref"]:
+            err("external_ref", _("At most %(n)d characters.", n=LIMITS["external_ref"]))
+        out["external_ref"] = ref or None
+    if "tax_number" in data:
+        tax = normalise_tax_number(data["tax_number"] or "")
+        if len(tax) > LIMITS["tax_number"]:
+            err("tax_number", _("At most %(n)d characters.", n=LIMITS["tax_number"]))
+        elif tax and not tax.isalnum():
+            err("tax_number", _("A tax number has only letters and digits."))
+        out["tax_number"] = tax or None
     if "birth_date" in data:
         value = data["birth_date"]
         if isinstance(value, str) and value:
@@ -257,7 +275,7 @@ def may_set_owner(owner_id: int | None, current: Customer | None) -> bool:
 
 
 SCALARS = ("kind", "name", "company_id", "owner_id", "preferred_language", "preferred_channel", "gender",
-           "birth_date", "income_band", "payment_method", "purchase_purpose", "notes")
+           "birth_date", "income_band", "payment_method", "purchase_purpose", "notes", "external_ref", "tax_number")
 
 
 def apply_customer_data(customer: Customer, clean: dict) -> dict:

@@ -90,29 +90,42 @@ def _get_customer(customer_id: int) -> Customer:
 # -- list ----------------------------------------------------------------------------------
 
 
-def _list_statement(args):
-    """The filtered (not yet ordered) select for the list page, and the filters it used."""
+def _filter_values(args) -> dict:
     q = (args.get("q") or "").strip()[:QUERY_MAX]
-    kind = args.get("kind") if args.get("kind") in (PERSON, COMPANY) else ""
-    tag = (args.get("tag") or "").strip()[:80]
-    mine = args.get("owner") == "mine"
-    company_id = args.get("company", type=int)
-    stmt = scoped(sa.select(Customer), Customer)
-    folded = fold(q)
+    return {
+        "q": q,
+        "kind": args.get("kind") if args.get("kind") in (PERSON, COMPANY) else "",
+        "tag": (args.get("tag") or "").strip()[:80],
+        "mine": args.get("owner") == "mine",
+        "company_id": args.get("company", type=int),
+    }
+
+
+def list_filters(stmt, args, user):
+    """Apply the list page's filters (``q``, ``kind``, ``tag``, ``owner=mine``, ``company``) to
+    ``stmt``, a select of customers; also used by the export of the list as filtered."""
+    f = _filter_values(args)
+    folded = fold(f["q"])
     if folded:
         stmt = where_matches(stmt, folded)
-    if kind:
-        stmt = stmt.where(Customer.kind == kind)
-    if tag:
-        tag_id = sa.select(Tag.id).where(Tag.name == tag).scalar_subquery()
+    if f["kind"]:
+        stmt = stmt.where(Customer.kind == f["kind"])
+    if f["tag"]:
+        tag_id = sa.select(Tag.id).where(Tag.name == f["tag"]).scalar_subquery()
         stmt = stmt.where(Customer.id.in_(sa.select(customer_tags.c.customer_id).where(customer_tags.c.tag_id == tag_id)))
-    if mine:
-        stmt = stmt.where(Customer.owner_id == current_user.id)
-    company = None
-    if company_id:
-        company = db.session.get(Customer, company_id)
-        stmt = stmt.where(Customer.company_id == company_id)
-    filters = {"q": q, "kind": kind, "tag": tag, "mine": mine, "company": company}
+    if f["mine"] and user is not None:
+        stmt = stmt.where(Customer.owner_id == user.id)
+    if f["company_id"]:
+        stmt = stmt.where(Customer.company_id == f["company_id"])
+    return stmt
+
+
+def _list_statement(args):
+    """The filtered (not yet ordered) select for the list page, and the filters it used."""
+    f = _filter_values(args)
+    stmt = list_filters(scoped(sa.select(Customer), Customer), args, current_user)
+    company = db.session.get(Customer, f["company_id"]) if f["company_id"] else None
+    filters = {"q": f["q"], "kind": f["kind"], "tag": f["tag"], "mine": f["mine"], "company": company}
     return stmt, filters
 
 
@@ -127,7 +140,8 @@ def index():
                            cursor=request.args.get("cursor"), limit=_page_size(), key=lambda c: [c.name_key, c.id])
     except BadCursor:
         abort(400)
-    return render_template("customers/index.html", page=page, filters=filters)
+    export_args = {k: v for k, v in request.args.items() if k != "cursor" and v}
+    return render_template("customers/index.html", page=page, filters=filters, export_args=export_args)
 
 
 # -- create / edit -------------------------------------------------------------------------
@@ -201,6 +215,7 @@ def _form_values(c: Customer) -> dict:
         "preferred_channel": c.preferred_channel or "", "gender": c.gender or "",
         "birth_date": c.birth_date.isoformat() if c.birth_date else "", "income_band": c.income_band or "",
         "payment_method": c.payment_method or "", "purchase_purpose": c.purchase_purpose or "", "notes": c.notes or "",
+        "external_ref": c.external_ref or "", "tax_number": c.tax_number or "",
         "emails": "\n".join(e.email for e in c.emails), "phones": "\n".join(p.number for p in c.phones),
         "tags": ", ".join(t.name for t in c.tags),
     }

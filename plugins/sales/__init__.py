@@ -17,6 +17,7 @@ manifest = PluginManifest(
     permissions=(
         Permission("sales.user", _l("Work on own opportunities and quotations")),
         Permission("sales.manager", _l("See all sales, edit stages, lost reasons and targets")),
+        Permission("sales.import", _l("Import historical orders")),
     ),
     hookspecs=hookspecs,
     # Orders and the pipeline are business records: a customer who has any cannot be
@@ -61,6 +62,20 @@ def default_roles():
                                    "customers.assign", "history.log", "catalog.view"),
                  "Sees all sales; edits stages, lost reasons and targets"),
     ]
+
+
+@hookimpl
+def importers():
+    from plugins.sales.transfer import IMPORTER
+
+    return [IMPORTER]
+
+
+@hookimpl
+def exporters():
+    from plugins.sales.transfer import EXPORTERS
+
+    return EXPORTERS
 
 
 @hookimpl

@@ -27,6 +27,7 @@ manifest = PluginManifest(
     permissions=(
         Permission("service.technician", _l("See all equipment and assigned requests; record work")),
         Permission("service.manager", _l("All service work, plans and coverage overrides")),
+        Permission("service.import", _l("Import installed equipment")),
     ),
     hookspecs=hookspecs,
     # The installed base and its repair history outlive no customer silently.
@@ -62,6 +63,20 @@ def register_commands(cli):
     from plugins.service.cli import service_group
 
     cli.add_command(service_group)
+
+
+@hookimpl
+def importers():
+    from plugins.service.transfer import IMPORTER
+
+    return [IMPORTER]
+
+
+@hookimpl
+def exporters():
+    from plugins.service.transfer import EXPORTERS
+
+    return EXPORTERS
 
 
 @hookimpl
