@@ -125,3 +125,11 @@ def demo_data():
     from plugins.sales.demo import load_demo
 
     return [DemoStep(str(_l("Sales pipeline, orders and targets")), load_demo, weight=50)]
+
+
+@hookimpl(optionalhook=True)
+def complaint_subjects(customer):
+    """Complaints (when installed) may be about one of the customer's confirmed orders."""
+    from plugins.sales.complaints import complaint_subjects as subjects
+
+    return subjects(customer)

@@ -163,3 +163,11 @@ def sales_order_cancelled(order, event_id):
     from plugins.service.sales_events import order_cancelled
 
     order_cancelled(order, event_id)
+
+
+@hookimpl(optionalhook=True)
+def complaint_subjects(customer):
+    """Complaints (when installed) may be about one of the customer's units of equipment."""
+    from plugins.service.complaints import complaint_subjects as subjects
+
+    return subjects(customer)

@@ -1,0 +1,254 @@
+"""``/api/v1/complaints/``: create, list, get, transition, reply, rate, statistics.
+
+Bodies and answers are marshmallow schemas (OpenAPI complete; bad input is a 422 with
+messages by field and nothing saved). Visibility is the pages': an agent reaches the
+complaints of their teams and gets 404 for another team's. A transition that lost a
+race, or does not apply to the complaint's state, is a 409.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_login import current_user
+from flask_smorest import Blueprint, abort
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+
+from core.db import db
+from core.security import requires
+from core.web.pagination import BadCursor, keyset_page
+from plugins.complaints.access import ALL, VIEW, get_visible, visible
+from plugins.complaints.models import CHANNELS, OPEN_STATES, STATES, Complaint
+from plugins.complaints.workflow import (
+    TRANSITIONS, ComplaintConflict, ComplaintInputError, create_complaint, transition,
+)
+
+blp = Blueprint("api_complaints", __name__, url_prefix="/complaints",
+                description="Complaints: intake, workflow, replies, satisfaction and statistics")
+
+ID = dict(strict=True, validate=validate.Range(1, 2 ** 31 - 1))
+
+
+def _text(limit, **kw):
+    return fields.String(validate=[validate.Length(max=limit), validate.Regexp(r"^[^\x00]*$",
+                                                                               error="Unstorable character.")], **kw)
+
+
+class ComplaintSchema(Schema):
+    id = fields.Integer()
+    reference = fields.String()
+    customer_id = fields.Integer()
+    title = fields.String()
+    description = fields.String()
+    channel = fields.String()
+    state = fields.String()
+    category_id = fields.Integer(allow_none=True)
+    severity_id = fields.Integer(allow_none=True)
+    team_id = fields.Integer(allow_none=True)
+    assignee_id = fields.Integer(allow_none=True)
+    about_ref = fields.String(allow_none=True)
+    about_label = fields.String()
+    product_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime(format="iso")
+    first_response_due = fields.DateTime(format="iso", allow_none=True)
+    resolution_due = fields.DateTime(format="iso", allow_none=True)
+    first_response_at = fields.DateTime(format="iso", allow_none=True)
+    resolved_at = fields.DateTime(format="iso", allow_none=True)
+    closed_at = fields.DateTime(format="iso", allow_none=True)
+    escalation_count = fields.Integer()
+    root_cause_id = fields.Integer(allow_none=True)
+    resolution = fields.String()
+    corrective_action = fields.String()
+    compensation_amount = fields.Decimal(as_string=True, allow_none=True)
+    compensation_credit = fields.Boolean()
+    rating = fields.Integer(allow_none=True)
+
+
+class ComplaintPageSchema(Schema):
+    items = fields.List(fields.Nested(ComplaintSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class ComplaintListArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    state = fields.String(validate=validate.OneOf(STATES))
+    open = fields.Boolean()
+    customer_id = fields.Integer(**ID)
+    assignee = fields.String(validate=validate.OneOf(("me", "none")))
+
+
+class ComplaintCreateSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    customer_id = fields.Integer(required=True, **ID)
+    title = _text(200, required=True)
+    description = _text(20000, load_default="")
+    category_id = fields.Integer(load_default=None, allow_none=True, **ID)
+    severity_id = fields.Integer(load_default=None, allow_none=True, **ID)
+    team_id = fields.Integer(load_default=None, allow_none=True, **ID)
+    product_id = fields.Integer(load_default=None, allow_none=True, **ID)
+    interaction_id = fields.Integer(load_default=None, allow_none=True, **ID)
+    about_ref = _text(80, load_default=None, allow_none=True)
+    channel = fields.String(load_default="api", validate=validate.OneOf(CHANNELS))
+
+
+class ComplaintTransitionSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    action = fields.String(required=True, validate=validate.OneOf(tuple(TRANSITIONS)))
+    resolution = _text(20000, load_default="")
+    root_cause_id = fields.Integer(load_default=None, allow_none=True, **ID)
+    corrective_action = _text(20000, load_default="")
+    compensation_amount = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
+                                         validate=validate.Range(0, 10 ** 12, max_inclusive=False))
+    compensation_credit = fields.Boolean(load_default=False)
+
+
+class ComplaintReplySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    body = _text(20000, load_default="")
+    subject = _text(400, load_default="")
+    template = _text(80, load_default=None, allow_none=True)
+
+
+class ComplaintMessageSchema(Schema):
+    id = fields.Integer()
+    complaint_id = fields.Integer()
+    direction = fields.String()
+    subject = fields.String()
+    body = fields.String()
+    outbox_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime(format="iso")
+
+
+class ComplaintRatingSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    rating = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
+    comment = _text(1000, load_default="")
+
+
+class ComplaintStatsSchema(Schema):
+    as_of = fields.String(allow_none=True)
+    data = fields.Dict(allow_none=True)
+
+
+def _input_error(exc: ComplaintInputError):
+    db.session.rollback()
+    abort(422, message=str(exc), errors={k: [str(m) for m in v] for k, v in exc.errors.items()})
+
+
+@blp.route("/", methods=["GET"])
+@requires(VIEW)
+@blp.arguments(ComplaintListArgs, location="query")
+@blp.response(200, ComplaintPageSchema)
+def list_complaints(args):
+    stmt = visible(sa.select(Complaint), current_user)
+    if args.get("state"):
+        stmt = stmt.where(Complaint.state == args["state"])
+    if args.get("open") is not None:
+        stmt = stmt.where(Complaint.state.in_(OPEN_STATES) if args["open"] else Complaint.state.not_in(OPEN_STATES))
+    if args.get("customer_id"):
+        stmt = stmt.where(Complaint.customer_id == args["customer_id"])
+    if args.get("assignee") == "me":
+        stmt = stmt.where(Complaint.assignee_id == current_user.id)
+    elif args.get("assignee") == "none":
+        stmt = stmt.where(Complaint.assignee_id.is_(None))
+    try:
+        page = keyset_page(db.session, stmt, [Complaint.id], cursor=args["cursor"], limit=args["limit"],
+                           descending=True)
+    except BadCursor:
+        abort(400, message="Invalid cursor.")
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@blp.route("/", methods=["POST"])
+@requires(VIEW)
+@blp.arguments(ComplaintCreateSchema)
+@blp.response(201, ComplaintSchema)
+def create(data):
+    channel = data.pop("channel")
+    try:
+        complaint = create_complaint(data, user=current_user, channel=channel)
+        db.session.commit()
+    except ComplaintInputError as exc:
+        _input_error(exc)
+    return complaint
+
+
+@blp.route("/<int:complaint_id>", methods=["GET"])
+@requires(VIEW)
+@blp.response(200, ComplaintSchema)
+def get(complaint_id):
+    return get_visible(complaint_id)
+
+
+@blp.route("/<int:complaint_id>/transition", methods=["POST"])
+@requires(VIEW)
+@blp.arguments(ComplaintTransitionSchema)
+@blp.response(200, ComplaintSchema)
+def transition_api(data, complaint_id):
+    complaint = get_visible(complaint_id)
+    action = data.pop("action")
+    try:
+        transition(complaint, action, data, user=current_user)
+        db.session.commit()
+    except ComplaintInputError as exc:
+        _input_error(exc)
+    except ComplaintConflict:
+        db.session.rollback()
+        abort(409, message=f"The complaint is {get_visible(complaint_id).state}; {action} does not apply.")
+    return complaint
+
+
+@blp.route("/<int:complaint_id>/reply", methods=["POST"])
+@requires(VIEW)
+@blp.arguments(ComplaintReplySchema)
+@blp.response(201, ComplaintMessageSchema)
+def reply_api(data, complaint_id):
+    from plugins.complaints.mail import reply
+
+    complaint = get_visible(complaint_id)
+    try:
+        row = reply(complaint, body=data["body"], subject=data["subject"], template=data["template"],
+                    user=current_user)
+        db.session.commit()
+    except ComplaintInputError as exc:
+        _input_error(exc)
+    return row
+
+
+@blp.route("/<int:complaint_id>/rating", methods=["POST"])
+@requires(VIEW)
+@blp.arguments(ComplaintRatingSchema)
+@blp.response(200, ComplaintSchema)
+def rating_api(data, complaint_id):
+    """Store the customer's rating (for a survey another plugin ran); 409 when already rated."""
+    from plugins.complaints.satisfaction import store_rating
+
+    complaint = get_visible(complaint_id)
+    if complaint.state != "closed":
+        abort(409, message="Only a closed complaint is rated.")
+    if not store_rating(complaint, data["rating"], data["comment"]):
+        db.session.rollback()
+        abort(409, message="This complaint is already rated.")
+    db.session.commit()
+    return complaint
+
+
+@blp.route("/stats", methods=["GET"])
+@requires(ALL)
+@blp.response(200, ComplaintStatsSchema)
+def stats_api():
+    """The latest statistics snapshot (refreshed every 15 minutes); ``as_of`` says when."""
+    from plugins.complaints.stats import latest
+
+    snapshot = latest()
+    return {"as_of": snapshot.computed_at.isoformat() if snapshot else None, "data": snapshot.data if snapshot else None}
