@@ -2,8 +2,10 @@
 
 Each entry is stored as a kind (``complaints.<what>``) and plain parameters; ``TEXTS``
 says how each kind reads. Entries are shown to holders of ``complaints.view``
-(``permission=``): the team rule cannot be expressed as the core's owner rule, so the
-timeline shows the step (never the complaint's text) to every complaints agent.
+(``permission=``). The team rule (plugins/complaints/access.py) cannot be expressed as
+the core's single-owner guard, so an entry says only which step a complaint reached
+and its reference — never its title, text or replies, which stay behind the team rule
+on the complaint's own page (404 for another team's agent).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from flask_babel import gettext as _
 from core.history.service import log_event
 
 TEXTS = {
-    "opened": lambda p: _("Complaint %(ref)s opened: %(title)s", ref=p["ref"], title=p.get("title", "")),
+    "opened": lambda p: _("Complaint %(ref)s opened", ref=p["ref"]),
     "assigned": lambda p: (_("Complaint %(ref)s assigned to %(who)s", ref=p["ref"], who=p["assignee"])
                            if p.get("assignee") else
                            _("Complaint %(ref)s put in the queue of %(team)s", ref=p["ref"], team=p.get("team") or "—")),
@@ -39,8 +41,6 @@ def log(complaint, what: str, *, user=None, channel: str | None = None, directio
         body: str = "", **params) -> None:
     """Add step ``what`` of ``complaint`` to its customer's timeline (the caller commits)."""
     params = {"ref": complaint.reference, "complaint_id": complaint.id, **params}
-    if what == "opened":
-        params["title"] = complaint.title
     with force_locale("en"):
         subject = render(what, params)
     log_event(complaint.customer_id, f"complaints.{what}", source="complaints", subject=subject, body=body,

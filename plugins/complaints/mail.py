@@ -108,7 +108,7 @@ def reply(complaint: Complaint, *, body: str = "", subject: str = "", template: 
         raise ComplaintInputError({k: [str(m) for m in v] for k, v in exc.errors.items()}) from exc
     row = _record(complaint, message, user=user)
     record_first_response(complaint)
-    history.log(complaint, "replied", user=user, channel="email", direction="outbound", body=body[:2000])
+    history.log(complaint, "replied", user=user, channel="email", direction="outbound")
     return row
 
 
