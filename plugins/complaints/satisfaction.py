@@ -9,8 +9,9 @@ complaint once (a second answer is refused).
 from __future__ import annotations
 
 import logging
+import os
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from core.db import db, utcnow
@@ -41,6 +42,17 @@ def complaint_for_token(token: str) -> Complaint | None:
     return db.session.get(Complaint, data["c"])
 
 
+def rating_link(complaint: Complaint) -> str:
+    """The absolute link for the customer: this request's host, or ``RAPPORT_PUBLIC_URL``
+    (``PUBLIC_URL`` in the config) when closing happens outside a request (a job, the CLI)."""
+    token = rating_token(complaint)
+    if has_request_context():
+        return url_for("complaints.rate", token=token, _external=True)
+    base = current_app.config.get("PUBLIC_URL") or os.environ.get("RAPPORT_PUBLIC_URL") or "http://localhost:5000"
+    with current_app.test_request_context(base_url=base):
+        return url_for("complaints.rate", token=token, _external=True)
+
+
 def request_rating(complaint: Complaint) -> None:
     """Ask the customer how we did (marketing's survey, or our own link through the outbox)."""
     from plugins.complaints.mail import RATING_TEMPLATE, _record, _ref, _variables, _with_reference
@@ -54,7 +66,7 @@ def request_rating(complaint: Complaint) -> None:
     customer = complaint.customer
     if customer is None or not customer.emails:
         return
-    link = url_for("complaints.rate", token=rating_token(complaint), _external=True)
+    link = rating_link(complaint)
     try:
         rendered = render_message(RATING_TEMPLATE, customer, _variables(complaint, rating_link=link))
         message = queue_message(channel="email", customer=customer,
