@@ -25,8 +25,8 @@ def _percentiles(column, *, where=()) -> dict:
     ranked = (sa.select(column.label("v"), sa.func.row_number().over(order_by=column).label("rn"),
                         sa.func.count().over().label("n"))
               .where(column.is_not(None), *where).subquery())
-    k50 = (50 * ranked.c.n + 99) / 100
-    k90 = (90 * ranked.c.n + 99) / 100
+    k50 = (50 * ranked.c.n + 99) // 100  # ceil(n/2) in integer arithmetic on both databases
+    k90 = (90 * ranked.c.n + 99) // 100
     row = db.session.execute(sa.select(
         sa.func.max(sa.case((ranked.c.rn == k50, ranked.c.v))),
         sa.func.max(sa.case((ranked.c.rn == k90, ranked.c.v))),
