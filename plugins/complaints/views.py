@@ -97,8 +97,8 @@ def complaint_stat_name(row):
 def complaint_duration(seconds):
     if seconds is None:
         return "—"
-    hours = seconds / 3600
-    return _("%(n)s h", n=f"{hours:.1f}")
+    hours = "%.1f" % (seconds / 3600)
+    return _("%(n)s h", n=hours)
 
 
 def _int_arg(name):
