@@ -86,8 +86,8 @@ def compute(now: datetime | None = None) -> dict:
             .join(Customer, Customer.id == Complaint.customer_id).where(Complaint.created_at >= year_ago)
             .group_by(Complaint.customer_id, Customer.name).having(sa.func.count() >= REPEAT_MIN)
             .order_by(sa.func.count().desc(), Complaint.customer_id).limit(10))]
-    start = (now.replace(day=1) - timedelta(days=31 * (TREND_MONTHS - 1))).replace(day=1, hour=0, minute=0, second=0,
-                                                                                   microsecond=0)
+    index = now.year * 12 + now.month - 1 - (TREND_MONTHS - 1)  # the first of TREND_MONTHS months, this one last
+    start = datetime(index // 12, index % 12 + 1, 1)
     month = _month(Complaint.created_at)
     opened = dict(db.session.execute(sa.select(month, sa.func.count()).where(Complaint.created_at >= start)
                                      .group_by(month)).all())
