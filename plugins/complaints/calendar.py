@@ -75,7 +75,19 @@ class Calendar:
 
 
 def load_calendar() -> Calendar:
-    """The business's calendar from its settings (defaults when none was saved yet)."""
+    """The business's calendar from its settings (defaults when none was saved yet), read
+    once per request or job (a list page formats dozens of times with it)."""
+    from flask import g, has_app_context
+
+    if has_app_context() and "complaints_calendar" in g:
+        return g.complaints_calendar
+    calendar = _read_calendar()
+    if has_app_context():
+        g.complaints_calendar = calendar
+    return calendar
+
+
+def _read_calendar() -> Calendar:
     from plugins.complaints.models import Holiday, Settings
 
     row = db.session.execute(sa.select(Settings).order_by(Settings.id).limit(1)).scalar()

@@ -3,13 +3,16 @@
 Every minute each worker's scheduler calls :func:`escalate_due` (an untracked periodic
 task: no job row). It reads the open complaints past a deadline whose breach was not
 escalated yet — one indexed range per target, ``(state, due)`` — and claims each with
-a conditional UPDATE (``… WHERE id = ? AND <target>_escalated_at IS NULL``), so two
+a conditional UPDATE (``… WHERE id IN (…) AND <target>_escalated_at IS NULL``), so two
 workers never escalate the same breach and the next run finds nothing to do. The
 claimant records an :class:`Escalation` (unique per complaint, target and deadline),
-tells the team's manager (a follow-up in *My activities* and an email through the
-outbox), and — as the SLA policy says — raises the severity and/or hands the complaint
-to the manager. Reopening clears the resolution mark and sets a new deadline, so a
-reopened complaint can be escalated again for its new breach.
+tells the team's manager (one follow-up in *My activities* and one email through the
+outbox per batch, listing the complaints), and — as the SLA policy says — raises the
+severity and/or hands the complaint to the manager. A batch is claimed with one
+``UPDATE … RETURNING`` and its lookups (policies, teams) are made once per run, so a
+run costs one indexed SELECT per target when nothing is new. Reopening clears the
+resolution mark and sets a new deadline, so a reopened complaint can be escalated again
+for its new breach.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from core.db import db, utcnow
 from plugins.complaints import history
@@ -46,19 +50,53 @@ def _candidates(target: str, now: datetime, after_id: int) -> list[tuple[int, da
     return list(db.session.execute(stmt).all())
 
 
-def _claim(target: str, complaint_id: int, now: datetime) -> bool:
+def _claim(target: str, ids: list[int], now: datetime) -> set[int]:
+    """Mark the breaches escalated in one conditional UPDATE; the ids this call claimed
+    (``RETURNING``: a row another worker claimed first is not returned)."""
     _due, escalated = TARGETS[target]
-    stmt = (sa.update(Complaint).where(Complaint.id == complaint_id, escalated.is_(None),
-                                       Complaint.state.in_(OPEN_STATES))
+    stmt = (sa.update(Complaint).where(Complaint.id.in_(ids), escalated.is_(None), Complaint.state.in_(OPEN_STATES))
             .values({escalated: now, Complaint.escalation_count: Complaint.escalation_count + 1,
                      Complaint.version: Complaint.version + 1})
-            .execution_options(synchronize_session=False))
-    return db.session.execute(stmt).rowcount == 1
+            .returning(Complaint.id).execution_options(synchronize_session=False))
+    return set(db.session.execute(stmt).scalars())
+
+
+class _Run:
+    """What one run looks up once: policies, teams and their managers, the severity ladder,
+    and the escalations to tell each manager about (one digest per manager per batch)."""
+
+    def __init__(self):
+        self.policies: dict = {}
+        self.teams: dict = {}
+        self.severities = list(db.session.execute(sa.select(Severity).where(Severity.active.is_(True))
+                                                  .order_by(Severity.rank)).scalars())
+        self.digest: dict[int, list[tuple[Complaint, str]]] = {}
+
+    def policy(self, complaint):
+        key = (complaint.category_id, complaint.severity_id)
+        if key not in self.policies:
+            self.policies[key] = policy_for(*key)
+        return self.policies[key]
+
+    def manager(self, team_id):
+        if team_id is None:
+            return None
+        if team_id not in self.teams:
+            team = db.session.get(Team, team_id)
+            manager = team.manager if team is not None else None
+            self.teams[team_id] = manager if manager is not None and manager.active else None
+        return self.teams[team_id]
+
+    def next_severity(self, severity_id):
+        ranks = [s for s in self.severities if s.id == severity_id]
+        higher = [s for s in self.severities if not ranks or s.rank > ranks[0].rank]
+        return higher[0] if higher else None
 
 
 def escalate_due(now: datetime | None = None) -> int:
     """Escalate every breach not escalated yet; returns how many were escalated (commits per batch)."""
     now = now or utcnow()
+    run = _Run()
     done = 0
     for target in TARGETS:
         after = 0
@@ -66,31 +104,28 @@ def escalate_due(now: datetime | None = None) -> int:
             rows = _candidates(target, now, after)
             if not rows:
                 break
-            for complaint_id, due_at in rows:
-                if _claim(target, complaint_id, now):
-                    _escalate(db.session.get(Complaint, complaint_id), target, due_at, now)
-                    done += 1
+            due = dict(rows)
+            claimed = _claim(target, list(due), now)
+            if claimed:
+                complaints = db.session.execute(  # populate_existing: the claim moved their version on
+                    sa.select(Complaint).where(Complaint.id.in_(claimed)).order_by(Complaint.id)
+                    .execution_options(populate_existing=True)).scalars().all()
+                for complaint in complaints:
+                    _escalate(complaint, target, due[complaint.id], now, run)
+                done += len(complaints)
+                _notify(run, now)
             after = rows[-1][0]
             db.session.commit()
     return done
 
 
-def _next_severity(current: Severity | None) -> Severity | None:
-    stmt = sa.select(Severity).where(Severity.active.is_(True)).order_by(Severity.rank).limit(1)
-    if current is not None:
-        stmt = stmt.where(Severity.rank > current.rank)
-    return db.session.execute(stmt).scalar()
-
-
-def _escalate(complaint: Complaint, target: str, due_at: datetime, now: datetime) -> None:
-    db.session.refresh(complaint)
-    policy = policy_for(complaint.category_id, complaint.severity_id)
-    team = db.session.get(Team, complaint.team_id) if complaint.team_id else None
-    manager = team.manager if team is not None and team.manager is not None and team.manager.active else None
+def _escalate(complaint: Complaint, target: str, due_at: datetime, now: datetime, run: _Run) -> None:
+    policy = run.policy(complaint)
+    manager = run.manager(complaint.team_id)
     row = Escalation(complaint_id=complaint.id, target=target, due_at=due_at, escalated_at=now,
                      notified_user_id=manager.id if manager else None, severity_from_id=complaint.severity_id)
     if policy is not None and policy.raise_severity:
-        higher = _next_severity(complaint.severity)
+        higher = run.next_severity(complaint.severity_id)
         if higher is not None:
             complaint.severity_id = higher.id
     if policy is not None and policy.reassign_to_manager and manager is not None:
@@ -100,28 +135,33 @@ def _escalate(complaint: Complaint, target: str, due_at: datetime, now: datetime
     db.session.add(row)
     history.log(complaint, "escalated", target=target)
     if manager is not None:
-        _notify(complaint, manager, target)
+        run.digest.setdefault(manager.id, []).append((complaint, target))
 
 
-def _notify(complaint: Complaint, manager, target: str) -> None:
-    """A follow-up for the manager today, and an email in their language."""
+def _notify(run: _Run, now: datetime) -> None:
+    """Tell each manager once about this batch's escalations: a follow-up for today in
+    *My activities* and an email in their language, both listing the complaints."""
+    from core.auth.models import User
     from core.history.service import schedule_activity
     from core.messaging import MessageInputError, queue_message
     from plugins.complaints.calendar import load_calendar
 
-    with force_locale(manager.ui_language or "en"):
-        what = _("first response") if target == FIRST_RESPONSE else _("resolution")
-        summary = _("Escalated complaint %(ref)s: the %(target)s target was missed", ref=complaint.reference,
-                    target=what)
-        body = _("Complaint %(ref)s (%(title)s) missed its %(target)s target.", ref=complaint.reference,
-                 title=complaint.title, target=what)
-    calendar = load_calendar()
-    schedule_activity(complaint.customer_id, summary=summary[:300], due_date=calendar.local_day(utcnow()),
-                      assignee_id=manager.id, source="complaints", ref=f"complaint:{complaint.id}",
-                      permission="complaints.view")
-    try:
-        queue_message(channel="email", to=manager.email, subject=summary[:500], body=body, purpose="service",
-                      source="complaints", ref=f"escalation:{complaint.id}",
-                      dedupe_key=f"complaints:escalation:{complaint.id}:{target}:{complaint.escalation_count}")
-    except MessageInputError as exc:
-        log.warning("escalation mail for complaint %s not queued: %s", complaint.id, exc)
+    today = load_calendar().local_day(now)
+    for manager_id, items in run.digest.items():
+        manager = db.session.get(User, manager_id)
+        with force_locale(manager.ui_language or "en"):
+            lines = [_("%(ref)s (%(title)s): the %(target)s target was missed", ref=c.reference, title=c.title,
+                       target=_("first response") if t == FIRST_RESPONSE else _("resolution")) for c, t in items]
+            summary = ngettext("%(num)d escalated complaint: %(refs)s", "%(num)d escalated complaints: %(refs)s",
+                               len(items), refs=", ".join(c.reference for c, _t in items))
+        first = items[0][0]
+        schedule_activity(first.customer_id, summary=summary[:300], due_date=today, assignee_id=manager.id,
+                          notes="\n".join(lines)[:5000], source="complaints", ref=f"escalation:{first.id}",
+                          permission="complaints.view")
+        try:
+            queue_message(channel="email", to=manager.email, subject=summary[:200], body="\n".join(lines),
+                          purpose="service", source="complaints", ref=f"escalation:{first.id}",
+                          dedupe_key=f"complaints:escalation:{manager.id}:{now.isoformat()}:{first.id}")
+        except MessageInputError as exc:
+            log.warning("escalation mail to %s not queued: %s", manager.email, exc)
+    run.digest.clear()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, time
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -58,6 +58,20 @@ def complaints_name(row):
 @bp.app_template_global()
 def complaint_labels():
     return labels
+
+
+@bp.app_template_global()
+def complaint_words():
+    """States, SLA statuses and badge classes as plain strings, translated once per request
+    (a list of 50 complaints would otherwise translate the same words 50 times)."""
+    if "complaint_words" not in g:
+        g.complaint_words = {
+            "state": {s: labels.state_label(s) for s in STATES},
+            "sla": {k: str(v) for k, v in labels.SLA_LABELS.items()},
+            "state_badge": labels.STATE_BADGES, "sla_badge": labels.SLA_BADGES,
+            "severity": {r.id: display_name(r) for r in db.session.execute(sa.select(Severity)).scalars()},
+        }
+    return g.complaint_words
 
 
 @bp.app_template_global()
@@ -148,8 +162,7 @@ def index():
         view = "team"
     now = utcnow()
     stmt = visible(sa.select(Complaint), current_user).options(
-        joinedload(Complaint.customer), joinedload(Complaint.category), joinedload(Complaint.severity),
-        joinedload(Complaint.assignee))
+        joinedload(Complaint.customer), joinedload(Complaint.assignee))
     if view == "mine":
         stmt = stmt.where(Complaint.assignee_id == current_user.id, Complaint.state.in_(OPEN_STATES))
     elif view == "queue":
@@ -457,6 +470,7 @@ def settings():
             row.timezone, row.day_start, row.day_end = form.timezone.data.strip(), start, end
             row.weekdays, row.intake_address = "".join(sorted(set(days))), address
             db.session.commit()
+            g.pop("complaints_calendar", None)
             flash(_("Settings saved. New deadlines follow the new calendar."), "success")
             return redirect(url_for("complaints.settings"))
     return _settings_page(form, 422)
