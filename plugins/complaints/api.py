@@ -8,14 +8,16 @@ race, or does not apply to the complaint's state, is a 409.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_login import current_user
-from flask_smorest import Blueprint, abort
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
+from core.api.base import Blueprint, PageArgs, bad_cursor, conflict, documents_errors, input_error
 from core.db import db
 from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
 from plugins.complaints.access import ALL, VIEW, get_visible, visible
+from plugins.complaints.labels import state_label
 from plugins.complaints.models import CHANNELS, OPEN_STATES, STATES, Complaint
 from plugins.complaints.workflow import (
     TRANSITIONS, ComplaintConflict, ComplaintInputError, create_complaint, transition,
@@ -67,12 +69,10 @@ class ComplaintPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-class ComplaintListArgs(Schema):
+class ComplaintListArgs(PageArgs):
     class Meta:
         unknown = EXCLUDE
 
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     state = fields.String(validate=validate.OneOf(STATES))
     open = fields.Boolean()
     customer_id = fields.Integer(**ID)
@@ -142,7 +142,7 @@ class ComplaintStatsSchema(Schema):
 
 def _input_error(exc: ComplaintInputError):
     db.session.rollback()
-    abort(422, message=str(exc), errors={k: [str(m) for m in v] for k, v in exc.errors.items()})
+    input_error({k: [str(m) for m in v] for k, v in exc.errors.items()})
 
 
 @blp.route("/", methods=["GET"])
@@ -165,7 +165,7 @@ def list_complaints(args):
         page = keyset_page(db.session, stmt, [Complaint.id], cursor=args["cursor"], limit=args["limit"],
                            descending=True)
     except BadCursor:
-        abort(400, message="Invalid cursor.")
+        bad_cursor()
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
@@ -173,6 +173,7 @@ def list_complaints(args):
 @requires(VIEW)
 @blp.arguments(ComplaintCreateSchema)
 @blp.response(201, ComplaintSchema)
+@documents_errors(blp, 422)
 def create(data):
     channel = data.pop("channel")
     try:
@@ -194,6 +195,7 @@ def get(complaint_id):
 @requires(VIEW)
 @blp.arguments(ComplaintTransitionSchema)
 @blp.response(200, ComplaintSchema)
+@documents_errors(blp, 404, 409, 422)
 def transition_api(data, complaint_id):
     complaint = get_visible(complaint_id)
     action = data.pop("action")
@@ -204,7 +206,8 @@ def transition_api(data, complaint_id):
         _input_error(exc)
     except ComplaintConflict:
         db.session.rollback()
-        abort(409, message=f"The complaint is {get_visible(complaint_id).state}; {action} does not apply.")
+        conflict(_("This complaint is now “%(state)s”: someone else changed it first.",
+                   state=state_label(get_visible(complaint_id).state)))
     return complaint
 
 
@@ -212,6 +215,7 @@ def transition_api(data, complaint_id):
 @requires(VIEW)
 @blp.arguments(ComplaintReplySchema)
 @blp.response(201, ComplaintMessageSchema)
+@documents_errors(blp, 404, 422)
 def reply_api(data, complaint_id):
     from plugins.complaints.mail import reply
 
@@ -229,16 +233,17 @@ def reply_api(data, complaint_id):
 @requires(VIEW)
 @blp.arguments(ComplaintRatingSchema)
 @blp.response(200, ComplaintSchema)
+@documents_errors(blp, 404, 409)
 def rating_api(data, complaint_id):
     """Store the customer's rating (for a survey another plugin ran); 409 when already rated."""
     from plugins.complaints.satisfaction import store_rating
 
     complaint = get_visible(complaint_id)
     if complaint.state != "closed":
-        abort(409, message="Only a closed complaint is rated.")
+        conflict(_("Only a closed complaint is rated."))
     if not store_rating(complaint, data["rating"], data["comment"]):
         db.session.rollback()
-        abort(409, message="This complaint is already rated.")
+        conflict(_("This complaint is already rated."))
     db.session.commit()
     return complaint
 

@@ -84,6 +84,6 @@ def test_a_complaint_about_an_order_outlives_the_sales_plugin(app, client, login
     # with sales off nothing offers orders: pointing at one is refused, the rest still works
     refused = client.post("/api/v1/complaints/", json={"customer_id": customer_id, "title": "Again",
                                                       "about_ref": ref}, headers=headers)
-    assert refused.status_code == 422 and "about_ref" in refused.get_json()["errors"]
+    assert refused.status_code == 422 and "about_ref" in refused.get_json()["errors"]["json"]
     assert client.post(f"/api/v1/complaints/{complaint['id']}/transition", json={"action": "investigate"},
                        headers=headers).status_code == 200

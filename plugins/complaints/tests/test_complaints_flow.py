@@ -75,7 +75,7 @@ def test_the_workflow_requires_a_resolution_and_a_root_cause(app, client, login,
     url = f"/api/v1/complaints/{complaint_id}/transition"
     assert client.post(url, json={"action": "acknowledge"}, headers=headers).status_code == 200
     refused = client.post(url, json={"action": "resolve", "resolution": "Replaced"}, headers=headers)
-    assert refused.status_code == 422 and "root_cause_id" in refused.get_json()["errors"]
+    assert refused.status_code == 422 and "root_cause_id" in refused.get_json()["errors"]["json"]
     assert client.post(url, json={"action": "close"}, headers=headers).status_code == 409
     done = client.post(url, json={"action": "resolve", "resolution": "Replaced the unit", "root_cause_id": cause_id,
                                   "corrective_action": "New packaging", "compensation_amount": "25.00",
