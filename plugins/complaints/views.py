@@ -275,9 +275,11 @@ def detail(complaint_id):
     return _detail_page(get_visible(complaint_id))
 
 
-@bp.post("/<int:complaint_id>/<any(acknowledge, investigate, resolve, close, reopen):action>")
+@bp.post("/<int:complaint_id>/<action>")
 @requires(VIEW)
 def step(complaint_id, action):
+    if action not in TRANSITIONS:
+        abort(404)
     complaint = get_visible(complaint_id)
     form = TransitionForm()
     form.root_cause_id.choices = _choices(RootCause, blank="")
@@ -612,9 +614,11 @@ def name_add():
     return redirect(url_for("complaints.settings"))
 
 
-@bp.post("/settings/names/<any(category, severity, root_cause):kind>/<int:row_id>/toggle")
+@bp.post("/settings/names/<kind>/<int:row_id>/toggle")
 @requires(MANAGE)
 def name_toggle(kind, row_id):
+    if kind not in NAMED:
+        abort(404)
     row = db.session.get(NAMED[kind], row_id) or abort(404)
     row.active = not row.active
     db.session.commit()
