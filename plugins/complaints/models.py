@@ -2,7 +2,8 @@
 
 Sized for a million complaints: the lists filter on state, team and assignee and sort
 by id, so each of those has a composite ``(…, id)`` index; the escalation job reads
-open complaints by their deadlines, so the deadlines are indexed with the state.
+open, not yet escalated complaints by their deadlines, so the deadlines are indexed after
+the state and the escalation mark.
 Durations (first response, resolution) are stored in seconds when they happen, so the
 statistics aggregate plain integers in SQL on SQLite and PostgreSQL alike.
 """
@@ -157,8 +158,9 @@ class Complaint(db.Model):
         sa.Index("ix_complaints_complaint_state", "state", "id"),
         sa.Index("ix_complaints_complaint_team", "team_id", "state", "id"),
         sa.Index("ix_complaints_complaint_assignee", "assignee_id", "state", "id"),
-        sa.Index("ix_complaints_complaint_fr_due", "state", "first_response_due"),
-        sa.Index("ix_complaints_complaint_res_due", "state", "resolution_due"),
+        # the escalation task: open, not yet escalated, due by now (equalities first, then the range)
+        sa.Index("ix_complaints_complaint_fr_due", "state", "first_response_escalated_at", "first_response_due"),
+        sa.Index("ix_complaints_complaint_res_due", "state", "resolution_escalated_at", "resolution_due"),
         sa.Index("ix_complaints_complaint_created", "created_at", "id"),
     )
 

@@ -1,8 +1,14 @@
 """complaints tables
 
 Revision ID: complaints_0001
-Revises: 
+Revises:
 Create Date: 2026-11-27 12:22:02.769839
+
+The complaints plugin's own branch (issue 10): categories, severities, root causes, teams
+and their agents, the settings row (working calendar, intake address), holidays, SLA
+policies, complaints, their conversation, escalations and the statistics snapshot.
+Complaints reference the customer with ON DELETE RESTRICT: a customer with complaints
+cannot be deleted under them (erasure anonymises instead).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -159,9 +165,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_complaints_complaint_category_id'), ['category_id'], unique=False)
         batch_op.create_index('ix_complaints_complaint_created', ['created_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_complaint_customer', ['customer_id', 'id'], unique=False)
-        batch_op.create_index('ix_complaints_complaint_fr_due', ['state', 'first_response_due'], unique=False)
+        batch_op.create_index('ix_complaints_complaint_fr_due', ['state', 'first_response_escalated_at', 'first_response_due'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_complaint_product_id'), ['product_id'], unique=False)
-        batch_op.create_index('ix_complaints_complaint_res_due', ['state', 'resolution_due'], unique=False)
+        batch_op.create_index('ix_complaints_complaint_res_due', ['state', 'resolution_escalated_at', 'resolution_due'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_complaint_severity_id'), ['severity_id'], unique=False)
         batch_op.create_index('ix_complaints_complaint_state', ['state', 'id'], unique=False)
         batch_op.create_index('ix_complaints_complaint_team', ['team_id', 'state', 'id'], unique=False)
