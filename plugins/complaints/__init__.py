@@ -29,7 +29,7 @@ manifest = PluginManifest(
 
 @hookimpl
 def register_blueprints(app):
-    from plugins.complaints import models  # noqa: F401  (tables known to the metadata)
+    from plugins.complaints import models, settings_pages, template_helpers  # noqa: F401  (tables; routes)
     from plugins.complaints.views import bp
 
     return [bp]
