@@ -139,3 +139,10 @@ def search_results(query, user, limit):
     from plugins.complaints.panels import search
 
     return search(query, user, limit)
+
+
+@hookimpl(optionalhook=True)
+def survey_triggers():
+    """Marketing (when installed) may bind a satisfaction survey to a closed complaint (history kind
+    ``complaints.close``); marketing then answers ``complaint_survey`` so complaints sends no rating link."""
+    return [{"kind": "complaints.close", "label": _l("A complaint was closed")}]

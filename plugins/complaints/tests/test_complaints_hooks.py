@@ -59,3 +59,17 @@ def test_complaint_subjects_offer_the_customers_equipment(app, client, token_for
     created = client.post("/api/v1/complaints/", json={"customer_id": customer_id, "title": "Noisy",
                                                       "about_ref": ref}, headers=token_for())
     assert created.status_code == 201 and "Boiler X2" in created.get_json()["about_label"]
+
+
+@pytest.mark.plugins("complaints")
+def test_marketing_may_bind_a_survey_to_closed_complaints(app):
+    """survey_triggers (marketing's hook) offers the history kind that closing writes."""
+    import plugins.complaints as complaints
+    from core.history.models import Interaction
+
+    [trigger] = complaints.survey_triggers()
+    with app.app_context():
+        complaint = td.complaint(td.customer().id)
+        _close(complaint)
+        kinds = set(db.session.execute(sa.select(Interaction.kind)).scalars())
+    assert trigger["kind"] in kinds
