@@ -121,6 +121,7 @@ def insert_complaints(db, n, open_count, customers, first_id, agent0, agents, no
     columns = {
         "customer_id": "cust", "title": "'Complaint ' || i", "description": "''",
         "channel": "CASE chan WHEN 0 THEN 'staff' WHEN 1 THEN 'phone' WHEN 2 THEN 'email' ELSE 'api' END",
+        "is_open": "is_open",
         "state": "CASE WHEN is_open THEN CASE st WHEN 0 THEN 'new' WHEN 1 THEN 'acknowledged' ELSE 'investigating' END "
                  "ELSE CASE st WHEN 0 THEN 'resolved' ELSE 'closed' END END",
         "category_id": f"{first_id[Category]} + cat", "severity_id": f"{first_id[Severity]} + sev",
@@ -159,10 +160,10 @@ def breach(app, n: int) -> None:
     """Make ``n`` open complaints newly breached: unanswered, first-response deadline just
     passed, not escalated yet (what one minute of a busy day brings)."""
     from core.db import db, utcnow
-    from plugins.complaints.models import OPEN_STATES, Complaint
+    from plugins.complaints.models import Complaint
 
     with app.app_context():
-        ids = list(db.session.execute(sa.select(Complaint.id).where(Complaint.state.in_(OPEN_STATES))
+        ids = list(db.session.execute(sa.select(Complaint.id).where(Complaint.is_open == sa.true())
                                       .order_by(sa.func.random()).limit(n)).scalars())
         db.session.execute(sa.update(Complaint).where(Complaint.id.in_(ids)).values(
             first_response_at=None, first_response_seconds=None, first_response_escalated_at=None,
@@ -173,10 +174,10 @@ def breach(app, n: int) -> None:
 def bench_escalation(app, breaches: int, echo=print) -> None:
     from core.db import db, utcnow
     from plugins.complaints.escalation import _candidates, escalate_due
-    from plugins.complaints.models import OPEN_STATES, Complaint
+    from plugins.complaints.models import Complaint
 
     with app.app_context():
-        open_now = db.session.execute(sa.select(sa.func.count()).where(Complaint.state.in_(OPEN_STATES))).scalar()
+        open_now = db.session.execute(sa.select(sa.func.count()).where(Complaint.is_open == sa.true())).scalar()
         echo(f"open complaints: {open_now:,}")
         escalate_due()  # settle anything the fill left
         for label, new in (("idle run (nothing new)", 0), (f"run with {breaches} new breaches", breaches)):

@@ -18,7 +18,7 @@ from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
 from plugins.complaints.access import ALL, VIEW, get_visible, visible
 from plugins.complaints.labels import state_label
-from plugins.complaints.models import CHANNELS, OPEN_STATES, STATES, Complaint
+from plugins.complaints.models import CHANNELS, STATES, Complaint
 from plugins.complaints.workflow import (
     TRANSITIONS, ComplaintConflict, ComplaintInputError, create_complaint, transition,
 )
@@ -154,7 +154,7 @@ def list_complaints(args):
     if args.get("state"):
         stmt = stmt.where(Complaint.state == args["state"])
     if args.get("open") is not None:
-        stmt = stmt.where(Complaint.state.in_(OPEN_STATES) if args["open"] else Complaint.state.not_in(OPEN_STATES))
+        stmt = stmt.where(Complaint.is_open == args["open"])
     if args.get("customer_id"):
         stmt = stmt.where(Complaint.customer_id == args["customer_id"])
     if args.get("assignee") == "me":

@@ -27,7 +27,7 @@ from flask_babel import ngettext
 from core.db import db, utcnow
 from plugins.complaints import history
 from plugins.complaints.models import (
-    FIRST_RESPONSE, OPEN_STATES, RESOLUTION, Complaint, Escalation, Severity, Team,
+    FIRST_RESPONSE, RESOLUTION, Complaint, Escalation, Severity, Team,
 )
 from plugins.complaints.sla import policy_for
 
@@ -42,7 +42,7 @@ TARGETS = {
 
 def _candidates(target: str, now: datetime, after_id: int) -> list[tuple[int, datetime]]:
     due, escalated = TARGETS[target]
-    stmt = (sa.select(Complaint.id, due).where(Complaint.state.in_(OPEN_STATES), due <= now, escalated.is_(None),
+    stmt = (sa.select(Complaint.id, due).where(Complaint.is_open == sa.true(), due <= now, escalated.is_(None),
                                                Complaint.id > after_id)
             .order_by(Complaint.id).limit(BATCH))
     if target == FIRST_RESPONSE:
@@ -54,7 +54,7 @@ def _claim(target: str, ids: list[int], now: datetime) -> set[int]:
     """Mark the breaches escalated in one conditional UPDATE; the ids this call claimed
     (``RETURNING``: a row another worker claimed first is not returned)."""
     _due, escalated = TARGETS[target]
-    stmt = (sa.update(Complaint).where(Complaint.id.in_(ids), escalated.is_(None), Complaint.state.in_(OPEN_STATES))
+    stmt = (sa.update(Complaint).where(Complaint.id.in_(ids), escalated.is_(None), Complaint.is_open == sa.true())
             .values({escalated: now, Complaint.escalation_count: Complaint.escalation_count + 1,
                      Complaint.version: Complaint.version + 1})
             .returning(Complaint.id).execution_options(synchronize_session=False))

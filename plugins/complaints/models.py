@@ -1,9 +1,9 @@
 """Complaints tables (all prefixed ``complaints_``).
 
-Sized for a million complaints: the lists filter on state, team and assignee and sort
-by id, so each of those has a composite ``(…, id)`` index; the escalation job reads
+Sized for a million complaints: the lists filter on openness, team and assignee and
+sort by id, so each of those has a composite ``(…, id)`` index; the escalation task reads
 open, not yet escalated complaints by their deadlines, so the deadlines are indexed after
-the state and the escalation mark.
+those equalities.
 Durations (first response, resolution) are stored in seconds when they happen, so the
 statistics aggregate plain integers in SQL on SQLite and PostgreSQL alike.
 """
@@ -156,11 +156,14 @@ class Complaint(db.Model):
     __table_args__ = (
         sa.Index("ix_complaints_complaint_customer", "customer_id", "id"),
         sa.Index("ix_complaints_complaint_state", "state", "id"),
-        sa.Index("ix_complaints_complaint_team", "team_id", "state", "id"),
-        sa.Index("ix_complaints_complaint_assignee", "assignee_id", "state", "id"),
-        # the escalation task: open, not yet escalated, due by now (equalities first, then the range)
-        sa.Index("ix_complaints_complaint_fr_due", "state", "first_response_escalated_at", "first_response_due"),
-        sa.Index("ix_complaints_complaint_res_due", "state", "resolution_escalated_at", "resolution_due"),
+        # lists of open complaints, newest first: one equality, then the order (no sort of 100,000 rows)
+        sa.Index("ix_complaints_complaint_open", "is_open", "id"),
+        sa.Index("ix_complaints_complaint_team", "team_id", "is_open", "id"),
+        sa.Index("ix_complaints_complaint_assignee", "assignee_id", "is_open", "id"),
+        # the escalation task: open, unanswered, not yet escalated (equalities), due by now (the range)
+        sa.Index("ix_complaints_complaint_fr_due", "is_open", "first_response_at", "first_response_escalated_at",
+                 "first_response_due"),
+        sa.Index("ix_complaints_complaint_res_due", "is_open", "resolution_escalated_at", "resolution_due"),
         sa.Index("ix_complaints_complaint_created", "created_at", "id"),
     )
 
@@ -171,6 +174,9 @@ class Complaint(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     channel: Mapped[str] = mapped_column(sa.String(10), default="staff")
     state: Mapped[str] = mapped_column(sa.String(16), default=NEW)
+    # state in OPEN_STATES, kept with every state change: lists filter on one value instead of
+    # three (an IN over states cannot walk the id index in order)
+    is_open: Mapped[bool] = mapped_column(default=True)
     category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaints_category.id", ondelete="SET NULL"),
                                                     index=True)
     severity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaints_severity.id", ondelete="SET NULL"),
@@ -224,10 +230,6 @@ class Complaint(db.Model):
     def reference(self) -> str:
         """The number customers quote (and that mail subjects carry): ``C-000042``."""
         return reference_for(self.id)
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_STATES
 
 
 def reference_for(complaint_id: int) -> str:

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from core.contrib import SearchResult
 from core.db import db, utcnow
 from plugins.complaints.access import visible
-from plugins.complaints.models import OPEN_STATES, Complaint
+from plugins.complaints.models import Complaint
 
 
 def customer_panel(customer, user):
@@ -30,13 +30,13 @@ def customer_panel(customer, user):
 
 def open_count(customer, user) -> int | None:
     n = db.session.execute(visible(sa.select(sa.func.count()).select_from(Complaint), user)
-                           .where(Complaint.customer_id == customer.id, Complaint.state.in_(OPEN_STATES))).scalar()
+                           .where(Complaint.customer_id == customer.id, Complaint.is_open == sa.true())).scalar()
     return n or None
 
 
 def dashboard_widget(user):
     mine = db.session.execute(
-        sa.select(Complaint).where(Complaint.assignee_id == user.id, Complaint.state.in_(OPEN_STATES))
+        sa.select(Complaint).where(Complaint.assignee_id == user.id, Complaint.is_open == sa.true())
         .order_by(Complaint.resolution_due.is_(None), Complaint.resolution_due, Complaint.id).limit(5)).scalars().all()
     return Markup(render_template("complaints/widget.html", complaints=mine, now=utcnow()))
 

@@ -61,7 +61,7 @@ def sla_status(complaint: Complaint, now: datetime | None = None) -> str:
 
 def breached_clause(now: datetime):
     """SQL: open complaints past a deadline they have not met."""
-    return sa.and_(Complaint.state.in_(OPEN_STATES), sa.or_(
+    return sa.and_(Complaint.is_open == sa.true(), sa.or_(
         sa.and_(Complaint.first_response_at.is_(None), Complaint.first_response_due <= now),
         Complaint.resolution_due <= now))
 
@@ -69,6 +69,6 @@ def breached_clause(now: datetime):
 def at_risk_clause(now: datetime, horizon: timedelta = AT_RISK):
     """SQL: open complaints whose next deadline falls within ``horizon`` (not yet breached)."""
     soon = now + horizon
-    return sa.and_(Complaint.state.in_(OPEN_STATES), sa.not_(breached_clause(now)), sa.or_(
+    return sa.and_(Complaint.is_open == sa.true(), sa.not_(breached_clause(now)), sa.or_(
         sa.and_(Complaint.first_response_at.is_(None), Complaint.first_response_due <= soon),
         Complaint.resolution_due <= soon))

@@ -22,7 +22,7 @@ from plugins.complaints.access import ALL, VIEW, get_visible, visible
 from plugins.complaints.defaults import display_name
 from plugins.complaints.forms import AssignForm, ComplaintForm, RatingForm, ReplyForm, TransitionForm
 from plugins.complaints.models import (
-    CHANNELS, OPEN_STATES, STATES, Category, Complaint, ComplaintMessage, Escalation, RootCause, Severity, Team,
+    CHANNELS, STATES, Category, Complaint, ComplaintMessage, Escalation, RootCause, Severity, Team,
 )
 from plugins.complaints.sla import at_risk_clause, breached_clause
 from plugins.complaints.workflow import (
@@ -84,11 +84,11 @@ def index():
     stmt = visible(sa.select(Complaint), current_user).options(
         joinedload(Complaint.customer), joinedload(Complaint.assignee))
     if view == "mine":
-        stmt = stmt.where(Complaint.assignee_id == current_user.id, Complaint.state.in_(OPEN_STATES))
+        stmt = stmt.where(Complaint.assignee_id == current_user.id, Complaint.is_open == sa.true())
     elif view == "queue":
-        stmt = stmt.where(Complaint.assignee_id.is_(None), Complaint.state.in_(OPEN_STATES))
+        stmt = stmt.where(Complaint.assignee_id.is_(None), Complaint.is_open == sa.true())
     elif view == "team":
-        stmt = stmt.where(Complaint.state.in_(OPEN_STATES))
+        stmt = stmt.where(Complaint.is_open == sa.true())
     elif view == "at_risk":
         stmt = stmt.where(at_risk_clause(now))
     elif view == "breached":

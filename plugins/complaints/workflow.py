@@ -229,7 +229,8 @@ def transition(complaint: Complaint, action: str, data: dict | None = None, *, u
         raise ComplaintConflict(complaint.state)
     if action in ("acknowledge", "investigate", "resolve") and complaint.first_response_at is None:
         values.update(first_response_at=now, first_response_seconds=int((now - complaint.created_at).total_seconds()))
-    if not change_state(complaint, "state", expected, state=target, updated_at=now, **values):
+    if not change_state(complaint, "state", expected, state=target, is_open=target in OPEN_STATES, updated_at=now,
+                        **values):
         raise ComplaintConflict(complaint.state)
     if action == "reopen":
         set_deadlines(complaint, start=now, first_response=False)
@@ -267,7 +268,3 @@ def as_event(complaint: Complaint) -> dict:
         "created_at": complaint.created_at.isoformat() if complaint.created_at else None,
         "closed_at": complaint.closed_at.isoformat() if complaint.closed_at else None,
     }
-
-
-def is_open(state: str) -> bool:
-    return state in OPEN_STATES

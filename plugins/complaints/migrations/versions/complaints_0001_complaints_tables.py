@@ -114,6 +114,7 @@ def upgrade():
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('channel', sa.String(length=10), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('is_open', sa.Boolean(), nullable=False),
     sa.Column('category_id', sa.Integer(), nullable=True),
     sa.Column('severity_id', sa.Integer(), nullable=True),
     sa.Column('team_id', sa.Integer(), nullable=True),
@@ -161,16 +162,17 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_complaints_complaint'))
     )
     with op.batch_alter_table('complaints_complaint', schema=None) as batch_op:
-        batch_op.create_index('ix_complaints_complaint_assignee', ['assignee_id', 'state', 'id'], unique=False)
+        batch_op.create_index('ix_complaints_complaint_assignee', ['assignee_id', 'is_open', 'id'], unique=False)
+        batch_op.create_index('ix_complaints_complaint_open', ['is_open', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_complaint_category_id'), ['category_id'], unique=False)
         batch_op.create_index('ix_complaints_complaint_created', ['created_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_complaint_customer', ['customer_id', 'id'], unique=False)
-        batch_op.create_index('ix_complaints_complaint_fr_due', ['state', 'first_response_escalated_at', 'first_response_due'], unique=False)
+        batch_op.create_index('ix_complaints_complaint_fr_due', ['is_open', 'first_response_at', 'first_response_escalated_at', 'first_response_due'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_complaint_product_id'), ['product_id'], unique=False)
-        batch_op.create_index('ix_complaints_complaint_res_due', ['state', 'resolution_escalated_at', 'resolution_due'], unique=False)
+        batch_op.create_index('ix_complaints_complaint_res_due', ['is_open', 'resolution_escalated_at', 'resolution_due'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_complaint_severity_id'), ['severity_id'], unique=False)
         batch_op.create_index('ix_complaints_complaint_state', ['state', 'id'], unique=False)
-        batch_op.create_index('ix_complaints_complaint_team', ['team_id', 'state', 'id'], unique=False)
+        batch_op.create_index('ix_complaints_complaint_team', ['team_id', 'is_open', 'id'], unique=False)
 
     op.create_table('complaints_escalation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -233,6 +235,7 @@ def downgrade():
         batch_op.drop_index('ix_complaints_complaint_state')
         batch_op.drop_index(batch_op.f('ix_complaints_complaint_severity_id'))
         batch_op.drop_index('ix_complaints_complaint_res_due')
+        batch_op.drop_index('ix_complaints_complaint_open')
         batch_op.drop_index(batch_op.f('ix_complaints_complaint_product_id'))
         batch_op.drop_index('ix_complaints_complaint_fr_due')
         batch_op.drop_index('ix_complaints_complaint_customer')
