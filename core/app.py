@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import Flask, abort, redirect, request, url_for
@@ -17,7 +17,8 @@ from flask_wtf.csrf import CSRFProtect
 from core import config as cfg
 from core.db import configure_engine, db
 from core.plugins import PluginRegistry
-from core.security import LOGIN, PUBLIC, access_rule, security_headers
+from core.security import LOGIN, PUBLIC, access_rule, automatic_options, security_headers
+from core.web.guard import refuse_unstorable_input
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,16 @@ class RapportState:
     queue: object = None  # core.jobs.queue.Queue: declared tasks and the Huey instance
     api: object = None
     api_blueprints: frozenset = frozenset()
+    api_owned: dict = field(default_factory=dict)      # plugin → {API blueprint name: OpenAPI paths}
+    openapi_cache: dict = field(default_factory=dict)  # enabled set → the JSON document
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     instance = (test_config or {}).get("INSTANCE_PATH") or cfg.instance_path()
     app = Flask("core", instance_path=instance, instance_relative_config=True)
+    from core.web.guard import install_converters
+
+    install_converters(app)  # bounded <int:...> ids, before any route exists
     app.config.from_mapping(cfg.default_config(instance))
     if test_config:
         app.config.from_mapping(test_config)
@@ -183,6 +189,8 @@ def _before_request():
         abort(404)
     if endpoint == "static" or endpoint.endswith(".static") or endpoint == "bootstrap.static":
         return None
+    if automatic_options():
+        return None  # Flask answers with the Allow header; no body, no data, no login
     if blueprint in state.api_blueprints:
         from core.api.auth import authenticate_api_request
 
@@ -190,7 +198,7 @@ def _before_request():
     view = app.view_functions[endpoint]
     rule = access_rule(view, request.method)
     if rule == PUBLIC:
-        return None
+        return refuse_unstorable_input()
     if rule is None:
         log.error("view %s declares no access rule; denying", endpoint)
         abort(403)
@@ -198,4 +206,4 @@ def _before_request():
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if rule != LOGIN and not current_user.can(rule):
         abort(403)
-    return None
+    return refuse_unstorable_input()

@@ -66,15 +66,23 @@ def menu_items(user):
 @hookimpl
 def job_tasks():
     from core.events.tasks import catch_up
+    from core.messaging.tasks import send_outbox
 
-    return [JobTask("core.catch_up_events", catch_up, _l("Deliver missed events to a plugin"), max_attempts=3)]
+    from core.messaging.erasure import forget_mail_files
+
+    return [JobTask("core.catch_up_events", catch_up, _l("Deliver missed events to a plugin"), max_attempts=3),
+            JobTask("core.send_outbox", send_outbox, _l("Send queued email and SMS"), max_attempts=3, tracked=False),
+            JobTask("core.forget_mail_files", forget_mail_files, tracked=False)]
 
 
 @hookimpl
 def periodic_tasks():
     from core.jobs import crontab
+    from core.messaging.tasks import send_outbox
 
-    return [PeriodicTask("core.purge", crontab(minute="40", hour="3"), _purge, _l("Forget old events and jobs"))]
+    return [PeriodicTask("core.purge", crontab(minute="40", hour="3"), _purge, _l("Forget old events and jobs")),
+            PeriodicTask("core.outbox_sweep", crontab(), send_outbox, _l("Send email and SMS that are due"),
+                         tracked=False)]
 
 
 def _purge(job) -> str:

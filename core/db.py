@@ -105,9 +105,37 @@ def change_state(obj, column: str, expected, **values) -> bool:
     return won
 
 
+MAX_ID = 2**31 - 1  # the largest id an INTEGER primary key holds (PostgreSQL, SQLite alike)
+
+
+def parse_id(value) -> int | None:
+    """``value`` as a row id (an int, or a string of ASCII digits) from 1 to :data:`MAX_ID`,
+    else ``None``. Use it before ``db.session.get`` on anything a user typed: ``"²"``
+    passes ``str.isdigit()`` but not ``int()``, and PostgreSQL fails on ids past 2**31."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not (value.isascii() and value.isdigit()) or len(value) > 10:
+            return None
+        value = int(value)
+    if not isinstance(value, int):
+        return None
+    return value if 1 <= value <= MAX_ID else None
+
+
 def utcnow() -> datetime:
     """Timezone-aware now; stored as naive UTC for portability between databases."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """A stored (naive UTC) time as ISO 8601 *with* its offset, for event payloads:
+    ``"2026-03-01T10:15:00+00:00"``; ``None`` stays ``None``."""
+    if value is None:
+        return None
+    aware = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return aware.isoformat()
 
 
 def configure_engine(engine) -> None:

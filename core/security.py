@@ -37,10 +37,26 @@ def requires(permission: str):
 
 
 def access_rule(view, method: str):
+    """The access marker of ``view`` for ``method``; ``HEAD`` is ``GET``'s (Flask
+    serves HEAD with the GET handler, so it needs the same right, no more)."""
     rule = getattr(view, "_rapport_access", None)
     if rule is None and hasattr(view, "view_class"):
-        rule = getattr(getattr(view.view_class, method.lower(), None), "_rapport_access", None)
+        cls = view.view_class
+        name = method.lower()
+        if name == "head" and not hasattr(cls, "head"):
+            name = "get"
+        rule = getattr(getattr(cls, name, None), "_rapport_access", None)
     return rule
+
+
+def automatic_options() -> bool:
+    """True for an ``OPTIONS`` request Flask answers by itself (the ``Allow`` header).
+
+    Such a request runs no view and reveals nothing but the allowed methods, so it is
+    answered like a CORS-less preflight: without login, token or error log.
+    """
+    rule = request.url_rule
+    return request.method == "OPTIONS" and rule is not None and getattr(rule, "provide_automatic_options", False)
 
 
 def user_can(permission: str | None) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_smorest import Api
 
+from core.api.openapi import openapi_json, plugin_paths
 from core.security import PUBLIC
 
 API_PREFIX = "/api/v1"
@@ -34,14 +35,18 @@ def init_api(app, state) -> None:
             api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or f"/{plugin}"))
             names.add(blp.name)
             registry.blueprint_owner[blp.name] = plugin
+            state.api_owned.setdefault(plugin, {})[blp.name] = plugin_paths(app, blp.name)
     state.api_blueprints = frozenset(names)
     from core.app import csrf
 
     for name in names:
         csrf.exempt(app.blueprints[name])
-    # The OpenAPI document is public; smorest's views are bound methods, so wrap them.
+    # The OpenAPI document is public and shows only enabled plugins (core.api.openapi);
+    # smorest's other doc views are bound methods, so wrap them.
     for endpoint, view in list(app.view_functions.items()):
-        if endpoint.startswith("api-docs."):
+        if endpoint == "api-docs.openapi_json":
+            app.view_functions[endpoint] = openapi_json
+        elif endpoint.startswith("api-docs."):
             app.view_functions[endpoint] = _public(view)
 
 

@@ -64,6 +64,7 @@ class Customer(db.Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    erased_at: Mapped[datetime | None]  # personal data erased (core.customers.deletion.erase_customer)
     version: Mapped[int] = mapped_column(default=1, server_default="1")  # optimistic locking (core/web/versions.py)
 
     __mapper_args__ = {"version_id_col": version}

@@ -34,7 +34,7 @@ from core.customers.models import (
     Need,
     Tag,
 )
-from core.db import announce, db, utcnow
+from core.db import announce, db, parse_id, utcnow
 from core.text import fold
 
 LIMITS = {"name": 200, "purchase_purpose": 200, "notes": 20000, "tag": 80, "need": 500}
@@ -125,7 +125,7 @@ def validate_customer_data(data: dict, *, current: Customer | None = None) -> di
         if cid in (None, "", 0):
             out["company_id"] = None
         else:
-            company = db.session.get(Customer, int(cid)) if str(cid).isdigit() else None
+            company = db.session.get(Customer, parse_id(cid)) if parse_id(cid) else None
             if company is None or company.kind != COMPANY:
                 err("company_id", _("No such company."))
             elif current is not None and company.id == current.id:
@@ -135,7 +135,7 @@ def validate_customer_data(data: dict, *, current: Customer | None = None) -> di
         oid = data["owner_id"]
         if oid in (None, "", 0):
             out["owner_id"] = None
-        elif not (str(oid).isdigit() and db.session.get(User, int(oid))):
+        elif not (parse_id(oid) and db.session.get(User, parse_id(oid))):
             err("owner_id", _("No such user."))
         else:
             out["owner_id"] = int(oid)

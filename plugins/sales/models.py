@@ -71,7 +71,7 @@ class Opportunity(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
-    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="RESTRICT"))
     prospect_name: Mapped[str] = mapped_column(sa.String(200), default="")
     prospect_email: Mapped[str] = mapped_column(sa.String(254), default="")
     prospect_phone: Mapped[str] = mapped_column(sa.String(40), default="")
@@ -113,20 +113,6 @@ class Opportunity(db.Model):
     def tag_list(self) -> list[str]:
         return [t for t in (self.tags or "").split(",") if t]
 
-    def as_dict(self) -> dict:
-        return {
-            "id": self.id, "title": self.title, "customer_id": self.customer_id,
-            "prospect_name": self.prospect_name, "prospect_email": self.prospect_email,
-            "prospect_phone": self.prospect_phone, "owner_id": self.owner_id,
-            "stage_id": self.stage_id, "status": self.status,
-            "expected_revenue": str(self.expected_revenue), "currency": self.currency,
-            "probability": self.probability,
-            "expected_close": self.expected_close.isoformat() if self.expected_close else None,
-            "source": self.source, "tags": self.tag_list, "notes": self.notes,
-            "lost_reason_id": self.lost_reason_id, "lost_note": self.lost_note,
-            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
-            "created_at": self.created_at.isoformat() if self.created_at else None,
-        }
 
 
 class Order(db.Model):
@@ -144,7 +130,7 @@ class Order(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="RESTRICT"))
     opportunity_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("sales_opportunity.id", ondelete="SET NULL"), index=True
     )
@@ -180,21 +166,6 @@ class Order(db.Model):
     def label(self) -> str:
         return self.number or f"#{self.id}"
 
-    def as_dict(self, lines: bool = True) -> dict:
-        out = {
-            "id": self.id, "number": self.number, "customer_id": self.customer_id,
-            "opportunity_id": self.opportunity_id, "owner_id": self.owner_id, "state": self.state,
-            "currency": self.currency,
-            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
-            "notes": self.notes, "subtotal": str(self.subtotal), "tax_total": str(self.tax_total),
-            "total": str(self.total),
-            "created_at": self.created_at.isoformat() if self.created_at else None,
-            "confirmed_at": self.confirmed_at.isoformat() if self.confirmed_at else None,
-            "cancelled_at": self.cancelled_at.isoformat() if self.cancelled_at else None,
-        }
-        if lines:
-            out["lines"] = [line.as_dict() for line in self.lines]
-        return out
 
 
 class OrderLine(db.Model):
@@ -212,6 +183,7 @@ class OrderLine(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(10), default="product")
     quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal("1"))
     unit_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    unit_cost: Mapped[Decimal | None] = mapped_column(Money)  # the product's cost when saved; None: unknown
     discount_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("0"))
     tax_rate: Mapped[Decimal] = mapped_column(Percent, default=Decimal("0"))
     line_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))  # net, after discount
@@ -221,14 +193,6 @@ class OrderLine(db.Model):
     order: Mapped[Order] = relationship(back_populates="lines")
     product = relationship("Product")
 
-    def as_dict(self) -> dict:
-        return {
-            "id": self.id, "product_id": self.product_id, "description": self.description,
-            "sku": self.sku, "kind": self.kind, "quantity": str(self.quantity),
-            "unit_price": str(self.unit_price), "discount_percent": str(self.discount_percent),
-            "tax_rate": str(self.tax_rate), "line_total": str(self.line_total),
-            "tax_amount": str(self.tax_amount), "warranty_months": self.warranty_months,
-        }
 
 
 class Target(db.Model):

@@ -6,12 +6,18 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from core.db import parse_id
 from core.web.picker import PickerField
 from plugins.service.models import PRIORITIES, PROBLEM_CATEGORIES, REQUEST_CHANNELS, VISIT_OUTCOMES
 
 
 def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+    """A select's id, or None; anything else is not a valid choice (WTForms catches ValueError)."""
+    if value in (None, "", "None"):
+        return None
+    if parse_id(value) is None:
+        raise ValueError(value)
+    return parse_id(value)
 
 
 def status_choices():

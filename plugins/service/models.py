@@ -59,7 +59,7 @@ class Equipment(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="RESTRICT"))
     product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_product.id", ondelete="RESTRICT"), index=True)
     model_name: Mapped[str] = mapped_column(sa.String(200), default="")
     serial: Mapped[str | None] = mapped_column(sa.String(100))
@@ -96,15 +96,6 @@ class Equipment(db.Model):
         """When the unit started working: installation, else purchase, else registration."""
         return self.install_date or self.purchase_date or self.created_at.date()
 
-    def as_dict(self) -> dict:
-        return {
-            "id": self.id, "customer_id": self.customer_id, "product_id": self.product_id,
-            "model": self.model_label, "serial": self.serial,
-            "purchase_date": _iso(self.purchase_date), "install_date": _iso(self.install_date),
-            "location": self.location, "status": self.status, "retired_on": _iso(self.retired_on),
-            "notes": self.notes, "source": self.source, "order_id": self.order_id,
-            "order_number": self.order_number,
-        }
 
 
 class Warranty(db.Model):
@@ -138,14 +129,6 @@ class Warranty(db.Model):
             return "future"
         return "active" if day <= self.end_date else "expired"
 
-    def as_dict(self, today: date | None = None) -> dict:
-        today = today or date.today()
-        return {
-            "id": self.id, "equipment_id": self.equipment_id, "customer_id": self.equipment.customer_id,
-            "kind": self.kind, "terms": self.terms, "start_date": _iso(self.start_date),
-            "end_date": _iso(self.end_date), "visits_per_year": self.visits_per_year,
-            "price": str(self.price), "status": self.status_on(today), "notes": self.notes,
-        }
 
 
 class ServiceRequest(db.Model):
@@ -159,7 +142,7 @@ class ServiceRequest(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="RESTRICT"))
     equipment_id: Mapped[int] = mapped_column(sa.ForeignKey("service_equipment.id", ondelete="CASCADE"), index=True)
     technician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
@@ -203,21 +186,6 @@ class ServiceRequest(db.Model):
         """The coverage that applies: staff override if any, else the computed one."""
         return self.coverage_override or self.coverage
 
-    def as_dict(self) -> dict:
-        from plugins.service.coverage import covered_amounts
-
-        covered, billable = covered_amounts(self)
-        return {
-            "id": self.id, "number": self.number, "customer_id": self.customer_id,
-            "equipment_id": self.equipment_id, "technician_id": self.technician_id, "status": self.status,
-            "priority": self.priority, "channel": self.channel, "problem": self.problem,
-            "problem_category": self.problem_category, "reported_on": _iso(self.reported_on),
-            "diagnosis": self.diagnosis, "faulty_serial": self.faulty_serial,
-            "replacement_serial": self.replacement_serial, "coverage": self.coverage,
-            "coverage_override": self.coverage_override, "override_reason": self.override_reason,
-            "decision": self.decision, "covered_amount": str(covered), "billable_amount": str(billable),
-            "lines": [line.as_dict() for line in self.lines],
-        }
 
 
 class RequestLine(db.Model):
@@ -239,9 +207,6 @@ class RequestLine(db.Model):
     def total(self) -> Decimal:
         return (Decimal(self.quantity) * Decimal(self.unit_price)).quantize(Decimal("0.01"))
 
-    def as_dict(self) -> dict:
-        return {"id": self.id, "product_id": self.product_id, "kind": self.kind, "description": self.description,
-                "quantity": str(self.quantity), "unit_price": str(self.unit_price), "total": str(self.total)}
 
 
 class MaintenancePlan(db.Model):
@@ -275,7 +240,7 @@ class Visit(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     equipment_id: Mapped[int] = mapped_column(sa.ForeignKey("service_equipment.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="RESTRICT"), index=True)
     plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_plan.id", ondelete="SET NULL"), index=True)
     technician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
     due_date: Mapped[date]
@@ -289,15 +254,6 @@ class Visit(db.Model):
     customer = relationship("Customer")
     plan = relationship("MaintenancePlan")
     technician = relationship("User", foreign_keys=[technician_id])
-
-    def as_dict(self) -> dict:
-        return {"id": self.id, "equipment_id": self.equipment_id, "customer_id": self.customer_id,
-                "plan_id": self.plan_id, "technician_id": self.technician_id, "due_date": _iso(self.due_date),
-                "status": self.status, "done_on": _iso(self.done_on), "outcome": self.outcome, "notes": self.notes}
-
-
-def _iso(d):
-    return d.isoformat() if d else None
 
 
 class SalesOrderLink(db.Model):
