@@ -195,7 +195,7 @@ def bench_escalation(app, breaches: int, echo=print) -> None:
         for _ in range(5):
             started = time.perf_counter()
             for target in ("first_response", "resolution"):
-                _candidates(target, utcnow(), 0)
+                _candidates(target, utcnow())
             times.append((time.perf_counter() - started) * 1000)
         echo(f"  baseline: the two candidate SELECTs      {statistics.median(times):9.1f} ms")
 

@@ -10,7 +10,7 @@ through ``complaint_survey``.
 from flask_babel import lazy_gettext as _l
 
 from core import PluginManifest, hookimpl
-from core.contrib import Permission
+from core.contrib import BLOCK, CustomerRelation, Permission
 from plugins.complaints import hookspecs
 
 manifest = PluginManifest(
@@ -24,6 +24,9 @@ manifest = PluginManifest(
         Permission("complaints.manage", _l("Configure complaints: categories, SLA, calendar, teams")),
     ),
     hookspecs=hookspecs,
+    # A complaint is a business record (statistics, SLA compliance): its customer cannot be
+    # deleted under it (409 naming the complaints); erase the person instead.
+    customer_relations=(CustomerRelation("complaints_complaint", "customer_id", BLOCK, _l("complaints")),),
 )
 
 
@@ -146,3 +149,11 @@ def survey_triggers():
     """Marketing (when installed) may bind a satisfaction survey to a closed complaint (history kind
     ``complaints.close``); marketing then answers ``complaint_survey`` so complaints sends no rating link."""
     return [{"kind": "complaints.close", "label": _l("A complaint was closed")}]
+
+
+@hookimpl
+def erase_customer_data(customer_id):
+    """GDPR erasure: the complaints stay (counts, durations, root causes) without what the person wrote."""
+    from plugins.complaints.workflow import erase_customer_data as erase
+
+    erase(customer_id)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, fields
 
 from core.api.base import Blueprint, PageArgs, bad_cursor, conflict, documents_errors, input_error
+from core.api.fields import Choice, Id, Integer, Money, Text, UtcDateTime, page_of
 from core.db import db
 from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
@@ -25,14 +26,6 @@ from plugins.complaints.workflow import (
 
 blp = Blueprint("api_complaints", __name__, url_prefix="/complaints",
                 description="Complaints: intake, workflow, replies, satisfaction and statistics")
-
-ID = dict(strict=True, validate=validate.Range(1, 2 ** 31 - 1))
-
-
-def _text(limit, **kw):
-    return fields.String(validate=[validate.Length(max=limit), validate.Regexp(r"^[^\x00]*$",
-                                                                               error="Unstorable character.")], **kw)
-
 
 class ComplaintSchema(Schema):
     id = fields.Integer()
@@ -49,62 +42,56 @@ class ComplaintSchema(Schema):
     about_ref = fields.String(allow_none=True)
     about_label = fields.String()
     product_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime(format="iso")
-    first_response_due = fields.DateTime(format="iso", allow_none=True)
-    resolution_due = fields.DateTime(format="iso", allow_none=True)
-    first_response_at = fields.DateTime(format="iso", allow_none=True)
-    resolved_at = fields.DateTime(format="iso", allow_none=True)
-    closed_at = fields.DateTime(format="iso", allow_none=True)
+    created_at = UtcDateTime()
+    first_response_due = UtcDateTime(allow_none=True)
+    resolution_due = UtcDateTime(allow_none=True)
+    first_response_at = UtcDateTime(allow_none=True)
+    resolved_at = UtcDateTime(allow_none=True)
+    closed_at = UtcDateTime(allow_none=True)
     escalation_count = fields.Integer()
     root_cause_id = fields.Integer(allow_none=True)
     resolution = fields.String()
     corrective_action = fields.String()
-    compensation_amount = fields.Decimal(as_string=True, allow_none=True)
+    compensation_amount = Money(allow_none=True)
     compensation_credit = fields.Boolean()
     rating = fields.Integer(allow_none=True)
-
-
-class ComplaintPageSchema(Schema):
-    items = fields.List(fields.Nested(ComplaintSchema))
-    next_cursor = fields.String(allow_none=True)
 
 
 class ComplaintListArgs(PageArgs):
     class Meta:
         unknown = EXCLUDE
 
-    state = fields.String(validate=validate.OneOf(STATES))
+    state = Choice(STATES)
     open = fields.Boolean()
-    customer_id = fields.Integer(**ID)
-    assignee = fields.String(validate=validate.OneOf(("me", "none")))
+    customer_id = Id(strict=False)
+    assignee = Choice(("me", "none"))
 
 
 class ComplaintCreateSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    customer_id = fields.Integer(required=True, **ID)
-    title = _text(200, required=True)
-    description = _text(20000, load_default="")
-    category_id = fields.Integer(load_default=None, allow_none=True, **ID)
-    severity_id = fields.Integer(load_default=None, allow_none=True, **ID)
-    team_id = fields.Integer(load_default=None, allow_none=True, **ID)
-    product_id = fields.Integer(load_default=None, allow_none=True, **ID)
-    interaction_id = fields.Integer(load_default=None, allow_none=True, **ID)
-    about_ref = _text(80, load_default=None, allow_none=True)
-    channel = fields.String(load_default="api", validate=validate.OneOf(CHANNELS))
+    customer_id = Id(required=True)
+    title = Text(max_length=200, required=True)
+    description = Text(max_length=20000, load_default="")
+    category_id = Id(load_default=None, allow_none=True)
+    severity_id = Id(load_default=None, allow_none=True)
+    team_id = Id(load_default=None, allow_none=True)
+    product_id = Id(load_default=None, allow_none=True)
+    interaction_id = Id(load_default=None, allow_none=True)
+    about_ref = Text(max_length=80, load_default=None, allow_none=True)
+    channel = Choice(CHANNELS, load_default="api")
 
 
 class ComplaintTransitionSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    action = fields.String(required=True, validate=validate.OneOf(tuple(TRANSITIONS)))
-    resolution = _text(20000, load_default="")
-    root_cause_id = fields.Integer(load_default=None, allow_none=True, **ID)
-    corrective_action = _text(20000, load_default="")
-    compensation_amount = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
-                                         validate=validate.Range(0, 10 ** 12, max_inclusive=False))
+    action = Choice(tuple(TRANSITIONS), required=True)
+    resolution = Text(max_length=20000, load_default="")
+    root_cause_id = Id(load_default=None, allow_none=True)
+    corrective_action = Text(max_length=20000, load_default="")
+    compensation_amount = Money(load_default=None, allow_none=True)
     compensation_credit = fields.Boolean(load_default=False)
 
 
@@ -112,9 +99,9 @@ class ComplaintReplySchema(Schema):
     class Meta:
         unknown = RAISE
 
-    body = _text(20000, load_default="")
-    subject = _text(400, load_default="")
-    template = _text(80, load_default=None, allow_none=True)
+    body = Text(max_length=20000, load_default="")
+    subject = Text(max_length=400, load_default="")
+    template = Text(max_length=80, load_default=None, allow_none=True)
 
 
 class ComplaintMessageSchema(Schema):
@@ -124,15 +111,15 @@ class ComplaintMessageSchema(Schema):
     subject = fields.String()
     body = fields.String()
     outbox_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime(format="iso")
+    created_at = UtcDateTime()
 
 
 class ComplaintRatingSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    rating = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
-    comment = _text(1000, load_default="")
+    rating = Integer(1, 5, required=True)
+    comment = Text(max_length=1000, load_default="")
 
 
 class ComplaintStatsSchema(Schema):
@@ -148,7 +135,7 @@ def _input_error(exc: ComplaintInputError):
 @blp.route("/", methods=["GET"])
 @requires(VIEW)
 @blp.arguments(ComplaintListArgs, location="query")
-@blp.response(200, ComplaintPageSchema)
+@blp.response(200, page_of(ComplaintSchema))
 def list_complaints(args):
     stmt = visible(sa.select(Complaint), current_user)
     if args.get("state"):

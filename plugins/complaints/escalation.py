@@ -40,11 +40,13 @@ TARGETS = {
 }
 
 
-def _candidates(target: str, now: datetime, after_id: int) -> list[tuple[int, datetime]]:
+def _candidates(target: str, now: datetime) -> list[tuple[int, datetime]]:
+    """The oldest breaches of ``target`` not escalated yet, in the escalation index's order
+    (no ORDER BY id: with a LIMIT, PostgreSQL then walked the primary key through a million
+    rows looking for breaches that were not there)."""
     due, escalated = TARGETS[target]
-    stmt = (sa.select(Complaint.id, due).where(Complaint.is_open == sa.true(), due <= now, escalated.is_(None),
-                                               Complaint.id > after_id)
-            .order_by(Complaint.id).limit(BATCH))
+    stmt = (sa.select(Complaint.id, due).where(Complaint.is_open == sa.true(), escalated.is_(None), due <= now)
+            .order_by(due).limit(BATCH))
     if target == FIRST_RESPONSE:
         stmt = stmt.where(Complaint.first_response_at.is_(None))
     return list(db.session.execute(stmt).all())
@@ -99,9 +101,8 @@ def escalate_due(now: datetime | None = None) -> int:
     run = _Run()
     done = 0
     for target in TARGETS:
-        after = 0
-        while True:
-            rows = _candidates(target, now, after)
+        while True:  # every candidate is claimed here or by another worker, so the next read moves on
+            rows = _candidates(target, now)
             if not rows:
                 break
             due = dict(rows)
@@ -114,7 +115,6 @@ def escalate_due(now: datetime | None = None) -> int:
                     _escalate(complaint, target, due[complaint.id], now, run)
                 done += len(complaints)
                 _notify(run, now)
-            after = rows[-1][0]
             db.session.commit()
     return done
 

@@ -268,3 +268,17 @@ def as_event(complaint: Complaint) -> dict:
         "created_at": complaint.created_at.isoformat() if complaint.created_at else None,
         "closed_at": complaint.closed_at.isoformat() if complaint.closed_at else None,
     }
+
+
+def erase_customer_data(customer_id: int) -> None:
+    """Anonymise the customer's complaints: titles, descriptions, the conversation, rating
+    comments and labels go; states, dates, durations, categories, root causes, compensation
+    amounts and ratings stay for the statistics (the caller commits)."""
+    from plugins.complaints.models import ComplaintMessage
+
+    mine = sa.select(Complaint.id).where(Complaint.customer_id == customer_id).scalar_subquery()
+    db.session.execute(sa.update(ComplaintMessage).where(ComplaintMessage.complaint_id.in_(mine))
+                       .values(subject="", body="").execution_options(synchronize_session=False))
+    db.session.execute(sa.update(Complaint).where(Complaint.customer_id == customer_id)
+                       .values(title="—", description="", about_label="", rating_comment="", resolution="",
+                               corrective_action="").execution_options(synchronize_session=False))

@@ -13,6 +13,9 @@ cannot be deleted under them (erasure anonymises instead).
 from alembic import op
 import sqlalchemy as sa
 
+FR_PENDING = "first_response_at IS NULL AND first_response_escalated_at IS NULL"  # the escalation's partial indexes
+RES_PENDING = "resolution_escalated_at IS NULL"
+
 
 revision = 'complaints_0001'
 down_revision = None
@@ -167,9 +170,13 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_complaints_complaint_category_id'), ['category_id'], unique=False)
         batch_op.create_index('ix_complaints_complaint_created', ['created_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_complaint_customer', ['customer_id', 'id'], unique=False)
-        batch_op.create_index('ix_complaints_complaint_fr_due', ['is_open', 'first_response_at', 'first_response_escalated_at', 'first_response_due'], unique=False)
+        batch_op.create_index('ix_complaints_complaint_fr_due', ['first_response_due'], unique=False,
+                              sqlite_where=sa.text(f"is_open = 1 AND {FR_PENDING}"),
+                              postgresql_where=sa.text(f"is_open = true AND {FR_PENDING}"))
         batch_op.create_index(batch_op.f('ix_complaints_complaint_product_id'), ['product_id'], unique=False)
-        batch_op.create_index('ix_complaints_complaint_res_due', ['is_open', 'resolution_escalated_at', 'resolution_due'], unique=False)
+        batch_op.create_index('ix_complaints_complaint_res_due', ['resolution_due'], unique=False,
+                              sqlite_where=sa.text(f"is_open = 1 AND {RES_PENDING}"),
+                              postgresql_where=sa.text(f"is_open = true AND {RES_PENDING}"))
         batch_op.create_index(batch_op.f('ix_complaints_complaint_severity_id'), ['severity_id'], unique=False)
         batch_op.create_index('ix_complaints_complaint_state', ['state', 'id'], unique=False)
         batch_op.create_index('ix_complaints_complaint_team', ['team_id', 'is_open', 'id'], unique=False)
