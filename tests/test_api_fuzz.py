@@ -81,6 +81,12 @@ def seed_everything(app) -> None:
             queue_message(channel="email", customer=c, subject="Γεια σας — שלום", body="Text", user_id=1)
         db.session.add_all([Job(kind="service.schedule_visits", user_id=1, status=status, total=10, done=done)
                             for status, done in (("queued", 0), ("running", 4), ("done", 10))])
+        db.session.flush()
+        if "complaints" in app.extensions["rapport"].plugins.active_names():
+            from plugins.complaints.workflow import create_complaint
+
+            for c in customers:
+                create_complaint({"customer_id": c.id, "title": "Παράπονο — תלונה"}, channel="api")
         db.session.commit()
 
 
@@ -90,7 +96,7 @@ def fuzz_app(database_factory, tmp_path_factory):
     from core.db import db
     from core.testing import _test_config
 
-    plugins = ("sales", "service")
+    plugins = ("sales", "service", "complaints")
     url = database_factory.new_database(plugins, ())
     app = create_app(_test_config(url, tmp_path_factory.mktemp("fuzz"), ()))
     seed_everything(app)
@@ -125,7 +131,8 @@ def _operations(api_schema, tag):
     return [op for op in ops if tag in (op.definition.raw.get("tags") or [])]
 
 
-TAGS = ["api_audit", "api_customers", "api_products", "api_jobs", "api_messages", "api_portal", "api_sales", "api_service"]
+TAGS = ["api_audit", "api_customers", "api_products", "api_jobs", "api_messages", "api_portal", "api_sales",
+        "api_service", "api_complaints"]
 
 
 def test_every_api_blueprint_is_fuzzed(api_schema):

@@ -94,7 +94,9 @@ def test_only_a_few_views_are_public(app):
     portal = {"portal.login", "portal.welcome", "portal.reset_password", "portal.request_reset",
               "portal.request_magic_link", "portal.magic_login", "portal.set_language", "portal.view_as",
               "portal.signup", "portal.verify"}  # the customer portal's way in (tests/test_portal.py)
-    assert public <= {"auth.login", "web.set_language", "api-docs"} | portal | SIGNED_LINK_PAGES, public
+    allowed = {"auth.login", "web.set_language", "api-docs"} | portal | SIGNED_LINK_PAGES
+    # complaints.rate: the customer's 1-5 rating page, reached only through a signed link (404 otherwise)
+    assert public <= allowed | {"complaints.rate"}, public
 
 
 def test_pages_redirect_anonymous_users_to_login(app):

@@ -199,3 +199,11 @@ def segment_criteria():
     from plugins.sales.segments import criteria
 
     return criteria()
+
+
+@hookimpl(optionalhook=True)
+def complaint_subjects(customer):
+    """Complaints (when installed) may be about one of the customer's confirmed orders."""
+    from plugins.sales.complaints import complaint_subjects as subjects
+
+    return subjects(customer)

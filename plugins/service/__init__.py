@@ -248,3 +248,11 @@ def segment_criteria():
 def survey_triggers():
     """Marketing may send a satisfaction survey when a repair is finished (history kind request_done)."""
     return [{"kind": "service.request_done", "label": _l("A repair was finished")}]
+
+
+@hookimpl(optionalhook=True)
+def complaint_subjects(customer):
+    """Complaints (when installed) may be about one of the customer's units of equipment."""
+    from plugins.service.complaints import complaint_subjects as subjects
+
+    return subjects(customer)

@@ -1,0 +1,95 @@
+"""Web forms. They render fields and carry the CSRF token; the rules live in
+``workflow.py`` / ``mail.py`` so pages and API validate identically."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from core.web.picker import PickerField
+
+
+class ComplaintForm(FlaskForm):
+    customer_id = PickerField(_l("Customer"), kind="customer", validators=[DataRequired()])
+    title = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("What happened"), render_kw={"rows": 5})
+    category_id = SelectField(_l("Category"), coerce=str, validate_choice=False)
+    severity_id = SelectField(_l("Severity"), coerce=str, validate_choice=False)
+    about_ref = SelectField(_l("About"), coerce=str, validate_choice=False,
+                            description=_l("An order or a piece of equipment of this customer, if it is about one."))
+    product_id = PickerField(_l("Product"), kind="product")
+    team_id = SelectField(_l("Team"), coerce=str, validate_choice=False)
+    channel = SelectField(_l("Received by"), coerce=str, validate_choice=False)
+    interaction_id = HiddenField()
+
+
+class TransitionForm(FlaskForm):
+    """Resolve asks for the outcome; the other steps only carry the CSRF token."""
+
+    resolution = TextAreaField(_l("Resolution"), render_kw={"rows": 3})
+    root_cause_id = SelectField(_l("Root cause"), coerce=str, validate_choice=False)
+    corrective_action = TextAreaField(_l("Corrective action"), render_kw={"rows": 2})
+    compensation_amount = StringField(_l("Compensation amount"), render_kw={"inputmode": "decimal", "dir": "ltr"})
+    compensation_credit = BooleanField(_l("As a credit note"))
+
+
+class AssignForm(FlaskForm):
+    team_id = SelectField(_l("Team"), coerce=str, validate_choice=False)
+    assignee_id = PickerField(_l("Assignee"), kind="user", params={"perm": "complaints.view"})
+    round_robin = BooleanField(_l("Next agent of the team (round-robin)"))
+
+
+class ReplyForm(FlaskForm):
+    template = SelectField(_l("Canned reply"), coerce=str, validate_choice=False)
+    subject = StringField(_l("Subject"), validators=[Length(max=400)])
+    body = TextAreaField(_l("Message"), render_kw={"rows": 6},
+                         description=_l("Leave empty to send the canned reply as it is, in the customer's language."))
+
+
+class RatingForm(FlaskForm):
+    rating = SelectField(_l("How satisfied are you?"), coerce=int, choices=[(i, str(i)) for i in range(5, 0, -1)])
+    comment = TextAreaField(_l("Anything you would like to add?"), validators=[Length(max=1000)],
+                            render_kw={"rows": 3})
+
+
+class SettingsForm(FlaskForm):
+    timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)],
+                           render_kw={"dir": "ltr"}, description=_l("For example Europe/Athens."))
+    day_start = StringField(_l("Working day starts"), validators=[DataRequired()], render_kw={"type": "time"})
+    day_end = StringField(_l("Working day ends"), validators=[DataRequired()], render_kw={"type": "time"})
+    weekdays = StringField(_l("Working days"), validators=[DataRequired(), Length(max=7)], render_kw={"dir": "ltr"},
+                           description=_l("Digits of the working weekdays, Monday = 1 … Sunday = 7, e.g. 12345."))
+    intake_address = StringField(_l("Complaints address"), validators=[Length(max=254)], render_kw={"dir": "ltr"},
+                                 description=_l("Mail from a known customer to this address opens a complaint."))
+
+
+class HolidayForm(FlaskForm):
+    day = StringField(_l("Date"), validators=[DataRequired()], render_kw={"type": "date"})
+    name = StringField(_l("Name"), validators=[Length(max=120)])
+
+
+class PolicyForm(FlaskForm):
+    category_id = SelectField(_l("Category"), coerce=str, validate_choice=False)
+    severity_id = SelectField(_l("Severity"), coerce=str, validate_choice=False)
+    first_response_hours = IntegerField(_l("First response (business hours)"),
+                                        validators=[DataRequired(), NumberRange(1, 2000)])
+    resolution_hours = IntegerField(_l("Resolution (business hours)"), validators=[DataRequired(), NumberRange(1, 10000)])
+    raise_severity = BooleanField(_l("Raise the severity on escalation"))
+    reassign_to_manager = BooleanField(_l("Give it to the team's manager on escalation"))
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    manager_id = PickerField(_l("Manager"), kind="user", params={"perm": "complaints.view"})
+    round_robin = BooleanField(_l("New complaints go to the agents in turn"))
+
+
+class MemberForm(FlaskForm):
+    user_id = PickerField(_l("Agent"), kind="user", params={"perm": "complaints.view"}, validators=[DataRequired()])
+
+
+class NameForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    kind = HiddenField()
+    rank = IntegerField(_l("Rank"), validators=[Optional(), NumberRange(0, 100)])
