@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, Signer
 
-from core.db import db, utcnow
+from core.db import db, parse_id, utcnow
 from plugins.marketing.models import QUEUED, Campaign, Link, Recipient
 
 UNSUBSCRIBE, OPEN, CLICK = "marketing.unsubscribe", "marketing.open", "marketing.click"
@@ -56,9 +56,10 @@ def read_token(purpose: str, token: str) -> tuple[int, int | None] | None:
     except (BadSignature, UnicodeError):
         return None
     parts = value.split("-")
-    if not 1 <= len(parts) <= 2 or not all(p.isdigit() and len(p) < 12 for p in parts):
+    ids = [parse_id(p) for p in parts]
+    if not 1 <= len(ids) <= 2 or None in ids:
         return None
-    return int(parts[0]), (int(parts[1]) if len(parts) == 2 else None)
+    return ids[0], (ids[1] if len(ids) == 2 else None)
 
 
 def _mark(recipient_id: int, column: str, **extra) -> bool:
