@@ -160,3 +160,27 @@ def sales_order_confirmed(order, event_id):
     from plugins.marketing.tracking import order_confirmed
 
     order_confirmed(order)
+
+
+# -- the customer portal (/portal/marketing): preferences and surveys ----------------------------------
+
+
+@hookimpl
+def register_portal_blueprints(app):
+    from plugins.marketing.portal import bp
+
+    return [bp]
+
+
+@hookimpl
+def portal_menu_items(portal):
+    from plugins.marketing.portal import menu_items
+
+    return menu_items()
+
+
+@hookimpl
+def portal_cards(portal):
+    from plugins.marketing.portal import cards
+
+    return cards(portal)
