@@ -184,3 +184,10 @@ def portal_cards(portal):
     from plugins.marketing.portal import cards
 
     return cards(portal)
+
+
+@hookimpl
+def importers():
+    from plugins.marketing.transfer import IMPORTER
+
+    return [IMPORTER]
