@@ -87,7 +87,38 @@ def seed_everything(app) -> None:
 
             for c in customers:
                 create_complaint({"customer_id": c.id, "title": "Παράπονο — תלונה"}, channel="api")
+        if "marketing" in app.extensions["rapport"].plugins.active_names():
+            _seed_marketing(customers)
         db.session.commit()
+
+
+def _seed_marketing(customers) -> None:
+    """A rules segment and a static list (ids 1, 2), a survey with answers, a draft and a
+    sent campaign: the marketing API's ids reach real rows in every state it answers about."""
+    from core.db import db
+    from core.messaging import ensure_template
+    from plugins.marketing.models import Campaign, Segment, Survey
+    from plugins.marketing.segments import add_members
+    from plugins.marketing.surveys import response_for
+
+    ensure_template("marketing.fuzz", name="Fuzz newsletter", source="marketing",
+                    texts={"en": {"subject": "News for {{ customer.name }}", "body": "Hello {{ customer.name }}"}})
+    rules = Segment(name="Ελληνικά — עברית", kind="rules", created_by_id=1,
+                    rules={"op": "and", "items": [{"criterion": "core.consent", "params": {"channel": "email"}}]})
+    static = Segment(name="Static list", kind="static", created_by_id=1)
+    db.session.add_all([rules, static])
+    db.session.flush()
+    add_members(db.session, static, [c.id for c in customers])
+    survey = Survey(name="Satisfaction", kind="csat", owner_id=1)
+    db.session.add(survey)
+    db.session.flush()
+    for c, score in zip(customers, (5, 2)):
+        response = response_for(survey, c.id, "campaign:2", "en")
+        response.score = score
+        response.answered_at = response.invited_at
+    db.session.add_all([Campaign(name="Draft", segment_id=rules.id, template_key="marketing.fuzz", owner_id=1),
+                        Campaign(name="Sent", segment_id=static.id, template_key="marketing.fuzz", owner_id=1,
+                                 state="done", survey_id=survey.id)])
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +127,7 @@ def fuzz_app(database_factory, tmp_path_factory):
     from core.db import db
     from core.testing import _test_config
 
-    plugins = ("sales", "service", "complaints")
+    plugins = ("sales", "service", "complaints", "marketing")
     url = database_factory.new_database(plugins, ())
     app = create_app(_test_config(url, tmp_path_factory.mktemp("fuzz"), ()))
     seed_everything(app)
@@ -132,7 +163,7 @@ def _operations(api_schema, tag):
 
 
 TAGS = ["api_audit", "api_customers", "api_products", "api_jobs", "api_messages", "api_portal", "api_sales",
-        "api_service", "api_complaints"]
+        "api_service", "api_complaints", "api_marketing"]
 
 
 def test_every_api_blueprint_is_fuzzed(api_schema):

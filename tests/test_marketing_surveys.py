@@ -149,3 +149,34 @@ def test_erasure_blanks_survey_comments(app):
         db.session.commit()
         answer = db.session.execute(sa.select(SurveyResponse)).scalar_one()
         assert (answer.score, answer.comment) == (2, "")
+
+
+def test_deleting_a_customer_deletes_their_marketing_rows_as_declared(app):
+    """``customer_relations``: recipients, static-list memberships and survey answers go with
+    the customer (declared CASCADE); nothing of marketing blocks the deletion."""
+    from core.customers.deletion import blockers, declared_relations, delete_customer
+    from plugins.marketing.models import Campaign, Recipient, Segment, SegmentMember, Survey, SurveyResponse
+
+    with app.app_context():
+        gone, stays = customer("Šarūnas Jonaitis", "s@example.lt"), customer("שרה כהן", "sara@example.co.il")
+        segment = Segment(name="List", kind="static")
+        survey = Survey(name="S", kind="nps")
+        db.session.add_all([segment, survey])
+        db.session.flush()
+        newsletter_template()
+        campaign = Campaign(name="C", segment_id=segment.id, template_key="marketing.test_newsletter")
+        db.session.add(campaign)
+        db.session.flush()
+        for c in (gone, stays):
+            db.session.add_all([SegmentMember(segment_id=segment.id, customer_id=c.id),
+                                Recipient(campaign_id=campaign.id, customer_id=c.id),
+                                SurveyResponse(survey_id=survey.id, customer_id=c.id, ref="campaign:1", score=9)])
+        db.session.commit()
+        assert {declared_relations()[(t, "customer_id")].on_delete for t in (
+            "marketing_recipient", "marketing_segment_member", "marketing_survey_response")} == {"cascade"}
+        assert blockers(gone.id) == []
+        delete_customer(gone)
+        db.session.commit()
+        for model in (SegmentMember, Recipient, SurveyResponse):
+            left = db.session.execute(sa.select(model.customer_id)).scalars().all()
+            assert left == [stays.id], model.__name__

@@ -11,7 +11,7 @@ and ``api.py``. Other plugins add segment criteria through ``segment_criteria``
 from flask_babel import lazy_gettext as _l
 
 from core import PluginManifest, hookimpl
-from core.contrib import Permission
+from core.contrib import CASCADE, CustomerRelation, Permission
 from plugins.marketing import hookspecs
 
 manifest = PluginManifest(
@@ -23,6 +23,13 @@ manifest = PluginManifest(
         Permission("marketing.manager", _l("See and run every campaign")),
     ),
     hookspecs=hookspecs,
+    # Marketing's rows about a customer only make sense with the customer: deleting the
+    # customer deletes them (campaign and survey totals then count the customers who remain).
+    customer_relations=(
+        CustomerRelation("marketing_recipient", "customer_id", CASCADE, _l("campaign recipients")),
+        CustomerRelation("marketing_segment_member", "customer_id", CASCADE, _l("static segment memberships")),
+        CustomerRelation("marketing_survey_response", "customer_id", CASCADE, _l("survey answers")),
+    ),
 )
 
 
@@ -153,3 +160,34 @@ def sales_order_confirmed(order, event_id):
     from plugins.marketing.tracking import order_confirmed
 
     order_confirmed(order)
+
+
+# -- the customer portal (/portal/marketing): preferences and surveys ----------------------------------
+
+
+@hookimpl
+def register_portal_blueprints(app):
+    from plugins.marketing.portal import bp
+
+    return [bp]
+
+
+@hookimpl
+def portal_menu_items(portal):
+    from plugins.marketing.portal import menu_items
+
+    return menu_items()
+
+
+@hookimpl
+def portal_cards(portal):
+    from plugins.marketing.portal import cards
+
+    return cards(portal)
+
+
+@hookimpl
+def importers():
+    from plugins.marketing.transfer import IMPORTER
+
+    return [IMPORTER]

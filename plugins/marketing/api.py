@@ -1,7 +1,8 @@
 """``/api/v1/marketing/``: segments (create, count, members) and campaigns (create,
 schedule, send, stats) over JSON.
 
-Bad input is a 422 with messages per field (rule paths such as ``rules.items.0.params.min``)
+Schemas are built from ``core.api.fields`` (the API's one definition of safe text, ids,
+times). Bad input is a 422 with messages per field (rule paths such as ``rules.items.0.params.min``)
 and nothing is saved; a state conflict (sending twice, scheduling a sent campaign) is a
 409; a segment that uses a disabled plugin's criteria answers 409 with the reason.
 Campaigns follow the record rule of the pages: a marketing user sees their own.
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_login import current_user
+from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
-from core.api.base import Blueprint, PageArgs, bad_cursor, conflict, input_error
+from core.api.base import Blueprint, PageArgs, bad_cursor, conflict, documents_errors, input_error
+from core.api.fields import Choice, Id, Integer, Text, UtcDateTime, page_of
 from core.customers.models import Customer
-from core.db import db
+from core.db import db, parse_id
 from core.security import check_permission, requires, scoped
 from core.web.pagination import BadCursor, keyset_page
 from plugins.marketing.models import RULES, SEGMENT_KINDS, STATIC, Campaign, Segment
@@ -30,16 +33,15 @@ from plugins.marketing.segments import (
 )
 
 blp = Blueprint("api_marketing", __name__, url_prefix="/marketing",
-                description="Marketing: segments and campaigns")
+                description="Marketing: segments, campaigns and survey results")
 
 
 class SegmentIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 200))
-    description = fields.String(load_default="", validate=validate.Length(max=5000))
-    kind = fields.String(load_default=RULES, validate=validate.OneOf(SEGMENT_KINDS))
+    name = Text(required=True, min_length=1, max_length=200, strip=True)
+    description = Text(load_default="", max_length=5000)
+    kind = Choice(SEGMENT_KINDS, load_default=RULES)
     rules = fields.Dict(load_default=None, metadata={"description": "Rule tree: {op, items: [...]} (docs/api.md)."})
-    customer_ids = fields.List(fields.Integer(validate=validate.Range(1)), load_default=list,
-                               validate=validate.Length(max=10_000),
+    customer_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=10_000),
                                metadata={"description": "Members of a static list."})
 
 
@@ -61,25 +63,23 @@ class MemberOut(Schema):
     preferred_language = fields.String(allow_none=True)
 
 
-class MembersOut(Schema):
-    items = fields.List(fields.Nested(MemberOut))
-    next_cursor = fields.String(allow_none=True)
+MembersOut = page_of(MemberOut)
 
 
 class CampaignIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 200))
-    channel = fields.String(load_default="email", validate=validate.OneOf(("email", "sms")))
-    segment_id = fields.Integer(required=True)
-    template_key = fields.String(required=True, validate=validate.Length(1, 80))
-    frequency_cap_days = fields.Integer(load_default=0, validate=validate.Range(0, 365))
-    conversion_days = fields.Integer(load_default=14, validate=validate.Range(0, 365))
-    rate_per_minute = fields.Integer(load_default=0, validate=validate.Range(0, 100_000))
-    survey_id = fields.Integer(load_default=None, allow_none=True)
-    ab_template_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80),
-                                    metadata={"description": "Variant B's template: turns on the A/B test."})
-    ab_sample_percent = fields.Integer(load_default=None, validate=validate.Range(2, 50))
-    ab_metric = fields.String(load_default="opens", validate=validate.OneOf(("opens", "clicks")))
-    ab_wait_hours = fields.Integer(load_default=4, validate=validate.Range(1, 168))
+    name = Text(required=True, min_length=1, max_length=200, strip=True)
+    channel = Choice(("email", "sms"), load_default="email")
+    segment_id = Id(required=True)
+    template_key = Text(required=True, min_length=1, max_length=80)
+    frequency_cap_days = Integer(0, 365, load_default=0)
+    conversion_days = Integer(0, 365, load_default=14)
+    rate_per_minute = Integer(0, 100_000, load_default=0)
+    survey_id = Id(load_default=None, allow_none=True)
+    ab_template_key = Text(load_default=None, allow_none=True, max_length=80,
+                           metadata={"description": "Variant B's template: turns on the A/B test."})
+    ab_sample_percent = Integer(2, 50, load_default=None)
+    ab_metric = Choice(("opens", "clicks"), load_default="opens")
+    ab_wait_hours = Integer(1, 168, load_default=4)
 
 
 class CampaignOut(Schema):
@@ -89,7 +89,7 @@ class CampaignOut(Schema):
     state = fields.String()
     segment_id = fields.Integer(allow_none=True)
     template_key = fields.String()
-    scheduled_at = fields.DateTime(allow_none=True)
+    scheduled_at = UtcDateTime(allow_none=True)
     frequency_cap_days = fields.Integer()
     conversion_days = fields.Integer()
     rate_per_minute = fields.Integer()
@@ -102,8 +102,11 @@ class CampaignOut(Schema):
     ab_winner = fields.String(allow_none=True)
 
 
+CampaignPage = page_of(CampaignOut)
+
+
 class ScheduleIn(Schema):
-    at = fields.NaiveDateTime(required=True, metadata={"description": "UTC, ISO 8601."})
+    at = UtcDateTime(required=True, metadata={"description": "ISO 8601 with its offset."})
 
 
 class StatsOut(Schema):
@@ -121,10 +124,6 @@ class StatsOut(Schema):
     skip_reasons = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
-
-
-
-
 # -- segments ---------------------------------------------------------------------------------------
 
 
@@ -132,6 +131,7 @@ class StatsOut(Schema):
 @requires("marketing.user")
 @blp.arguments(SegmentIn)
 @blp.response(201, SegmentOut)
+@documents_errors(blp, 422)
 def create_segment(data):
     segment = Segment(name=data["name"].strip(), description=data["description"], kind=data["kind"],
                       created_by_id=current_user.id)
@@ -148,7 +148,7 @@ def create_segment(data):
         unknown = sorted(set(data["customer_ids"]) - known)
         if unknown:
             db.session.rollback()
-            input_error({"customer_ids": [f"No such customer: {', '.join(map(str, unknown[:20]))}."]})
+            input_error({"customer_ids": [_("No such customer: %(ids)s.", ids=", ".join(map(str, unknown[:20])))]})
         add_members(db.session, segment, data["customer_ids"])
     db.session.commit()
     return segment
@@ -157,6 +157,7 @@ def create_segment(data):
 @blp.route("/segments/<int:segment_id>", methods=["GET"])
 @requires("marketing.user")
 @blp.response(200, SegmentOut)
+@documents_errors(blp, 404)
 def get_segment(segment_id):
     return segment_or_404(segment_id)
 
@@ -164,6 +165,7 @@ def get_segment(segment_id):
 @blp.route("/segments/<int:segment_id>/count", methods=["GET"])
 @requires("marketing.user")
 @blp.response(200, CountOut)
+@documents_errors(blp, 404, 409)
 def segment_count(segment_id):
     segment = segment_or_404(segment_id)
     try:
@@ -176,6 +178,7 @@ def segment_count(segment_id):
 @requires("marketing.user")
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, MembersOut)
+@documents_errors(blp, 404, 409)
 def segment_members(args, segment_id):
     check_permission("customers.view")
     segment = segment_or_404(segment_id)
@@ -196,6 +199,7 @@ def segment_members(args, segment_id):
 @requires("marketing.user")
 @blp.arguments(CampaignIn)
 @blp.response(201, CampaignOut)
+@documents_errors(blp, 422)
 def create_campaign_api(data):
     from plugins.marketing.campaigns import CampaignInputError, create_campaign
 
@@ -211,19 +215,21 @@ def create_campaign_api(data):
 @blp.route("/campaigns", methods=["GET"])
 @requires("marketing.user")
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, CampaignOut(many=True))
+@blp.response(200, CampaignPage)
 def list_campaigns(args):
+    """Newest first, keyset-paged (``limit``, ``cursor``: the last page's ``next_cursor``)."""
     try:
         page = keyset_page(db.session, scoped(sa.select(Campaign), Campaign), [Campaign.id], cursor=args["cursor"],
                            limit=args["limit"], descending=True)
     except BadCursor:
         bad_cursor()
-    return page.items
+    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 @blp.route("/campaigns/<int:campaign_id>", methods=["GET"])
 @requires("marketing.user")
 @blp.response(200, CampaignOut)
+@documents_errors(blp, 404)
 def get_campaign(campaign_id):
     return campaign_or_404(campaign_id)
 
@@ -232,13 +238,14 @@ def get_campaign(campaign_id):
 @requires("marketing.user")
 @blp.arguments(ScheduleIn)
 @blp.response(200, CampaignOut)
+@documents_errors(blp, 404, 409)
 def schedule_campaign(data, campaign_id):
     from plugins.marketing.campaigns import schedule
 
     campaign = campaign_or_404(campaign_id)
     if not schedule(campaign, data["at"]):
         db.session.rollback()
-        conflict("Only a draft or scheduled campaign can be scheduled.")
+        conflict(_("Only a draft or scheduled campaign can be scheduled."))
     db.session.commit()
     return campaign
 
@@ -246,16 +253,17 @@ def schedule_campaign(data, campaign_id):
 @blp.route("/campaigns/<int:campaign_id>/send", methods=["POST"])
 @requires("marketing.user")
 @blp.response(202, CampaignOut)
+@documents_errors(blp, 404, 409)
 def send_campaign_api(campaign_id):
     from plugins.marketing.campaigns import start_sending
     from plugins.marketing.segments import missing_criteria
 
     campaign = campaign_or_404(campaign_id)
     if campaign.segment is None or missing_criteria(campaign.segment):
-        conflict("The campaign's segment cannot be used now.")
+        conflict(_("The campaign's segment cannot be used now."))
     if not start_sending(campaign, current_user, expected=("draft", "scheduled", "paused")):
         db.session.rollback()
-        conflict("The campaign is already being sent, finished or cancelled.")
+        conflict(_("The campaign is already being sent, finished or cancelled."))
     db.session.commit()
     return campaign
 
@@ -263,6 +271,7 @@ def send_campaign_api(campaign_id):
 @blp.route("/campaigns/<int:campaign_id>/stats", methods=["GET"])
 @requires("marketing.user")
 @blp.response(200, StatsOut)
+@documents_errors(blp, 404)
 def campaign_stats(campaign_id):
     from plugins.marketing.campaigns import stats
 
@@ -288,11 +297,12 @@ class SurveyResultsOut(Schema):
 @blp.route("/surveys/<int:survey_id>/results", methods=["GET"])
 @requires("marketing.user")
 @blp.response(200, SurveyResultsOut)
+@documents_errors(blp, 404)
 def survey_results(survey_id):
     from plugins.marketing.models import Survey
     from plugins.marketing.surveys import results, trend
 
-    survey = db.session.get(Survey, survey_id)
+    survey = db.session.get(Survey, parse_id(survey_id) or 0)
     if survey is None:
         from flask_smorest import abort
 

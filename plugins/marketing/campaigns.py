@@ -13,7 +13,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from core.db import change_state, db, utcnow
+from core.db import change_state, db, parse_id, utcnow
 from plugins.marketing import validation
 from plugins.marketing.validation import InputError
 from plugins.marketing.models import (
@@ -51,7 +51,7 @@ def clean_campaign(data: dict) -> dict:
         errors.setdefault("channel", []).append(_("Either email or SMS."))
     out["channel"] = channel
     segment_id = data.get("segment_id")
-    segment = db.session.get(Segment, int(segment_id)) if str(segment_id or "").isdigit() else None
+    segment = db.session.get(Segment, parse_id(segment_id) or 0)
     if segment is None:
         errors.setdefault("segment_id", []).append(_("Choose a segment."))
     out["segment_id"] = segment.id if segment else None
@@ -66,7 +66,7 @@ def clean_campaign(data: dict) -> dict:
     if survey_id not in (None, ""):
         from plugins.marketing.models import Survey
 
-        survey = db.session.get(Survey, int(survey_id)) if str(survey_id).isdigit() else None
+        survey = db.session.get(Survey, parse_id(survey_id) or 0)
         if survey is None:
             errors.setdefault("survey_id", []).append(_("Not one of the choices."))
         elif channel != "email":
@@ -102,7 +102,7 @@ def campaign_or_404(campaign_id: int) -> Campaign:
     """The campaign if the user may see it (its record rule), else 404."""
     from core.security import ensure_visible
 
-    return ensure_visible(db.session.get(Campaign, campaign_id))
+    return ensure_visible(db.session.get(Campaign, parse_id(campaign_id) or 0))
 
 
 def create_campaign(data: dict, owner_id: int | None) -> Campaign:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from core.customers.models import Customer
-from core.db import db
+from core.db import db, parse_id
 from plugins.marketing.criteria import CriterionInputError, available_criteria, clean_params, stored_value
 from plugins.marketing.models import RULES, STATIC, Segment, SegmentMember
 
@@ -188,7 +188,7 @@ def segment_or_404(segment_id: int) -> Segment:
     """Segments are shared by every marketing user (no record rule): only a missing one is 404."""
     from flask import abort
 
-    segment = db.session.get(Segment, segment_id)
+    segment = db.session.get(Segment, parse_id(segment_id) or 0)
     if segment is None:
         abort(404)
     return segment
@@ -234,5 +234,5 @@ def lookup_segments(term: str, limit: int, params: dict) -> list:
 def lookup_segment(segment_id: int):
     from core.contrib import LookupItem
 
-    segment = db.session.get(Segment, segment_id)
+    segment = db.session.get(Segment, parse_id(segment_id) or 0)
     return LookupItem(segment.id, segment.name) if segment else None

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, Signer
 
-from core.db import db, utcnow
+from core.db import db, parse_id, utcnow
 from plugins.marketing.models import QUEUED, Campaign, Link, Recipient
 
 UNSUBSCRIBE, OPEN, CLICK = "marketing.unsubscribe", "marketing.open", "marketing.click"
@@ -56,9 +56,10 @@ def read_token(purpose: str, token: str) -> tuple[int, int | None] | None:
     except (BadSignature, UnicodeError):
         return None
     parts = value.split("-")
-    if not 1 <= len(parts) <= 2 or not all(p.isdigit() and len(p) < 12 for p in parts):
+    ids = [parse_id(p) for p in parts]
+    if not 1 <= len(ids) <= 2 or None in ids:
         return None
-    return int(parts[0]), (int(parts[1]) if len(parts) == 2 else None)
+    return ids[0], (ids[1] if len(ids) == 2 else None)
 
 
 def _mark(recipient_id: int, column: str, **extra) -> bool:
@@ -110,25 +111,48 @@ def clicked(recipient_id: int, link_id: int) -> str | None:
     return link.url
 
 
+def set_consent(customer, channel: str, granted: bool, *, campaign: Campaign | None = None,
+                in_portal: bool = False) -> bool:
+    """Turn the customer's marketing consent for ``channel`` on or off: the one path of the
+    unsubscribe link, the one-click header and the portal's preferences. Through the core's
+    ``update_customer`` (``customer_updated`` fires, the audit log sees it) plus one history
+    entry ``marketing.unsubscribed`` / ``marketing.subscribed`` — on the portal channel when
+    the customer did it there. True when it changed; a second call changes nothing.
+    An unsubscribe also records an explicit "no" where the customer had never answered."""
+    from core.customers.service import update_customer
+
+    consent = customer.consent_for(channel)
+    if consent is not None and consent.granted == granted:
+        return False
+    update_customer(customer, {"consents": {channel: granted}})
+    kind = "marketing.subscribed" if granted else "marketing.unsubscribed"
+    what = "Subscribed to" if granted else "Unsubscribed from"
+    subject = f"{what} {channel} marketing" + (f" (campaign “{campaign.name}”)" if campaign else "")
+    data = {"channel": channel, **({"campaign_id": campaign.id} if campaign else {})}
+    if in_portal:
+        from core.portal import record_portal_activity
+
+        record_portal_activity(kind, customer_id=customer.id, source="marketing", subject=subject, data=data,
+                               permission="marketing.user")
+    else:
+        from core.history.service import log_event
+
+        log_event(customer.id, kind, source="marketing", subject=subject, data=data, channel=channel,
+                  direction="inbound", permission="marketing.user")
+    return True
+
+
 def unsubscribe(recipient_id: int) -> Recipient | None:
     """Withdraw the customer's marketing consent for the campaign's channel; history and
     consent record the change. Safe to call twice (the second call changes nothing)."""
     from core.customers.models import Customer
-    from core.customers.service import update_customer
-    from core.history.service import log_event
 
     recipient = db.session.get(Recipient, recipient_id)
     if recipient is None:
         return None
-    channel = recipient.campaign.channel
     customer = db.session.get(Customer, recipient.customer_id)
-    consent = customer.consent_for(channel) if customer else None
-    if customer is not None and (consent is None or consent.granted):
-        update_customer(customer, {"consents": {channel: False}})
-        log_event(customer.id, "marketing.unsubscribed", source="marketing",
-                  subject=f"Unsubscribed from {channel} marketing (campaign “{recipient.campaign.name}”)",
-                  data={"campaign_id": recipient.campaign_id, "channel": channel}, channel=channel,
-                  direction="inbound", permission="marketing.user")
+    if customer is not None:
+        set_consent(customer, recipient.campaign.channel, False, campaign=recipient.campaign)
     if _mark(recipient_id, "unsubscribed_at"):
         _note(recipient, "unsubscribed")
     return recipient

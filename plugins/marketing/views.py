@@ -16,7 +16,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from core.customers.models import Customer
-from core.db import db
+from core.db import db, parse_id
 from core.security import check_permission, requires, scoped, user_can
 from core.web.pagination import BadCursor, keyset_page
 from plugins.marketing import editor
@@ -88,9 +88,9 @@ def _param_labels(tree, criteria) -> dict:
         criterion = criteria.get(node.get("criterion")) if "criterion" in node else None
         for param in (criterion.params if criterion else ()):
             value = str((node.get("params") or {}).get(param.name) or "")
-            if param.type in ("product", "user") and value.isdigit():
+            if param.type in ("product", "user") and parse_id(value):
                 lookup = lookup_for(param.type)
-                item = lookup.label(int(value)) if lookup else None
+                item = lookup.label(parse_id(value)) if lookup else None
                 out[f"{path}/{param.name}"] = item.label if item else value
     return out
 
@@ -216,7 +216,7 @@ def segment_add_member(segment_id):
         abort(404)
     check_permission("customers.view")
     raw = (request.form.get("customer_id") or "").strip()
-    customer = db.session.get(Customer, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    customer = db.session.get(Customer, parse_id(raw) or 0)
     if customer is None:
         flash(_("Choose a customer from the list."), "danger")
     elif add_members(db.session, segment, [customer.id]):
@@ -324,7 +324,7 @@ def campaign_new():
             return redirect(url_for("marketing.campaign", campaign_id=campaign.id))
     templates, surveys = _campaign_choices()
     raw = str(form.get("segment_id") or "")
-    segment = db.session.get(Segment, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    segment = db.session.get(Segment, parse_id(raw) or 0)
     return render_template("marketing/campaign_form.html", form=form, errors=errors, templates=templates,
                            surveys=surveys, segment_label=segment.name if segment else ""), (422 if errors else 200)
 
@@ -339,11 +339,11 @@ def campaign(campaign_id):
     figures = stats(campaign.id)
     preview, preview_error, preview_customer = None, None, None
     raw = request.args.get("preview_customer", "")
-    if raw.isdigit() and len(raw) < 10 and user_can("customers.view"):
+    if parse_id(raw) and user_can("customers.view"):
         from core.messaging import TemplateError
         from plugins.marketing.campaigns import preview as render_preview
 
-        preview_customer = db.session.get(Customer, int(raw))
+        preview_customer = db.session.get(Customer, parse_id(raw))
         if preview_customer is not None:
             try:
                 preview = render_preview(campaign, preview_customer)
@@ -462,8 +462,7 @@ def campaign_test(campaign_id):
 
     campaign = campaign_or_404(campaign_id)
     raw = request.form.get("preview_customer", "")
-    customer = db.session.get(Customer, int(raw)) if raw.isdigit() and len(raw) < 10 and user_can(
-        "customers.view") else None
+    customer = db.session.get(Customer, parse_id(raw)) if parse_id(raw) and user_can("customers.view") else None
     try:
         test_send(campaign, current_user, customer)
     except (MessageInputError, CampaignInputError) as exc:

@@ -282,11 +282,16 @@ def test_api_creates_schedules_sends_and_reports(mail_app, client, token_for, ru
                                                           "template_key": "marketing.test_newsletter"})
     assert r.status_code == 201, r.get_json()
     cid = r.get_json()["id"]
-    assert client.post(f"{API}/campaigns/{cid}/schedule", headers=h,
-                       json={"at": "2030-01-01T09:00:00"}).get_json()["state"] == "scheduled"
+    naive = client.post(f"{API}/campaigns/{cid}/schedule", headers=h, json={"at": "2030-01-01T09:00:00"})
+    assert naive.status_code == 422 and "at" in naive.get_json()["errors"]["json"]  # which zone? refused
+    scheduled = client.post(f"{API}/campaigns/{cid}/schedule", headers=h, json={"at": "2030-01-01T11:00:00+02:00"})
+    assert scheduled.get_json()["state"] == "scheduled"
+    assert scheduled.get_json()["scheduled_at"] == "2030-01-01T09:00:00+00:00"
     assert client.post(f"{API}/campaigns/{cid}/send", headers=h).status_code == 202
     assert client.post(f"{API}/campaigns/{cid}/schedule", headers=h,
-                       json={"at": "2030-01-01T09:00:00"}).status_code == 409
+                       json={"at": "2030-01-01T09:00:00Z"}).status_code == 409
+    listed = client.get(f"{API}/campaigns?limit=1", headers=h).get_json()
+    assert [c["id"] for c in listed["items"]] == [cid] and listed["next_cursor"] is None
     run_jobs()
     stats = client.get(f"{API}/campaigns/{cid}/stats", headers=h).get_json()
     assert (stats["recipients"], stats["queued"], stats["skipped"]) == (5, 2, 3)

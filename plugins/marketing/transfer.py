@@ -1,0 +1,116 @@
+"""Static lists from a file (the ``importers`` hook; docs/importing.md): one row per member —
+the customer (their number in the other system, tax number, email, ``#id`` or a bare Rapport
+id) and the static list's name.
+
+A list named in the file that does not exist yet is created (static, owned by the importing
+user); a name that belongs to a rule-based segment, or to several segments, is refused with
+the reason. A customer already in the list is matched (skipped, whatever *on duplicate* says:
+membership has nothing to update); the same customer twice for one list inside the file is
+refused naming the first line. Members are written with one ``executemany`` per batch.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from core.contrib import ImportField, Importer
+from core.db import db, utcnow
+from core.transfer.lookup import customer_ids
+from plugins.marketing.models import STATIC, Segment, SegmentMember
+
+FIELDS = (
+    ImportField("customer", _l("Customer reference"),
+                ("customer", "customer id", "customer number", "email", "e-mail", "πελάτης", "κωδικός πελάτη",
+                 "klientas", "kliento kodas", "el. paštas", "مشتری", "کد مشتری", "ایمیل", "לקוח", "מספר לקוח",
+                 "דוא\"ל", "דוא״ל"), required=True,
+                help=_l("Their number in your other system, tax number, email, or the Rapport id.")),
+    ImportField("segment", _l("Static list"),
+                ("segment", "list", "mailing list", "λίστα", "τμήμα", "sąrašas", "segmentas", "فهرست", "بخش",
+                 "רשימה", "פלח"), required=True),
+)
+MAX_NAME = 200
+
+
+def _segments(names: set[str], cache: dict) -> dict[str, tuple[int | None, str | None]]:
+    """``{name: (segment id or None when it will be created, error or None)}`` — cached."""
+    known = cache.setdefault("marketing_segments", {})
+    todo = {n for n in names if n and n not in known}
+    if todo:
+        rows = db.session.execute(sa.select(Segment.name, Segment.id, Segment.kind).where(Segment.name.in_(todo))).all()
+        by_name: dict[str, list] = {}
+        for row in rows:
+            by_name.setdefault(row.name, []).append(row)
+        for name in todo:
+            found = by_name.get(name, [])
+            if not found:
+                known[name] = (None, None)
+            elif len(found) > 1:
+                known[name] = (None, _("Several segments are named “%(name)s”; rename one first.", name=name))
+            elif found[0].kind != STATIC:
+                known[name] = (None, _("“%(name)s” is a segment of rules, not a static list.", name=name))
+            else:
+                known[name] = (found[0].id, None)
+    return {n: known[n] for n in names if n in known}
+
+
+def _reference(row) -> str:
+    """The row's customer reference; an email in lower case (addresses are stored so, and
+    ``customer_ids`` keeps one spelling per address within a batch)."""
+    ref = row.values.get("customer", "")
+    return ref.lower() if "@" in ref else ref
+
+
+def check(rows, ctx) -> None:
+    refs = {_reference(r) for r in rows}
+    bare = {ref for ref in refs if ref.isascii() and ref.isdigit()}
+    found = customer_ids(refs | {f"#{ref}" for ref in bare}, ctx.cache)
+    segments = _segments({r.values.get("segment", "").strip() for r in rows}, ctx.cache)
+    existing_ids = {sid for sid, _error in segments.values() if sid}
+    members = set()
+    wanted = {found.get(ref) or found.get(f"#{ref}") for ref in refs} - {None}
+    if existing_ids and wanted:
+        members = set(db.session.execute(sa.select(SegmentMember.segment_id, SegmentMember.customer_id).where(
+            SegmentMember.segment_id.in_(existing_ids), SegmentMember.customer_id.in_(wanted))).all())
+    for row in rows:
+        ref, name = _reference(row), row.values.get("segment", "").strip()
+        customer_id = found.get(ref) or found.get(f"#{ref}")
+        if not ref:
+            row.errors.append(_("A customer reference is required."))
+        elif customer_id is None:
+            row.errors.append(_("No customer has the reference, tax number or email “%(ref)s”.",
+                                ref=row.values.get("customer", "")))
+        segment_id, error = segments.get(name, (None, None))
+        if not name:
+            row.errors.append(_("The name of the static list is required."))
+        elif len(name) > MAX_NAME:
+            row.errors.append(_("At most %(n)d characters.", n=MAX_NAME))
+        elif error:
+            row.errors.append(error)
+        if row.errors:
+            continue
+        row.clean = {"customer_id": customer_id, "segment": name}
+        row.keys = [("member", f"{name}, #{customer_id}")]
+        if segment_id and (segment_id, customer_id) in members:
+            row.match_id = customer_id
+            row.match_label = _("already in “%(name)s”", name=name)
+
+
+def save(rows, ctx) -> None:
+    now = utcnow()
+    segments = _segments({r.clean["segment"] for r in rows}, ctx.cache)
+    for name in sorted(n for n, (sid, _error) in segments.items() if sid is None):
+        segment = Segment(name=name, kind=STATIC, description="", created_by_id=ctx.user_id)
+        db.session.add(segment)
+        db.session.flush()
+        ctx.cache["marketing_segments"][name] = (segment.id, None)
+    new = [r for r in rows if r.match_id is None]
+    if new:
+        db.session.connection().execute(sa.insert(SegmentMember.__table__), [
+            {"segment_id": ctx.cache["marketing_segments"][r.clean["segment"]][0],
+             "customer_id": r.clean["customer_id"], "added_at": now} for r in new])
+        ctx.created += len(new)
+    ctx.skipped += len(rows) - len(new)  # already members: nothing to update, even with "update"
+
+
+IMPORTER = Importer("marketing.segment_members", _l("Static list members"), "marketing.user", FIELDS, check, save)
