@@ -132,9 +132,11 @@ def periodic_tasks():
 
 
 def _escalate():
+    from core.audit import JOB, audit_context
     from plugins.complaints.escalation import escalate_due
 
-    return escalate_due()
+    with audit_context(JOB, actor="complaints.escalate"):  # an untracked task: no job sets the context
+        return escalate_due()
 
 
 @hookimpl

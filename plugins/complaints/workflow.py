@@ -245,16 +245,30 @@ def transition(complaint: Complaint, action: str, data: dict | None = None, *, u
         request_rating(complaint)
 
 
+def update_if(complaint: Complaint, condition, **values) -> bool:
+    """Set ``values`` on ``complaint`` only while ``condition`` holds, in one conditional
+    UPDATE (taking from the queue, the first response, the one rating): True when this
+    call did it. Like ``core.db.change_state`` for conditions other than "state IN …":
+    the version moves on, ``complaint`` is refreshed either way and the winner's change
+    is recorded in the audit log."""
+    from core.audit.recorder import note_changed
+
+    before = {key: getattr(complaint, key) for key in values}
+    stmt = (sa.update(Complaint).where(Complaint.id == complaint.id, condition)
+            .values(version=Complaint.version + 1, **values).execution_options(synchronize_session=False))
+    won = db.session.execute(stmt).rowcount == 1
+    db.session.refresh(complaint)
+    if won:
+        note_changed(complaint, before)
+    return won
+
+
 def record_first_response(complaint: Complaint, now: datetime | None = None) -> None:
     """A reply to the customer is the first response when none was given yet (one UPDATE)."""
     now = now or utcnow()
     if complaint.first_response_at is None:
-        db.session.execute(sa.update(Complaint).where(Complaint.id == complaint.id,
-                                                      Complaint.first_response_at.is_(None))
-                           .values(first_response_at=now,
-                                   first_response_seconds=int((now - complaint.created_at).total_seconds()))
-                           .execution_options(synchronize_session=False))
-        db.session.refresh(complaint)
+        update_if(complaint, Complaint.first_response_at.is_(None), first_response_at=now,
+                  first_response_seconds=int((now - complaint.created_at).total_seconds()))
 
 
 def as_event(complaint: Complaint) -> dict:
