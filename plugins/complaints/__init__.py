@@ -139,6 +139,30 @@ def _escalate():
         return escalate_due()
 
 
+# -- the customer portal (/portal/complaints) ----------------------------------------------------
+
+
+@hookimpl
+def register_portal_blueprints(app):
+    from plugins.complaints.portal import bp
+
+    return [bp]
+
+
+@hookimpl
+def portal_menu_items(portal):
+    from plugins.complaints.portal import menu_items
+
+    return menu_items()
+
+
+@hookimpl
+def portal_cards(portal):
+    from plugins.complaints.portal import cards
+
+    return cards(portal)
+
+
 @hookimpl
 def search_results(query, user, limit):
     from plugins.complaints.panels import search

@@ -44,6 +44,7 @@ def log(complaint, what: str, *, user=None, channel: str | None = None, directio
     with force_locale("en"):
         subject = render(what, params)
     log_event(complaint.customer_id, f"complaints.{what}", source="complaints", subject=subject, body=body,
-              data=params, channel="email" if channel == "email" else "note", direction=direction,
+              data=params, channel=channel if channel in ("email", "portal") else "note",
+              direction="inbound" if channel == "portal" else direction,
               user_id=user.id if user is not None and getattr(user, "is_authenticated", False) else None,
               permission="complaints.view")
