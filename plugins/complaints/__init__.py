@@ -164,6 +164,15 @@ def portal_cards(portal):
 
 
 @hookimpl
+def demo_data():
+    from core.contrib import DemoStep
+    from plugins.complaints.demo import load_demo
+
+    # after sales (50) and service (60): complaints about the customers' demo orders and equipment
+    return [DemoStep(str(_l("Complaints in every state, a customer-care team")), load_demo, weight=70)]
+
+
+@hookimpl
 def search_results(query, user, limit):
     from plugins.complaints.panels import search
 

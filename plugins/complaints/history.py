@@ -38,7 +38,7 @@ def render(what: str, params: dict) -> str:
 
 
 def log(complaint, what: str, *, user=None, channel: str | None = None, direction: str | None = None,
-        body: str = "", **params) -> None:
+        body: str = "", occurred_at=None, **params) -> None:
     """Add step ``what`` of ``complaint`` to its customer's timeline (the caller commits)."""
     params = {"ref": complaint.reference, "complaint_id": complaint.id, **params}
     with force_locale("en"):
@@ -47,4 +47,4 @@ def log(complaint, what: str, *, user=None, channel: str | None = None, directio
               data=params, channel=channel if channel in ("email", "portal") else "note",
               direction="inbound" if channel == "portal" else direction,
               user_id=user.id if user is not None and getattr(user, "is_authenticated", False) else None,
-              permission="complaints.view")
+              occurred_at=occurred_at, permission="complaints.view")
