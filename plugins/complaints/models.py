@@ -180,14 +180,16 @@ class Complaint(db.Model):
 
     __tablename__ = "complaints_complaint"
     # Audited like the core's records (core.audit): staff edits, transitions (change_state),
-    # assignment and escalation. The words of a complaint that came by mail are the mail's
-    # contents and stay out, as the core keeps message bodies out; the conversation
-    # (ComplaintMessage) is messages and is not audited. Derived columns are left out.
+    # assignment and escalation. The customer's own words — a complaint that came by mail or
+    # was typed in the portal, a rating comment — stay out (recorded as changed, no value), as
+    # the core keeps message bodies out; the conversation (ComplaintMessage) is messages and
+    # is not audited. Derived columns are left out.
     __audit__ = Audit(
         "complaints.complaint", label=_l("Complaint"), title="title", customer="customer_id",
         ignore=("is_open", "about_ref", "inbound_mail_id", "interaction_id", "first_response_seconds",
                 "resolution_seconds", "first_response_escalated_at", "resolution_escalated_at"),
-        private=lambda c: ("description",) if c.channel == "email" else (),
+        private=lambda c: (("description", "rating_comment") if c.channel in ("email", "portal")
+                           else ("rating_comment",)),
         users=("assignee_id", "created_by_id"),
         fields={"category_id": _l("Category"), "severity_id": _l("Severity"), "team_id": _l("Team"),
                 "assignee_id": _l("Assigned to"), "about_label": _l("About"), "created_by_id": _l("Created by"),

@@ -70,6 +70,7 @@ def test_taking_from_the_queue_and_the_rating_are_audited(app, client, login, ma
     rated = [e for e in audit_entries(app, record_type="complaints.complaint", record_id=str(complaint_id))
              if "rating" in (e["changes"] or {})]
     assert len(rated) == 1 and rated[0]["changes"]["rating"] == [None, 4]
+    assert rated[0]["changes"]["rating_comment"] is None  # the customer's words: changed, not kept
 
 
 def test_mail_words_stay_out_of_the_audit(app):

@@ -44,7 +44,7 @@ def test_customer_files_a_complaint_about_their_own_equipment(app, client):
     mine, _other, boiler, theirs, product = _people(app, language="el")
     portal_login(client, portal_account(app, mine))
     home = client.get("/portal/").get_data(as_text=True)
-    assert "Your complaints" in home and "/portal/complaints/new" in home
+    assert "Τα παράπονά σας" in home and "/portal/complaints/new" in home  # the card, in her language
     form = client.get("/portal/complaints/new").get_data(as_text=True)
     assert "Boiler X2" in form and "Dryer D9" not in form  # only their own equipment is offered
     # someone else's equipment, typed into the form: refused, nothing saved
