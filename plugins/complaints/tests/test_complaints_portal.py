@@ -187,3 +187,18 @@ def test_every_complaints_portal_form_needs_its_csrf_token(make_app):
         assert db.session.execute(sa.select(sa.func.count()).select_from(Complaint)).scalar() == 1
         assert db.session.execute(sa.select(sa.func.count()).select_from(ComplaintMessage)
                                   .where(ComplaintMessage.direction == "in")).scalar() == 0
+
+
+def test_staff_viewing_as_the_customer_see_the_pages_but_change_nothing(app, client, login):
+    mine, _other, _boiler, _theirs, _product = _people(app)
+    with app.app_context():
+        complaint_id = td.complaint(mine, title="Noisy boiler").id
+    login()
+    handover = client.post(f"/customers/{mine}/portal/view-as")
+    assert handover.status_code == 302
+    client.get(handover.headers["Location"])
+    page = client.get(f"/portal/complaints/{complaint_id}").get_data(as_text=True)
+    assert "Noisy boiler" in page and "disabled>" in page  # the buttons are disabled
+    assert "/portal/complaints/new" not in client.get("/portal/complaints/").get_data(as_text=True)
+    assert client.post(f"/portal/complaints/{complaint_id}/reply", data={"body": "x"}).status_code == 403
+    assert client.post("/portal/complaints/new", data={"title": "x", "description": "y"}).status_code == 403
