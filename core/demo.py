@@ -151,6 +151,8 @@ STAFF = [  # email, name, role names (missing roles are skipped)
     ("sara.manager@example.com", "שרה לוי", ["Sales manager", "Staff"]),
     ("reza.tech@example.com", "رضا کریمی", ["Technician", "Staff"]),
     ("grace.service@example.com", "Grace Walker", ["Service manager", "Staff"]),
+    ("eleni.care@example.com", "Ελένη Παππά", ["Complaints manager", "Staff"]),
+    ("tomas.care@example.com", "Tomas Kazlauskas", ["Complaints agent", "Staff"]),
     ("oliver.viewer@example.com", "Oliver Evans", ["Read only"]),
 ]
 PRODUCTS = [  # sku, name, kind, price, currency, warranty months

@@ -132,9 +132,44 @@ def periodic_tasks():
 
 
 def _escalate():
+    from core.audit import JOB, audit_context
     from plugins.complaints.escalation import escalate_due
 
-    return escalate_due()
+    with audit_context(JOB, actor="complaints.escalate"):  # an untracked task: no job sets the context
+        return escalate_due()
+
+
+# -- the customer portal (/portal/complaints) ----------------------------------------------------
+
+
+@hookimpl
+def register_portal_blueprints(app):
+    from plugins.complaints.portal import bp
+
+    return [bp]
+
+
+@hookimpl
+def portal_menu_items(portal):
+    from plugins.complaints.portal import menu_items
+
+    return menu_items()
+
+
+@hookimpl
+def portal_cards(portal):
+    from plugins.complaints.portal import cards
+
+    return cards(portal)
+
+
+@hookimpl
+def demo_data():
+    from core.contrib import DemoStep
+    from plugins.complaints.demo import load_demo
+
+    # after sales (50) and service (60): complaints about the customers' demo orders and equipment
+    return [DemoStep(str(_l("Complaints in every state, a customer-care team")), load_demo, weight=70)]
 
 
 @hookimpl

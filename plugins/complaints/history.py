@@ -38,12 +38,13 @@ def render(what: str, params: dict) -> str:
 
 
 def log(complaint, what: str, *, user=None, channel: str | None = None, direction: str | None = None,
-        body: str = "", **params) -> None:
+        body: str = "", occurred_at=None, **params) -> None:
     """Add step ``what`` of ``complaint`` to its customer's timeline (the caller commits)."""
     params = {"ref": complaint.reference, "complaint_id": complaint.id, **params}
     with force_locale("en"):
         subject = render(what, params)
     log_event(complaint.customer_id, f"complaints.{what}", source="complaints", subject=subject, body=body,
-              data=params, channel="email" if channel == "email" else "note", direction=direction,
+              data=params, channel=channel if channel in ("email", "portal") else "note",
+              direction="inbound" if channel == "portal" else direction,
               user_id=user.id if user is not None and getattr(user, "is_authenticated", False) else None,
-              permission="complaints.view")
+              occurred_at=occurred_at, permission="complaints.view")

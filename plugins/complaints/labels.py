@@ -26,3 +26,42 @@ def target_label(target: str) -> str:
 STATE_BADGES = {"new": "text-bg-warning", "acknowledged": "text-bg-info", "investigating": "text-bg-primary",
                 "resolved": "text-bg-success", "closed": "text-bg-secondary"}
 SLA_BADGES = {"breached": "text-bg-danger", "at_risk": "text-bg-warning", "ok": "text-bg-light"}
+
+
+def _name(model, row_id) -> str | None:
+    """The current name of a category, severity, team or root cause (for the audit log's
+    values; None when it was deleted since, so the log shows the stored id)."""
+    from core.db import db
+
+    row = db.session.get(model, row_id) if isinstance(row_id, int) else None
+    if row is None:
+        return None
+    if hasattr(row, "code"):
+        from plugins.complaints.defaults import display_name
+
+        return display_name(row)
+    return row.name
+
+
+def category_name(row_id):
+    from plugins.complaints.models import Category
+
+    return _name(Category, row_id)
+
+
+def severity_name(row_id):
+    from plugins.complaints.models import Severity
+
+    return _name(Severity, row_id)
+
+
+def root_cause_name(row_id):
+    from plugins.complaints.models import RootCause
+
+    return _name(RootCause, row_id)
+
+
+def team_name(row_id):
+    from plugins.complaints.models import Team
+
+    return _name(Team, row_id)

@@ -13,8 +13,10 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit import Audit
 from core.catalog.models import Money
 from core.db import db, utcnow
 
@@ -35,6 +37,8 @@ class Category(db.Model):
     """
 
     __tablename__ = "complaints_category"
+    __audit__ = Audit("complaints.category", label=_l("Complaint category"), title="name",
+                      ignore=("code",), fields={"position": _l("Position")})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
@@ -47,6 +51,8 @@ class Severity(db.Model):
     """How serious a complaint is; ``rank`` orders them (escalation raises to the next rank)."""
 
     __tablename__ = "complaints_severity"
+    __audit__ = Audit("complaints.severity", label=_l("Severity"), title="name", ignore=("code",),
+                      fields={"rank": _l("Rank")})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
@@ -59,6 +65,7 @@ class RootCause(db.Model):
     """Root-cause categories chosen when resolving (required to resolve)."""
 
     __tablename__ = "complaints_root_cause"
+    __audit__ = Audit("complaints.root_cause", label=_l("Root cause"), title="name", ignore=("code",))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
@@ -70,6 +77,10 @@ class Team(db.Model):
     """A group of agents sharing a queue; ``manager_id`` hears escalations."""
 
     __tablename__ = "complaints_team"
+    __audit__ = Audit("complaints.team", label=_l("Complaint team"), title="name", users=("manager_id",),
+                      fields={"manager_id": _l("Manager"), "round_robin": _l("Round-robin assignment"),
+                              "members": _l("Agents")},
+                      collections={"members": lambda m: m.user.name or m.user.email if m.user else m.user_id})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
@@ -103,6 +114,10 @@ class Settings(db.Model):
     """
 
     __tablename__ = "complaints_settings"
+    __audit__ = Audit("complaints.settings", label=_l("Complaint settings"),
+                      fields={"timezone": _l("Time zone"), "day_start": _l("Working day starts"),
+                              "day_end": _l("Working day ends"), "weekdays": _l("Working days"),
+                              "intake_address": _l("Intake address")})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
@@ -116,6 +131,7 @@ class Holiday(db.Model):
     """A non-working day of the calendar (a date in the business's time zone)."""
 
     __tablename__ = "complaints_holiday"
+    __audit__ = Audit("complaints.holiday", label=_l("Holiday"), title="day", fields={"day": _l("Day")})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(unique=True)
@@ -131,6 +147,14 @@ class SlaPolicy(db.Model):
     """
 
     __tablename__ = "complaints_sla_policy"
+    __audit__ = Audit("complaints.sla_policy", label=_l("SLA policy"),
+                      fields={"category_id": _l("Category"), "severity_id": _l("Severity"),
+                              "first_response_hours": _l("First response (business hours)"),
+                              "resolution_hours": _l("Resolution (business hours)"),
+                              "raise_severity": _l("Raise the severity"),
+                              "reassign_to_manager": _l("Hand over to the team manager")},
+                      values={"category_id": "plugins.complaints.labels:category_name",
+                              "severity_id": "plugins.complaints.labels:severity_name"})
     __table_args__ = (sa.UniqueConstraint("category_id", "severity_id", name="uq_complaints_sla_policy_scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,6 +179,35 @@ class Complaint(db.Model):
     """
 
     __tablename__ = "complaints_complaint"
+    # Audited like the core's records (core.audit): staff edits, transitions (change_state),
+    # assignment and escalation. The customer's own words — a complaint that came by mail or
+    # was typed in the portal, a rating comment — stay out (recorded as changed, no value), as
+    # the core keeps message bodies out; the conversation (ComplaintMessage) is messages and
+    # is not audited. Derived columns are left out.
+    __audit__ = Audit(
+        "complaints.complaint", label=_l("Complaint"), title="title", customer="customer_id",
+        ignore=("is_open", "about_ref", "inbound_mail_id", "interaction_id", "first_response_seconds",
+                "resolution_seconds", "first_response_escalated_at", "resolution_escalated_at"),
+        private=lambda c: (("description", "rating_comment") if c.channel in ("email", "portal")
+                           else ("rating_comment",)),
+        users=("assignee_id", "created_by_id"),
+        fields={"category_id": _l("Category"), "severity_id": _l("Severity"), "team_id": _l("Team"),
+                "assignee_id": _l("Assigned to"), "about_label": _l("About"), "created_by_id": _l("Created by"),
+                "first_response_due": _l("First response due"), "resolution_due": _l("Resolution due"),
+                "first_response_at": _l("First response"), "escalation_count": _l("Escalations"),
+                "acknowledged_at": _l("Acknowledged"), "resolved_at": _l("Resolved"),
+                "resolved_in_time": _l("Resolved in time"), "closed_at": _l("Closed"),
+                "reopened_count": _l("Reopened"), "root_cause_id": _l("Root cause"),
+                "resolution": _l("Resolution"), "corrective_action": _l("Corrective action"),
+                "compensation_amount": _l("Compensation"), "compensation_credit": _l("As a credit note"),
+                "rating": _l("Rating"), "rating_comment": _l("Rating comment"), "rated_at": _l("Rated")},
+        values={"state": "plugins.complaints.labels:state_label",
+                "channel": "plugins.complaints.labels:CHANNEL_LABELS",
+                "category_id": "plugins.complaints.labels:category_name",
+                "severity_id": "plugins.complaints.labels:severity_name",
+                "team_id": "plugins.complaints.labels:team_name",
+                "root_cause_id": "plugins.complaints.labels:root_cause_name"},
+    )
     __table_args__ = (
         sa.Index("ix_complaints_complaint_customer", "customer_id", "id"),
         sa.Index("ix_complaints_complaint_state", "state", "id"),

@@ -82,15 +82,11 @@ def request_rating(complaint: Complaint) -> None:
 
 def store_rating(complaint: Complaint, rating: int, comment: str = "") -> bool:
     """Store the rating once (one conditional UPDATE); False when it was already rated."""
-    import sqlalchemy as sa
-
     from plugins.complaints import history
+    from plugins.complaints.workflow import update_if
 
-    won = db.session.execute(
-        sa.update(Complaint).where(Complaint.id == complaint.id, Complaint.rating.is_(None))
-        .values(rating=rating, rating_comment=comment[:1000], rated_at=utcnow(), version=Complaint.version + 1)
-        .execution_options(synchronize_session=False)).rowcount == 1
-    db.session.refresh(complaint)
+    won = update_if(complaint, Complaint.rating.is_(None), rating=rating, rating_comment=comment[:1000],
+                    rated_at=utcnow())
     if won:
         history.log(complaint, "rated", rating=rating)
     return won

@@ -188,7 +188,7 @@ def member_add(team_id):
         flash(_("Choose an agent."), "danger")
         return redirect(url_for("complaints.settings"))
     if db.session.get(TeamMember, (team.id, user.id)) is None:
-        db.session.add(TeamMember(team_id=team.id, user_id=user.id))
+        team.members.append(TeamMember(user=user))  # through the collection: the audit lists the agents
         db.session.commit()
     flash(_("Agent added to the team."), "success")
     return redirect(url_for("complaints.settings"))
@@ -198,7 +198,7 @@ def member_add(team_id):
 @requires(MANAGE)
 def member_delete(team_id, user_id):
     row = db.session.get(TeamMember, (team_id, user_id)) or abort(404)
-    db.session.delete(row)
+    row.team.members.remove(row)  # delete-orphan: the row goes, and the audit lists the agents left
     db.session.commit()
     flash(_("Agent removed from the team."), "success")
     return redirect(url_for("complaints.settings"))

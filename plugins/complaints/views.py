@@ -259,14 +259,12 @@ def get_visible_or_none(complaint_id):
 def take(complaint_id):
     """Take a complaint from the queue: one conditional UPDATE, so two agents cannot both take it."""
     complaint = get_visible(complaint_id)
-    won = db.session.execute(sa.update(Complaint).where(Complaint.id == complaint.id, Complaint.assignee_id.is_(None))
-                             .values(assignee_id=current_user.id, version=Complaint.version + 1)
-                             .execution_options(synchronize_session=False)).rowcount == 1
-    if not won:
+    from plugins.complaints.workflow import update_if
+
+    if not update_if(complaint, Complaint.assignee_id.is_(None), assignee_id=current_user.id):
         db.session.rollback()
         flash(_("Someone else took this complaint first."), "warning")
         return redirect(url_for("complaints.detail", complaint_id=complaint_id)), 303
-    db.session.refresh(complaint)
     from plugins.complaints import history
 
     history.log(complaint, "assigned", user=current_user, team=complaint.team.name if complaint.team else "",

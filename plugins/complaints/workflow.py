@@ -93,9 +93,10 @@ def subjects_for(customer) -> list[dict]:
 
 
 def create_complaint(data: dict, *, user=None, channel: str = "staff", inbound_mail_id: int | None = None,
-                     acknowledge: bool = True) -> Complaint:
+                     acknowledge: bool = True, at: datetime | None = None) -> Complaint:
     """Open a complaint from ``data`` (customer_id, title, description, category_id, severity_id,
-    about_ref, product_id, interaction_id, team_id). Raises :class:`ComplaintInputError`."""
+    about_ref, product_id, interaction_id, team_id). Raises :class:`ComplaintInputError`.
+    ``at``: when it came in, if not now (demo data; deadlines count from then)."""
     from core.customers.models import Customer
     from core.catalog.models import Product
     from core.history.models import Interaction
@@ -133,13 +134,13 @@ def create_complaint(data: dict, *, user=None, channel: str = "staff", inbound_m
                           category=category, severity=severity, team=team, about_ref=about_ref,
                           about_label=about_label, product_id=product.id if product else None,
                           interaction_id=interaction.id if interaction else None, inbound_mail_id=inbound_mail_id,
-                          created_by_id=user.id if user else None, created_at=utcnow())
+                          created_by_id=user.id if user else None, created_at=at or utcnow())
     db.session.add(complaint)
     db.session.flush()
     set_deadlines(complaint)
     if team is not None and team.round_robin:
         complaint.assignee_id = next_in_rotation(team)
-    history.log(complaint, "opened", user=user, channel=channel)
+    history.log(complaint, "opened", user=user, channel=channel, occurred_at=at)
     announce("complaint_opened", complaint=as_event(complaint))
     if acknowledge:
         from plugins.complaints.mail import send_acknowledgement
@@ -197,8 +198,9 @@ def _money(value, errors) -> Decimal | None:
 
 
 def transition(complaint: Complaint, action: str, data: dict | None = None, *, user=None,
-               now: datetime | None = None) -> None:
-    """Move the complaint along the workflow; resolve needs a resolution and a root cause."""
+               now: datetime | None = None, ask_rating: bool = True) -> None:
+    """Move the complaint along the workflow; resolve needs a resolution and a root cause.
+    Closing asks the customer for a rating unless ``ask_rating`` is False (demo data)."""
     data = data or {}
     if action not in TRANSITIONS:
         raise ComplaintInputError({"action": [_l("Not a valid choice.")]})
@@ -237,24 +239,39 @@ def transition(complaint: Complaint, action: str, data: dict | None = None, *, u
     params = {}
     if action == "resolve":
         params = {"root_cause": complaint.root_cause.name if complaint.root_cause else ""}
-    history.log(complaint, action, user=user, **params)
+    history.log(complaint, action, user=user, occurred_at=now, **params)
     if action == "close":
         announce("complaint_closed", complaint=as_event(complaint))
-        from plugins.complaints.satisfaction import request_rating
+        if ask_rating:
+            from plugins.complaints.satisfaction import request_rating
 
-        request_rating(complaint)
+            request_rating(complaint)
+
+
+def update_if(complaint: Complaint, condition, **values) -> bool:
+    """Set ``values`` on ``complaint`` only while ``condition`` holds, in one conditional
+    UPDATE (taking from the queue, the first response, the one rating): True when this
+    call did it. Like ``core.db.change_state`` for conditions other than "state IN …":
+    the version moves on, ``complaint`` is refreshed either way and the winner's change
+    is recorded in the audit log."""
+    from core.audit.recorder import note_changed
+
+    before = {key: getattr(complaint, key) for key in values}
+    stmt = (sa.update(Complaint).where(Complaint.id == complaint.id, condition)
+            .values(version=Complaint.version + 1, **values).execution_options(synchronize_session=False))
+    won = db.session.execute(stmt).rowcount == 1
+    db.session.refresh(complaint)
+    if won:
+        note_changed(complaint, before)
+    return won
 
 
 def record_first_response(complaint: Complaint, now: datetime | None = None) -> None:
     """A reply to the customer is the first response when none was given yet (one UPDATE)."""
     now = now or utcnow()
     if complaint.first_response_at is None:
-        db.session.execute(sa.update(Complaint).where(Complaint.id == complaint.id,
-                                                      Complaint.first_response_at.is_(None))
-                           .values(first_response_at=now,
-                                   first_response_seconds=int((now - complaint.created_at).total_seconds()))
-                           .execution_options(synchronize_session=False))
-        db.session.refresh(complaint)
+        update_if(complaint, Complaint.first_response_at.is_(None), first_response_at=now,
+                  first_response_seconds=int((now - complaint.created_at).total_seconds()))
 
 
 def as_event(complaint: Complaint) -> dict:

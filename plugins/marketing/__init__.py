@@ -191,3 +191,18 @@ def importers():
     from plugins.marketing.transfer import IMPORTER
 
     return [IMPORTER]
+
+
+@hookimpl(optionalhook=True)
+def complaint_survey(complaint):
+    """Complaints asks, on closing one, whether another plugin surveys the customer: yes
+    while an active survey is bound to closed complaints (trigger ``complaints.close``, the
+    history kind closing writes). That survey goes out by itself (surveys.py reads the
+    entry), so complaints sends no rating link of its own and the customer is asked once."""
+    import sqlalchemy as sa
+
+    from core.db import db
+    from plugins.marketing.models import Survey
+
+    return db.session.execute(sa.select(Survey.id).where(Survey.trigger_kind == "complaints.close",
+                                                         Survey.active.is_(True)).limit(1)).first() is not None
