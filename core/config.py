@@ -61,11 +61,14 @@ def default_config(instance: str) -> dict:
         "REMEMBER_COOKIE_SECURE": os.environ.get("RAPPORT_INSECURE_COOKIES") != "1",
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
-        "BABEL_DEFAULT_LOCALE": "en",
+        # The business language: anonymous pages, the CLI, demo data.
+        "BABEL_DEFAULT_LOCALE": os.environ.get("RAPPORT_LANGUAGE", "en"),
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "LANGUAGES": LANGUAGES,
         "PHONE_DEFAULT_REGION": os.environ.get("RAPPORT_PHONE_REGION", "GR"),
         "DEFAULT_CURRENCY": os.environ.get("RAPPORT_CURRENCY", "EUR"),
+        # The business's time zone: shown to users who have not chosen their own (core.l10n).
+        "TIMEZONE": os.environ.get("RAPPORT_TIMEZONE", "Europe/Athens"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RAPPORT_RATELIMIT_STORAGE", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute",

@@ -98,3 +98,15 @@ class DemoStep:
     label: str
     run: Callable[..., None]
     weight: int = 100
+
+
+@dataclass(frozen=True)
+class TextKind:
+    """How a stored text of ``kind`` reads (see :mod:`core.l10n.texts`).
+
+    ``render(params)`` returns the text in the *current* language: call ``gettext``,
+    ``ngettext`` and the :mod:`core.l10n` formatters inside it, never at import time.
+    """
+
+    kind: str
+    render: Callable[[dict], str]

@@ -51,6 +51,16 @@ def record_rules():
     """Return a list of :class:`core.contrib.RecordRule`: "own records only" rules."""
 
 
+@hookspec
+def register_text_kinds():
+    """Return a list of :class:`core.contrib.TextKind`: how this plugin's stored texts read.
+
+    History entries, audit entries and notifications are stored as a kind and
+    parameters and rendered in the reader's language (:mod:`core.l10n.texts`).
+    Called once for every installed plugin, so entries of a disabled plugin still read well.
+    """
+
+
 # ---------------------------------------------------------------------------
 # Contributions: enabled plugins only, sorted by weight then plugin name
 # ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from core.app import limiter
-from core.auth.forms import LoginForm, PasswordForm, TokenForm
+from core.auth.forms import LoginForm, PasswordForm, PreferencesForm, TokenForm
 from core.auth.models import ApiToken, User
 from core.db import db, utcnow
 from core.security import login_required, public
@@ -61,8 +61,38 @@ def profile():
     ).scalars().all()
     return render_template(
         "auth/profile.html", password_form=PasswordForm(), token_form=TokenForm(), tokens=tokens,
-        new_token=session.pop("new_token", None),
+        new_token=session.pop("new_token", None), preferences_form=_preferences_form(),
     )
+
+
+def _preferences_form(formdata=None) -> PreferencesForm:
+    form = PreferencesForm(formdata=formdata) if formdata is not None else PreferencesForm(formdata=None)
+    if formdata is None:
+        from flask_babel import get_locale
+
+        form.ui_language.data = current_user.ui_language or str(get_locale())
+        form.timezone.data = current_user.timezone or ""
+        form.calendar.data = current_user.calendar or ""
+    return form
+
+
+@bp.post("/profile/preferences")
+@login_required
+def save_preferences():
+    form = _preferences_form(request.form)
+    if form.validate_on_submit():
+        current_user.ui_language = form.ui_language.data
+        session["lang"] = form.ui_language.data
+        current_user.timezone = form.timezone.data or None
+        current_user.calendar = form.calendar.data or None
+        db.session.commit()
+        flash(_("Your preferences were saved."), "success")
+        return redirect(url_for("auth.profile"))
+    tokens = db.session.execute(
+        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc()).limit(100)
+    ).scalars().all()
+    return render_template("auth/profile.html", password_form=PasswordForm(), token_form=TokenForm(), tokens=tokens,
+                           preferences_form=form), 422
 
 
 @bp.post("/profile/password")
@@ -80,7 +110,8 @@ def change_password():
     tokens = db.session.execute(
         sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc()).limit(100)
     ).scalars().all()
-    return render_template("auth/profile.html", password_form=form, token_form=TokenForm(), tokens=tokens), 422
+    return render_template("auth/profile.html", password_form=form, token_form=TokenForm(), tokens=tokens,
+                           preferences_form=_preferences_form()), 422
 
 
 @bp.post("/profile/tokens")

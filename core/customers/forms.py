@@ -23,6 +23,7 @@ from core.customers.models import (
     Customer,
 )
 from core.db import db
+from core.l10n.fields import DateField
 from core.text import fold
 
 # Labels for stored codes, shared by the form and the pages that display them.
@@ -77,7 +78,7 @@ class CustomerForm(FlaskForm):
     consent_email = BooleanField(_l("Agrees to marketing by email"))
     consent_sms = BooleanField(_l("Agrees to marketing by SMS"))
     gender = SelectField(_l("Gender"), choices=_blank() + list(GENDER_LABELS.items()), validate_choice=False)
-    birth_date = StringField(_l("Birth date"), render_kw={"type": "date"})
+    birth_date = DateField(_l("Birth date"))
     income_band = SelectField(_l("Income band"), choices=_blank() + list(INCOME_LABELS.items()),
                               validate_choice=False)
     payment_method = SelectField(_l("Preferred payment method"), choices=_blank() + list(PAYMENT_LABELS.items()),
@@ -116,7 +117,7 @@ class CustomerForm(FlaskForm):
                       "payment_method", "purchase_purpose", "notes"):
             getattr(self, field).data = getattr(customer, field) or ""
         self.owner_id.data = str(customer.owner_id or "")
-        self.birth_date.data = customer.birth_date.isoformat() if customer.birth_date else ""
+        self.birth_date.data = customer.birth_date
         self.company.data = company_ref(customer.company) if customer.company else ""
         self.emails.data = "\n".join(e.email for e in customer.emails)
         self.phones.data = "\n".join(p.number for p in customer.phones)
@@ -141,7 +142,7 @@ class CustomerForm(FlaskForm):
             "preferred_language": self.preferred_language.data or None,
             "preferred_channel": self.preferred_channel.data or None,
             "gender": self.gender.data or None,
-            "birth_date": (self.birth_date.data or "").strip() or None,
+            "birth_date": self.birth_date.data or None,
             "income_band": self.income_band.data or None,
             "payment_method": self.payment_method.data or None,
             "purchase_purpose": self.purchase_purpose.data or "",

@@ -415,7 +415,7 @@ def merge_customers(winner: Customer, loser: Customer, user_id: int | None = Non
     db.session.delete(loser)
     db.session.flush()
     refresh_keys(winner)
-    log_event(winner_id, "core.merged", source="core", subject=_("Merged “%(name)s” into this customer", name=loser_name),
+    log_event(winner_id, "core.merged", source="core", subject_kind="core.merged", subject_params={"name": loser_name},
               user_id=user_id, data={"loser_id": loser_id})
     announce("customers_merged", winner_id=winner_id, loser_id=loser_id)
 

@@ -33,11 +33,22 @@ class Interaction(db.Model):
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
     subject: Mapped[str] = mapped_column(sa.String(300), default="")
+    # A text the system wrote: its kind and parameters, rendered in the reader's language
+    # (core.l10n.texts); ``subject`` then holds the English rendering for search and the API.
+    subject_kind: Mapped[str | None] = mapped_column(sa.String(80))
+    subject_params: Mapped[dict | None] = mapped_column(sa.JSON)
     body: Mapped[str] = mapped_column(sa.Text, default="")
     data: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user = relationship("User")
+
+    @property
+    def display_subject(self) -> str:
+        """The subject in the reader's language (a system text), else as typed."""
+        from core.l10n.texts import render_text
+
+        return render_text(self.subject_kind, self.subject_params, self.subject)
 
     def as_event(self) -> dict:
         return {
