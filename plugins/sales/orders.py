@@ -208,8 +208,8 @@ def confirm(order: Order, *, when=None) -> None:
         raise SalesInputError({"lines": [_("Add at least one line before confirming.")]})
     order.state, order.confirmed_at = CONFIRMED, when or utcnow()
     db.session.flush()
-    log_event(order.customer_id, "sales.order_confirmed", source="sales",
-              subject=_("Order %(n)s confirmed: %(t)s %(c)s", n=order.number, t=order.total, c=order.currency),
+    log_event(order.customer_id, "sales.order_confirmed", source="sales", subject_kind="sales.order_confirmed",
+              subject_params={"number": order.number, "total": str(order.total), "currency": order.currency},
               data={"order_id": order.id, "total": str(order.total), "currency": order.currency},
               user_id=_uid(), occurred_at=order.confirmed_at)
     opp = order.opportunity
@@ -225,8 +225,8 @@ def cancel(order: Order) -> None:
     order.state, order.cancelled_at = CANCELLED, utcnow()
     db.session.flush()
     if was_confirmed:
-        log_event(order.customer_id, "sales.order_cancelled", source="sales",
-                  subject=_("Order %(n)s cancelled", n=order.number), data={"order_id": order.id},
+        log_event(order.customer_id, "sales.order_cancelled", source="sales", subject_kind="sales.order_cancelled",
+                  subject_params={"number": order.number}, data={"order_id": order.id},
                   user_id=_uid())
         announce("sales_order_cancelled", order=order_payload(order))
 

@@ -199,9 +199,10 @@ def _user(value) -> User | None:
         return None
 
 
-def _history(opp: Opportunity, kind: str, subject: str, **data) -> None:
+def _history(opp: Opportunity, kind: str, params: dict, **data) -> None:
+    """A history entry whose subject is the stored text ``kind`` (plugins/sales/texts.py)."""
     if opp.customer_id:
-        log_event(opp.customer_id, kind, source="sales", subject=subject,
+        log_event(opp.customer_id, kind, source="sales", subject_kind=kind, subject_params=params,
                   data={"opportunity_id": opp.id, **data}, user_id=_uid())
 
 
@@ -229,7 +230,7 @@ def create_opportunity(data: dict) -> Opportunity:
     opp = Opportunity(stage=stage, status=OPEN, **clean)
     db.session.add(opp)
     db.session.flush()
-    _history(opp, "sales.opportunity_created", _("Opportunity created: %(t)s", t=opp.title), stage=stage.name)
+    _history(opp, "sales.opportunity_created", {"title": opp.title}, stage=stage.name)
     _follow_up(opp, follow)
     return opp
 
@@ -263,7 +264,7 @@ def move_to_stage(opp: Opportunity, stage: Stage, *, lost_reason: LostReason | N
     opp.stage = stage
     opp.probability = stage.probability
     db.session.flush()
-    _history(opp, "sales.stage_changed", _("%(t)s: %(a)s → %(b)s", t=opp.title, a=old, b=stage.name),
+    _history(opp, "sales.stage_changed", {"title": opp.title, "from": old, "to": stage.name},
              old_stage=old, new_stage=stage.name)
     return None
 
@@ -299,7 +300,7 @@ def mark_won(opp: Opportunity, *, when=None) -> None:
     opp.closed_at = when or utcnow()
     opp.lost_reason_id, opp.lost_note = None, ""
     db.session.flush()
-    _history(opp, "sales.won", _("Won: %(t)s (%(a)s %(c)s)", t=opp.title, a=opp.expected_revenue, c=opp.currency),
+    _history(opp, "sales.won", {"title": opp.title, "amount": str(opp.expected_revenue), "currency": opp.currency},
              amount=str(opp.expected_revenue), currency=opp.currency)
 
 
@@ -315,7 +316,7 @@ def mark_lost(opp: Opportunity, reason: LostReason | None, note: str = "", *, wh
     opp.lost_reason_id, opp.lost_note = reason.id, (note or "").strip()[:500]
     opp.closed_at = when or utcnow()
     db.session.flush()
-    _history(opp, "sales.lost", _("Lost: %(t)s (%(r)s)", t=opp.title, r=reason.name), reason=reason.name)
+    _history(opp, "sales.lost", {"title": opp.title, "reason": reason.name}, reason=reason.name)
 
 
 def reopen(opp: Opportunity) -> None:
@@ -327,7 +328,7 @@ def reopen(opp: Opportunity) -> None:
     opp.stage, opp.status, opp.probability = stage, OPEN, stage.probability
     opp.closed_at, opp.lost_reason_id, opp.lost_note = None, None, ""
     db.session.flush()
-    _history(opp, "sales.reopened", _("Reopened: %(t)s", t=opp.title))
+    _history(opp, "sales.reopened", {"title": opp.title})
 
 
 def lost_reason(value) -> LostReason | None:
