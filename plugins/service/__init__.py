@@ -59,6 +59,13 @@ def record_rules():
 
 
 @hookimpl
+def register_text_kinds():
+    from plugins.service.texts import text_kinds
+
+    return text_kinds()
+
+
+@hookimpl
 def default_roles():
     return [
         RoleSpec("Technician", (TECH, "customers.view", "history.log", "catalog.view"),
