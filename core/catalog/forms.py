@@ -5,6 +5,7 @@ live in :func:`core.catalog.service.validate_product_data`, shared with the API,
 and its messages are attached to the fields here.
 """
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 
@@ -25,7 +26,7 @@ class Required:
 class ProductForm(FlaskForm):
     sku = StringField(_l("SKU"), validators=[Required()], render_kw={"maxlength": LIMITS["sku"], "dir": "ltr", "autocomplete": "off"},
                       description=_l("Letters, digits, dot, dash, underscore or slash; saved in capitals."))
-    name = StringField(_l("Name"), validators=[Required()], render_kw={"maxlength": LIMITS["name"]})
+    name = StringField(lazy_pgettext("thing", "Name"), validators=[Required()], render_kw={"maxlength": LIMITS["name"]})
     description = TextAreaField(_l("Description"), render_kw={"rows": 4, "maxlength": LIMITS["description"]})
     kind = SelectField(_l("Kind"), choices=[SelectChoice(PRODUCT, _l("Product")), SelectChoice(SERVICE, _l("Service"))], default=PRODUCT)
     unit_price = StringField(_l("Unit price"), validators=[Required()], default="0.00",

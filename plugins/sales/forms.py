@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -75,8 +76,8 @@ class OrderForm(FlaskForm):
 
 
 class StageForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
-    position = IntegerField(_l("Order"), default=10, validators=[InputRequired(), NumberRange(0, 10000)])
+    name = StringField(lazy_pgettext("thing", "Name"), validators=[DataRequired(), Length(max=80)])
+    position = IntegerField(lazy_pgettext("sequence", "Order"), default=10, validators=[InputRequired(), NumberRange(0, 10000)])
     probability = IntegerField(_l("Default probability (%)"), default=10, validators=[InputRequired(), NumberRange(0, 100)])
     is_won = BooleanField(_l("Won stage"))
     is_lost = BooleanField(_l("Lost stage"))

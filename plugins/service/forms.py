@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -108,7 +109,7 @@ class OverrideForm(FlaskForm):
 
 
 class PlanForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(lazy_pgettext("thing", "Name"), validators=[DataRequired(), Length(max=200)])
     product_id = SelectField(_l("Product"), coerce=_optional_int, validate_choice=False)
     interval_months = IntegerField(_l("Every (months)"), default=12, validators=[InputRequired(), NumberRange(1, 120)])
     checklist = TextAreaField(_l("Checklist (one item a line)"), validators=[Optional(), Length(max=10_000)])

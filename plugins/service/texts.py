@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from core.contrib import TextKind
-from core.l10n import format_date, format_money
+from core.l10n import format_date, format_money, format_number
 
 
 def _warranty_kind(kind: str) -> str:
@@ -19,8 +19,9 @@ def _warranty_kind(kind: str) -> str:
 
 
 def _units_retired(p: dict) -> str:
-    retired = ngettext("%(num)d unit retired", "%(num)d units retired", int(p["retired"]))
-    kept = ngettext("%(num)d kept", "%(num)d kept", int(p["kept"]))
+    retired = ngettext("%(num)s unit retired", "%(num)s units retired", int(p["retired"]),
+                       num=format_number(int(p["retired"])))
+    kept = ngettext("%(num)s kept", "%(num)s kept", int(p["kept"]), num=format_number(int(p["kept"])))
     return _("Order %(number)s cancelled: %(retired)s, %(kept)s", number=p["number"], retired=retired, kept=kept)
 
 
@@ -30,8 +31,8 @@ def text_kinds() -> list[TextKind]:
     return [
         TextKind("service.equipment_registered", lambda p: _("Equipment registered: %(label)s", label=p["label"])),
         TextKind("service.units_registered", lambda p: ngettext(
-            "%(num)d unit registered from order %(number)s", "%(num)d units registered from order %(number)s",
-            int(p["count"]), number=p["number"])),
+            "%(num)s unit registered from order %(number)s", "%(num)s units registered from order %(number)s",
+            int(p["count"]), num=format_number(int(p["count"])), number=p["number"])),
         TextKind("service.equipment_retired", lambda p: _("Equipment retired: %(label)s", label=p["label"])),
         TextKind("service.units_retired", _units_retired),
         TextKind("service.warranty_added", lambda p: _(

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from markupsafe import Markup
@@ -20,7 +21,7 @@ from core.auth.models import User
 from core.catalog.models import PRODUCT, Product
 from core.customers.models import Customer
 from core.db import db
-from core.l10n import format_date, local_today
+from core.l10n import format_date, format_number, local_today
 from core.security import check_permission, ensure_visible, requires, scoped
 from core.web.pagination import BadCursor, keyset_page
 from plugins.service import forms as f
@@ -550,7 +551,7 @@ def plans():
 def plans_schedule():
     created = svc.schedule_due_visits()
     db.session.commit()
-    flash(_("%(n)d visit(s) scheduled.", n=created), "success")
+    flash(ngettext("%(num)s visit scheduled.", "%(num)s visits scheduled.", created, num=format_number(created)), "success")
     return redirect(url_for("service.maintenance"))
 
 
