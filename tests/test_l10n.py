@@ -268,3 +268,41 @@ def test_old_sentences_are_converted_to_stored_texts(app):
         assert rows == [("Merged “Anna” into this customer", "core.merged", {"name": "Anna"}),
                         ("Merged “דנה” into this customer", "core.merged", {"name": "דנה"}),
                         ("Something else", None, None)]
+
+
+# -- library messages: marshmallow (API) and email-validator, in the reader's language --------------
+
+
+def test_api_validation_messages_follow_the_token_users_language(app, client, make_user, token_for):
+    from core.auth.models import User
+
+    make_user("eleni@example.com", permissions=["customers.view", "customers.edit"])
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.email == "eleni@example.com").values(ui_language="el"))
+        db.session.commit()
+    headers = token_for("eleni@example.com")
+    r = client.post("/api/v1/customers", json={"kind": "person", "colour": "red"}, headers=headers)
+    assert r.status_code == 422
+    errors = r.get_json()["errors"]["json"]
+    assert errors["name"] == ["Αυτό το πεδίο είναι υποχρεωτικό."]
+    assert errors["colour"] == ["Άγνωστο πεδίο."]
+    r = client.post("/api/v1/customers", json={"name": ""}, headers=headers)
+    assert r.get_json()["errors"]["json"]["name"][0].startswith("Από 1 έως")
+
+
+def test_marshmallow_messages_with_values_keep_them(app):
+    from core.l10n.library_messages import translate_validation_messages
+
+    with app.test_request_context(), force_locale("lt"):
+        out = translate_validation_messages({"limit": ["Must be greater than or equal to 1 and less than or equal to 200."],
+                                             "x": {"0": ["Not a valid integer."]}, "y": ["Something new."]})
+    assert out == {"limit": ["Nuo 1 iki 200."], "x": {"0": ["Ne sveikasis skaičius."]}, "y": ["Something new."]}
+
+
+def test_email_validator_reason_in_hebrew(client, login):
+    login()
+    client.post("/language", data={"lang": "he", "next": "/"})
+    r = client.post("/customers/new", data={"kind": "person", "name": "דנה", "emails": "dana.example.com"})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "צריך סימן @ אחד." in html and "must have an @-sign" not in html

@@ -49,7 +49,9 @@ def normalise_email(value: str) -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise ValueError(_("“%(value)s” is not a valid email address: %(why)s", value=value, why=str(exc))) from exc
+        from core.l10n.library_messages import email_reason
+
+        raise ValueError(_("“%(value)s” is not a valid email address: %(why)s", value=value, why=email_reason(exc))) from exc
 
 
 def normalise_phone(value: str, region: str | None = None) -> str:
