@@ -4,13 +4,17 @@ The form only collects what the user typed (price and warranty as text); the rul
 live in :func:`core.catalog.service.validate_product_data`, shared with the API,
 and its messages are attached to the fields here.
 """
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 
 from core.catalog.models import PRODUCT, SERVICE
 from core.catalog.service import LIMITS, MAX_WARRANTY_MONTHS
+from core.l10n.fields import DecimalField
 
 
 class Required:
@@ -29,8 +33,8 @@ class ProductForm(FlaskForm):
     name = StringField(lazy_pgettext("thing", "Name"), validators=[Required()], render_kw={"maxlength": LIMITS["name"]})
     description = TextAreaField(_l("Description"), render_kw={"rows": 4, "maxlength": LIMITS["description"]})
     kind = SelectField(_l("Kind"), choices=[SelectChoice(PRODUCT, _l("Product")), SelectChoice(SERVICE, _l("Service"))], default=PRODUCT)
-    unit_price = StringField(_l("Unit price"), validators=[Required()], default="0.00",
-                             render_kw={"inputmode": "decimal", "dir": "ltr", "maxlength": 20})
+    unit_price = DecimalField(_l("Unit price"), validators=[Required()], default=Decimal("0"), places=2,
+                              render_kw={"maxlength": 20})
     currency = StringField(_l("Currency"), validators=[Required()], render_kw={"maxlength": 3, "dir": "ltr", "size": 3},
                            description=_l("ISO 4217 code, e.g. EUR."))
     warranty_months = StringField(_l("Default warranty (months)"), default="0",

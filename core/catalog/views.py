@@ -80,7 +80,7 @@ def edit(product_id: int):
     product = _get(product_id)
     form = ProductForm(obj=product)
     if request.method == "GET":
-        form.unit_price.data = f"{product.unit_price:.2f}"
+        form.unit_price.data = product.unit_price
         form.warranty_months.data = str(product.warranty_months)
     if form.validate_on_submit():
         try:

@@ -54,6 +54,8 @@ def install(app) -> None:
         dateformat=lambda v, format="medium": dates.format_date(v, format),
         datetimeformat=lambda v, format="medium": dates.format_datetime(v, format),
         timeformat=lambda v, format="short": dates.format_time(v, format),
+        currencyformat=lambda v, currency=None, *args, **kwargs: numbers.format_money(v, currency),
+        decimalformat=lambda v, *args, **kwargs: numbers.format_number(v),
     )
     from core.db import utcnow
 
