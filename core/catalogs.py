@@ -12,7 +12,7 @@ plugin cannot forget. A plugin's own tests can call it too::
     assert catalog_problems(Path(rapport_hello.__file__).parent) == []
 
 Strings are found as ``make messages`` finds them: ``_``, ``gettext``, ``ngettext``,
-``_l``/``lazy_gettext``, ``lazy_ngettext``, ``pgettext``/``npgettext``/``lazy_pgettext``
+``_l``/``lazy_gettext``, ``N_`` (marked, translated later), ``lazy_ngettext``, ``pgettext``/``npgettext``/``lazy_pgettext``
 (with their context), in ``**.py`` and ``templates/**.html``.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from babel.messages.pofile import read_po
 
 LANGUAGES = ("el", "lt", "fa", "he")
 METHOD_MAP = [("**/tests/**.py", "ignore"), ("**.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
             "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3),
             "lazy_pgettext": ((1, "c"), 2)}
 OPTIONS = {"extensions": "jinja2.ext.i18n"}

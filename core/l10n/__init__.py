@@ -31,9 +31,14 @@ __all__ = [
     "to_utc",
     "ParseError", "format_money", "format_number", "format_percent", "format_quantity", "latin_digits",
     "native_digits", "number_example", "parse_decimal",
-    "english", "render_text",
+    "english", "render_text", "N_",
     "DecimalField", "DateField", "DateTimeField",
 ]
+
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogs without translating it yet (``_()`` it where it is used)."""
+    return message
 
 
 def __getattr__(name):  # the WTForms fields load WTForms only when a form needs them

@@ -19,9 +19,10 @@ def _warranty_kind(kind: str) -> str:
 
 
 def _units_retired(p: dict) -> str:
-    retired = ngettext("%(num)s unit retired", "%(num)s units retired", int(p["retired"]),
-                       num=format_number(int(p["retired"])))
-    kept = ngettext("%(num)s kept", "%(num)s kept", int(p["kept"]), num=format_number(int(p["kept"])))
+    # flask_babel.ngettext fills %(num)d itself; %(count)s carries the number in the reader's digits.
+    retired = ngettext("%(count)s unit retired", "%(count)s units retired", int(p["retired"]),
+                       count=format_number(int(p["retired"])))
+    kept = ngettext("%(count)s kept", "%(count)s kept", int(p["kept"]), count=format_number(int(p["kept"])))
     return _("Order %(number)s cancelled: %(retired)s, %(kept)s", number=p["number"], retired=retired, kept=kept)
 
 
@@ -31,8 +32,8 @@ def text_kinds() -> list[TextKind]:
     return [
         TextKind("service.equipment_registered", lambda p: _("Equipment registered: %(label)s", label=p["label"])),
         TextKind("service.units_registered", lambda p: ngettext(
-            "%(num)s unit registered from order %(number)s", "%(num)s units registered from order %(number)s",
-            int(p["count"]), num=format_number(int(p["count"])), number=p["number"])),
+            "%(count)s unit registered from order %(number)s", "%(count)s units registered from order %(number)s",
+            int(p["count"]), count=format_number(int(p["count"])), number=p["number"])),
         TextKind("service.equipment_retired", lambda p: _("Equipment retired: %(label)s", label=p["label"])),
         TextKind("service.units_retired", _units_retired),
         TextKind("service.warranty_added", lambda p: _(

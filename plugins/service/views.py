@@ -551,7 +551,8 @@ def plans():
 def plans_schedule():
     created = svc.schedule_due_visits()
     db.session.commit()
-    flash(ngettext("%(num)s visit scheduled.", "%(num)s visits scheduled.", created, num=format_number(created)), "success")
+    flash(ngettext("%(count)s visit scheduled.", "%(count)s visits scheduled.", created, count=format_number(created)),
+          "success")
     return redirect(url_for("service.maintenance"))
 
 
