@@ -100,3 +100,29 @@ def catalog_problems(package: Path, languages=LANGUAGES) -> list[str]:
                 problems.append(f"{package.name}/fa: Arabic ي or ك instead of Persian ی or ک: {_ids(m)[0]!r}")
         problems += [f"{package.name}/{lang}: {p}" for p in placeholder_problems(catalog)]
     return problems
+
+
+def conflict_problems(packages: dict[str, Path], languages=LANGUAGES) -> list[str]:
+    """The same English text translated differently by two packages.
+
+    Every package's catalog is merged into one gettext domain, the core's last, so
+    when a plugin and the core (or two plugins) both translate ``"Service"`` only one
+    translation is shown — the plugin's is silently lost. A word that means something
+    else in the plugin needs a context (``pgettext("menu", "Service")``); a word that
+    means the same should read the same.
+    """
+    problems = []
+    for lang in languages:
+        seen: dict[tuple, tuple[str, object]] = {}
+        for name in sorted(packages, key=lambda n: (n != "core", n)):
+            catalog = read_catalog(Path(packages[name]), lang)
+            for m in catalog or ():
+                if not m.id or m.fuzzy or not all(_strings(m)):
+                    continue
+                key = (m.context, _ids(m)[0])
+                if key in seen and seen[key][1] != m.string:
+                    other, text = seen[key]
+                    problems.append(f"{name}/{lang}: {key[1]!r} is {m.string!r} here but {text!r} in {other}: "
+                                    "use the same words, or a pgettext context if the meaning differs")
+                seen.setdefault(key, (name, m.string))
+    return problems

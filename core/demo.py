@@ -326,7 +326,7 @@ def _latin(word: str) -> str:
 
 def _address(rng, script, region) -> dict:
     city, postcode = rng.choice(CITIES[region])
-    return {"label": rng.choice(["home", "work", "billing"]), "street": f"{rng.choice(STREETS[script])} {rng.randint(1, 180)}",
+    return {"label": _(rng.choice([N_("home"), N_("work"), N_("billing")])), "street": f"{rng.choice(STREETS[script])} {rng.randint(1, 180)}",
             "city": city, "postcode": postcode, "region": "", "country": region}
 
 
@@ -350,7 +350,7 @@ def _customers(rng: random.Random, staff: list[int]) -> list[int]:
             "kind": "company", "name": name,
             "emails": [f"info@{slug}-{script}{i}.example.com"],
             "phones": [_phone(rng, region)],
-            "addresses": [_address(rng, script, region) | {"label": "office"}],
+            "addresses": [_address(rng, script, region) | {"label": _("office")}],
             "tags": [_(t) for t in rng.sample([N_("b2b"), N_("wholesale"), N_("vip"), N_("newsletter")], k=rng.randint(1, 2))],
             "owner_id": rng.choice(staff[:3]) if staff else None,
             "preferred_language": NAMES[script]["lang"], "preferred_channel": rng.choice(["email", "phone", "visit"]),

@@ -119,6 +119,14 @@ def test_every_catalog_is_complete(name):
     assert not problems, (f"{len(problems)} problems; run `make messages` and translate:\n" + "\n".join(problems[:40]))
 
 
+def test_no_two_packages_translate_the_same_text_differently():
+    """All catalogs share one domain (the core's wins): a plugin's differing translation would be lost."""
+    from core.catalogs import conflict_problems
+
+    problems = conflict_problems(PACKAGES)
+    assert not problems, "\n".join(problems[:40])
+
+
 def test_catalog_check_finds_what_is_missing(tmp_path):
     """The check itself: a plugin without Greek, and one with an untranslated and a fuzzy entry."""
     from babel.messages.pofile import write_po

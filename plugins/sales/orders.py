@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 
 from core.catalog.models import Product
@@ -232,7 +233,8 @@ def cancel(order: Order) -> None:
 
 
 def state_label(state: str) -> str:
-    return {DRAFT: _("draft"), SENT: _("sent"), CONFIRMED: _("confirmed"), CANCELLED: _("cancelled")}.get(state, state)
+    return {DRAFT: pgettext("order state", "draft"), SENT: pgettext("order state", "sent"),
+            CONFIRMED: pgettext("order state", "confirmed"), CANCELLED: pgettext("order state", "cancelled")}.get(state, state)
 
 
 def default_valid_until() -> date:

@@ -11,6 +11,7 @@ Events announced while this plugin is disabled are not delivered to it and are n
 replayed later; see README.md.
 """
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from core import PluginManifest, hookimpl
 from core.contrib import (
@@ -79,7 +80,7 @@ def default_roles():
 def menu_items(user):
     return [
         # One entry: the service pages share a tab bar (templates/service/_nav.html).
-        MenuItem(_l("Service"), "service.index", TECH, weight=40),
+        MenuItem(lazy_pgettext("menu", "Service"), "service.index", TECH, weight=40),
     ]
 
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, pgettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from markupsafe import Markup
@@ -205,7 +205,7 @@ def equipment_timeline(eq: Equipment) -> list[dict]:
     visits = db.session.execute(sa.select(Visit).where(Visit.equipment_id == eq.id)
                                 .order_by(Visit.due_date.desc()).limit(200)).scalars()
     for v in visits:
-        title = _("Maintenance visit") if v.plan_id else _("Visit")
+        title = _("Maintenance visit") if v.plan_id else pgettext("maintenance", "Visit")
         detail = svc.outcome_label(v.outcome) if v.status == "done" else (
             _("scheduled") if v.status == SCHEDULED else _("cancelled"))
         items.append({"day": v.done_on or v.due_date, "kind": "visit", "title": title, "detail": detail,
