@@ -51,9 +51,12 @@ class InteractionForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from core.l10n import timezone
+        from babel.dates import get_timezone_location
 
-        self.occurred_at.description = _l("Empty means now. Your time zone: %(zone)s.", zone=timezone().key)
+        from core.l10n import locale, timezone
+
+        zone = get_timezone_location(timezone(), locale=locale(), return_city=True)
+        self.occurred_at.description = _l("Empty means now. Your time zone: %(zone)s.", zone=zone)
 
     def validate_occurred_at(self, field):
         check_when(field.data)

@@ -67,7 +67,11 @@ class DecimalField(_LocalField):
 
 
 class DateField(_LocalField):
-    """A date in the reader's short form and calendar (``5/3/2026``, ``۱۴۰۴/۱۲/۱۴``)."""
+    """A date in the reader's short form and calendar (``5/3/2026``, ``۱۴۰۴/۱۲/۱۴``).
+
+    The input is left to right in every language, so day, month, year and time keep the order
+    they are typed in on a right-to-left page.
+    """
 
     def _format(self, value) -> str:
         return input_date(value)
@@ -77,6 +81,7 @@ class DateField(_LocalField):
 
     def __call__(self, **kwargs):
         kwargs.setdefault("placeholder", date_example())
+        kwargs.setdefault("dir", "ltr")
         return super().__call__(**kwargs)
 
 
@@ -91,4 +96,5 @@ class DateTimeField(_LocalField):
 
     def __call__(self, **kwargs):
         kwargs.setdefault("placeholder", f"{date_example()} {native_digits('14:30')}")
+        kwargs.setdefault("dir", "ltr")
         return super().__call__(**kwargs)

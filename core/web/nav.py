@@ -44,10 +44,17 @@ def menu_for(user) -> list[dict]:
     return top
 
 
+def plugin_label(name: str) -> str:
+    """A plugin's label in the reader's language (history badges show where an entry came from)."""
+    plugin = current_app.extensions["rapport"].plugins.installed.get(name)
+    return str(plugin.manifest.label) if plugin is not None else ("Rapport" if name == "core" else name)
+
+
 def inject_shell() -> dict:
     menu = menu_for(current_user) if current_user and current_user.is_authenticated else []
     return {
         "menu": menu,
         "languages": current_app.config["LANGUAGES"],
         "can": (lambda perm: bool(current_user.is_authenticated and current_user.can(perm))),
+        "plugin_label": plugin_label,
     }
