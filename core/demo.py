@@ -136,6 +136,9 @@ TAGS = [N_("vip"), N_("newsletter"), N_("wholesale"), N_("referral"), N_("repeat
 NEEDS = [N_("A quieter washing machine"), N_("Delivery on Saturdays"), N_("Installation included"), N_("Energy-efficient appliances"),
          N_("Extended warranty"), N_("Payment in instalments"), N_("A yearly service contract"), N_("Spare parts kept in stock"),
          N_("Quote for ten office chairs"), N_("Fast repair turnaround")]
+# Babel does not see N_() nested inside _(), so marked lists are constants.
+ADDRESS_LABELS = [N_("home"), N_("work"), N_("billing")]
+COMPANY_PURPOSES = [N_("office"), N_("restaurant kitchen"), N_("rental flat")]
 PURPOSES = [N_("home use"), N_("office"), N_("gift"), N_("restaurant kitchen"), N_("rental flat"), N_("replacement")]
 SUBJECTS = {
     "visit": [N_("Visited the showroom"), N_("Came in about a repair")],
@@ -326,7 +329,7 @@ def _latin(word: str) -> str:
 
 def _address(rng, script, region) -> dict:
     city, postcode = rng.choice(CITIES[region])
-    return {"label": _(rng.choice([N_("home"), N_("work"), N_("billing")])), "street": f"{rng.choice(STREETS[script])} {rng.randint(1, 180)}",
+    return {"label": _(rng.choice(ADDRESS_LABELS)), "street": f"{rng.choice(STREETS[script])} {rng.randint(1, 180)}",
             "city": city, "postcode": postcode, "region": "", "country": region}
 
 
@@ -355,7 +358,7 @@ def _customers(rng: random.Random, staff: list[int]) -> list[int]:
             "owner_id": rng.choice(staff[:3]) if staff else None,
             "preferred_language": NAMES[script]["lang"], "preferred_channel": rng.choice(["email", "phone", "visit"]),
             "payment_method": rng.choice(["invoice", "bank_transfer"]),
-            "purchase_purpose": _(rng.choice([N_("office"), N_("restaurant kitchen"), N_("rental flat")])),
+            "purchase_purpose": _(rng.choice(COMPANY_PURPOSES)),
             "consents": _consents(rng),
             "needs": [{"description": _(rng.choice(NEEDS)), "priority": rng.randint(1, 3),
                        "source": rng.choice(["interview", "questionnaire", "email", "call"])}],

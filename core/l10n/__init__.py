@@ -37,7 +37,10 @@ __all__ = [
 
 
 def N_(message: str) -> str:
-    """Mark a string for the catalogs without translating it yet (``_()`` it where it is used)."""
+    """Mark a string for the catalogs without translating it yet (``_()`` it where it is used).
+
+    Babel does not extract an ``N_()`` nested inside ``_()``: keep marked lists in constants.
+    """
     return message
 
 
