@@ -124,7 +124,7 @@ def test_timeline_newest_first_paged_and_filtered(make_app):
     assert 'rel="next"' not in html
     # The plugin event shows its source next to its subject.
     html = client.get(f"/customers/{cid}").get_data(as_text=True)
-    assert 'title="sales.order_confirmed">sales</span>' in html
+    assert 'title="sales.order_confirmed">Sales</span>' in html  # the plugin's label, in the reader's language
     assert client.get(f"/customers/{cid}?cursor=garbage").status_code == 400
     # An unknown channel is ignored rather than an error.
     assert len(_subjects(client.get(f"/customers/{cid}?channel=nope").get_data(as_text=True))) == 3
