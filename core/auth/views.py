@@ -53,12 +53,17 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _tokens() -> list[ApiToken]:
+    """The user's own API tokens, newest first (the profile page lists them)."""
+    return db.session.execute(
+        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc()).limit(100)
+    ).scalars().all()
+
+
 @bp.route("/profile", methods=["GET"])
 @login_required
 def profile():
-    tokens = db.session.execute(
-        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc()).limit(100)
-    ).scalars().all()
+    tokens = _tokens()
     return render_template(
         "auth/profile.html", password_form=PasswordForm(), token_form=TokenForm(), tokens=tokens,
         new_token=session.pop("new_token", None), preferences_form=_preferences_form(),
@@ -88,9 +93,7 @@ def save_preferences():
         db.session.commit()
         flash(_("Your preferences were saved."), "success")
         return redirect(url_for("auth.profile"))
-    tokens = db.session.execute(
-        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc()).limit(100)
-    ).scalars().all()
+    tokens = _tokens()
     return render_template("auth/profile.html", password_form=PasswordForm(), token_form=TokenForm(), tokens=tokens,
                            preferences_form=form), 422
 
@@ -107,9 +110,7 @@ def change_password():
             db.session.commit()
             flash(_("Your password was changed."), "success")
             return redirect(url_for("auth.profile"))
-    tokens = db.session.execute(
-        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc()).limit(100)
-    ).scalars().all()
+    tokens = _tokens()
     return render_template("auth/profile.html", password_form=form, token_form=TokenForm(), tokens=tokens,
                            preferences_form=_preferences_form()), 422
 
