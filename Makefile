@@ -8,7 +8,7 @@ PORT   ?= 5000
 # Test processes (pytest-xdist): one per core by default; PYTEST_WORKERS=0 runs in-process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test install install-test translations messages dev-setup bench clean
+.PHONY: run test install install-test translations messages dev-setup bench bench-events clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,15 +56,20 @@ dev-setup:
 	git config merge.po.name "gettext catalogs, entry by entry"
 	git config merge.po.driver "$(abspath $(BIN))/python tools/po_merge.py %O %A %B"
 
+# The web server and a worker together (`rapport run`); Ctrl-C stops both.
 run: install
 	$(BIN)/rapport init --demo
-	$(BIN)/rapport serve --host $(HOST) --port $(PORT)
+	$(BIN)/rapport run --host $(HOST) --port $(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install-test
 	$(BIN)/python -m bench.customers_list
+
+# What durable events cost: 1,000 order confirmations, in-memory events vs durable (bench/README.md).
+bench-events: install-test
+	$(BIN)/python -m bench.events
 
 clean:
 	rm -rf $(VENV) .pytest_cache

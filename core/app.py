@@ -33,6 +33,7 @@ class RapportState:
     """What the core keeps in ``app.extensions["rapport"]`` (never import-time globals)."""
 
     plugins: PluginRegistry
+    queue: object = None  # core.jobs.queue.Queue: declared tasks and the Huey instance
     api: object = None
     api_blueprints: frozenset = frozenset()
     text_kinds: dict | None = None  # core.l10n.texts.registry(), built on first use
@@ -50,10 +51,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = cfg._secret_key(instance)
 
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    from core.security import HttpsAwareSessionInterface
+
+    app.session_interface = HttpsAwareSessionInterface()
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
         from core import models  # noqa: F401  (register every core table)
+    from core.history.guards import install as install_history_guards
+
+    install_history_guards()
 
     csrf.init_app(app)
     limiter.init_app(app)
@@ -74,6 +86,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     state = RapportState(plugins=registry)
     app.extensions["rapport"] = state
     _add_plugin_translations(app, registry)
+    from core.jobs.queue import init_queue
+
+    state.queue = init_queue(app, registry)
 
     _register_blueprints(app, registry)
     from core.api import init_api
@@ -120,10 +135,9 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from core.auth.models import User
+        from core.auth.sessions import load_session_user
 
-        user = db.session.get(User, int(user_id))
-        return user if user and user.active else None
+        return load_session_user(user_id)
 
 
 def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
@@ -131,10 +145,15 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from core.auth.views import bp as auth_bp
     from core.catalog.views import bp as catalog_bp
     from core.customers.views import bp as customers_bp
+    from core.events.views import bp as events_bp
     from core.history.views import bp as history_bp
+    from core.jobs.views import bp as jobs_bp
+    from core.messaging.views import bp as messages_bp
+    from core.web.picker import bp as lookup_bp
     from core.web.views import bp as web_bp
 
-    for bp in (web_bp, auth_bp, admin_bp, customers_bp, history_bp, catalog_bp):
+    for bp in (web_bp, auth_bp, admin_bp, customers_bp, history_bp, catalog_bp, lookup_bp, jobs_bp, events_bp,
+               messages_bp):
         app.register_blueprint(bp)
     for plugin, blueprints in registry.call("register_blueprints", include_disabled=True, app=app):
         for bp in blueprints:

@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup  # widget templates are autoescaped; the dashboard must not escape them again
 
-from core.contrib import DashboardWidget, MenuItem, Permission, RoleSpec
+from core.contrib import CustomerAction, DashboardWidget, JobTask, Lookup, MenuItem, PeriodicTask, Permission, RoleSpec
 from core.hooks import hookimpl
 
 CORE_PERMISSIONS = (
     Permission("customers.view", _l("View customers")),
     Permission("customers.edit", _l("Create and edit customers")),
+    Permission("customers.assign", _l("Assign customers to an owner")),
     Permission("customers.delete", _l("Delete customers")),
     Permission("customers.merge", _l("Merge duplicate customers")),
     Permission("history.log", _l("Log interactions and follow-ups")),
@@ -17,6 +18,11 @@ CORE_PERMISSIONS = (
     Permission("catalog.edit", _l("Edit the catalog")),
     Permission("admin.users", _l("Manage users and roles")),
     Permission("admin.plugins", _l("Enable and disable plugins")),
+    Permission("messages.send", _l("Send email and SMS to customers")),
+    Permission("messages.inbound", _l("Read and assign unmatched mail")),
+    Permission("messages.outbox", _l("See the outbox and send failed messages again")),
+    Permission("messages.templates", _l("Edit message templates")),
+    Permission("admin.jobs", _l("See everyone's jobs and event deliveries")),
 )
 
 
@@ -30,7 +36,7 @@ def default_roles():
     return [
         RoleSpec(
             "Staff",
-            ("customers.view", "customers.edit", "history.log", "catalog.view"),
+            ("customers.view", "customers.edit", "history.log", "catalog.view", "messages.send", "messages.inbound"),
             "Works with customers and their history",
         ),
         RoleSpec("Read only", ("customers.view", "catalog.view"), "Sees customers and the catalog"),
@@ -43,10 +49,112 @@ def menu_items(user):
         MenuItem(_l("Customers"), "customers.index", "customers.view", weight=10),
         MenuItem(_l("My activities"), "history.my_activities", "history.log", weight=15),
         MenuItem(_l("Catalog"), "catalog.index", "catalog.view", weight=80),
+        MenuItem(_l("Unmatched mail"), "messages.unmatched", "messages.inbound", weight=600, group=_l("Messages")),
+        MenuItem(_l("Outbox"), "messages.outbox", "messages.outbox", weight=610, group=_l("Messages")),
+        MenuItem(_l("Templates"), "messages.templates", "messages.templates", weight=620, group=_l("Messages")),
         MenuItem(_l("Users"), "admin.users", "admin.users", weight=900, group=_l("Administration")),
         MenuItem(_l("Roles"), "admin.roles", "admin.users", weight=910, group=_l("Administration")),
         MenuItem(_l("Plugins"), "admin.plugins", "admin.plugins", weight=920, group=_l("Administration")),
+        MenuItem(_l("Event deliveries"), "events.failing", "admin.jobs", weight=930, group=_l("Administration")),
+        MenuItem(_l("Jobs"), "jobs.index", None, weight=850),
     ]
+
+
+# -- background work -----------------------------------------------------------------------------
+
+
+@hookimpl
+def job_tasks():
+    from core.events.tasks import catch_up
+
+    return [JobTask("core.catch_up_events", catch_up, _l("Deliver missed events to a plugin"), max_attempts=3)]
+
+
+@hookimpl
+def periodic_tasks():
+    from core.jobs import crontab
+
+    return [PeriodicTask("core.purge", crontab(minute="40", hour="3"), _purge, _l("Forget old events and jobs"))]
+
+
+def _purge(job) -> str:
+    from flask_babel import gettext as _
+
+    from core.events.tasks import purge_events
+    from core.jobs.service import purge_jobs
+
+    events = purge_events()
+    jobs = purge_jobs()
+    return _("Removed %(events)d old events and %(jobs)d old jobs.", events=events, jobs=jobs)
+
+
+# -- pickers and the customer page's actions --------------------------------------------------
+
+
+@hookimpl
+def lookups():
+    """Customers (any, companies only, people only), products and staff for type-ahead pickers."""
+    from functools import partial
+
+    from core.auth.service import lookup_user, lookup_users
+    from core.catalog.service import lookup_product, lookup_products
+    from core.customers.search import lookup_customers, lookup_label
+
+    made = [Lookup("customer", lookup_customers, lookup_label, "customers.view")]
+    for kind, customer_kind in (("company", "company"), ("contact", "person")):
+        made.append(Lookup(kind, partial(lookup_customers, kind=customer_kind),
+                           partial(lookup_label, kind=customer_kind), "customers.view"))
+    made.append(Lookup("product", lookup_products, lookup_product, "catalog.view"))
+    made.append(Lookup("user", lookup_users, lookup_user, None))
+    return made
+
+
+@hookimpl
+def customer_actions(customer, user):
+    from flask import url_for
+
+    return [
+        CustomerAction(_l("Log a call or visit"), target="log-interaction", permission="history.log", weight=10),
+        CustomerAction(_l("Schedule a follow-up"), target="schedule-follow-up", permission="history.log", weight=15),
+        CustomerAction(_l("Write an email"), url_for("messages.compose", customer_id=customer.id, channel="email"),
+                       "messages.send", weight=20),
+        CustomerAction(_l("Write an SMS"), url_for("messages.compose", customer_id=customer.id, channel="sms"),
+                       "messages.send", weight=25),
+        CustomerAction(_l("Edit"), url_for("customers.edit", customer_id=customer.id), "customers.edit",
+                       weight=900, primary=False),
+        CustomerAction(_l("Merge another customer into this one"), target="merge-customer",
+                       permission="customers.merge", weight=910, primary=False),
+    ]
+
+
+# -- messaging -------------------------------------------------------------------------------
+
+
+@hookimpl
+def sms_gateways():
+    from core.contrib import SmsGateway
+    from core.messaging.sms import FileGateway, HttpGateway
+
+    return [
+        SmsGateway("file", _l("File (development: nothing is sent)"), FileGateway, weight=90),
+        SmsGateway("http", _l("HTTP gateway"), HttpGateway, weight=80),
+    ]
+
+
+@hookimpl
+def customer_panels(customer, user):
+    from core.contrib import CustomerPanel
+    from core.messaging.views import customer_panel
+
+    return [CustomerPanel(_l("Email and SMS"), lambda: customer_panel(customer), "customers.view", weight=40)]
+
+
+@hookimpl
+def demo_data():
+    from core.contrib import DemoStep
+    from core.messaging.demo import load_templates
+
+    return [DemoStep("message templates", load_templates, weight=5)]
 
 
 # -- global search ---------------------------------------------------------------------------
@@ -67,25 +175,19 @@ def search_results(query, user, limit):
     pattern = like_pattern(query)
     results = []
     if user.can("customers.view"):
-        from core.customers.models import Customer
-        from core.security import scoped
+        from core.customers.search import describe, find_customers
 
-        from sqlalchemy.orm import selectinload
-
-        from core.customers.search import sort_key, where_matches
-
-        stmt = where_matches(scoped(sa.select(Customer), Customer), query).options(selectinload(Customer.company))
-        for c in db.session.execute(stmt.order_by(sort_key(searching=True), Customer.id).limit(limit)).scalars():
-            detail = c.company.name if c.company else ""
+        for c in find_customers(query, limit=limit):
             results.append(SearchResult(c.name, url_for("customers.detail", customer_id=c.id), _l("Customers"),
-                                        detail=detail, weight=10))
+                                        detail=describe(c), weight=10))
     if user.can("catalog.view"):
         from core.catalog.models import Product
 
         stmt = sa.select(Product).where(sa.or_(Product.name_key.like(pattern, escape="\\"),
                                                sa.func.lower(Product.sku).like(pattern, escape="\\")))
         for p in db.session.execute(stmt.order_by(Product.name_key, Product.id).limit(limit)).scalars():
-            results.append(SearchResult(p.name, _product_url(p, user), _l("Products"), detail=p.sku, weight=80))
+            detail = " · ".join(x for x in (p.sku, f"{p.unit_price} {p.currency}") if x)
+            results.append(SearchResult(p.name, _product_url(p, user), _l("Products"), detail=detail, weight=80))
     return results
 
 
@@ -120,12 +222,13 @@ def _due_followups_widget():
     from sqlalchemy.orm import selectinload
 
     from core.db import db
+    from core.history.guards import visible_clause
     from core.history.models import Activity
 
     today = date.today()
     rows = db.session.execute(
         sa.select(Activity).where(Activity.assignee_id == current_user.id, Activity.done_at.is_(None),
-                                  Activity.due_date <= today)
+                                  Activity.due_date <= today, visible_clause(Activity, current_user))
         .options(selectinload(Activity.customer)).order_by(Activity.due_date, Activity.id).limit(DASHBOARD_ROWS + 1)
     ).scalars().all()
     return Markup(render_template("history/_widget_due.html", rows=rows[:DASHBOARD_ROWS],

@@ -82,6 +82,46 @@ def serve_command(host: str, port: int, threads: int):
     waitress.serve(app, host=host, port=port, threads=threads, ident="rapport")
 
 
+@click.command("mail-in")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the SMTP receiver listens on.")
+@click.option("--port", default=8025, show_default=True, type=int)
+@click.option("--no-smtp", is_flag=True, help="Only poll IMAP (RAPPORT_IMAP_URL).")
+@click.option("--once", is_flag=True, help="Poll IMAP once and exit (for cron).")
+@with_appcontext
+def mail_in_command(host: str, port: int, no_smtp: bool, once: bool):
+    """Receive email into the contact history: an SMTP receiver and IMAP polling."""
+    from core.messaging.mailin import run
+
+    app = current_app._get_current_object()
+    run(app, host, port, smtp=not no_smtp, once=once, echo=click.echo)
+
+
+@click.command("send-messages")
+@click.option("--loop", is_flag=True, help="Keep sending every --interval seconds until Ctrl+C.")
+@click.option("--interval", default=5.0, show_default=True, type=float)
+@with_appcontext
+@needs_schema
+def send_messages_command(loop: bool, interval: float):
+    """Send what the outbox holds (email and SMS) — what a worker does; safe to run several."""
+    import time
+
+    from core.messaging.sending import send_all_due
+
+    while True:
+        busy = False
+        for report in send_all_due():
+            busy = busy or bool(report.claimed)
+            if report.claimed or report.recovered:
+                click.echo(f"{report.channel}: {report.sent} sent, {report.retrying} to retry, {report.failed} failed, "
+                           f"{report.unknown} unknown, {report.recovered} recovered as unknown")
+            elif report.not_configured and not loop:
+                click.echo(f"{report.channel}: not sent ({report.not_configured})")
+        if not loop and not busy:
+            return
+        if not busy:
+            time.sleep(interval)
+
+
 @click.group("db")
 def db_group():
     """Database schema."""
@@ -140,7 +180,7 @@ def users_group():
 
 @users_group.command("create")
 @click.argument("email")
-@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--password", required=True, help="At least 10 characters; not the email, not a common password.")
 @click.option("--name", default="")
 @click.option("--admin", is_flag=True, help="Give the admin role (every permission).")
 @click.option("--role", "roles", multiple=True, help="Role name; repeat for several.")
@@ -280,7 +320,10 @@ def _only_when_enabled(plugin: str, command: click.Command) -> None:
 
 
 def register_cli(app) -> None:
-    for command in (init_command, serve_command, db_group, users_group, roles_group, tokens_group, plugins_group):
+    from core.jobs.worker import run_command, worker_command
+
+    for command in (init_command, serve_command, run_command, worker_command, mail_in_command, send_messages_command,
+                    db_group, users_group, roles_group, tokens_group, plugins_group):
         app.cli.add_command(command)
     registry = app.extensions["rapport"].plugins
     for impl in registry.pm.hook.register_commands.get_hookimpls():

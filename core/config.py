@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+from core.messaging.config import defaults as messaging_defaults
+
 
 def instance_path() -> str:
     return os.environ.get("RAPPORT_INSTANCE", os.path.join(os.getcwd(), "instance"))
@@ -69,9 +71,21 @@ def default_config(instance: str) -> dict:
         "DEFAULT_CURRENCY": os.environ.get("RAPPORT_CURRENCY", "EUR"),
         # The business's time zone: shown to users who have not chosen their own (core.l10n).
         "TIMEZONE": os.environ.get("RAPPORT_TIMEZONE", "Europe/Athens"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RAPPORT_RATELIMIT_STORAGE", "memory://"),
+        # Shared by every web process and worker when set: the job queue (Huey) and the
+        # login rate limit live there. Unset: SQLite queue in the instance folder, limits per process.
+        "REDIS_URL": os.environ.get("RAPPORT_REDIS_URL") or None,
+        # The business's usual tax rate in percent; products may carry their own.
+        "DEFAULT_TAX_RATE": os.environ.get("RAPPORT_TAX_RATE", "0"),
+        "RATELIMIT_STORAGE_URI": (os.environ.get("RAPPORT_RATELIMIT_STORAGE") or os.environ.get("RAPPORT_REDIS_URL")
+                                  or "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": "10 per minute",
+        # Failed logins allowed per account (any address) and per address (any account).
+        "LOGIN_ACCOUNT_LIMIT": os.environ.get("RAPPORT_LOGIN_ACCOUNT_LIMIT") or "10 per 15 minutes",
+        "LOGIN_ADDRESS_LIMIT": os.environ.get("RAPPORT_LOGIN_ADDRESS_LIMIT") or "50 per 15 minutes",
+        # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none).
+        "PROXY_COUNT": int(os.environ.get("RAPPORT_PROXY_COUNT") or 0),
+        "PASSWORD_MIN_LENGTH": int(os.environ.get("RAPPORT_PASSWORD_MIN_LENGTH") or 10),
+        "PASSWORD_MIN_SCORE": int(os.environ.get("RAPPORT_PASSWORD_MIN_SCORE") or 3),
         "PAGE_SIZE": 50,
         "API_TITLE": "Rapport API",
         "API_VERSION": "v1",
@@ -80,7 +94,28 @@ def default_config(instance: str) -> dict:
         "OPENAPI_JSON_PATH": "openapi.json",
         # Plugins: None = every installed entry point; a list restricts discovery.
         "RAPPORT_INSTALLED": None,
-        # Extra plugin modules (objects or import paths), used by tests and embedding.
-        "RAPPORT_EXTRA_PLUGINS": [],
+        # Extra plugin modules (objects or import paths), used by tests and embedding; from the
+        # environment as comma-separated import paths (a plugin under development, not pip-installed).
+        "RAPPORT_EXTRA_PLUGINS": [m.strip() for m in os.environ.get("RAPPORT_EXTRA_PLUGINS", "").split(",")
+                                  if m.strip()],
         "BOOTSTRAP_SERVE_LOCAL": True,
+        # Background jobs (core.jobs) and durable events (core.events); see docs/running.md.
+        "JOBS_QUEUE_NAME": os.environ.get("RAPPORT_QUEUE_NAME", "rapport"),
+        "JOBS_SQLITE_PATH": None,  # default: <instance>/queue.db
+        "JOBS_LEASE_SECONDS": _int_env("RAPPORT_JOB_LEASE_SECONDS", 120),
+        "JOBS_RETENTION_DAYS": _int_env("RAPPORT_JOB_RETENTION_DAYS", 90),
+        "EVENTS_DELIVERY": os.environ.get("RAPPORT_EVENT_DELIVERY", "inline"),  # "inline" or "worker"
+        "EVENTS_PICKUP_SECONDS": _int_env("RAPPORT_EVENT_PICKUP_SECONDS", 30),
+        "EVENTS_RETENTION_DAYS": _int_env("RAPPORT_EVENT_RETENTION_DAYS", 30),
+        **messaging_defaults(),
     }
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}") from None

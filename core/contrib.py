@@ -58,12 +58,70 @@ class DashboardWidget:
 
 @dataclass(frozen=True)
 class CustomerPanel:
-    """A panel on the customer 360 page; ``render()`` returns ``Markup`` like a dashboard widget."""
+    """A tab on the customer 360 page; ``render()`` returns ``Markup`` like a dashboard widget.
+
+    ``key`` names the tab in the address (``#tab-<key>``, default: made from the title);
+    ``count()``, when given, returns a number shown on the tab (open items, say) or ``None``.
+    """
 
     title: str
     render: Callable[[], Any]
     permission: str | None = None
     weight: int = 100
+    key: str | None = None
+    count: Callable[[], int | None] | None = None
+
+
+@dataclass(frozen=True)
+class CustomerAction:
+    """A button in the action bar at the top of the customer 360 page.
+
+    ``url`` is where it leads (a plugin's "new …" page with the customer filled in).
+    The core's own in-page forms use ``target`` instead: the id of a collapsed section of
+    the page that the button opens. ``primary`` actions are shown as buttons, the others
+    in the "More" menu.
+    """
+
+    label: str
+    url: str | None = None
+    permission: str | None = None
+    weight: int = 100
+    target: str | None = None
+    primary: bool = True
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A kind of record a type-ahead picker can choose (``customer``, ``product``, …).
+
+    ``search(term, limit, params)`` returns up to ``limit`` :class:`LookupItem` for the
+    folded ``term`` (``""``: the first few), only records the current user may see;
+    ``params`` are the request's other query arguments (filters such as a customer id).
+    ``label(id)`` returns the item for one id (to show a saved value), or ``None`` when it
+    does not exist or may not be seen. ``permission`` guards the JSON endpoint.
+    """
+
+    kind: str
+    search: Callable[..., list]
+    label: Callable[[int], Any]
+    permission: str | None = None
+
+
+@dataclass(frozen=True)
+class LookupItem:
+    """One choice of a picker: what is shown (``label``, ``detail``) and what is stored (``id``).
+
+    ``data`` carries plain values a page may use once chosen (a product's price and tax rate
+    fill a quotation line).
+    """
+
+    id: int
+    label: str
+    detail: str = ""
+    data: tuple[tuple[str, Any], ...] = ()
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "label": self.label, "detail": self.detail, "data": dict(self.data)}
 
 
 @dataclass(frozen=True)
@@ -110,3 +168,65 @@ class TextKind:
 
     kind: str
     render: Callable[[dict], str]
+
+
+@dataclass(frozen=True)
+class SmsGateway:
+    """A way to send SMS, chosen by ``RAPPORT_SMS_GATEWAY=<name>``.
+
+    ``create(config)`` gets the app's configuration and returns an object with a method
+    ``send(sms) -> str``: ``sms`` is a :class:`core.messaging.sms.OutgoingSms`, the
+    result the provider's message id. It raises the exceptions of
+    :mod:`core.messaging.transport` when a message did not go.
+    """
+
+    name: str
+    label: str
+    create: Callable[[Any], Any]
+    weight: int = 100
+
+
+@dataclass(frozen=True)
+class JobTask:
+    """Work a plugin can run in the background as a tracked job (``core.jobs.start_job``).
+
+    ``name`` is ``"<plugin>.<what>"``; ``run(job, **params)`` receives a
+    :class:`core.jobs.JobContext` and the job's params, reports progress with
+    ``job.progress(...)`` and returns a short result summary (or None). ``label`` is
+    what the Jobs page shows. A job is tried at most ``max_attempts`` times: an attempt
+    that raises, or whose worker dies, is retried while attempts remain (so make
+    ``run`` safe to start again when ``max_attempts`` > 1).
+
+    ``tracked=False`` declares a *background call* instead: no ``core_job`` row, no
+    progress, no Jobs page; started with ``core.jobs.run_soon(name, params)`` and called as
+    ``run(**params)`` (no ``job``). For small, frequent work whose state lives in your own
+    tables (sending what an outbox holds), which must be safe to run twice.
+    """
+
+    name: str
+    run: Callable[..., Any]
+    label: Any = ""
+    max_attempts: int = 1
+    tracked: bool = True
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    """A job the workers start on a schedule: ``schedule`` is a ``core.jobs.crontab(...)``.
+
+    Each time the schedule fires, exactly one job ``name`` is started (however many
+    workers run), with ``params``, and runs like a :class:`JobTask`. While its plugin
+    is disabled it is skipped.
+
+    ``tracked=False`` suits every-minute work (SLA timers, an outbox sweep): no job row;
+    ``run(**params)`` is called directly by every worker whose scheduler fires, so it
+    must be safe to run concurrently (claim its rows with conditional updates).
+    """
+
+    name: str
+    schedule: Callable[..., bool]
+    run: Callable[..., Any]
+    label: Any = ""
+    params: tuple[tuple[str, Any], ...] = ()
+    max_attempts: int = 1
+    tracked: bool = True

@@ -1,8 +1,10 @@
-"""Database access: the Flask-SQLAlchemy object and after-commit events.
+"""Database access: the Flask-SQLAlchemy object, durable events and after-commit work.
 
-Events are queued on the session with :func:`announce` and dispatched by
-:class:`EventSession` right after a successful ``commit()``; a rollback drops them.
-This is the one place where "events fire after commit" is implemented.
+:func:`announce` writes an event (and who must hear it) in the session's transaction
+(``core.events``); :func:`core.jobs.start_job` adds a job row the same way. Once
+``commit()`` succeeds, :class:`EventSession` hands both over: jobs to the queue,
+events to their listeners. A rollback drops them with the rest of the transaction.
+This is the one place where "after commit" is implemented.
 """
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import logging
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.orm import DeclarativeBase
@@ -31,18 +32,35 @@ class Base(DeclarativeBase):
 
 
 class EventSession(FlaskSession):
-    """A session that dispatches queued events after each successful commit."""
+    """A session that hands new jobs and announced events over after each successful commit."""
 
     def commit(self):
+        events, jobs = self.info.get("pending_events"), self.info.get("pending_jobs")
+        if events or jobs:
+            self.flush()  # ids for what was announced and started, before the commit expires them
+            from core.events.log import snapshot
+
+            events = [snapshot(ev) for ev in self.info.pop("pending_events", ())]
+            jobs = [job.id for job in self.info.pop("pending_jobs", ())]
+        calls = self.info.pop("pending_calls", None)
         super().commit()
-        pending = self.info.pop("pending_events", None)
-        if pending:
-            registry = current_app.extensions["rapport"].plugins
-            for name, kwargs in pending:
-                registry.emit(name, **kwargs)
+        if jobs:
+            from core.jobs.service import enqueue_jobs
+
+            enqueue_jobs(jobs)
+        if calls:
+            from core.jobs.service import enqueue_calls
+
+            enqueue_calls(calls)
+        if events:
+            from core.events.delivery import deliver_committed
+
+            deliver_committed(events)
 
     def rollback(self):
         self.info.pop("pending_events", None)
+        self.info.pop("pending_jobs", None)
+        self.info.pop("pending_calls", None)
         super().rollback()
 
 
@@ -50,12 +68,41 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": EventSession})
 
 
 def announce(event: str, **payload) -> None:
-    """Queue hook ``event`` to be called with ``payload`` once the session commits.
+    """Announce hook ``event`` with ``payload``: recorded now, delivered once the session commits.
 
-    Payloads must be plain data (dicts, ids, dates): listeners run after commit, when
-    ORM objects of the announcing transaction may be expired.
+    The event and one delivery per listening plugin are written in the current
+    transaction; after commit each listener is called (and retried by a worker until
+    it succeeds). Payloads must be plain JSON data (dicts, lists, strings, numbers,
+    ISO dates as strings), never ORM objects: they are stored, and a retry hours
+    later gets exactly what was stored.
     """
-    db.session.info.setdefault("pending_events", []).append((event, payload))
+    from core.events.log import record
+
+    record(db.session, event, payload)
+
+
+def change_state(obj, column: str, expected, **values) -> bool:
+    """Move ``obj`` out of state ``expected`` atomically; True when this call did it.
+
+    One conditional ``UPDATE … SET <values> WHERE id = :id AND <column> IN (:expected)``:
+    of several requests racing to confirm the same order, the database lets exactly one
+    match the row (PostgreSQL re-checks the condition after the winner commits; SQLite
+    serialises writers), and the others update nothing. The winner — and only the winner
+    — goes on to log, announce and cause side effects; a loser answers 409. ``obj`` is
+    refreshed either way, so the caller sees the current state (for the loser's message).
+    The row's version (optimistic locking) moves on like any other change.
+    """
+    model = type(obj)
+    expected = (expected,) if isinstance(expected, str) else tuple(expected)
+    mapper = sa.inspect(model)
+    if mapper.version_id_col is not None:
+        version = mapper.get_property_by_column(mapper.version_id_col).key
+        values[version] = getattr(model, version) + 1
+    stmt = (sa.update(model).where(model.id == obj.id, getattr(model, column).in_(expected)).values(**values)
+            .execution_options(synchronize_session=False))
+    won = db.session.execute(stmt).rowcount == 1
+    db.session.refresh(obj)
+    return won
 
 
 def utcnow() -> datetime:

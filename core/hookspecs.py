@@ -9,7 +9,8 @@ Three kinds of hooks, named as Datasette names them:
   returns a list of plain dataclasses from :mod:`core.contrib`, sorted by weight.
 * Event hooks (past tense) announce that something happened, after the database
   commit, with plain-data payloads. Each listener is called on its own: one that
-  raises is logged and does not stop the others or the request.
+  raises is logged and does not stop the others or the request, and is called
+  again later by a worker until it succeeds (``core.events``).
 
 Each hook has a page in ``docs/hooks.md`` and a test; ``tests/test_hookspecs.py``
 fails when one of them is missing.
@@ -62,6 +63,29 @@ def register_text_kinds():
 
 
 # ---------------------------------------------------------------------------
+# Background work: declared once per app, for every installed plugin; a task of a
+# disabled plugin does not run (``core.jobs``)
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def job_tasks():
+    """Return a list of :class:`core.contrib.JobTask`: work that ``core.jobs.start_job`` can run.
+
+    Task names are ``"<plugin>.<what>"``. ``run(job, **params)`` runs in a worker,
+    inside the app context, with ``job`` a :class:`core.jobs.JobContext`.
+    """
+
+
+@hookspec
+def periodic_tasks():
+    """Return a list of :class:`core.contrib.PeriodicTask`: jobs started on a schedule.
+
+    Exactly one job is started each time a schedule fires, however many workers run.
+    """
+
+
+# ---------------------------------------------------------------------------
 # Contributions: enabled plugins only, sorted by weight then plugin name
 # ---------------------------------------------------------------------------
 
@@ -99,10 +123,36 @@ def customer_panels(customer, user):
 
 
 @hookspec
+def customer_actions(customer, user):
+    """Return a list of :class:`core.contrib.CustomerAction` for the customer page's action bar.
+
+    Link to your own "new …" page with the customer filled in (``?customer_id=``); the
+    core shows only actions whose ``permission`` the user has.
+    """
+
+
+@hookspec
+def lookups():
+    """Return a list of :class:`core.contrib.Lookup`: kinds of records type-ahead pickers choose.
+
+    Each kind is served as JSON at ``/lookup/<kind>?q=…`` and used in forms through
+    ``core.web.picker.PickerField(label, kind=…)``.
+    """
+
+
+@hookspec
 def search_results(query, user, limit):
     """Return up to ``limit`` :class:`core.contrib.SearchResult` matching ``query``.
 
     ``query`` is already normalised with ``core.text.fold`` (no case, no accents).
+    """
+
+
+@hookspec
+def sms_gateways():
+    """Return a list of :class:`core.contrib.SmsGateway`: ways to send SMS.
+
+    ``RAPPORT_SMS_GATEWAY=<name>`` chooses one; the core offers ``file`` and ``http``.
     """
 
 
@@ -116,22 +166,24 @@ def demo_data():
 
 
 # ---------------------------------------------------------------------------
-# Events: after commit, plain data, each listener isolated
+# Events: durable, delivered after commit, plain data, each listener isolated.
+# Every event hook takes ``event_id`` last: the id of the ``core_event`` row, the
+# same on every retry, for listeners that keep a record of what they processed.
 # ---------------------------------------------------------------------------
 
 
 @hookspec
-def customer_created(customer):
+def customer_created(customer, event_id):
     """A customer was created. ``customer`` is a dict (``Customer.as_event()``)."""
 
 
 @hookspec
-def customer_updated(customer, changes):
-    """A customer was changed. ``changes`` maps field name to ``(old, new)``."""
+def customer_updated(customer, changes, event_id):
+    """A customer was changed. ``changes`` maps field name to ``[old, new]``."""
 
 
 @hookspec
-def customers_merged(winner_id, loser_id):
+def customers_merged(winner_id, loser_id, event_id):
     """``loser_id`` was merged into ``winner_id``.
 
     Rows in any table with a foreign key to ``core_customer.id`` were already moved
@@ -141,15 +193,26 @@ def customers_merged(winner_id, loser_id):
 
 
 @hookspec
-def interaction_logged(interaction):
+def interaction_logged(interaction, event_id):
     """An entry was added to a customer's contact history (dict, ``Interaction.as_event()``)."""
 
 
 @hookspec
-def plugin_enabled(name):
+def email_received(message, event_id):
+    """An email arrived (``rapport mail-in``) and was stored. ``message`` is a dict
+    (see docs/hooks.md); ``customer_id`` is ``None`` when nobody matched the sender."""
+
+
+@hookspec
+def message_status_changed(message, event_id):
+    """An outbox message was sent, failed, bounced or has an unknown outcome (dict)."""
+
+
+@hookspec
+def plugin_enabled(name, event_id):
     """Plugin ``name`` was enabled (its migrations have run)."""
 
 
 @hookspec
-def plugin_disabled(name):
+def plugin_disabled(name, event_id):
     """Plugin ``name`` was disabled (its data is kept)."""

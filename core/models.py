@@ -18,9 +18,12 @@ class PluginState(db.Model):
     enabled: Mapped[bool] = mapped_column(default=False)
     version: Mapped[str] = mapped_column(sa.String(40), default="")
     changed_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The last event id when the plugin was disabled: on re-enabling, events after it that
+    # the plugin listens to and asked to catch up on (manifest.catch_up_events) are delivered.
+    disabled_after_event: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
-from core.auth.models import ApiToken, Role, User, user_roles  # noqa: E402
+from core.auth.models import ApiToken, Role, User, UserSession, user_roles  # noqa: E402
 from core.catalog.models import Product  # noqa: E402
 from core.customers.models import (  # noqa: E402
     Address,
@@ -32,10 +35,21 @@ from core.customers.models import (  # noqa: E402
     Tag,
     customer_tags,
 )
+from core.events.models import Event, EventDelivery  # noqa: E402
 from core.history.models import Activity, Interaction  # noqa: E402
+from core.jobs.models import Job  # noqa: E402
+from core.messaging.models import (  # noqa: E402
+    InboundAttachment,
+    InboundMail,
+    MessageRate,
+    MessageTemplate,
+    MessageTemplateText,
+    OutboxMessage,
+)
 
 __all__ = [
-    "PluginState", "User", "Role", "ApiToken", "user_roles", "Product", "Customer",
+    "PluginState", "User", "UserSession", "Role", "ApiToken", "user_roles", "Product", "Customer",
     "CustomerEmail", "CustomerPhone", "Address", "Tag", "customer_tags", "Consent",
-    "Need", "Interaction", "Activity",
+    "Need", "Interaction", "Activity", "Job", "Event", "EventDelivery", "OutboxMessage", "MessageRate",
+    "InboundMail", "InboundAttachment", "MessageTemplate", "MessageTemplateText",
 ]

@@ -1,12 +1,15 @@
 """Enabling and disabling plugins: one implementation for the CLI and the admin page."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
 from core.auth.models import ADMIN_ROLE, Role
-from core.db import announce, db
+from core.db import announce, db, utcnow
+from core.events.log import add_catch_up_deliveries, last_event_id
 from core.models import PluginState
 from core.plugins import CORE, PluginError
 
@@ -29,8 +32,12 @@ def ensure_roles(plugin: str) -> None:
             db.session.add(Role(name=ADMIN_ROLE, permissions=[], description="Holds every permission"))
 
 
-def enable_plugin(name: str) -> list[str]:
-    """Enable ``name`` and what it requires; run their migrations. Returns the newly enabled."""
+def enable_plugin(name: str, user=None) -> list[str]:
+    """Enable ``name`` and what it requires; run their migrations. Returns the newly enabled.
+
+    A plugin enabled again after being disabled catches up on the events its manifest
+    lists in ``catch_up_events``: a job (started by ``user``) delivers what it missed.
+    """
     from core.migrate import upgrade_plugin
 
     registry = _registry()
@@ -54,6 +61,7 @@ def enable_plugin(name: str) -> list[str]:
         db.session.flush()
         registry.enabled = registry.enabled | {n}
         announce("plugin_enabled", name=n)
+        _catch_up(n, row, user)
         db.session.commit()
         newly.append(n)
     registry.refresh(db.session)
@@ -76,9 +84,27 @@ def disable_plugin(name: str) -> None:
         )
     row = db.session.get(PluginState, name)
     row.enabled = False
+    row.disabled_after_event = last_event_id(db.session)
     announce("plugin_disabled", name=name)
     db.session.commit()
     registry.refresh(db.session)
+
+
+def _catch_up(name: str, row: PluginState, user) -> int:
+    """Deliveries for the events ``name`` missed while disabled, and a job to deliver them."""
+    after, row.disabled_after_event = row.disabled_after_event, None
+    registry = _registry()
+    wanted = [e for e in registry.installed[name].manifest.catch_up_events if registry.listener(name, e)]
+    if after is None or not wanted:
+        return 0
+    # Only the catch-up job delivers these, in order; a worker's sweep takes over if it dies.
+    count = add_catch_up_deliveries(db.session, name, wanted, after, not_before=utcnow() + timedelta(hours=1))
+    if count:
+        from core.jobs import start_job
+
+        start_job("core.catch_up_events", {"plugin": name}, user=user, total=count,
+                  message=_("Delivering events announced while “%(name)s” was disabled.", name=name))
+    return count
 
 
 def plugin_rows() -> list[dict]:

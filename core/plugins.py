@@ -45,6 +45,8 @@ class PluginManifest:
     them; they cannot be disabled while this one is enabled). ``permissions`` are
     added to the permission list and granted to the admin role. ``hookspecs`` is the
     module declaring the events this plugin announces (see ``plugins/sales/hookspecs.py``).
+    ``catch_up_events`` names events this plugin listens to and wants delivered, when it
+    is enabled again, for what was announced while it was disabled (in order).
     """
 
     name: str
@@ -53,6 +55,7 @@ class PluginManifest:
     requires: tuple[str, ...] = ()
     permissions: tuple[Permission, ...] = ()
     hookspecs: ModuleType | None = None
+    catch_up_events: tuple[str, ...] = ()
 
 
 @dataclass
@@ -149,6 +152,11 @@ class PluginRegistry:
         return self.state.installed
 
     @property
+    def catch_up_events(self) -> frozenset[str]:
+        """Events some installed plugin wants to catch up on (they are stored even unheard)."""
+        return frozenset(e for p in self.installed.values() for e in p.manifest.catch_up_events)
+
+    @property
     def failed(self) -> dict[str, str]:
         return self.state.failed
 
@@ -176,6 +184,7 @@ class PluginRegistry:
             db.session.rollback()
 
     def is_enabled(self, name: str) -> bool:
+        self._ensure_loaded()
         return name == CORE or name in self.enabled
 
     def active_names(self) -> list[str]:
@@ -255,19 +264,32 @@ class PluginRegistry:
         items.sort(key=lambda t: t[:3])
         return [t[3] for t in items]
 
-    def emit(self, event: str, **kwargs) -> None:
-        """Call every enabled listener of ``event`` on its own.
+    def listeners(self, event: str) -> list[str]:
+        """Names of the enabled plugins listening to ``event``, in name order."""
+        if not hasattr(self.pm.hook, event):
+            log.warning("event %s has no hookspec; nobody can listen", event)
+            return []
+        return sorted(i.plugin_name for i in self._impls(event))
 
-        A listener that raises is logged with its traceback and its session work is
-        rolled back; the remaining listeners still run and the caller never sees it.
-        Listeners' own database work is committed after each one returns.
+    def listener(self, plugin: str, event: str):
+        """``plugin``'s implementation of ``event`` (enabled or not), or None."""
+        hook = getattr(self.pm.hook, event, None)
+        if hook is None:
+            return None
+        return next((i for i in hook.get_hookimpls() if i.plugin_name == plugin), None)
+
+    def emit(self, event: str, **kwargs) -> None:
+        """Call every enabled listener of ``event`` on its own, now, without a record.
+
+        For tests that drive a listener directly; the app announces events with
+        ``core.db.announce`` (durable, retried). A listener that raises is logged and
+        its session work rolled back; listeners' work is committed after each one.
         """
         from core.db import db
 
-        if not hasattr(self.pm.hook, event):
-            log.warning("event %s has no hookspec; nobody can listen", event)
-            return
-        for impl in sorted(self._impls(event), key=lambda i: i.plugin_name):
+        kwargs.setdefault("event_id", None)
+        for plugin in self.listeners(event):
+            impl = self.listener(plugin, event)
             try:
                 impl.function(*[kwargs[a] for a in impl.argnames])
                 db.session.commit()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, request
+from flask import abort, current_app, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,19 @@ def ensure_visible(obj):
     return obj
 
 
-# -- headers ------------------------------------------------------------------------
+# -- cookies and headers ------------------------------------------------------------------------
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with ``Secure`` on every cookie sent over HTTPS.
+
+    ``SESSION_COOKIE_SECURE`` (on unless ``RAPPORT_INSECURE_COOKIES=1``) decides for plain
+    HTTP; a request that arrived over HTTPS — directly, or through a proxy trusted with
+    ``RAPPORT_PROXY_COUNT`` — always gets a ``Secure`` cookie.
+    """
+
+    def get_cookie_secure(self, app) -> bool:
+        return bool(super().get_cookie_secure(app) or (has_request_context() and request.is_secure))
+
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "

@@ -135,6 +135,9 @@ def _test_config(url: str, tmp, extra) -> dict:
         "REMEMBER_COOKIE_SECURE": False,
         "RAPPORT_EXTRA_PLUGINS": list(extra),
         "SERVER_NAME": None,
+        # Each test's queue is its own SQLite file in the test's folder, whatever the environment says.
+        "REDIS_URL": None,
+        "JOBS_SQLITE_PATH": str(tmp / "queue.db"),
     }
 
 
@@ -186,6 +189,24 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def run_jobs(app):
+    """``run_jobs()`` runs every message waiting in the test app's queue (jobs started and
+    committed, event deliveries handed to workers) here and now, as a worker would, and
+    returns how many ran. ``run_jobs(other_app)`` drains another app's queue;
+    ``run_jobs(later=60)`` also runs what is scheduled within the next 60 seconds (retries)."""
+
+    def _run(target=None, *, later: float = 0):
+        from datetime import timedelta
+
+        from core.db import utcnow
+        from core.jobs.queue import queue
+
+        return queue(target or app).drain(now=utcnow() + timedelta(seconds=later) if later else None)
+
+    return _run
 
 
 @pytest.fixture
@@ -248,6 +269,48 @@ def token_for(app):
             return {"Authorization": f"Bearer {clear}"}
 
     return _token
+
+
+# -- Redis: a throw-away server for tests of the Redis-backed paths ---------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """``redis://127.0.0.1:<port>/0`` of a private ``redis-server`` (Debian's package) for this
+    test session; ``TEST_REDIS_URL`` uses a running one instead. Skipped without a server,
+    except in CI (``CI=true``), where a missing Redis fails."""
+    import socket
+    import subprocess
+    import time
+
+    if os.environ.get("TEST_REDIS_URL"):
+        yield os.environ["TEST_REDIS_URL"]
+        return
+    binary = shutil.which("redis-server") or ("/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server")
+                                              else None)
+    if binary is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("redis-server is required in CI (apt-get install redis-server)", pytrace=False)
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("redis-server did not start", pytrace=False)
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)
 
 
 # -- browser tests: a live server and headless Chromium through Playwright ------------------
@@ -371,9 +434,125 @@ def browser_login(page, server: LiveServer, email: str = ADMIN_EMAIL, password: 
     return page
 
 
+def watch_page(page) -> list[str]:
+    """Collect what a user would call broken: JavaScript errors, console errors and failed
+    or 4xx/5xx requests (a missing script or icon). Returns the live list; assert it is empty.
+
+    A form answered with 422 (invalid input, shown next to the fields) is expected and
+    not counted.
+    """
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"JavaScript error: {exc}"))
+    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
+            if msg.type == "error" and "status of 422" not in msg.text else None)
+    # A request still in flight when the user moves on (a type-ahead search, the icon) is
+    # cancelled by the browser (net::ERR_ABORTED): that is navigation, not breakage; a missing
+    # file shows as its 404 below.
+    page.on("requestfailed", lambda req: None if "ERR_ABORTED" in (req.failure or "")
+            else problems.append(f"request failed: {req.url} ({req.failure})"))
+    page.on("response", lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}")
+            if resp.status >= 400 and resp.status != 422 else None)
+    return problems
+
+
+def browser_language(page, server: LiveServer, lang: str) -> None:
+    """Switch the logged-in user's language through the footer's form, as a user does."""
+    if page.get_attribute("html", "lang") == lang:
+        return
+    page.select_option("#lang-select", lang)
+    with page.expect_navigation():
+        page.click("footer form button[type=submit]")
+    assert page.get_attribute("html", "lang") == lang
+
+
+def pick(page, selector: str, text: str, choose: str | None = None) -> None:
+    """Type ``text`` into the picker at ``selector`` and choose the option containing
+    ``choose`` (default: the first) with the keyboard, as a user would."""
+    box = page.locator(selector)
+    box.click()
+    box.fill("")
+    box.press_sequentially(text, delay=20)
+    listbox = page.locator("#" + box.get_attribute("aria-controls"))
+    option = listbox.locator("[role=option]", has_text=choose) if choose else listbox.locator("[role=option]")
+    option.first.wait_for(state="visible")
+    index = listbox.locator("[role=option]").all_inner_texts().index(option.first.inner_text())
+    for _ in range(index):
+        box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == option.first.get_attribute("id")
+    box.press("Enter")
+    assert box.get_attribute("aria-expanded") == "false"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the item so fixtures can tell a failed test."""
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+# -- mail: a real SMTP server (aiosmtpd) that keeps what it receives --------------------------
+
+
+class ReceivedMail:
+    """One message an :class:`SmtpSink` received: envelope and the parsed message."""
+
+    def __init__(self, envelope):
+        import email
+        import email.policy
+
+        self.mail_from = envelope.mail_from
+        self.rcpt_tos = list(envelope.rcpt_tos)
+        self.raw = envelope.original_content or envelope.content
+        self.peer = None
+        self.message = email.message_from_bytes(self.raw, policy=email.policy.default)
+
+
+class SmtpSink:
+    """An aiosmtpd server on a free loopback port. ``messages`` lists what it accepted;
+    ``reply`` (e.g. ``"451 try later"``) makes it refuse the next messages with that answer."""
+
+    def __init__(self, **smtp_kwargs):
+        import threading
+
+        from aiosmtpd.controller import Controller
+
+        sink = self
+        self.messages: list[ReceivedMail] = []
+        self.reply: str | None = None
+        self.lock = threading.Lock()
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                if sink.reply:
+                    return sink.reply
+                received = ReceivedMail(envelope)
+                received.peer = session.peer
+                with sink.lock:
+                    sink.messages.append(received)
+                return "250 OK queued as " + str(len(sink.messages))
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=_free_port(), **smtp_kwargs)
+        self.controller.start()
+        self.port = self.controller.port
+        self.url = f"smtp://127.0.0.1:{self.port}"
+
+    def stop(self):
+        if self.controller.loop.is_running():
+            self.controller.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server for the test (``smtp_sink.url`` for ``SMTP_URL``, ``.messages``)."""
+    sink = SmtpSink()
+    yield sink
+    sink.stop()

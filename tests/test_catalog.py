@@ -194,3 +194,26 @@ def test_csrf_is_required(make_app):
     token = _csrf(client.get("/catalog/new").text)
     assert client.post("/catalog/new", data=dict(FORM, csrf_token=token)).status_code == 302
     assert _count(app) == 1
+
+
+def test_product_tax_rate_own_or_default(app, client, login):
+    """A product may carry its own tax rate; empty means the business's default (RAPPORT_TAX_RATE)."""
+    from decimal import Decimal
+
+    from core.catalog.models import Product
+    from core.db import db
+
+    login()
+    base = {"sku": "TX-1", "name": "Taxed", "kind": "product", "unit_price": "10.00", "currency": "EUR",
+            "warranty_months": "0", "active": "y"}
+    assert client.post("/catalog/new", data={**base, "tax_rate": "101"}).status_code == 422
+    assert client.post("/catalog/new", data={**base, "tax_rate": "6,5"}).status_code == 302
+    assert client.post("/catalog/new", data={**base, "sku": "TX-2", "tax_rate": ""}).status_code == 302
+    app.config["DEFAULT_TAX_RATE"] = "24"
+    with app.app_context():
+        own = db.session.query(Product).filter_by(sku="TX-1").one()
+        default = db.session.query(Product).filter_by(sku="TX-2").one()
+        assert own.tax_rate == Decimal("6.50") and own.effective_tax_rate() == Decimal("6.50")
+        assert default.tax_rate is None and default.effective_tax_rate() == Decimal("24")
+        product_id = own.id
+    assert 'value="6.5"' in client.get(f"/catalog/{product_id}").get_data(as_text=True)

@@ -149,7 +149,7 @@ def test_users_create_errors(runner):
     result = runner.invoke(args=["users", "create", "x@example.com", "--password", "a long secret", "--role", "Wizard"])
     assert result.exit_code != 0 and "unknown role(s): Wizard" in result.output and "Staff" in result.output
     result = runner.invoke(args=["users", "create", "x@example.com", "--password", "short"])
-    assert result.exit_code != 0 and "at least 10 characters" in result.output
+    assert result.exit_code != 0 and "At least 10 characters" in result.output
     result = runner.invoke(args=["users", "create", "not-an-email", "--password", "a long secret"])
     assert result.exit_code != 0 and "invalid email" in result.output
     result = runner.invoke(args=["users", "create", ADMIN_EMAIL, "--password", "a long secret"])

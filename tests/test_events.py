@@ -83,7 +83,7 @@ def test_events_fire_after_commit_with_plain_payloads(app):
         assert _names() == ["customer_created"]
         db.session.commit()
         event = RECEIVED[-1]
-        assert event[0] == "customer_updated" and event[2]["name"] == ("Σωκράτης Παπαδόπουλος", "Sokratis Papadopoulos")
+        assert event[0] == "customer_updated" and event[2]["name"] == ["Σωκράτης Παπαδόπουλος", "Sokratis Papadopoulos"]
 
         log_interaction(customer.id, channel="phone", direction="inbound", subject="Called about a quote")
         db.session.commit()

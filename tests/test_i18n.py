@@ -9,12 +9,10 @@ tests work on a fresh clone before ``make`` has compiled them.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 

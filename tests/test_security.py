@@ -97,7 +97,7 @@ def test_pages_redirect_anonymous_users_to_login(app):
 
 def test_login_is_rate_limited(make_app):
     app = make_app(RATELIMIT_ENABLED=True)
-    limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])
+    limit = int(app.config["LOGIN_ACCOUNT_LIMIT"].split()[0])
     client = app.test_client()
     for _ in range(limit):
         r = client.post("/login", data={"email": ADMIN_EMAIL, "password": "wrong password"})

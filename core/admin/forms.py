@@ -5,7 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from core.auth.forms import MIN_PASSWORD
+from core.auth.passwords import PasswordPolicy, policy_hint
+
+_POLICY = PasswordPolicy(email=lambda form: form.email.data, name=lambda form: form.name.data)
 
 
 class CheckboxList(SelectMultipleField):
@@ -16,7 +18,7 @@ class CheckboxList(SelectMultipleField):
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(lazy_pgettext("person", "Name"), validators=[Optional(), Length(max=200)])
-    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=MIN_PASSWORD, max=1024)],
+    password = PasswordField(_l("Password"), validators=[Optional(strip_whitespace=False), _POLICY],
                              description=_l("Leave empty to keep the current password."))
     active = BooleanField(_l("Active"), default=True)
     roles = CheckboxList(_l("Roles"), coerce=int)
@@ -24,8 +26,8 @@ class UserForm(FlaskForm):
     def __init__(self, *args, creating: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if creating:
-            self.password.validators = [DataRequired(), Length(min=MIN_PASSWORD, max=1024)]
-            self.password.description = _l("At least %(n)d characters.", n=MIN_PASSWORD)
+            self.password.validators = [DataRequired(), _POLICY]
+            self.password.description = policy_hint()
 
 
 class RoleForm(FlaskForm):

@@ -4,9 +4,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from core.admin.forms import RoleForm, UserForm
 from core.auth.models import Role, User
+from core.auth.sessions import end_sessions
 from core.db import db
 from core.plugin_ops import disable_plugin, enable_plugin, plugin_rows
 from core.plugins import PluginError
@@ -29,7 +31,7 @@ def plugins():
 @requires("admin.plugins")
 def plugin_enable(name: str):
     try:
-        newly = enable_plugin(name)
+        newly = enable_plugin(name, user=current_user)
         flash(_("Enabled: %(names)s.", names=", ".join(newly)) if newly else _("Already enabled."), "success")
     except PluginError as exc:
         flash(str(exc), "error")
@@ -88,6 +90,9 @@ def user_edit(user_id: int | None = None):
             user.email, user.name, user.active = email, form.name.data.strip(), form.active.data
             if form.password.data:
                 user.set_password(form.password.data)
+            if user.id and (form.password.data or not user.active):
+                # A new password or a deactivation ends the user's sessions (the admin's own stays).
+                end_sessions(user.id, keep=current_user if user.id == current_user.id else None)
             user.roles = list(db.session.execute(sa.select(Role).where(Role.id.in_(form.roles.data or []))).scalars())
             db.session.commit()
             flash(_("Saved."), "success")

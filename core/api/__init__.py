@@ -20,10 +20,12 @@ def init_api(app, state) -> None:
     api = Api(app)
     state.api = api
     from core.api.customers import blp as customers_blp
+    from core.api.jobs import blp as jobs_blp
     from core.api.products import blp as products_blp
+    from core.messaging.api import blp as messages_blp
 
     names = set()
-    for blp in (customers_blp, products_blp):
+    for blp in (customers_blp, products_blp, jobs_blp, messages_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)
         names.add(blp.name)
     registry = state.plugins

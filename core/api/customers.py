@@ -34,11 +34,13 @@ from core.customers.models import Customer
 from core.customers.search import sort_key, where_matches
 from core.customers.service import CustomerInputError, create_customer, update_customer
 from core.db import db
+from core.history.guards import visible_clause
 from core.history.models import Interaction
 from core.history.service import HistoryInputError, log_interaction
 from core.security import requires, scoped, visible
 from core.text import fold
 from core.web.pagination import BadCursor, keyset_page
+from core.web.versions import check_if_match, etag_headers
 
 EARLIEST, LATEST = 1900, 2999  # plausible interaction years (also keeps UTC conversion in range)
 
@@ -136,23 +138,28 @@ class CustomerItem(MethodView):
     @blp.response(200, CustomerSchema)
     @_errors(401, 403, 404)
     def get(self, customer_id):
-        """One customer with emails, phones, tags, addresses, needs and consents."""
-        return customer_dict(_get_customer(customer_id))
+        """One customer with emails, phones, tags, addresses, needs and consents (``ETag``: its version)."""
+        customer = _get_customer(customer_id)
+        return customer_dict(customer), etag_headers(customer)
 
     @requires("customers.edit")
     @blp.arguments(CustomerPatchSchema(partial=True))
     @blp.response(200, CustomerSchema)
-    @_errors(401, 403, 404)
+    @_errors(401, 403, 404, 412)
     def patch(self, data, customer_id):
-        """Change only the fields sent; lists (emails, phones, tags, ...) are replaced as a whole."""
+        """Change only the fields sent; lists (emails, phones, tags, ...) are replaced as a whole.
+
+        Send ``If-Match`` with the ``ETag`` you read: if the customer changed meanwhile
+        the answer is 412 and nothing is saved."""
         customer = _get_customer(customer_id)
+        check_if_match(customer)
         try:
             update_customer(customer, _as_service_input(data))
         except CustomerInputError as exc:
             db.session.rollback()
             input_error(exc.errors)
         db.session.commit()
-        return customer_dict(customer)
+        return customer_dict(customer), etag_headers(customer)
 
     @requires("customers.delete")
     @blp.response(204)
@@ -217,7 +224,8 @@ class CustomerInteractions(MethodView):
     def get(self, args, customer_id):
         """The customer's timeline (staff interactions and plugin events), newest first."""
         customer = _get_customer(customer_id)
-        stmt = sa.select(Interaction).where(Interaction.customer_id == customer.id)
+        stmt = sa.select(Interaction).where(Interaction.customer_id == customer.id,
+                                            visible_clause(Interaction, current_user))
         if args["channel"]:
             stmt = stmt.where(Interaction.channel == args["channel"])
         try:

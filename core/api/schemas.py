@@ -223,6 +223,9 @@ class ProductInputSchema(ma.Schema):
     currency = Text(validate=validate.Length(equal=3), metadata={"description": "ISO 4217; default EUR"})
     active = fields.Boolean()
     warranty_months = fields.Integer(strict=True, validate=validate.Range(0, MAX_WARRANTY_MONTHS))
+    tax_rate = fields.Decimal(as_string=True, allow_none=True, metadata={
+        "type": "string", "format": "decimal", "example": "24",
+        "description": "percent, 0 to 100; null: the business's default rate"})
 
 
 class ProductPatchSchema(ProductInputSchema):
@@ -239,6 +242,7 @@ class ProductSchema(ma.Schema):
     currency = fields.String()
     active = fields.Boolean()
     warranty_months = fields.Integer()
+    tax_rate = fields.Decimal(as_string=True, allow_none=True, metadata={"type": "string", "format": "decimal"})
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
 

@@ -1,10 +1,11 @@
 """Forms for logging in, changing a password and creating API tokens."""
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-MIN_PASSWORD = 10
+from core.auth.passwords import PasswordPolicy, policy_hint
 
 
 class LoginForm(FlaskForm):
@@ -16,13 +17,17 @@ class PasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
     new = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD, max=1024)],
-        description=_l("At least %(n)d characters.", n=MIN_PASSWORD),
+        validators=[DataRequired(), PasswordPolicy(email=lambda form: current_user.email,
+                                                   name=lambda form: current_user.name)],
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.new.description = policy_hint()
 
 
 class TokenForm(FlaskForm):

@@ -14,6 +14,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import db, utcnow
 
 _hasher = PasswordHasher()
+_dummy_hash: str | None = None
+
+
+def verify_nothing(password: str) -> None:
+    """Check ``password`` against a throw-away hash: the same work as a real check, so a
+    login for an unknown or inactive account takes as long as one for a real account."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    try:
+        _hasher.verify(_dummy_hash, password)
+    except (VerificationError, InvalidHashError):
+        pass
 
 ADMIN_ROLE = "admin"
 
@@ -59,6 +72,15 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # flask-login
         return self.active
 
+    def get_id(self) -> str:
+        """What flask-login keeps in the session cookie: ``"<user id>:<session key>"``.
+
+        The key names a :class:`UserSession` row; the user loader accepts the cookie only
+        while that row is live, so a session ends on the server (see core/auth/sessions.py).
+        """
+        key = getattr(self, "session_key", None)
+        return f"{self.id}:{key}" if key else str(self.id)
+
     @property
     def display_name(self) -> str:
         return self.name or self.email
@@ -90,6 +112,29 @@ class User(UserMixin, db.Model):
         if permission is None:
             return True
         return self.is_admin or permission in self.permission_set()
+
+
+class UserSession(db.Model):
+    """One login: a browser holding ``"<user id>:<key>"`` in its signed session cookie.
+
+    Only the key's SHA-256 is stored (the key is 256-bit random). Revoking the row ends
+    the session everywhere its cookie is replayed.
+    """
+
+    __tablename__ = "core_user_session"
+    __table_args__ = (sa.Index("ix_core_user_session_user_live", "user_id", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id", ondelete="CASCADE"))
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    @staticmethod
+    def digest(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
 
 
 class ApiToken(db.Model):

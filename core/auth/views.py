@@ -4,30 +4,56 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from core.app import limiter
 from core.auth.forms import LoginForm, PasswordForm, PreferencesForm, TokenForm
-from core.auth.models import ApiToken, User
+from core.auth.models import ApiToken, User, verify_nothing
+from core.auth.sessions import end_session, end_sessions, live_sessions, start_session
 from core.db import db, utcnow
 from core.security import login_required, public
+from core.web.redirects import safe_target
 
 bp = Blueprint("auth", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+# -- login throttling -------------------------------------------------------------------
+# Two limits, counting failed attempts only (a successful login redirects): one per
+# account, whatever the address (no fresh guesses from each new address), and one per
+# address, whatever the account (password spraying). A locked account locks nobody else.
+# Behind a proxy the address is the client's only when RAPPORT_PROXY_COUNT says how many
+# proxies to trust (core.app: werkzeug's ProxyFix).
+
+
+def _account_key() -> str:
+    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _address_key() -> str:
+    return "login-address:" + (request.remote_addr or "unknown")
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_LIMIT"]
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_LIMIT"]
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("web.dashboard")
+    return safe_target(target, url_for("web.dashboard"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_address_limit, key_func=_address_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("web.dashboard"))
@@ -35,8 +61,11 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
-        if user and user.active and user.check_password(form.password.data):
+        if user is None:
+            verify_nothing(form.password.data)  # unknown emails cost the same time as known ones
+        if user is not None and user.check_password(form.password.data) and user.active:
             session.clear()
+            start_session(user)
             login_user(user)
             user.last_login_at = utcnow()
             db.session.commit()
@@ -48,6 +77,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    end_session(current_user)
+    db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -60,6 +91,18 @@ def _tokens() -> list[ApiToken]:
     ).scalars().all()
 
 
+@bp.post("/profile/sessions/end-all")
+@login_required
+def end_all_sessions():
+    """"Log out everywhere": every session of this user ends, this one included."""
+    end_sessions(current_user.id)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You were logged out everywhere."), "success")
+    return redirect(url_for("auth.login"))
+
+
 @bp.route("/profile", methods=["GET"])
 @login_required
 def profile():
@@ -67,6 +110,7 @@ def profile():
     return render_template(
         "auth/profile.html", password_form=PasswordForm(), token_form=TokenForm(), tokens=tokens,
         new_token=session.pop("new_token", None), preferences_form=_preferences_form(),
+        sessions=live_sessions(current_user),
     )
 
 
@@ -93,9 +137,8 @@ def save_preferences():
         db.session.commit()
         flash(_("Your preferences were saved."), "success")
         return redirect(url_for("auth.profile"))
-    tokens = _tokens()
-    return render_template("auth/profile.html", password_form=PasswordForm(), token_form=TokenForm(), tokens=tokens,
-                           preferences_form=form), 422
+    return render_template("auth/profile.html", password_form=PasswordForm(), token_form=TokenForm(), tokens=_tokens(),
+                           preferences_form=form, sessions=live_sessions(current_user)), 422
 
 
 @bp.post("/profile/password")
@@ -107,12 +150,15 @@ def change_password():
             form.current.errors.append(_("The current password is wrong."))
         else:
             current_user.set_password(form.new.data)
+            ended = end_sessions(current_user.id, keep=current_user)
             db.session.commit()
             flash(_("Your password was changed."), "success")
+            if ended:
+                flash(ngettext("%(num)d other session was logged out.", "%(num)d other sessions were logged out.",
+                               ended), "info")
             return redirect(url_for("auth.profile"))
-    tokens = _tokens()
-    return render_template("auth/profile.html", password_form=form, token_form=TokenForm(), tokens=tokens,
-                           preferences_form=_preferences_form()), 422
+    return render_template("auth/profile.html", password_form=form, token_form=TokenForm(), tokens=_tokens(),
+                           preferences_form=_preferences_form(), sessions=live_sessions(current_user)), 422
 
 
 @bp.post("/profile/tokens")

@@ -28,6 +28,8 @@ class Product(db.Model):
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
     active: Mapped[bool] = mapped_column(default=True)
     warranty_months: Mapped[int] = mapped_column(default=0)
+    # Percent; ``None`` means the business's default rate (``DEFAULT_TAX_RATE``).
+    tax_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -36,4 +38,11 @@ class Product(db.Model):
             "id": self.id, "sku": self.sku, "name": self.name, "kind": self.kind,
             "unit_price": str(self.unit_price), "currency": self.currency,
             "active": self.active, "warranty_months": self.warranty_months,
+            "tax_rate": None if self.tax_rate is None else str(self.tax_rate),
         }
+
+    def effective_tax_rate(self) -> Decimal:
+        """The product's own rate, else the business's default."""
+        from core.catalog.service import default_tax_rate
+
+        return self.tax_rate if self.tax_rate is not None else default_tax_rate()

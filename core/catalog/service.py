@@ -32,7 +32,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and newlines 
 SKU_RE = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
 # Largest id any supported database stores in an INTEGER column (PostgreSQL's int4).
 MAX_ID = 2**31 - 1
-FIELDS = ("sku", "name", "description", "kind", "unit_price", "currency", "active", "warranty_months")
+FIELDS = ("sku", "name", "description", "kind", "unit_price", "currency", "active", "warranty_months", "tax_rate")
+MAX_TAX_RATE = Decimal("100")
 
 
 class ProductInputError(ValueError):
@@ -43,6 +44,30 @@ class ProductInputError(ValueError):
 
 def default_currency() -> str:
     return current_app.config.get("DEFAULT_CURRENCY", "EUR")
+
+
+def default_tax_rate() -> Decimal:
+    """The business's default tax rate in percent (``RAPPORT_TAX_RATE``, e.g. 24)."""
+    try:
+        rate = Decimal(str(current_app.config.get("DEFAULT_TAX_RATE") or "0"))
+    except InvalidOperation:
+        return Decimal("0")
+    return rate if rate.is_finite() and 0 <= rate <= MAX_TAX_RATE else Decimal("0")
+
+
+def parse_tax_rate(value) -> Decimal | None:
+    """A percentage from 0 to 100 with at most two decimals; empty means "the default"."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(_("A percentage between 0 and 100, such as 24."))
+    try:
+        rate = Decimal(str(value).strip().replace(",", ".").rstrip("%").strip())
+    except InvalidOperation:
+        raise ValueError(_("A percentage between 0 and 100, such as 24.")) from None
+    if not rate.is_finite() or not 0 <= rate <= MAX_TAX_RATE or rate != rate.quantize(Decimal("0.01")):
+        raise ValueError(_("A percentage between 0 and 100, such as 24."))
+    return rate.quantize(Decimal("0.01"))
 
 
 def _parse_price(value) -> Decimal:
@@ -159,6 +184,11 @@ def validate_product_data(data: dict, *, current: Product | None = None) -> dict
             out["warranty_months"] = _parse_months(data["warranty_months"])
         except ValueError as exc:
             err("warranty_months", str(exc))
+    if "tax_rate" in data:
+        try:
+            out["tax_rate"] = parse_tax_rate(data["tax_rate"])
+        except ValueError as exc:
+            err("tax_rate", str(exc))
     if "active" in data:
         if not isinstance(data["active"], bool):
             err("active", _("Either true or false."))
@@ -250,3 +280,28 @@ def cursor_values(values: list) -> list:
     if not (isinstance(values[0], str) and type(values[1]) is int and 0 <= values[1] <= MAX_ID):
         raise BadCursor("invalid cursor")
     return values
+
+
+# -- the product picker (``product`` lookup) ------------------------------------------------
+
+
+def _lookup_item(product: Product):
+    from core.contrib import LookupItem
+
+    return LookupItem(product.id, product.name, product.sku, (
+        ("sku", product.sku), ("description", product.name), ("unit_price", str(product.unit_price)),
+        ("currency", product.currency), ("tax_rate", str(product.effective_tax_rate())),
+        ("warranty_months", product.warranty_months)))
+
+
+def lookup_products(term: str, limit: int, params: dict) -> list:
+    """Active products by name or SKU for a picker (``kind=service`` for services only)."""
+    kind = params.get("kind") if params.get("kind") in KINDS else None
+    stmt = product_query(term, kind, active=True)
+    stmt = stmt.order_by(Product.name_key.concat("") if term else Product.name_key, Product.id).limit(limit)
+    return [_lookup_item(p) for p in db.session.execute(stmt).scalars()]
+
+
+def lookup_product(product_id: int):
+    product = db.session.get(Product, product_id)
+    return _lookup_item(product) if product else None

@@ -82,6 +82,7 @@ def edit(product_id: int):
     if request.method == "GET":
         form.unit_price.data = product.unit_price
         form.warranty_months.data = str(product.warranty_months)
+        form.tax_rate.data = "" if product.tax_rate is None else str(product.tax_rate.normalize())
     if form.validate_on_submit():
         try:
             update_product(product, form.data_for_service())

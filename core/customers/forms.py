@@ -12,6 +12,7 @@ import re
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_login import current_user
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
@@ -22,9 +23,12 @@ from core.customers.models import (
     PERSON,
     Customer,
 )
+from core.customers.service import ASSIGN_PERMISSION
 from core.db import db
 from core.l10n.fields import DateField
+from core.web.versions import VersionedForm
 from core.text import fold
+from core.web.picker import PickerField
 
 # Labels for stored codes, shared by the form and the pages that display them.
 KIND_LABELS = {PERSON: _l("Person"), COMPANY: _l("Company")}
@@ -39,8 +43,6 @@ SOURCE_LABELS = {"interview": _l("Interview"), "questionnaire": _l("Questionnair
                  "call": _l("Call")}
 PRIORITY_LABELS = {1: _l("High"), 2: _l("Medium"), 3: _l("Low")}
 
-OWNER_CHOICES_MAX = 500
-COMPANY_SUGGESTIONS = 100
 _COMPANY_REF = re.compile(r"#(\d+)\s*$")
 
 
@@ -63,15 +65,12 @@ class NeedForm(Form):
     source = SelectField(_l("Source"), choices=list(SOURCE_LABELS.items()), default="interview")
 
 
-class CustomerForm(FlaskForm):
+class CustomerForm(VersionedForm):
     kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()), default=PERSON)
     name = StringField(_l("Name"), render_kw={"maxlength": 200, "required": True})
-    company = StringField(
-        _l("Company"),
-        description=_l("Type the company's name (exactly) or pick it from the suggestions."),
-        render_kw={"list": "company-suggestions", "autocomplete": "off"},
-    )
-    owner_id = SelectField(_l("Owner"), choices=[], validate_choice=False)
+    company = PickerField(_l("Company"), kind="company",
+                          description=_l("Type part of the company's name, email or phone and pick it."))
+    owner_id = PickerField(_l("Owner"), kind="user", placeholder=_l("Nobody"))
     preferred_language = SelectField(_l("Preferred language"), choices=[], validate_choice=False)
     preferred_channel = SelectField(_l("Preferred channel"), choices=_blank() + list(CHANNEL_LABELS.items()),
                                     validate_choice=False)
@@ -95,14 +94,12 @@ class CustomerForm(FlaskForm):
     def __init__(self, *args, customer: Customer | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.customer = customer
-        users = db.session.execute(
-            sa.select(User.id, User.name, User.email).where(User.active.is_(True)).order_by(User.name, User.email)
-            .limit(OWNER_CHOICES_MAX)
-        ).all()
-        self.owner_id.choices = _blank(_l("Nobody")) + [(str(u.id), u.name or u.email) for u in users]
-        if customer is not None and customer.owner is not None and customer.owner_id not in {u.id for u in users}:
-            # Keep the current owner selectable (inactive or beyond the list), or saving would drop them.
-            self.owner_id.choices.append((str(customer.owner_id), customer.owner.display_name))
+        self.can_assign = current_user.can(ASSIGN_PERMISSION)
+        if not self.can_assign and customer is not None:
+            # Without customers.assign an existing customer keeps its owner: shown, not
+            # changeable here (the service refuses a change anyway).
+            self.owner_id.render_kw = {"disabled": True}
+            self.owner_id.description = _l("Only users allowed to assign customers may change the owner.")
         self.preferred_language.choices = _blank() + list(current_app.config["LANGUAGES"].items())
         self.phones.description = _l(
             "One per line; numbers without a country code are read as %(region)s.",
@@ -116,9 +113,10 @@ class CustomerForm(FlaskForm):
         for field in ("kind", "name", "preferred_language", "preferred_channel", "gender", "income_band",
                       "payment_method", "purchase_purpose", "notes"):
             getattr(self, field).data = getattr(customer, field) or ""
+        self.show_version(customer)
         self.owner_id.data = str(customer.owner_id or "")
         self.birth_date.data = customer.birth_date
-        self.company.data = company_ref(customer.company) if customer.company else ""
+        self.company.data = str(customer.company_id or "")
         self.emails.data = "\n".join(e.email for e in customer.emails)
         self.phones.data = "\n".join(p.number for p in customer.phones)
         self.tags.data = ", ".join(t.name for t in customer.tags)
@@ -135,10 +133,10 @@ class CustomerForm(FlaskForm):
     def to_data(self) -> tuple[dict, dict[str, list[str]]]:
         """The service's input dict, plus errors found while resolving the company."""
         errors: dict[str, list[str]] = {}
-        data = {
+        data = {} if self.customer is not None and not self.can_assign else {"owner_id": self.owner_id.data or None}
+        data |= {
             "kind": self.kind.data,
             "name": self.name.data or "",
-            "owner_id": self.owner_id.data or None,
             "preferred_language": self.preferred_language.data or None,
             "preferred_channel": self.preferred_channel.data or None,
             "gender": self.gender.data or None,
@@ -182,19 +180,6 @@ def _fill_list(field_list: FieldList, rows: list[dict]) -> None:
     blank = [{}] if len(rows) < field_list.max_entries else []
     for row in (rows + blank)[:field_list.max_entries]:
         field_list.append_entry(row)
-
-
-def company_ref(company: Customer) -> str:
-    """How a company is written in the company field: its name and number."""
-    return f"{company.name} #{company.id}"
-
-
-def company_suggestions(limit: int = COMPANY_SUGGESTIONS) -> list[str]:
-    rows = db.session.execute(
-        sa.select(Customer.id, Customer.name).where(Customer.kind == COMPANY).order_by(Customer.name_key, Customer.id)
-        .limit(limit)
-    ).all()
-    return [f"{r.name} #{r.id}" for r in rows]
 
 
 def resolve_company(text: str | None) -> int | None:

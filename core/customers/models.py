@@ -64,6 +64,9 @@ class Customer(db.Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")  # optimistic locking (core/web/versions.py)
+
+    __mapper_args__ = {"version_id_col": version}
 
     company: Mapped["Customer | None"] = relationship(remote_side=[id], foreign_keys=[company_id])
     owner = relationship("User", foreign_keys=[owner_id])

@@ -13,8 +13,9 @@ from datetime import date
 import phonenumbers
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from core.auth.models import User
 from core.customers.models import (
@@ -140,6 +141,9 @@ def validate_customer_data(data: dict, *, current: Customer | None = None) -> di
             err("owner_id", _("No such user."))
         else:
             out["owner_id"] = int(oid)
+        before = current.owner_id if current is not None else None
+        if "owner_id" in out and out["owner_id"] != before and not may_set_owner(out["owner_id"], current):
+            err("owner_id", _("Only users allowed to assign customers may change the owner."))
     if "emails" in data:
         emails = []
         for raw in data["emails"] or []:
@@ -234,6 +238,24 @@ def _tags(names: list[str]) -> list[Tag]:
             existing[n] = tag
         out.append(tag)
     return out
+
+
+ASSIGN_PERMISSION = "customers.assign"
+
+
+def may_set_owner(owner_id: int | None, current: Customer | None) -> bool:
+    """Who may set a customer's owner: holders of ``customers.assign``; anyone creating a
+    customer for themselves or for nobody. Outside a request (CLI, demo) nobody is checked.
+
+    Owning a customer gives no access to other people's records on it (sales rules
+    filter on the deal's own salesperson), but who owns which account is a manager's
+    decision, not something an editor can change in passing.
+    """
+    if not has_request_context() or not current_user or not current_user.is_authenticated:
+        return True
+    if current_user.can(ASSIGN_PERMISSION):
+        return True
+    return current is None and owner_id in (None, current_user.id)
 
 
 SCALARS = ("kind", "name", "company_id", "owner_id", "preferred_language", "preferred_channel", "gender",

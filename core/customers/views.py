@@ -7,11 +7,13 @@ customers. Every change goes through :mod:`core.customers.service` or
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -24,8 +26,6 @@ from core.customers.forms import (
     PRIORITY_LABELS,
     SOURCE_LABELS,
     CustomerForm,
-    company_ref,
-    company_suggestions,
 )
 from core.customers.models import (
     COMPANY,
@@ -47,6 +47,7 @@ from core.customers.service import (
 from core.db import db
 from core.history.forms import CHANNEL_LABELS as INTERACTION_CHANNEL_LABELS
 from core.history.forms import DIRECTION_LABELS, ActivityForm, InteractionForm
+from core.history.guards import visible_clause
 from core.history.models import CHANNELS, Activity, Interaction
 from core.l10n import local_today
 from core.history.service import HistoryInputError, log_interaction, schedule_activity
@@ -54,6 +55,8 @@ from core.security import check_permission, ensure_visible, requires, scoped
 from core.customers.search import sort_key, where_matches
 from core.text import fold
 from core.web.pagination import BadCursor, keyset_page
+from core.web.picker import PickerField
+from core.web.versions import saved_values
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -62,6 +65,7 @@ PEOPLE_SHOWN = 50
 OPEN_ACTIVITIES_SHOWN = 50
 DONE_ACTIVITIES_SHOWN = 10
 DUPLICATES_SHOWN = 10
+TIMELINE_SHOWN = 20  # a page of the timeline keeps the customer page to about two screens
 
 
 def _page_size() -> int:
@@ -158,15 +162,14 @@ def create():
         company_id = request.args.get("company", type=int)
         company = db.session.get(Customer, company_id) if company_id else None
         if company is not None and company.kind == COMPANY:
-            form.company.data = company_ref(company)
+            form.company.data = str(company.id)
     if request.method == "POST":
         customer = _save_form(form, None)
         if customer is not None:
             flash(_("Customer “%(name)s” created.", name=customer.name), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("customers/form.html", form=form, customer=None,
-                           companies=company_suggestions()), status
+    return render_template("customers/form.html", form=form, customer=None, saved=None), status
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -176,21 +179,40 @@ def edit(customer_id: int):
     form = CustomerForm(customer=customer)
     if request.method == "GET":
         form.fill_from(customer)
+    elif form.is_stale(customer):
+        # Opened on an older version: save nothing, show what is saved now beside the user's input.
+        saved = saved_values(form, customer, _form_values(customer))
+        form.show_version(customer)
+        return render_template("customers/form.html", form=form, customer=customer, saved=saved), 409
     else:
         if _save_form(form, customer) is not None:
             flash(_("Saved."), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id))
         db.session.rollback()
     status = 422 if request.method == "POST" else 200
-    return render_template("customers/form.html", form=form, customer=customer,
-                           companies=company_suggestions()), status
+    return render_template("customers/form.html", form=form, customer=customer, saved=None), status
+
+
+def _form_values(c: Customer) -> dict:
+    """The customer's saved values in the form's own terms, to compare with a stale form."""
+    return {
+        "kind": c.kind, "name": c.name, "company": str(c.company_id or ""),
+        "owner_id": str(c.owner_id or ""), "preferred_language": c.preferred_language or "",
+        "preferred_channel": c.preferred_channel or "", "gender": c.gender or "",
+        "birth_date": c.birth_date.isoformat() if c.birth_date else "", "income_band": c.income_band or "",
+        "payment_method": c.payment_method or "", "purchase_purpose": c.purchase_purpose or "", "notes": c.notes or "",
+        "emails": "\n".join(e.email for e in c.emails), "phones": "\n".join(p.number for p in c.phones),
+        "tags": ", ".join(t.name for t in c.tags),
+    }
 
 
 # -- the 360 page --------------------------------------------------------------------------
 
 
 def _timeline(customer: Customer, channel: str | None):
-    stmt = sa.select(Interaction).where(Interaction.customer_id == customer.id).options(selectinload(Interaction.user))
+    stmt = (sa.select(Interaction).where(Interaction.customer_id == customer.id,
+                                         visible_clause(Interaction, current_user))
+            .options(selectinload(Interaction.user)))
     if channel:
         stmt = stmt.where(Interaction.channel == channel)
 
@@ -199,29 +221,46 @@ def _timeline(customer: Customer, channel: str | None):
 
     try:
         return keyset_page(db.session, stmt, [Interaction.occurred_at, Interaction.id],
-                           cursor=request.args.get("cursor"), limit=_page_size(), descending=True, convert=convert)
+                           cursor=request.args.get("cursor"), limit=min(_page_size(), TIMELINE_SHOWN), descending=True, convert=convert)
     except (BadCursor, ValueError, TypeError):
         abort(400)
 
 
-def _panels(customer: Customer) -> list[tuple]:
+def _panels(customer: Customer) -> list[dict]:
     """Plugin panels the user may see, rendered here so that one which fails is logged
-    and replaced by a notice instead of taking the whole customer page down."""
+    and replaced by a notice instead of taking the whole customer page down.
+
+    Each becomes a tab: ``{"title", "key", "html", "count"}`` (``html`` is ``None`` when
+    the panel failed; ``count`` is the panel's number of open items, or ``None``).
+    """
     registry = current_app.extensions["rapport"].plugins
     out = []
-    for panel in registry.contributions("customer_panels", customer=customer, user=current_user):
+    for index, panel in enumerate(registry.contributions("customer_panels", customer=customer, user=current_user)):
         if not current_user.can(panel.permission):
             continue
+        key = panel.key or f"panel-{index}"
         try:
-            out.append((panel, panel.render()))
+            html = panel.render()
+            count = panel.count() if panel.count else None
         except Exception:
             current_app.logger.exception("customer panel %r failed for customer %s", str(panel.title), customer.id)
             db.session.rollback()
-            out.append((panel, None))
+            html, count = None, None
+        out.append({"title": panel.title, "key": key, "html": html, "count": count})
     return out
 
 
+def _actions(customer: Customer) -> list:
+    """The action bar: the core's and every enabled plugin's actions the user may take."""
+    registry = current_app.extensions["rapport"].plugins
+    return [a for a in registry.contributions("customer_actions", customer=customer, user=current_user)
+            if current_user.can(a.permission)]
+
+
 def _render_detail(customer: Customer, interaction_form=None, activity_form=None, status: int = 200):
+    """The 360 page; a form passed in (invalid input, 422) is shown opened with its errors."""
+    open_form = ("log-interaction" if interaction_form is not None else
+                 "schedule-follow-up" if activity_form is not None else None)
     channel = request.args.get("channel") if request.args.get("channel") in CHANNELS else None
     timeline = _timeline(customer, channel)
     people = []
@@ -231,15 +270,18 @@ def _render_detail(customer: Customer, interaction_form=None, activity_form=None
             .order_by(Customer.name_key, Customer.id).limit(PEOPLE_SHOWN + 1)
         ).scalars().all()
     open_activities = db.session.execute(
-        sa.select(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_(None))
+        sa.select(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_(None),
+                                  visible_clause(Activity, current_user))
         .options(selectinload(Activity.assignee)).order_by(Activity.due_date, Activity.id).limit(OPEN_ACTIVITIES_SHOWN)
     ).scalars().all()
     done_activities = db.session.execute(
-        sa.select(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_not(None))
+        sa.select(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_not(None),
+                                  visible_clause(Activity, current_user))
         .options(selectinload(Activity.assignee)).order_by(Activity.done_at.desc(), Activity.id.desc())
         .limit(DONE_ACTIVITIES_SHOWN)
     ).scalars().all()
     panels = _panels(customer)
+    actions = _actions(customer)
     duplicates = find_duplicates(customer, limit=DUPLICATES_SHOWN) if current_user.can("customers.edit") \
         or current_user.can("customers.merge") else []
     if interaction_form is None and current_user.can("history.log"):
@@ -251,8 +293,10 @@ def _render_detail(customer: Customer, interaction_form=None, activity_form=None
     return render_template(
         "customers/detail.html", customer=customer, timeline=timeline, channel=channel, channels=CHANNELS,
         people=people[:PEOPLE_SHOWN], more_people=len(people) > PEOPLE_SHOWN, open_activities=open_activities,
-        done_activities=done_activities, panels=panels, duplicates=duplicates,
+        done_activities=done_activities, panels=panels, duplicates=duplicates, actions=actions,
         interaction_form=interaction_form, activity_form=activity_form, today=local_today(),
+        merge_form=MergePickForm(formdata=None) if current_user.can("customers.merge") else None,
+        open_form=open_form,
     ), status
 
 
@@ -296,12 +340,32 @@ def schedule(customer_id: int):
                               created_by_id=current_user.id)
             db.session.commit()
             flash(_("Follow-up scheduled."), "success")
-            return redirect(url_for("customers.detail", customer_id=customer.id) + "#activities")
+            return redirect(url_for("customers.detail", customer_id=customer.id) + "#tab-activities")
         except HistoryInputError as exc:
             db.session.rollback()
             for key, messages in exc.errors.items():
                 getattr(form, key).errors = list(getattr(form, key).errors or []) + messages
     return _render_detail(customer, activity_form=form, status=422)
+
+
+class MergePickForm(FlaskForm):
+    """Choose the customer to merge into this one (the merge page then asks to confirm)."""
+
+    class Meta:
+        csrf = False  # a GET that only leads to the confirmation page
+
+    other_id = PickerField(_l("Customer to merge into this one"), kind="customer")
+
+
+@bp.get("/<int:customer_id>/merge")
+@requires("customers.merge")
+def merge_pick(customer_id: int):
+    customer = _get_customer(customer_id)
+    other = request.args.get("other_id", "")
+    if not other.isdigit() or int(other) == customer.id:
+        flash(_("Choose another customer to merge into this one."), "error")
+        return redirect(url_for("customers.detail", customer_id=customer.id))
+    return redirect(url_for("customers.merge", customer_id=customer.id, other_id=int(other)))
 
 
 # -- delete --------------------------------------------------------------------------------

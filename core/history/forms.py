@@ -19,6 +19,7 @@ from core.db import db
 from core.history.models import CHANNELS, DIRECTIONS
 from core.l10n import date_example
 from core.l10n.fields import DateField, DateTimeField
+from core.web.picker import PickerField
 
 CHANNEL_LABELS = {
     "visit": _l("Visit"), "phone": _l("Phone call"), "letter": _l("Letter"), "email": _l("Email"),
@@ -74,12 +75,14 @@ def user_choices(blank_label=None) -> list[tuple[str, str]]:
 class ActivityForm(FlaskForm):
     summary = StringField(_l("Follow-up"), render_kw={"maxlength": 300})
     due_date = DateField(_l("Due"))
-    assignee_id = SelectField(_l("Assignee"), choices=[])
+    assignee_id = PickerField(_l("Assignee"), kind="user")
     notes = TextAreaField(_l("Notes"), render_kw={"rows": 2})
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.assignee_id.choices = user_choices()
 
     def validate_due_date(self, field):
         check_day(field.data)
+
+    def validate_assignee_id(self, field):
+        value = (field.data or "").strip()
+        user = db.session.get(User, int(value)) if value.isdigit() and len(value) < 10 else None
+        if user is None or not user.active:
+            raise ValidationError(field.gettext("Not a valid choice."))

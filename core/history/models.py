@@ -17,7 +17,15 @@ CHANNELS = ("visit", "phone", "letter", "email", "video", "im", "sms", "portal",
 DIRECTIONS = ("inbound", "outbound")
 
 
-class Interaction(db.Model):
+class GuardColumns:
+    """Who may see the row: the visibility of the record it is about (core/history/guards.py)."""
+
+    record: Mapped[str | None] = mapped_column(sa.String(80), index=True)
+    visible_to: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
+    visible_with: Mapped[str | None] = mapped_column(sa.String(80))
+
+
+class Interaction(GuardColumns, db.Model):
     __tablename__ = "core_interaction"
     __table_args__ = (
         sa.Index("ix_core_interaction_timeline", "customer_id", "occurred_at", "id"),
@@ -41,7 +49,7 @@ class Interaction(db.Model):
     data: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    user = relationship("User")
+    user = relationship("User", foreign_keys=[user_id])
 
     @property
     def display_subject(self) -> str:
@@ -64,7 +72,7 @@ class Interaction(db.Model):
         }
 
 
-class Activity(db.Model):
+class Activity(GuardColumns, db.Model):
     """A scheduled follow-up: a to-do with a due date and an assignee."""
 
     __tablename__ = "core_activity"

@@ -5,6 +5,11 @@ Plugins record their own typed events with :func:`log_event` (e.g.
 subject_params={"number": "SO-77"})``), the subject being a stored text (core.l10n.texts);
 staff interactions go through :func:`log_interaction`. Both queue the
 ``interaction_logged`` event, delivered after commit. The caller commits.
+
+An event or follow-up about one of the plugin's records passes ``record=obj``: it is
+then shown only to those who may see that record (its record rule; see
+:mod:`core.history.guards`). ``permission="x.y"`` gates an entry about a record without
+a rule (equipment: every technician).
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 
 from core.db import announce, db
+from core.history.guards import guard_for
 from core.history.models import CHANNELS, DIRECTIONS, Activity, Interaction
 
 SUBJECT_MAX, BODY_MAX = 300, 50_000
@@ -58,8 +64,9 @@ def log_interaction(customer_id: int, *, channel: str, direction: str | None = N
 def log_event(customer_id: int, kind: str, *, source: str, subject: str = "", subject_kind: str | None = None,
               subject_params: dict | None = None, body: str = "", data: dict | None = None, channel: str = "note",
               direction: str | None = None, user_id: int | None = None,
-              occurred_at: datetime | None = None) -> Interaction:
-    """Add a plugin's typed event (``kind`` like ``"service.repair_done"``) to the timeline.
+              occurred_at: datetime | None = None, record=None, permission: str | None = None) -> Interaction:
+    """Add a plugin's typed event (``kind`` like ``"service.repair_done"``) to the timeline,
+    visible like ``record`` (or to holders of ``permission``).
 
     What the system says about it is a stored text: ``subject_kind`` (a kind registered
     with ``register_text_kinds``) and ``subject_params`` (plain JSON), rendered in each
@@ -72,7 +79,7 @@ def log_event(customer_id: int, kind: str, *, source: str, subject: str = "", su
         subject = english(subject_kind, subject_params) or subject
     row = Interaction(customer_id=customer_id, kind=kind, source=source, channel=channel, direction=direction,
                       subject=subject[:SUBJECT_MAX], subject_kind=subject_kind, subject_params=subject_params,
-                      body=body[:BODY_MAX], data=data, user_id=user_id)
+                      body=body[:BODY_MAX], data=data, user_id=user_id, **guard_for(record, permission))
     if occurred_at:
         row.occurred_at = occurred_at
     return _add(row)
@@ -80,13 +87,15 @@ def log_event(customer_id: int, kind: str, *, source: str, subject: str = "", su
 
 def schedule_activity(customer_id: int, *, summary: str, due_date: date, assignee_id: int | None,
                       notes: str = "", created_by_id: int | None = None, source: str = "core",
-                      ref: str | None = None) -> Activity:
-    """Create a follow-up to-do (plugins use ``source``/``ref`` to find their own later)."""
+                      ref: str | None = None, record=None, permission: str | None = None) -> Activity:
+    """Create a follow-up to-do (plugins use ``source``/``ref`` to find their own later),
+    visible like ``record`` (or to holders of ``permission``)."""
     summary = (summary or "").strip()
     if not summary or len(summary) > 300:
         raise HistoryInputError({"summary": [_("A summary of 1 to 300 characters is required.")]})
     row = Activity(customer_id=customer_id, summary=summary, due_date=due_date, assignee_id=assignee_id,
-                   notes=notes or "", created_by_id=created_by_id, source=source, ref=ref)
+                   notes=notes or "", created_by_id=created_by_id, source=source, ref=ref,
+                   **guard_for(record, permission))
     db.session.add(row)
     db.session.flush()
     return row

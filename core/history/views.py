@@ -15,9 +15,11 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from core.db import db, utcnow
+from core.history.guards import can_see_entry, visible_clause
 from core.history.models import Activity
 from core.security import ensure_visible, requires
 from core.web.pagination import BadCursor, keyset_page
+from core.web.redirects import safe_target
 
 bp = Blueprint("history", __name__)
 
@@ -26,7 +28,7 @@ bp = Blueprint("history", __name__)
 @requires("history.log")
 def my_activities():
     show_done = request.args.get("show") == "done"
-    stmt = (sa.select(Activity).where(Activity.assignee_id == current_user.id)
+    stmt = (sa.select(Activity).where(Activity.assignee_id == current_user.id, visible_clause(Activity, current_user))
             .options(selectinload(Activity.customer)))
     try:
         if show_done:
@@ -46,16 +48,13 @@ def my_activities():
 
 def _back(default: str) -> str:
     """Where to return after done/undo: a local path from the form, else ``default``."""
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return safe_target(request.form.get("next"), default)
 
 
 def _activity(activity_id: int) -> Activity:
     activity = db.session.get(Activity, activity_id)
-    if activity is None:
-        abort(404)
+    if activity is None or not can_see_entry(activity, current_user):
+        abort(404)  # a follow-up of a hidden record is as hidden as the record
     ensure_visible(activity.customer)
     return activity
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -17,6 +19,16 @@ def register_error_handlers(app) -> None:
         if _wants_json():
             return api.handle_http_exception(exc)
         return render_template("core/error.html", error=exc), exc.code
+
+    @app.errorhandler(StaleDataError)
+    def stale(exc: StaleDataError):
+        """A write that raced past the version check (core/web/versions.py): nothing saved, 409."""
+        from core.db import db
+        from werkzeug.exceptions import Conflict
+
+        db.session.rollback()
+        return http_error(Conflict(_("Someone else changed this record at the same moment; nothing was saved. "
+                                     "Reload the page and try again.")))
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception):

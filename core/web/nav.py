@@ -50,6 +50,31 @@ def plugin_label(name: str) -> str:
     return str(plugin.manifest.label) if plugin is not None else ("Rapport" if name == "core" else name)
 
 
+def record_url(endpoint: str, **values) -> str | None:
+    """The address of a record's page, or ``None`` when that page is not served now.
+
+    Lets a template link to a record owned by another plugin (a service unit's sales
+    order) without importing it: the link is left out while the owner is disabled.
+    """
+    registry = current_app.extensions["rapport"].plugins
+    owner = registry.blueprint_owner.get(endpoint.split(".")[0])
+    if owner and not registry.is_enabled(owner):
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def product_url(product) -> str | None:
+    """A product's page for users who may edit the catalog, else the catalog searched by SKU."""
+    if product is None or not current_user.can("catalog.view"):
+        return None
+    if current_user.can("catalog.edit"):
+        return url_for("catalog.edit", product_id=product.id)
+    return url_for("catalog.index", q=product.sku)
+
+
 def inject_shell() -> dict:
     menu = menu_for(current_user) if current_user and current_user.is_authenticated else []
     return {
@@ -57,4 +82,6 @@ def inject_shell() -> dict:
         "languages": current_app.config["LANGUAGES"],
         "can": (lambda perm: bool(current_user.is_authenticated and current_user.can(perm))),
         "plugin_label": plugin_label,
+        "record_url": record_url,
+        "product_url": product_url,
     }

@@ -1,7 +1,7 @@
 """Dashboard, global search and language choice."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from flask_login import current_user
@@ -9,6 +9,7 @@ from flask_login import current_user
 from core.db import db
 from core.security import login_required, public
 from core.text import fold
+from core.web.redirects import safe_target
 
 bp = Blueprint("web", __name__)
 
@@ -40,19 +41,38 @@ def render_contribution(item) -> Markup:
     return html if isinstance(html, Markup) else escape(html)
 
 
+LIVE_LIMIT = 5
+
+
+def _search_groups(q: str, limit: int) -> list:
+    """``[(kind, [SearchResult, …]), …]`` from every enabled plugin, in weight order."""
+    if not fold(q):
+        return []
+    registry = current_app.extensions["rapport"].plugins
+    results = registry.contributions("search_results", query=fold(q), user=current_user, limit=limit)
+    by_kind: dict = {}
+    for r in results:
+        by_kind.setdefault(str(r.kind), []).append(r)
+    return [(kind, items[:limit]) for kind, items in by_kind.items()]
+
+
 @bp.get("/search")
 @login_required
 def search():
     q = (request.args.get("q") or "").strip()[:200]
-    groups: list = []
-    if fold(q):
-        registry = current_app.extensions["rapport"].plugins
-        results = registry.contributions("search_results", query=fold(q), user=current_user, limit=SEARCH_LIMIT)
-        by_kind: dict = {}
-        for r in results:
-            by_kind.setdefault(str(r.kind), []).append(r)
-        groups = list(by_kind.items())
-    return render_template("core/search.html", q=q, groups=groups)
+    return render_template("core/search.html", q=q, groups=_search_groups(q, SEARCH_LIMIT))
+
+
+@bp.get("/search.json")
+@login_required
+def search_json():
+    """The navbar's type-ahead: a few results of each kind, grouped, with their details."""
+    q = (request.args.get("q") or "").strip()[:200]
+    groups = [{"kind": kind, "results": [{"label": r.label, "url": r.url, "detail": r.detail} for r in items]}
+              for kind, items in _search_groups(q, LIVE_LIMIT)]
+    response = jsonify({"q": q, "groups": groups})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/language")
@@ -64,7 +84,4 @@ def set_language():
         if current_user.is_authenticated:
             current_user.ui_language = lang
             db.session.commit()
-    target = request.form.get("next") or url_for("web.dashboard")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("web.dashboard")
-    return redirect(target)
+    return redirect(safe_target(request.form.get("next"), url_for("web.dashboard")))

@@ -59,7 +59,7 @@ def default_roles():
         RoleSpec("Salesperson", ("sales.user", "customers.view", "history.log", "catalog.view"),
                  "Works on own opportunities and quotations"),
         RoleSpec("Sales manager", ("sales.manager", "sales.user", "customers.view", "customers.edit",
-                                   "history.log", "catalog.view"),
+                                   "customers.assign", "history.log", "catalog.view"),
                  "Sees all sales; edits stages, lost reasons and targets"),
     ]
 
@@ -90,9 +90,33 @@ def dashboard_widgets(user):
 @hookimpl
 def customer_panels(customer, user):
     from core.contrib import CustomerPanel
-    from plugins.sales.panels import customer_panel
+    from plugins.sales.panels import customer_panel, open_items
 
-    return [CustomerPanel(_l("Purchase history"), lambda: customer_panel(customer, user), "sales.user", weight=20)]
+    return [CustomerPanel(_l("Sales"), lambda: customer_panel(customer, user), "sales.user", weight=20, key="sales",
+                          count=lambda: open_items(customer, user))]
+
+
+@hookimpl
+def customer_actions(customer, user):
+    from flask import url_for
+
+    from core.contrib import CustomerAction
+
+    return [
+        CustomerAction(_l("New opportunity"), url_for("sales.opportunity_new", customer_id=customer.id), "sales.user",
+                       weight=30),
+        CustomerAction(_l("New quotation"), url_for("sales.order_new", customer_id=customer.id), "sales.user",
+                       weight=31),
+    ]
+
+
+@hookimpl
+def plugin_enabled(name):
+    """Default stages and lost reasons, so a new business can record an opportunity at once."""
+    if name == "sales":
+        from plugins.sales.defaults import create_defaults
+
+        create_defaults()
 
 
 @hookimpl

@@ -1,18 +1,21 @@
-"""Who sees which opportunities and quotations.
+"""Who sees which opportunities and quotations: the deal's own salesperson, and managers.
 
-The core's record rule (declared in ``record_rules``) is "own rows unless
-``sales.manager``". Sales adds one widening: a salesperson also sees the
-opportunities and quotations of customers they own (``Customer.owner_id``), so an
-account owner follows everything happening on their accounts. The same helpers
-serve pages and API, so both enforce the same rule.
+A salesperson (``sales.user``) sees the opportunities and quotations/orders whose own
+``owner_id`` is theirs; ``sales.manager`` sees all. The rule reads only the record
+itself — nothing related to it — so editing a related record cannot widen it: making
+yourself the owner of a customer hands you none of the deals other salespeople have on
+that customer (issue 16, finding 1; it used to, through ``Customer.owner_id``).
+Reassigning a deal is the manager's move (``owner_id`` on the deal).
+
+It is also the cheap rule at any size (issue 17): ``owner_id = ?`` is answered by the
+``(owner_id, …)`` indexes of ``sales_opportunity`` and ``sales_order`` in the order the
+lists are read, instead of a sub-select of the salesperson's customers that SQLite
+turned into a full scan. The same helpers serve pages, API, panels and search.
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
-
-from core.customers.models import Customer
 
 MANAGER, USER = "sales.manager", "sales.user"
 
@@ -27,18 +30,14 @@ def visible(stmt, model, user=None):
     user = user or current_user
     if is_manager(user):
         return stmt
-    owned_customers = sa.select(Customer.id).where(Customer.owner_id == user.id)
-    return stmt.where(sa.or_(model.owner_id == user.id, model.customer_id.in_(owned_customers)))
+    return stmt.where(model.owner_id == user.id)
 
 
 def can_see(obj, user=None) -> bool:
     user = user or current_user
     if obj is None:
         return False
-    if is_manager(user) or obj.owner_id == user.id:
-        return True
-    customer = obj.customer if obj.customer_id else None
-    return bool(customer is not None and customer.owner_id == user.id)
+    return is_manager(user) or (obj.owner_id is not None and obj.owner_id == user.id)
 
 
 def ensure_can_see(obj):

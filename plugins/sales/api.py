@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from core.db import db
 from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
+from core.web.versions import check_if_match, etag_headers
 from plugins.sales.access import USER, can_see, visible
 from plugins.sales.models import LOST, OPEN, ORDER_STATES, WON, Opportunity, Order
 from plugins.sales.orders import cancel, confirm, create_quotation, mark_sent, update_quotation
@@ -126,25 +127,28 @@ def create_opportunity_api():
         db.session.commit()
     except SalesInputError as exc:
         _fail(exc)
-    return opp.as_dict(), 201
+    return opp.as_dict(), 201, etag_headers(opp)
 
 
 @blp.route("/opportunities/<int:opp_id>", methods=["GET"])
 @requires(USER)
 def get_opportunity(opp_id):
-    return _opp(opp_id).as_dict()
+    opp = _opp(opp_id)
+    return opp.as_dict(), etag_headers(opp)
 
 
 @blp.route("/opportunities/<int:opp_id>", methods=["PATCH"])
 @requires(USER)
 def patch_opportunity(opp_id):
+    """``If-Match`` with the ``ETag`` read: 412 if the opportunity changed meanwhile."""
     opp = _opp(opp_id)
+    check_if_match(opp)
     try:
         update_opportunity(opp, _only(_body(), OPP_FIELDS))
         db.session.commit()
     except SalesInputError as exc:
         _fail(exc)
-    return opp.as_dict()
+    return opp.as_dict(), etag_headers(opp)
 
 
 @blp.route("/opportunities/<int:opp_id>/won", methods=["POST"])
@@ -214,25 +218,28 @@ def create_order():
         db.session.commit()
     except SalesInputError as exc:
         _fail(exc)
-    return order.as_dict(), 201
+    return order.as_dict(), 201, etag_headers(order)
 
 
 @blp.route("/orders/<int:order_id>", methods=["GET"])
 @requires(USER)
 def get_order(order_id):
-    return _order(order_id).as_dict()
+    order = _order(order_id)
+    return order.as_dict(), etag_headers(order)
 
 
 @blp.route("/orders/<int:order_id>", methods=["PATCH"])
 @requires(USER)
 def patch_order(order_id):
+    """``If-Match`` with the ``ETag`` read: 412 if the quotation changed meanwhile."""
     order = _order(order_id)
+    check_if_match(order)
     try:
         update_quotation(order, _only(_body(), ORDER_FIELDS))
         db.session.commit()
     except SalesInputError as exc:
         _fail(exc)
-    return order.as_dict()
+    return order.as_dict(), etag_headers(order)
 
 
 @blp.route("/orders/<int:order_id>/send", methods=["POST"])

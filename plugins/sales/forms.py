@@ -20,6 +20,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from core.l10n.fields import DateField, DecimalField
+from core.web.picker import PickerField
+from core.web.versions import VersionedForm
 from plugins.sales.models import SOURCES
 
 
@@ -29,9 +31,10 @@ def source_choices():
     return [(s, labels[s]) for s in SOURCES]
 
 
-class OpportunityForm(FlaskForm):
+class OpportunityForm(VersionedForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    customer_id = StringField(_l("Customer number"), description=_l("Leave empty for a prospect who is not a customer yet."))
+    customer_id = PickerField(_l("Customer"), kind="customer",
+                              description=_l("Leave empty for a prospect who is not a customer yet."))
     prospect_name = StringField(_l("Prospect name"), validators=[Length(max=200)])
     prospect_email = StringField(_l("Prospect email"), validators=[Length(max=254)])
     prospect_phone = StringField(_l("Prospect phone"), validators=[Length(max=40)])
@@ -58,16 +61,16 @@ class LineForm(FlaskForm):
     class Meta:
         csrf = False
 
-    product_id = StringField(_l("Product"))
+    product_id = PickerField(_l("Product"), kind="product")
     description = StringField(_l("Description"), validators=[Length(max=300)])
     quantity = DecimalField(_l("Quantity"), default=Decimal("1"))
     unit_price = DecimalField(_l("Unit price"), places=2)
     discount_percent = DecimalField(_l("Discount %"), default=Decimal("0"))
-    tax_rate = DecimalField(_l("Tax %"), default=Decimal("0"))
+    tax_rate = DecimalField(_l("Tax %"))
 
 
-class OrderForm(FlaskForm):
-    customer_id = StringField(_l("Customer number"), validators=[InputRequired()])
+class OrderForm(VersionedForm):
+    customer_id = PickerField(_l("Customer"), kind="customer", validators=[InputRequired()])
     opportunity_id = HiddenField()
     currency = StringField(_l("Currency"), default="EUR", validators=[Length(min=3, max=3)])
     valid_until = DateField(_l("Valid until"))

@@ -1,16 +1,18 @@
 """Events the sales plugin announces. Listeners use ``@hookimpl(optionalhook=True)``,
 so they load whether or not sales is installed, and never import ``plugins.sales``.
 
-Both events fire after the database commit, once per state change, with plain
-data only (JSON-serialisable: ids, strings, ISO dates; amounts as decimal
-strings — turn them back into ``Decimal``, never ``float``). A listener that
-raises is logged; the order stays confirmed/cancelled and the other listeners run.
+Both events are durable: written with the state change and delivered after the
+database commit, once per state change, with plain data only (JSON-serialisable:
+ids, strings, ISO dates; amounts as decimal strings — turn them back into
+``Decimal``, never ``float``). A listener that raises is logged and retried later
+by a worker; the order stays confirmed/cancelled and the other listeners run.
+``event_id`` identifies the event (the same on every retry).
 """
 from core.hooks import hookspec
 
 
 @hookspec
-def sales_order_confirmed(order):
+def sales_order_confirmed(order, event_id):
     """A quotation was confirmed as an order.
 
     ``order`` is a dict::
@@ -48,7 +50,7 @@ def sales_order_confirmed(order):
 
 
 @hookspec
-def sales_order_cancelled(order):
+def sales_order_cancelled(order, event_id):
     """A confirmed order was cancelled (cancelling a draft or sent quotation announces nothing).
 
     ``order`` has the same keys as in :func:`sales_order_confirmed`, with

@@ -63,6 +63,10 @@ class Opportunity(db.Model):
         sa.Index("ix_sales_opportunity_status_close", "status", "expected_close", "id"),
         sa.Index("ix_sales_opportunity_owner_closed", "owner_id", "closed_at"),
         sa.Index("ix_sales_opportunity_customer", "customer_id", "id"),
+        # The salesperson's rule is owner_id = ? (plugins/sales/access.py): these answer it in
+        # the order the list/API (id) and the kanban (stage, updated_at) read rows.
+        sa.Index("ix_sales_opportunity_owner_list", "owner_id", "id"),
+        sa.Index("ix_sales_opportunity_owner_stage", "owner_id", "stage_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +92,9 @@ class Opportunity(db.Model):
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")  # optimistic locking (core/web/versions.py)
+
+    __mapper_args__ = {"version_id_col": version}
 
     stage: Mapped[Stage] = relationship()
     lost_reason: Mapped[LostReason | None] = relationship()
@@ -132,6 +139,7 @@ class Order(db.Model):
         sa.Index("ix_sales_order_owner_created", "owner_id", "created_at", "id"),
         sa.Index("ix_sales_order_created", "created_at", "id"),
         sa.Index("ix_sales_order_confirmed", "confirmed_at", "id"),
+        sa.Index("ix_sales_order_owner_list", "owner_id", "id"),  # a salesperson's list and API, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -150,6 +158,9 @@ class Order(db.Model):
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")  # optimistic locking (core/web/versions.py)
+
+    __mapper_args__ = {"version_id_col": version}
     sent_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]

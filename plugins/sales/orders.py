@@ -17,15 +17,16 @@ from flask_babel import pgettext
 from flask_login import current_user
 
 from core.catalog.models import Product
+from core.catalog.service import default_tax_rate
 from core.customers.models import Customer
-from core.db import announce, db, utcnow
+from core.db import announce, change_state, db, utcnow
 from core.history.service import log_event
 from plugins.sales.access import can_see
 from plugins.sales.models import CANCELLED, CONFIRMED, DRAFT, OPEN, SENT, Opportunity, Order, OrderLine
 from plugins.sales.pipeline import (
     SalesInputError,
     _err,
-    mark_won,
+    win_if_open,
     parse_currency,
     parse_date,
     parse_decimal,
@@ -86,8 +87,11 @@ def validate_lines(raw_lines, errors) -> list[dict]:
             price = parse_decimal(errors, f"{key}.unit_price", price_raw)
         discount = parse_decimal(errors, f"{key}.discount_percent", raw.get("discount_percent") or "0",
                                  maximum=Decimal("100")) or Decimal("0")
-        tax = parse_decimal(errors, f"{key}.tax_rate", raw.get("tax_rate") or "0",
-                            maximum=Decimal("100")) or Decimal("0")
+        # No rate given: the product's own, else the business's default (RAPPORT_TAX_RATE).
+        tax_raw = raw.get("tax_rate")
+        if tax_raw in (None, ""):
+            tax_raw = str(product.effective_tax_rate() if product is not None else default_tax_rate())
+        tax = parse_decimal(errors, f"{key}.tax_rate", tax_raw, maximum=Decimal("100")) or Decimal("0")
         if sum(len(v) for v in errors.values()) > before:
             continue
         amounts = line_amounts(qty if qty is not None else Decimal("1"), price, discount, tax)
@@ -168,9 +172,8 @@ def update_quotation(order: Order, data: dict) -> None:
 
 
 def mark_sent(order: Order) -> None:
-    if order.state != DRAFT:
+    if order.state != DRAFT or not change_state(order, "state", DRAFT, state=SENT, sent_at=utcnow()):
         raise SalesInputError({"state": [_("Only a draft quotation can be marked as sent.")]})
-    order.state, order.sent_at = SENT, utcnow()
 
 
 def order_payload(order: Order) -> dict:
@@ -199,36 +202,47 @@ def order_payload(order: Order) -> dict:
     }
 
 
-def confirm(order: Order, *, when=None) -> None:
-    """Turn a quotation into an order; wins its opportunity; announces the event."""
+def _refuse_confirming(order: Order) -> None:
     if order.state == CONFIRMED:
         raise SalesInputError({"state": [_("This order is already confirmed.")]})
     if order.state == CANCELLED:
         raise SalesInputError({"state": [_("A cancelled quotation cannot be confirmed.")]})
+
+
+def confirm(order: Order, *, when=None) -> None:
+    """Turn a quotation into an order; wins its opportunity; announces the event.
+
+    Atomic (``change_state``): of simultaneous confirmations exactly one changes the row
+    and goes on to log, win the opportunity and announce; the others get the "already
+    confirmed" error (409) and cause nothing.
+    """
+    _refuse_confirming(order)
     if not order.lines:
         raise SalesInputError({"lines": [_("Add at least one line before confirming.")]})
-    order.state, order.confirmed_at = CONFIRMED, when or utcnow()
-    db.session.flush()
+    if not change_state(order, "state", (DRAFT, SENT), state=CONFIRMED, confirmed_at=when or utcnow()):
+        _refuse_confirming(order)
+        raise SalesInputError({"state": [_("This quotation changed meanwhile; reload it.")]})
     log_event(order.customer_id, "sales.order_confirmed", source="sales", subject_kind="sales.order_confirmed",
               subject_params={"number": order.number, "total": str(order.total), "currency": order.currency},
               data={"order_id": order.id, "total": str(order.total), "currency": order.currency},
-              user_id=_uid(), occurred_at=order.confirmed_at)
+              user_id=_uid(), occurred_at=order.confirmed_at, record=order)
     opp = order.opportunity
     if opp is not None and opp.status == OPEN:
-        mark_won(opp, when=order.confirmed_at)
+        win_if_open(opp, when=order.confirmed_at)
     announce("sales_order_confirmed", order=order_payload(order))
 
 
 def cancel(order: Order) -> None:
-    if order.state == CANCELLED:
-        raise SalesInputError({"state": [_("This quotation is already cancelled.")]})
-    was_confirmed = order.state == CONFIRMED
-    order.state, order.cancelled_at = CANCELLED, utcnow()
-    db.session.flush()
-    if was_confirmed:
+    """Cancel a quotation or an order (atomic like :func:`confirm`; only a confirmed order
+    announces its cancellation)."""
+    was = order.state
+    if was == CANCELLED or not change_state(order, "state", was, state=CANCELLED, cancelled_at=utcnow()):
+        raise SalesInputError({"state": [_("This quotation is already cancelled.")] if order.state == CANCELLED
+                                        else [_("This quotation changed meanwhile; reload it.")]})
+    if was == CONFIRMED:
         log_event(order.customer_id, "sales.order_cancelled", source="sales", subject_kind="sales.order_cancelled",
                   subject_params={"number": order.number}, data={"order_id": order.id},
-                  user_id=_uid())
+                  user_id=_uid(), record=order)
         announce("sales_order_cancelled", order=order_payload(order))
 
 

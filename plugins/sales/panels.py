@@ -29,6 +29,17 @@ def customer_panel(customer, user):
                                   state_label=state_label))
 
 
+def open_items(customer, user) -> int | None:
+    """Open opportunities plus quotations not yet confirmed or cancelled (the tab's badge)."""
+    from plugins.sales.models import DRAFT, SENT
+
+    opps = db.session.execute(visible(sa.select(sa.func.count()).select_from(Opportunity), Opportunity, user)
+                              .where(Opportunity.customer_id == customer.id, Opportunity.status == OPEN)).scalar()
+    quotes = db.session.execute(visible(sa.select(sa.func.count()).select_from(Order), Order, user)
+                                .where(Order.customer_id == customer.id, Order.state.in_((DRAFT, SENT)))).scalar()
+    return (opps or 0) + (quotes or 0) or None
+
+
 def dashboard_widget(user):
     mine = sa.and_(Opportunity.owner_id == user.id, Opportunity.status == OPEN)
     rows = db.session.execute(

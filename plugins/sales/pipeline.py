@@ -16,7 +16,8 @@ from flask_login import current_user
 
 from core.auth.models import User
 from core.customers.models import Customer
-from core.db import db, utcnow
+from core.db import change_state, db, utcnow
+from core.history.models import Activity
 from core.history.service import log_event, schedule_activity
 from core.text import fold
 from plugins.sales.access import is_manager
@@ -203,7 +204,7 @@ def _history(opp: Opportunity, kind: str, params: dict, **data) -> None:
     """A history entry whose subject is the stored text ``kind`` (plugins/sales/texts.py)."""
     if opp.customer_id:
         log_event(opp.customer_id, kind, source="sales", subject_kind=kind, subject_params=params,
-                  data={"opportunity_id": opp.id, **data}, user_id=_uid())
+                  data={"opportunity_id": opp.id, **data}, user_id=_uid(), record=opp)
 
 
 def _uid():
@@ -216,7 +217,7 @@ def _follow_up(opp: Opportunity, clean: dict) -> None:
     if when and opp.customer_id:
         schedule_activity(opp.customer_id, summary=summary[:300], due_date=when,
                           assignee_id=opp.owner_id, created_by_id=_uid(), source="sales",
-                          ref=f"sales.opportunity:{opp.id}")
+                          ref=f"sales.opportunity:{opp.id}", record=opp)
 
 
 def create_opportunity(data: dict) -> Opportunity:
@@ -241,8 +242,15 @@ def update_opportunity(opp: Opportunity, data: dict) -> None:
         raise SalesInputError({"stage_id": [_("Reopen the opportunity before moving it.")]})
     stage_id = clean.pop("stage_id", None)
     follow = {k: clean.pop(k) for k in ("follow_up_date", "follow_up_summary") if k in clean}
+    old_owner = opp.owner_id
     for key, value in clean.items():
         setattr(opp, key, value)
+    if opp.owner_id != old_owner:
+        # The new owner takes over the deal's open follow-ups (its history follows by itself:
+        # core.history.guards moves the entries' visibility with the owner).
+        db.session.execute(sa.update(Activity).where(Activity.ref == f"sales.opportunity:{opp.id}",
+                                                     Activity.done_at.is_(None), Activity.assignee_id == old_owner)
+                           .values(assignee_id=opp.owner_id).execution_options(synchronize_session=False))
     if stage_id and stage_id != opp.stage_id:
         move_to_stage(opp, db.session.get(Stage, stage_id))
     _follow_up(opp, follow)
@@ -289,19 +297,33 @@ def _ensure_customer(opp: Opportunity) -> None:
     db.session.flush()
 
 
-def mark_won(opp: Opportunity, *, when=None) -> None:
-    if opp.status == WON:
-        raise SalesInputError({"status": [_("This opportunity is already won.")]})
+def _changed_meanwhile(opp: Opportunity):
+    """The error for the loser of a race: says what the opportunity became meanwhile."""
+    message = {WON: _("This opportunity is already won."), LOST: _("This opportunity is already lost."),
+               OPEN: _("This opportunity is already open.")}.get(opp.status)
+    return SalesInputError({"status": [message or _("This opportunity changed meanwhile; reload it.")]})
+
+
+def win_if_open(opp: Opportunity, *, when=None, states=(OPEN,)) -> bool:
+    """Win ``opp`` if it is still in ``states`` (atomically); False when someone else moved it first."""
     stage = first_stage(WON)
     if stage is None:
         raise SalesInputError({"stage_id": [_("No stage is marked as won; ask a sales manager.")]})
+    if not change_state(opp, "status", states, status=WON, stage_id=stage.id, probability=100,
+                        closed_at=when or utcnow(), lost_reason_id=None, lost_note=""):
+        return False
     _ensure_customer(opp)
-    opp.stage, opp.status, opp.probability = stage, WON, 100
-    opp.closed_at = when or utcnow()
-    opp.lost_reason_id, opp.lost_note = None, ""
-    db.session.flush()
     _history(opp, "sales.won", {"title": opp.title, "amount": str(opp.expected_revenue), "currency": opp.currency},
              amount=str(opp.expected_revenue), currency=opp.currency)
+    return True
+
+
+def mark_won(opp: Opportunity, *, when=None) -> None:
+    """Close an open opportunity as won; atomic: of simultaneous wins one counts, the others get 409."""
+    if opp.status == WON:
+        raise SalesInputError({"status": [_("This opportunity is already won.")]})
+    if not win_if_open(opp, when=when, states=(OPEN, LOST)):
+        raise _changed_meanwhile(opp)
 
 
 def mark_lost(opp: Opportunity, reason: LostReason | None, note: str = "", *, when=None) -> None:
@@ -312,10 +334,9 @@ def mark_lost(opp: Opportunity, reason: LostReason | None, note: str = "", *, wh
     stage = first_stage(LOST)
     if stage is None:
         raise SalesInputError({"stage_id": [_("No stage is marked as lost; ask a sales manager.")]})
-    opp.stage, opp.status, opp.probability = stage, LOST, 0
-    opp.lost_reason_id, opp.lost_note = reason.id, (note or "").strip()[:500]
-    opp.closed_at = when or utcnow()
-    db.session.flush()
+    if not change_state(opp, "status", (OPEN, WON), status=LOST, stage_id=stage.id, probability=0,
+                        lost_reason_id=reason.id, lost_note=(note or "").strip()[:500], closed_at=when or utcnow()):
+        raise _changed_meanwhile(opp)
     _history(opp, "sales.lost", {"title": opp.title, "reason": reason.name}, reason=reason.name)
 
 
@@ -325,9 +346,9 @@ def reopen(opp: Opportunity) -> None:
     stage = first_stage(OPEN)
     if stage is None:
         raise SalesInputError({"stage_id": [_("No open stage exists; ask a sales manager.")]})
-    opp.stage, opp.status, opp.probability = stage, OPEN, stage.probability
-    opp.closed_at, opp.lost_reason_id, opp.lost_note = None, None, ""
-    db.session.flush()
+    if not change_state(opp, "status", (WON, LOST), status=OPEN, stage_id=stage.id, probability=stage.probability,
+                        closed_at=None, lost_reason_id=None, lost_note=""):
+        raise _changed_meanwhile(opp)
     _history(opp, "sales.reopened", {"title": opp.title})
 
 

@@ -3,21 +3,22 @@ the printable quotation, performance, and the manager's settings."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.auth.models import User
 from core.catalog.models import Product
+from core.catalog.service import default_tax_rate
 from core.db import db
-from core.l10n import format_month, input_date, local_today
+from core.l10n import format_month, local_today
 from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
+from core.web.redirects import safe_referrer
+from core.web.versions import saved_values
 from plugins.sales import charts, stats
 from plugins.sales.access import MANAGER, USER, ensure_can_see, is_manager, visible
 from plugins.sales.forms import LostForm, LostReasonForm, OpportunityForm, OrderForm, StageForm, TargetForm
@@ -147,12 +148,12 @@ def move(opp_id):
         if wants_json:
             return jsonify({"ok": False, "errors": exc.errors}), 422
         flash("; ".join(str(m) for v in exc.errors.values() for m in v), "error")
-        return redirect(request.referrer or url_for("sales.index"))
+        return redirect(safe_referrer(url_for("sales.index")))
     if wants_json:
         return jsonify({"ok": True, "id": opp.id, "stage_id": opp.stage_id, "status": opp.status,
                         "probability": opp.probability})
     flash(_("Moved “%(t)s” to %(s)s.", t=opp.title, s=opp.stage.name), "success")
-    return redirect(request.referrer or url_for("sales.index"))
+    return redirect(safe_referrer(url_for("sales.index")))
 
 
 def _opportunity_filters(stmt):
@@ -238,8 +239,7 @@ def opportunity_new():
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/opportunity_form.html", form=form, opp=None,
-                           customer_name=_customer_name(form)), status
+    return render_template("sales/opportunity_form.html", form=form, opp=None, saved=None), status
 
 
 @bp.get("/opportunities/<int:opp_id>")
@@ -264,6 +264,16 @@ def opportunity_edit(opp_id):
     form = _opportunity_form(opp)
     if opp.status != OPEN:
         del form.stage_id
+    if request.method == "GET":
+        form.show_version(opp)
+    elif form.is_stale(opp):
+        saved = saved_values(form, opp, {"title": opp.title, "expected_revenue": str(opp.expected_revenue),
+                                         "currency": opp.currency, "probability": str(opp.probability),
+                                         "expected_close": opp.expected_close.isoformat() if opp.expected_close else "",
+                                         "owner_id": str(opp.owner_id or ""), "notes": opp.notes or ""})
+        form.show_version(opp)
+        return render_template("sales/opportunity_form.html", form=form, opp=opp, saved=saved,
+                               what=_("Someone changed this opportunity while you were editing it.")), 409
     if form.validate_on_submit():
         data = _edit_payload(form, opp)
         try:
@@ -275,8 +285,7 @@ def opportunity_edit(opp_id):
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/opportunity_form.html", form=form, opp=opp,
-                           customer_name=_customer_name(form)), status
+    return render_template("sales/opportunity_form.html", form=form, opp=opp, saved=None), status
 
 
 def _edit_payload(form, opp) -> dict:
@@ -299,14 +308,20 @@ def _lost_form():
 @bp.post("/opportunities/<int:opp_id>/won")
 @requires(USER)
 def opportunity_won(opp_id):
+    return _opportunity_action(opp_id, mark_won, _("Marked as won."))
+
+
+def _opportunity_action(opp_id, action, done_message):
     opp = ensure_can_see(db.session.get(Opportunity, opp_id))
     try:
-        mark_won(opp)
+        action(opp)
         db.session.commit()
-        flash(_("Marked as won."), "success")
+        flash(done_message, "success")
     except SalesInputError as exc:
         db.session.rollback()
         flash("; ".join(str(m) for v in exc.errors.values() for m in v), "error")
+        if _state_conflict(exc):
+            return opportunity(opp_id), 409
     return redirect(url_for("sales.opportunity", opp_id=opp_id))
 
 
@@ -324,6 +339,9 @@ def opportunity_lost(opp_id):
         except SalesInputError as exc:
             db.session.rollback()
             _apply_form_errors(form, exc)
+            if _state_conflict(exc):
+                flash("; ".join(str(m) for v in exc.errors.values() for m in v), "error")
+                return opportunity(opp_id), 409
     status = 422 if request.method == "POST" else 200
     return render_template("sales/lost_form.html", form=form, opp=opp), status
 
@@ -331,15 +349,7 @@ def opportunity_lost(opp_id):
 @bp.post("/opportunities/<int:opp_id>/reopen")
 @requires(USER)
 def opportunity_reopen(opp_id):
-    opp = ensure_can_see(db.session.get(Opportunity, opp_id))
-    try:
-        reopen(opp)
-        db.session.commit()
-        flash(_("Reopened."), "success")
-    except SalesInputError as exc:
-        db.session.rollback()
-        flash("; ".join(str(m) for v in exc.errors.values() for m in v), "error")
-    return redirect(url_for("sales.opportunity", opp_id=opp_id))
+    return _opportunity_action(opp_id, reopen, _("Reopened."))
 
 
 # -- quotations and orders ---------------------------------------------------------------------
@@ -363,14 +373,8 @@ def orders():
     return render_template("sales/orders.html", page=page, states=ORDER_STATES)
 
 
-def _products_for_datalist():
-    return db.session.execute(sa.select(Product.id, Product.sku, Product.name, Product.unit_price, Product.currency)
-                              .where(Product.active.is_(True)).order_by(Product.name_key, Product.id)
-                              .limit(500)).all()
-
-
 def _resolve_product(value: str):
-    """The line's product field accepts a SKU (from the list) or a product number."""
+    """The line's product field holds the picker's product id (a SKU typed by hand works too)."""
     value = (value or "").strip()
     if not value:
         return None
@@ -395,20 +399,13 @@ def _order_payload(form) -> dict:
             "notes": form.notes.data, "lines": lines}
 
 
-def _customer_name(form) -> str | None:
-    """The name behind the customer number, shown under the field as a check."""
-    from core.customers.models import Customer
+def _order_form_page(form, order, status, saved=None, what=None):
+    """The quotation editor; ``blank_line`` is the row "Add line" copies (``__i__`` → index).
+    ``saved`` lists what is saved now when a stale form was refused (``what`` says why)."""
+    from plugins.sales.forms import LineForm
 
-    value = str(form.customer_id.data or "").strip()
-    customer = db.session.get(Customer, int(value)) if value.isdigit() else None
-    return customer.name if customer else None
-
-
-def _pad_lines(form, extra=3):
-    """Blank rows to type new lines into (untouched ones are ignored on save)."""
-    for _i in range(extra):
-        if len(form.lines.entries) < 200:
-            form.lines.append_entry()
+    return render_template("sales/order_form.html", form=form, order=order, default_tax_rate=default_tax_rate(),
+                           blank_line=LineForm(formdata=None, prefix="lines-__i__-"), saved=saved, what=what), status
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
@@ -424,7 +421,6 @@ def order_new():
             form.customer_id.data = str(opp.customer_id or "")
             form.currency.data = opp.currency
         form.valid_until.data = default_valid_until()
-        _pad_lines(form, 3)
     elif form.validate_on_submit():
         try:
             order = create_quotation(_order_payload(form))
@@ -435,8 +431,7 @@ def order_new():
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/order_form.html", form=form, order=None, customer_name=_customer_name(form),
-                           products=_products_for_datalist()), status
+    return _order_form_page(form, None, status)
 
 
 def _load_order(order_id) -> Order:
@@ -465,7 +460,15 @@ def order_edit(order_id):
         flash(_("A confirmed or cancelled order cannot be changed."), "error")
         return redirect(url_for("sales.order", order_id=order.id)), 303
     form = OrderForm()
+    if request.method == "POST" and form.is_stale(order):
+        saved = saved_values(form, order, {"customer_id": str(order.customer_id), "currency": order.currency,
+                                           "valid_until": order.valid_until.isoformat() if order.valid_until else "",
+                                           "notes": order.notes or ""})
+        form.show_version(order)
+        return _order_form_page(form, order, 409, saved=saved,
+                                what=_("Someone changed this quotation while you were editing it."))
     if request.method == "GET":
+        form.show_version(order)
         form.customer_id.data = str(order.customer_id)
         form.opportunity_id.data = str(order.opportunity_id or "")
         form.currency.data = order.currency
@@ -473,10 +476,9 @@ def order_edit(order_id):
         form.notes.data = order.notes
         form.lines.entries = []
         for line in order.lines:
-            form.lines.append_entry({"product_id": line.sku or "", "description": line.description,
+            form.lines.append_entry({"product_id": str(line.product_id or ""), "description": line.description,
                                      "quantity": line.quantity, "unit_price": line.unit_price,
                                      "discount_percent": line.discount_percent, "tax_rate": line.tax_rate})
-        _pad_lines(form, 3)
     elif form.validate_on_submit():
         try:
             update_quotation(order, _order_payload(form))
@@ -487,8 +489,12 @@ def order_edit(order_id):
             db.session.rollback()
             _apply_form_errors(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("sales/order_form.html", form=form, order=order, customer_name=_customer_name(form),
-                           products=_products_for_datalist()), status
+    return _order_form_page(form, order, status)
+
+
+def _state_conflict(exc: SalesInputError) -> bool:
+    """A refused state change (already confirmed, lost a race): answered 409, not redirected."""
+    return any(key in ("state", "status") for key in exc.errors)
 
 
 def _order_action(order_id, action, done_message):
@@ -500,6 +506,8 @@ def _order_action(order_id, action, done_message):
     except SalesInputError as exc:
         db.session.rollback()
         flash("; ".join(str(m) for v in exc.errors.values() for m in v), "error")
+        if _state_conflict(exc):
+            return render_template("sales/order.html", order=_load_order(order_id)), 409
     return redirect(url_for("sales.order", order_id=order_id))
 
 

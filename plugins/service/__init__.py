@@ -6,16 +6,17 @@ work lives in ``service.py`` (operations), ``views.py`` (pages), ``api.py`` (RES
 so that importing the plugin stays cheap and free of import cycles.
 
 Sales integration is by events only (this plugin never imports ``plugins.sales``):
-``sales_order_confirmed`` registers equipment, ``sales_order_cancelled`` retires it.
-Events announced while this plugin is disabled are not delivered to it and are not
-replayed later; see README.md.
+``sales_order_confirmed`` registers equipment, ``sales_order_cancelled`` retires it
+(``sales_events.py``: idempotent per event, safe when a retry arrives late). Events
+announced while this plugin is disabled are delivered when it is enabled again
+(``catch_up_events``); see README.md.
 """
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 from core import PluginManifest, hookimpl
 from core.contrib import (
-    CustomerPanel, DashboardWidget, DemoStep, MenuItem, Permission, RecordRule, RoleSpec, SearchResult,
+    CustomerPanel, DashboardWidget, DemoStep, MenuItem, PeriodicTask, Permission, RecordRule, RoleSpec, SearchResult,
 )
 
 manifest = PluginManifest(
@@ -26,6 +27,8 @@ manifest = PluginManifest(
         Permission("service.technician", _l("See all equipment and assigned requests; record work")),
         Permission("service.manager", _l("All service work, plans and coverage overrides")),
     ),
+    # Orders confirmed or cancelled while service was disabled register/retire equipment on re-enabling.
+    catch_up_events=("sales_order_confirmed", "sales_order_cancelled"),
 )
 
 TECH, MANAGER = "service.technician", "service.manager"
@@ -95,8 +98,33 @@ def dashboard_widgets(user):
 def customer_panels(customer, user):
     from plugins.service.views import render_customer_panel
 
+    from plugins.service.views import open_request_count
+
     return [CustomerPanel(_l("Equipment and warranties"), lambda: render_customer_panel(customer.id), TECH,
-                          weight=40)]
+                          weight=40, key="service", count=lambda: open_request_count(customer.id))]
+
+
+@hookimpl
+def customer_actions(customer, user):
+    from flask import url_for
+
+    from core.contrib import CustomerAction
+
+    return [
+        CustomerAction(_l("New service request"), url_for("service.request_new", customer_id=customer.id), TECH,
+                       weight=40),
+        CustomerAction(_l("Register equipment"), url_for("service.equipment_new", customer_id=customer.id), TECH,
+                       weight=45, primary=False),
+    ]
+
+
+@hookimpl
+def lookups():
+    from core.contrib import Lookup
+    # (not "lookups.py": importing it would replace this very function on the package)
+    from plugins.service.pickers import lookup_equipment, lookup_one
+
+    return [Lookup("equipment", lookup_equipment, lookup_one, TECH)]
 
 
 @hookimpl
@@ -116,15 +144,30 @@ def demo_data():
     return [DemoStep(str(_l("Service: equipment, warranties, repairs and visits")), load_demo, weight=60)]
 
 
+@hookimpl
+def periodic_tasks():
+    from core.jobs import crontab
+
+    # Daily, early morning: book the next maintenance visits falling due (as `rapport service schedule`).
+    return [PeriodicTask("service.schedule_visits", crontab(minute="15", hour="4"), _schedule_visits,
+                         _l("Book maintenance visits falling due"), params=(("horizon", 30),))]
+
+
+def _schedule_visits(job, horizon=30):
+    from plugins.service.cli import schedule_visits_job
+
+    return schedule_visits_job(job, horizon)
+
+
 @hookimpl(optionalhook=True)
-def sales_order_confirmed(order):
-    from plugins.service.service import register_from_order
+def sales_order_confirmed(order, event_id):
+    from plugins.service.sales_events import order_confirmed
 
-    register_from_order(order)
+    order_confirmed(order, event_id)
 
 
 @hookimpl(optionalhook=True)
-def sales_order_cancelled(order):
-    from plugins.service.service import retire_from_order
+def sales_order_cancelled(order, event_id):
+    from plugins.service.sales_events import order_cancelled
 
-    retire_from_order(order)
+    order_cancelled(order, event_id)

@@ -152,7 +152,8 @@ class FinishIn(Schema):
 def _fail(exc: svc.ServiceInputError):
     db.session.rollback()
     duplicate = any("serial" == k for k in exc.errors) and any("already" in m for m in exc.errors.get("serial", []))
-    abort(409 if duplicate else 422, message=str(exc), errors={"json": exc.errors})
+    conflict = duplicate or isinstance(exc, svc.ServiceStateConflict)
+    abort(409 if conflict else 422, message=str(exc), errors={"json": exc.errors})
 
 
 def _listing(stmt, columns, args, serialise, *, descending=False, convert=None):

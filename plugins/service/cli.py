@@ -1,4 +1,4 @@
-"""``rapport service ...``: maintenance scheduling from the command line (later a background job)."""
+"""``rapport service ...``: maintenance scheduling, from the command line and as a daily job."""
 from __future__ import annotations
 
 from datetime import date
@@ -34,3 +34,14 @@ def schedule_command(horizon: int, today: str | None):
     created = schedule_due_visits(ref, horizon)
     db.session.commit()
     click.echo(f"scheduled {created} visit(s)")
+
+
+def schedule_visits_job(job, horizon: int = 30) -> str:
+    """The daily periodic job ``service.schedule_visits`` (same work as the command)."""
+    from flask_babel import ngettext
+
+    from plugins.service.service import schedule_due_visits
+
+    created = schedule_due_visits(date.today(), int(horizon))
+    job.progress(1, total=1)
+    return ngettext("%(num)d visit booked.", "%(num)d visits booked.", created)

@@ -8,6 +8,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.l10n.fields import DateField, DecimalField
+from core.web.picker import PickerField
 from plugins.service.models import PRIORITIES, PROBLEM_CATEGORIES, REQUEST_CHANNELS, VISIT_OUTCOMES
 
 
@@ -44,8 +45,9 @@ def outcome_choices():
 
 
 class EquipmentForm(FlaskForm):
-    customer_id = IntegerField(_l("Customer number"), validators=[InputRequired()])
-    product_id = SelectField(_l("Catalog product"), coerce=_optional_int, validate_choice=False)
+    customer_id = PickerField(_l("Customer"), kind="customer", coerce=int, validators=[InputRequired()])
+    product_id = PickerField(_l("Catalog product"), kind="product", coerce=int,
+                             description=_l("Empty when the model is not in the catalog."))
     model_name = StringField(_l("Model (when not from the catalog)"), validators=[Optional(), Length(max=200)])
     serial = StringField(_l("Serial number"), validators=[Optional(), Length(max=100)])
     purchase_date = DateField(_l("Purchase date"), validators=[Optional()])
@@ -70,7 +72,8 @@ class WarrantyForm(FlaskForm):
 
 
 class RequestForm(FlaskForm):
-    equipment_id = IntegerField(_l("Equipment number"), validators=[InputRequired()])
+    equipment_id = PickerField(_l("Equipment"), kind="equipment", coerce=int, validators=[InputRequired()],
+                               description=_l("Type a serial number, model or customer name."))
     problem = TextAreaField(_l("Reported problem"), validators=[DataRequired(), Length(max=10_000)])
     problem_category = SelectField(_l("Kind of problem"), choices=category_choices(), default="other")
     priority = SelectField(_l("Priority"), choices=priority_choices(), default="normal")
@@ -94,7 +97,7 @@ class TransitionForm(FlaskForm):
 
 class LineForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[("part", _l("Part")), ("labour", _l("Labour"))])
-    product_id = SelectField(_l("Catalog item"), coerce=_optional_int, validate_choice=False)
+    product_id = PickerField(_l("Catalog item"), kind="product", coerce=int)
     description = StringField(_l("Description"), validators=[Optional(), Length(max=300)])
     quantity = DecimalField(_l("Quantity"), places=2, default=1, validators=[InputRequired(), NumberRange(min=0.01)])
     unit_price = DecimalField(_l("Unit price (empty: catalog price)"), places=2,
@@ -110,7 +113,7 @@ class OverrideForm(FlaskForm):
 
 class PlanForm(FlaskForm):
     name = StringField(lazy_pgettext("thing", "Name"), validators=[DataRequired(), Length(max=200)])
-    product_id = SelectField(_l("Product"), coerce=_optional_int, validate_choice=False)
+    product_id = PickerField(_l("Product"), kind="product", coerce=int, params={"kind": "product"})
     interval_months = IntegerField(_l("Every (months)"), default=12, validators=[InputRequired(), NumberRange(1, 120)])
     checklist = TextAreaField(_l("Checklist (one item a line)"), validators=[Optional(), Length(max=10_000)])
 

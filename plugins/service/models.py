@@ -298,3 +298,21 @@ class Visit(db.Model):
 
 def _iso(d):
     return d.isoformat() if d else None
+
+
+class SalesOrderLink(db.Model):
+    """The last sales-order event this plugin acted on, per order.
+
+    Sales events are delivered at least once and, when a delivery is retried, not
+    necessarily in order (an order's cancellation may arrive before the retried
+    confirmation). The listeners compare event ids here: an event that is not newer
+    than the last one handled is ignored, and a confirmation arriving after the
+    cancellation registers nothing.
+    """
+
+    __tablename__ = "service_sales_order"
+
+    order_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(sa.String(20))
+    event_id: Mapped[int] = mapped_column(sa.BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -17,10 +17,10 @@ from flask_babel import gettext as _
 
 from core.catalog.models import PRODUCT, Product
 from core.customers.models import Customer
-from core.db import db, utcnow
+from core.db import change_state, db, utcnow
 from core.history.service import log_event
 from core.text import fold
-from plugins.service import coverage
+from plugins.service import TECH, coverage
 from plugins.service.models import (
     BOTH, CANCELLED, CLOSED, CONTRACT, DECISIONS, DIAGNOSED, DONE, EQUIPMENT_STATUSES, IN_REPAIR, IN_SERVICE,
     LINE_KINDS, NEW, PRIORITIES, PROBLEM_CATEGORIES, REQUEST_CHANNELS, RETIRED, SCHEDULED, STANDARD, TERMS,
@@ -37,6 +37,10 @@ class ServiceInputError(ValueError):
     def __init__(self, errors: dict[str, list[str]]):
         super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
         self.errors = errors
+
+
+class ServiceStateConflict(ServiceInputError):
+    """The record's state changed meanwhile (another request won the race): a 409."""
 
 
 class _Errors(dict):
@@ -117,7 +121,7 @@ def create_equipment(*, customer_id: int, product_id: int | None = None, model_n
     if log:
         log_event(customer_id, "service.equipment_registered", source=SOURCE, user_id=user_id,
                   subject_kind="service.equipment_registered", subject_params={"label": eq.label},
-                  data={"equipment_id": eq.id})
+                  data={"equipment_id": eq.id}, permission=TECH)
     return eq
 
 
@@ -146,7 +150,7 @@ def update_equipment(eq: Equipment, changes: dict, *, user_id: int | None = None
         eq.retired_on = date.today()
         log_event(eq.customer_id, "service.equipment_retired", source=SOURCE, user_id=user_id,
                   subject_kind="service.equipment_retired", subject_params={"label": eq.label},
-                  data={"equipment_id": eq.id})
+                  data={"equipment_id": eq.id}, permission=TECH)
     elif eq.status != RETIRED:
         eq.retired_on = None
     db.session.flush()
@@ -198,7 +202,7 @@ def add_warranty(eq: Equipment, *, kind: str = STANDARD, terms: str = BOTH, star
         log_event(eq.customer_id, f"service.warranty_{kind}", source=SOURCE, user_id=user_id,
                   subject_kind="service.warranty_added",
                   subject_params={"kind": kind, "label": eq.label, "end": end_date.isoformat()},
-                  data={"equipment_id": eq.id, "warranty_id": w.id})
+                  data={"equipment_id": eq.id, "warranty_id": w.id}, permission=TECH)
     return w
 
 
@@ -257,7 +261,7 @@ def open_request(*, equipment_id: int | None, problem: str, reported_on: date | 
     log_event(eq.customer_id, "service.request_opened", source=SOURCE, user_id=user_id,
               subject_kind="service.request_opened", subject_params={"number": req.number, "label": eq.label},
               body=problem, data={"request_id": req.id, "equipment_id": eq.id, "coverage": req.coverage},
-              occurred_at=when)
+              occurred_at=when, record=req)
     return req
 
 
@@ -292,7 +296,7 @@ def update_request(req: ServiceRequest, changes: dict, *, user_id: int | None = 
         log_event(req.customer_id, "service.request_assigned", source=SOURCE, user_id=user_id,
                   subject_kind="service.request_assigned",
                   subject_params={"number": req.number, "name": tech.display_name},
-                  data={"request_id": req.id})
+                  data={"request_id": req.id}, record=req)
     db.session.flush()
     return req
 
@@ -324,32 +328,31 @@ def transition(req: ServiceRequest, to: str, *, user_id: int | None = None, diag
     elif to == CLOSED and req.diagnosed_at is None:
         errors.add("status", _("A request must be diagnosed before it can be closed."))
     elif to not in TRANSITIONS[req.status]:
-        errors.add("status", _("A request that is %(a)s cannot become %(b)s.", a=status_label(req.status),
-                               b=status_label(to)))
+        raise ServiceStateConflict({"status": [_("A request that is %(a)s cannot become %(b)s.",
+                                                 a=status_label(req.status), b=status_label(to))]})
     elif to == DIAGNOSED and not pending_diagnosis:
         errors.add("diagnosis", _("Write the diagnosis first."))
     errors.raise_if_any()
     now = when or utcnow()
-    req.diagnosis = pending_diagnosis
-    req.status = to
+    stamp = {DIAGNOSED: "diagnosed_at", IN_REPAIR: "repair_started_at", DONE: "done_at", CLOSED: "closed_at",
+             CANCELLED: "cancelled_at"}[to]
+    # Atomic: of simultaneous transitions from the same state exactly one happens; only it
+    # changes the equipment and writes the history (the others get a 409).
+    before = req.status
+    if not change_state(req, "status", before, status=to, diagnosis=pending_diagnosis, **{stamp: now}):
+        raise ServiceStateConflict({"status": [_("A request that is %(a)s cannot become %(b)s.",
+                                                 a=status_label(req.status), b=status_label(to))]})
     eq = req.equipment
-    if to == DIAGNOSED:
-        req.diagnosed_at = now
-    elif to == IN_REPAIR:
-        req.repair_started_at = now
+    if to == IN_REPAIR:
         if eq.status != RETIRED:
             eq.status = UNDER_REPAIR
     elif to == DONE:
-        req.done_at = now
         if eq.status == UNDER_REPAIR:
             eq.status = IN_SERVICE
         # A whole unit swapped: the equipment now carries the replacement's serial.
         if req.replacement_serial and req.faulty_serial and eq.serial and req.faulty_serial == eq.serial:
             eq.serial, eq.serial_key = req.replacement_serial, fold_serial(req.replacement_serial)
-    elif to == CLOSED:
-        req.closed_at = now
     elif to == CANCELLED:
-        req.cancelled_at = now
         if eq.status == UNDER_REPAIR:
             eq.status = IN_SERVICE
     db.session.flush()
@@ -361,7 +364,8 @@ def transition(req: ServiceRequest, to: str, *, user_id: int | None = None, diag
             "billable": str(amount_billable), "currency": current_app.config["DEFAULT_CURRENCY"]}
     log_event(req.customer_id, f"service.request_{to}", source=SOURCE, user_id=user_id, subject_kind=text,
               subject_params=params,
-              body=req.diagnosis if to == DIAGNOSED else "", data={"request_id": req.id}, occurred_at=when)
+              body=req.diagnosis if to == DIAGNOSED else "", data={"request_id": req.id}, occurred_at=when,
+              record=req)
     return req
 
 
@@ -435,7 +439,7 @@ def override_coverage(req: ServiceRequest, decision: str | None, reason: str, *,
     log_event(req.customer_id, "service.coverage_override", source=SOURCE, user_id=user_id,
               subject_kind="service.coverage_override",
               subject_params={"number": req.number, "decision": req.decision},
-              body=reason, data={"request_id": req.id, "computed": req.coverage, "override": req.coverage_override})
+              body=reason, data={"request_id": req.id, "computed": req.coverage, "override": req.coverage_override}, record=req)
 
 
 # -- maintenance -------------------------------------------------------------------------------
@@ -527,7 +531,7 @@ def finish_visit(visit: Visit, *, done_on: date | None, outcome: str, notes: str
     """Record a visit; under a plan, book the next one. Returns the next visit (or None)."""
     errors = _Errors()
     if visit.status != SCHEDULED:
-        errors.add("status", _("This visit is not scheduled any more."))
+        raise ServiceStateConflict({"status": [_("This visit is not scheduled any more.")]})
     if done_on is None:
         errors.add("done_on", _("A date is required."))
     elif done_on > date.today():
@@ -535,14 +539,14 @@ def finish_visit(visit: Visit, *, done_on: date | None, outcome: str, notes: str
     if outcome not in VISIT_OUTCOMES:
         errors.add("outcome", _("Not one of: %(c)s.", c=", ".join(VISIT_OUTCOMES)))
     errors.raise_if_any()
-    visit.status, visit.done_on, visit.outcome = VISIT_DONE, done_on, outcome
-    visit.notes = (notes or "").strip() or visit.notes
+    changes = {"done_on": done_on, "outcome": outcome, "notes": (notes or "").strip() or visit.notes}
     if technician_id is not None:
-        visit.technician_id = technician_id
-    db.session.flush()
+        changes["technician_id"] = technician_id
+    if not change_state(visit, "status", SCHEDULED, status=VISIT_DONE, **changes):
+        raise ServiceStateConflict({"status": [_("This visit is not scheduled any more.")]})
     log_event(visit.customer_id, "service.visit_done", source=SOURCE, user_id=user_id,
               subject_kind="service.visit_done", subject_params={"label": visit.equipment.label, "outcome": outcome},
-              body=visit.notes, data={"visit_id": visit.id, "equipment_id": visit.equipment_id})
+              body=visit.notes, data={"visit_id": visit.id, "equipment_id": visit.equipment_id}, permission=TECH)
     nxt = None
     plan = visit.plan
     if plan is not None and plan.active and visit.equipment.status != RETIRED:
@@ -604,7 +608,7 @@ def register_from_order(order: dict) -> list[Equipment]:
         log_event(customer_id, "service.equipment_registered", source=SOURCE,
                   subject_kind="service.units_registered",
                   subject_params={"count": len(created), "number": str(order.get("number") or order_id)},
-                  data={"order_id": order_id, "equipment_ids": [e.id for e in created]})
+                  data={"order_id": order_id, "equipment_ids": [e.id for e in created]}, permission=TECH)
     return created
 
 
@@ -640,7 +644,7 @@ def retire_from_order(order: dict) -> tuple[int, int]:
                   subject_kind="service.units_retired",
                   subject_params={"number": str(order.get("number") or order.get("id")), "retired": retired,
                                   "kept": kept},
-                  data={"order_id": order.get("id")})
+                  data={"order_id": order.get("id")}, permission=TECH)
     db.session.flush()
     return retired, kept
 

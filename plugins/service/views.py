@@ -85,12 +85,6 @@ def _apply_errors(form, exc: svc.ServiceInputError) -> None:
             form.form_errors.extend(messages)
 
 
-def _product_choices(kinds=(PRODUCT,), blank=None):
-    rows = db.session.execute(sa.select(Product.id, Product.name, Product.sku).where(
-        Product.active.is_(True), Product.kind.in_(kinds)).order_by(Product.name_key, Product.id).limit(MAX_CHOICES)).all()
-    return [("", blank or _("— none —"))] + [(str(i), f"{n} ({s})") for i, n, s in rows]
-
-
 def technicians() -> list[User]:
     """Active users who can do service work (admins included), by name."""
     users = db.session.execute(sa.select(User).where(User.active.is_(True)).limit(2000)).scalars()
@@ -134,15 +128,10 @@ def equipment_list():
                            statuses=EQUIPMENT_STATUSES, today=local_today())
 
 
-def _fill_equipment_form(form):
-    form.product_id.choices = _product_choices(blank=_("— not from the catalog —"))
-
-
 @bp.route("/equipment/new", methods=["GET", "POST"])
 @requires(TECH)
 def equipment_new():
     form = f.EquipmentForm(customer_id=request.args.get("customer_id", type=int))
-    _fill_equipment_form(form)
     if form.validate_on_submit():
         try:
             eq = svc.create_equipment(
@@ -165,7 +154,6 @@ def equipment_new():
 def equipment_edit(equipment_id: int):
     eq = _equipment_or_404(equipment_id)
     form = f.EquipmentForm(obj=eq)
-    _fill_equipment_form(form)
     if request.method == "GET" and eq.product_id:
         form.model_name.data = ""
     if form.validate_on_submit():
@@ -342,6 +330,9 @@ def index():
 @requires(TECH)
 def request_new():
     form = f.RequestForm(equipment_id=request.args.get("equipment_id", type=int), reported_on=local_today())
+    customer_id = request.args.get("customer_id", type=int)
+    if customer_id:  # opened from a customer's page: offer that customer's equipment
+        form.equipment_id.picker_params["customer"] = str(customer_id)
     form.technician_id.choices = _tech_choices()
     is_manager = current_user.can(MANAGER)
     if request.method == "GET" and not is_manager:
@@ -369,7 +360,6 @@ def _request_page(req, *, edit_form=None, line_form=None, override_form=None, st
     edit_form = edit_form or f.RequestEditForm(obj=req)
     edit_form.technician_id.choices = _tech_choices()
     line_form = line_form or f.LineForm()
-    line_form.product_id.choices = _product_choices(kinds=("product", "service"), blank=_("— free text —"))
     override_form = override_form or f.OverrideForm(decision=req.coverage_override or "", reason=req.override_reason)
     covered, billable = covered_amounts(req)
     warranty = db.session.get(Warranty, req.coverage_warranty_id) if req.coverage_warranty_id else None
@@ -425,6 +415,8 @@ def request_transition(request_id: int):
             for messages in exc.errors.values():
                 for m in messages:
                     flash(m, "error")
+            req = _request_or_404(request_id)
+            return _request_page(req, status=409 if isinstance(exc, svc.ServiceStateConflict) else 422)
     req = _request_or_404(request_id)
     return _request_page(req, status=422)
 
@@ -434,7 +426,6 @@ def request_transition(request_id: int):
 def request_line_add(request_id: int):
     req = _request_or_404(request_id)
     form = f.LineForm()
-    form.product_id.choices = _product_choices(kinds=("product", "service"))
     if form.validate_on_submit():
         try:
             svc.add_line(req, kind=form.kind.data, description=form.description.data,
@@ -522,6 +513,8 @@ def visit_detail(visit_id: int):
             db.session.rollback()
             visit = db.session.get(Visit, visit_id)
             _apply_errors(form, exc)
+            if isinstance(exc, svc.ServiceStateConflict):
+                return render_template("service/visit.html", visit=visit, form=form, today=date.today()), 409
     status = 422 if request.method == "POST" else 200
     return render_template("service/visit.html", visit=visit, form=form, today=local_today()), status
 
@@ -530,7 +523,6 @@ def visit_detail(visit_id: int):
 @requires(MANAGER)
 def plans():
     form = f.PlanForm()
-    form.product_id.choices = _product_choices()
     if form.validate_on_submit():
         try:
             svc.create_plan(name=form.name.data, product_id=form.product_id.data,
@@ -616,6 +608,16 @@ def render_customer_panel(customer_id: int):
     more = len(rows) > 20
     return Markup(render_template("service/_customer_panel.html", equipment=rows[:20], more=more,
                                   customer_id=customer_id, today=local_today()))
+
+
+def open_request_count(customer_id: int) -> int | None:
+    """Service requests of this customer still being worked on (the customer page's tab badge)."""
+    from plugins.service.models import OPEN_STATUSES
+
+    n = db.session.execute(scoped(sa.select(sa.func.count()).select_from(ServiceRequest), ServiceRequest)
+                           .where(ServiceRequest.customer_id == customer_id,
+                                  ServiceRequest.status.in_(OPEN_STATUSES))).scalar()
+    return n or None
 
 
 def search_equipment(query: str, limit: int):

@@ -48,7 +48,9 @@ def test_create_log_call_and_find_without_accents(live_server, browser_page, scr
     assert "+306912345678" in main.inner_text()  # normalised to E.164
     assert "giorgos.papadopoulos@example.com" in main.inner_text()
 
+    page.locator(".customer-actions [data-bs-target='#log-interaction']").click()  # opens the form in place
     log_form = page.locator("form[action$='/interactions']")
+    log_form.wait_for(state="visible")
     log_form.locator("select[name=channel]").select_option("phone")
     log_form.locator("select[name=direction]").select_option("outbound")
     log_form.locator("input[name=subject]").fill(CALL)

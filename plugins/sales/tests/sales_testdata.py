@@ -16,6 +16,9 @@ def seed(app, *, owner_email=None):
     from plugins.sales.models import LostReason, Stage
 
     with app.app_context():
+        # Replace the defaults that enabling sales created with these known stages.
+        db.session.execute(sa.delete(Stage))
+        db.session.execute(sa.delete(LostReason))
         stages = [Stage(name="Lead", position=10, probability=10), Stage(name="Proposal", position=20, probability=50),
                   Stage(name="Won", position=90, probability=100, is_won=True),
                   Stage(name="Lost", position=95, probability=0, is_lost=True)]

@@ -1,4 +1,4 @@
-"""sales.user sees own rows and rows of customers they own; sales.manager sees all.
+"""sales.user sees own rows only (owning the customer adds nothing); sales.manager sees all.
 
 Same rules on pages and API; hidden rows answer 404 (never revealing they exist).
 """
@@ -43,17 +43,17 @@ def world(app, make_user):
 def test_salesperson_pages(app, client, login, world):
     login("sam@example.com", PASSWORD)
     listing = client.get("/sales/opportunities").data
-    assert b"Sam&#39;s own" in listing and b"Tia on Bob" in listing  # own + owned customer's
+    assert b"Sam&#39;s own" in listing and b"Tia on Bob" not in listing  # own only, even on Sam's customer
     assert b"Tia&#39;s deal" not in listing
     assert b"Tia&#39;s deal" not in client.get("/sales/").data
     assert client.get(f"/sales/opportunities/{world['tia_opp']}").status_code == 404
     assert client.post(f"/sales/opportunities/{world['tia_opp']}/move", json={"stage_id": world["stages"][1]}).status_code == 404
     assert client.post(f"/sales/opportunities/{world['tia_opp']}/won").status_code == 404
-    assert client.get(f"/sales/opportunities/{world['tia_on_bob']}").status_code == 200
+    assert client.get(f"/sales/opportunities/{world['tia_on_bob']}").status_code == 404
     assert client.get(f"/sales/orders/{world['tia_order']}").status_code == 404
     assert client.get(f"/sales/orders/{world['tia_order']}/print").status_code == 404
     assert client.post(f"/sales/orders/{world['tia_order']}/confirm").status_code == 404
-    assert client.get(f"/sales/orders/{world['tia_order_bob']}").status_code == 200
+    assert client.get(f"/sales/orders/{world['tia_order_bob']}").status_code == 404
     assert client.get("/sales/settings").status_code == 403
     assert client.post("/sales/settings/lost-reasons", data={"name": "Sneaky"}).status_code == 403
     assert client.post("/sales/settings/targets", data={"user_id": "1", "period": "2026-01", "amount": "1",
@@ -99,12 +99,12 @@ def test_manager_sees_everything_and_edits_settings(app, client, login, world):
 def test_salesperson_api(app, client, token_for, world):
     h = token_for("sam@example.com")
     ids = [o["id"] for o in client.get(f"{API}/opportunities", headers=h).get_json()["items"]]
-    assert sorted(ids) == sorted([world["sam_opp"], world["tia_on_bob"]])
+    assert ids == [world["sam_opp"]]
     assert client.get(f"{API}/opportunities/{world['tia_opp']}", headers=h).status_code == 404
     assert client.patch(f"{API}/opportunities/{world['tia_opp']}", headers=h, json={"title": "x"}).status_code == 404
     assert client.post(f"{API}/orders/{world['tia_order']}/confirm", headers=h).status_code == 404
     orders = [o["id"] for o in client.get(f"{API}/orders", headers=h).get_json()["items"]]
-    assert orders == [world["tia_order_bob"]]
+    assert orders == []
     m = token_for("max@example.com")
     assert len(client.get(f"{API}/opportunities", headers=m).get_json()["items"]) == 3
     assert len(client.get(f"{API}/orders", headers=m).get_json()["items"]) == 2

@@ -10,11 +10,11 @@ from core.hooks import hookspec
 
 class _Specs:
     @hookspec
-    def sales_order_confirmed(order):
+    def sales_order_confirmed(order, event_id):
         """Same signature as plugins/sales/hookspecs.py."""
 
     @hookspec
-    def sales_order_cancelled(order):
+    def sales_order_cancelled(order, event_id):
         """Same signature as plugins/sales/hookspecs.py."""
 
 

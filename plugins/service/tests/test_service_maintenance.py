@@ -87,8 +87,8 @@ def test_finishing_a_visit_books_the_next_and_due_list(svc_app, svc_client, ids)
     assert visits[0][3] == "done"
     assert visits[1] == (eq_id, plan_id, svc.add_months(today, 6), "scheduled")
     assert "V-1" not in c.get("/service/maintenance").get_data(as_text=True)
-    # Finishing it again is refused.
-    assert c.post(f"/service/visits/{visit_id}", data={"done_on": today.isoformat(), "outcome": "ok"}).status_code == 422
+    # Finishing it again is refused (409: it is no longer scheduled).
+    assert c.post(f"/service/visits/{visit_id}", data={"done_on": today.isoformat(), "outcome": "ok"}).status_code == 409
     # The scheduler does not add another one next to the booked visit.
     with svc_app.app_context():
         assert svc.schedule_due_visits(today, horizon_days=400) == 0

@@ -1,8 +1,8 @@
 """Sales integration through the hook bus only (this file never imports plugins.sales).
 
-Behaviour while the service plugin is disabled: events are not delivered to it
-and not replayed later. Orders confirmed meanwhile get no equipment; staff can
-register those units by hand. Tested below.
+Behaviour while the service plugin is disabled: events are not delivered to it then;
+its manifest asks to catch up on the sales events, so on re-enabling a job delivers
+what it missed (tested below; cross-plugin cases in tests/test_durable_events.py).
 """
 from datetime import date
 
@@ -86,23 +86,26 @@ def test_cancel_retires_untouched_units_and_keeps_worked_ones(svc_app, ids):
     assert statuses == {first: "retired", second: "in_service"}
 
 
-def test_events_while_disabled_are_not_replayed_on_enable(svc_app, svc_client, ids):
+def test_orders_confirmed_while_disabled_are_caught_up_on_enable(svc_app, svc_client, ids):
+    """Announced (durably) while service was disabled: delivered by a catch-up job on re-enabling."""
+    from core.db import announce, db
+    from core.jobs.queue import queue
     from core.plugin_ops import disable_plugin, enable_plugin
 
     with svc_app.app_context():
         disable_plugin("service")
-    _emit(svc_app, "sales_order_confirmed", _order(ids, order_id=1))
+        announce("sales_order_confirmed", order=_order(ids, order_id=1))
+        db.session.commit()
+    assert _units(svc_app, 1) == []  # nobody heard it
     with svc_app.app_context():
         enable_plugin("service")
-    assert _units(svc_app, 1) == []  # documented: not backfilled
-    # After enabling, new confirmations register equipment again...
-    _emit(svc_app, "sales_order_confirmed", _order(ids, order_id=2))
+    assert queue(svc_app).drain() == 1  # the catch-up job
+    assert len(_units(svc_app, 1)) == 2
+    # After enabling, new confirmations register equipment as usual.
+    with svc_app.app_context():
+        announce("sales_order_confirmed", order=_order(ids, order_id=2))
+        db.session.commit()
     assert len(_units(svc_app, 2)) == 2
-    # ...and the units of order 1 can be registered by hand.
-    h = api_headers(svc_app)
-    r = svc_client.post("/api/v1/service/equipment", json={"customer_id": ids["customer"], "product_id": ids["washer"],
-                                                           "purchase_date": "2026-03-15"}, headers=h)
-    assert r.status_code == 201
 
 
 def test_unknown_customer_or_odd_lines_are_ignored_safely(svc_app, ids):

@@ -1,0 +1,220 @@
+"""Queuing messages: the one way anything in Rapport sends an email or an SMS.
+
+Callers write the message into the outbox in the *same transaction* as the change that
+causes it and commit; a worker sends it afterwards (:mod:`core.messaging.sending`). So a
+rolled-back change sends nothing, and a committed one is never lost. Callers never talk
+SMTP or to an SMS gateway themselves::
+
+    from core.messaging import queue_message
+
+    queue_message(channel="email", customer=customer, template="service.repair_done",
+                  variables={"repair": {"number": "R-12"}}, purpose="service", source="service",
+                  ref=f"service.request:{request.id}")
+    db.session.commit()
+
+Consent depends on ``purpose``: ``marketing`` needs the customer's consent for the channel
+to have been given; ``personal`` (staff writing to a customer, the default) is refused when
+the customer withdrew it; ``service`` (notices about something the customer asked for: a
+repair, an order, a password) does not depend on marketing consent.
+"""
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from core.customers.models import Customer
+from core.customers.service import normalise_email, normalise_phone
+from core.db import db, utcnow
+from core.messaging.models import (
+    BOUNCED,
+    CHANNELS,
+    EMAIL,
+    FAILED,
+    PURPOSES,
+    QUEUED,
+    SMS,
+    UNKNOWN,
+    OutboxMessage,
+)
+from core.messaging.sms import count_segments
+from core.messaging.smtp import make_message_id
+from core.messaging.templates import TemplateError, get_template, render_message
+
+SUBJECT_MAX, TEXT_MAX, HTML_MAX = 500, 100_000, 500_000
+HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,76}$")
+# Headers the outbox writes itself; a caller may not set them.
+RESERVED_HEADERS = frozenset({
+    "from", "to", "cc", "bcc", "subject", "date", "message-id", "mime-version", "content-type",
+    "content-transfer-encoding", "sender", "return-path", "received",
+})
+RETRYABLE = (FAILED, UNKNOWN, BOUNCED)
+
+
+class MessageInputError(ValueError):
+    """The message cannot be queued; ``errors`` maps each field to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def consent_problem(customer: Customer, channel: str, purpose: str) -> str | None:
+    """Why ``customer``'s consent forbids this message, or ``None`` when it may go."""
+    consent = customer.consent_for(channel)
+    if purpose == "marketing" and not (consent and consent.granted):
+        return _("The customer has not agreed to marketing by email.") if channel == EMAIL \
+            else _("The customer has not agreed to marketing by SMS.")
+    if purpose == "personal" and consent is not None and not consent.granted:
+        return _("The customer withdrew consent to be contacted by email.") if channel == EMAIL \
+            else _("The customer withdrew consent to be contacted by SMS.")
+    return None
+
+
+def recipients_of(customer: Customer, channel: str) -> list[str]:
+    """The addresses (email) or numbers (SMS) the customer has on file, primary first."""
+    return [e.email for e in customer.emails] if channel == EMAIL else [p.number for p in customer.phones]
+
+
+def _recipient(channel: str, to: str | None, customer: Customer | None, errors: dict) -> str:
+    if to:
+        try:
+            value = normalise_email(to) if channel == EMAIL else normalise_phone(to)
+        except ValueError as exc:
+            errors.setdefault("to", []).append(str(exc))
+            return ""
+        if customer is not None and value not in recipients_of(customer, channel):
+            errors.setdefault("to", []).append(
+                _("“%(to)s” is not one of this customer's email addresses.", to=to) if channel == EMAIL
+                else _("“%(to)s” is not one of this customer's phone numbers.", to=to))
+        return value
+    if customer is None:
+        errors.setdefault("to", []).append(_("Give a recipient or a customer."))
+        return ""
+    found = recipients_of(customer, channel)
+    if not found:
+        errors.setdefault("to", []).append(
+            _("The customer has no email address.") if channel == EMAIL else _("The customer has no phone number."))
+        return ""
+    return found[0]
+
+
+def _headers(headers: dict | None, errors: dict) -> dict:
+    clean = {}
+    for name, value in (headers or {}).items():
+        value = str(value)
+        if not isinstance(name, str) or not HEADER_NAME.match(name) or name.lower() in RESERVED_HEADERS:
+            errors.setdefault("headers", []).append(_("“%(name)s” cannot be set.", name=str(name)[:80]))
+        elif "\r" in value or "\n" in value or len(value) > 2000:
+            errors.setdefault("headers", []).append(_("The value of “%(name)s” is not a single line.", name=name))
+        else:
+            clean[name] = value
+    return clean
+
+
+def _prepare(channel, customer, to, subject, body, html, template, variables, language, headers, purpose):
+    """Validate and render one message; returns its fields or raises MessageInputError."""
+    errors: dict[str, list[str]] = {}
+    if channel not in CHANNELS:
+        raise MessageInputError({"channel": [_("Not one of: %(c)s.", c=", ".join(CHANNELS))]})
+    if purpose not in PURPOSES:
+        raise MessageInputError({"purpose": [_("Not one of: %(c)s.", c=", ".join(PURPOSES))]})
+    if isinstance(customer, int):
+        customer_obj = db.session.get(Customer, customer)
+        if customer_obj is None:
+            raise MessageInputError({"customer": [_("No such customer.")]})
+        customer = customer_obj
+    if customer is None and purpose == "marketing":
+        errors.setdefault("customer", []).append(_("Marketing messages go to customers only."))
+    recipient = _recipient(channel, to, customer, errors)
+    if customer is not None:
+        problem = consent_problem(customer, channel, purpose)
+        if problem:
+            errors.setdefault("consent", []).append(problem)
+    template_key, used_language = None, language
+    if template is not None and template != "":
+        if subject or body or html:
+            errors.setdefault("template", []).append(_("Give either a template or a text, not both."))
+        try:
+            tpl = get_template(template)
+            if tpl.channel != channel:
+                raise TemplateError(_("The template “%(key)s” is for another channel.", key=tpl.key))
+            rendered = render_message(tpl, customer, variables, language=language)
+            subject, body, html = rendered.subject, rendered.text, rendered.html
+            template_key, used_language = rendered.template_key, rendered.language
+        except TemplateError as exc:
+            errors.setdefault("template", []).append(str(exc))
+    subject, html = (subject or "").strip(), html or ""
+    body = (body or "").replace("\r\n", "\n").strip()
+    if channel == EMAIL:
+        if not subject:
+            errors.setdefault("subject", []).append(_("An email needs a subject."))
+        if "\n" in subject or "\r" in subject or len(subject) > SUBJECT_MAX:
+            errors.setdefault("subject", []).append(_("One line of at most %(n)d characters.", n=SUBJECT_MAX))
+    if not body:
+        errors.setdefault("body", []).append(_("Write the message."))
+    if len(body) > TEXT_MAX:
+        errors.setdefault("body", []).append(_("At most %(n)d characters.", n=TEXT_MAX))
+    if len(html) > HTML_MAX:
+        errors.setdefault("html", []).append(_("At most %(n)d characters.", n=HTML_MAX))
+    segments = 0
+    if channel == SMS:
+        segments = count_segments(body).parts
+        limit = current_app.config["SMS_MAX_SEGMENTS"]
+        if segments > limit:
+            errors.setdefault("body", []).append(
+                _("This SMS needs %(n)d parts; at most %(max)d are allowed.", n=segments, max=limit))
+        subject, html = "", ""
+    clean_headers = _headers(headers, errors) if channel == EMAIL else {}
+    if errors:
+        raise MessageInputError(errors)
+    return customer, recipient, subject, body, html, template_key, used_language, segments, clean_headers
+
+
+def queue_message(*, channel: str, customer: Customer | int | None = None, to: str | None = None,
+                  subject: str = "", body: str = "", html: str = "", template=None, variables: dict | None = None,
+                  language: str | None = None, headers: dict | None = None, purpose: str = "personal",
+                  source: str = "core", ref: str | None = None, dedupe_key: str | None = None,
+                  user_id: int | None = None) -> OutboxMessage:
+    """Put one email or SMS into the outbox (the caller commits); returns the row.
+
+    Give either ``subject``/``body`` (and optionally ``html``) or a ``template`` (key or
+    :class:`~core.messaging.models.MessageTemplate`) with its ``variables``. ``to``
+    defaults to the customer's first address or number and must be one of theirs when a
+    customer is given. ``dedupe_key``: queuing the same key again returns the first
+    message instead of a second one (for jobs that may run twice). ``headers`` are extra
+    email headers such as ``List-Unsubscribe``. Raises :class:`MessageInputError`.
+    """
+    if dedupe_key:
+        existing = db.session.execute(sa.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).scalar()
+        if existing is not None:
+            return existing
+    with db.session.no_autoflush:  # reading the customer must not flush earlier messages one by one
+        prepared = _prepare(channel, customer, to, subject, body, html, template, variables, language, headers,
+                            purpose)
+    customer, recipient, subject, body, html, template_key, used_language, segments, clean_headers = prepared
+    row = OutboxMessage(
+        channel=channel, status=QUEUED, purpose=purpose, customer_id=customer.id if customer else None,
+        recipient=recipient, recipient_name=(customer.name if customer else "")[:200], subject=subject,
+        body_text=body, body_html=html, headers=clean_headers or None, template_key=template_key,
+        language=used_language, segments=segments, source=source, ref=ref, dedupe_key=dedupe_key,
+        created_by_id=user_id, next_attempt_at=utcnow(),
+        message_id=make_message_id(current_app.config["MAIL_FROM"]) if channel == EMAIL else None,
+    )
+    db.session.add(row)
+    return row
+
+
+def retry_message(message_id: int) -> bool:
+    """Queue a failed, bounced or unknown message again (staff decided it should go).
+
+    A conditional update: of two clicks at once only one queues it. Returns whether it did.
+    """
+    result = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(RETRYABLE))
+        .values(status=QUEUED, attempts=0, next_attempt_at=utcnow(), claim_token=None, claimed_at=None)
+    )
+    return result.rowcount == 1
