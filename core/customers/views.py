@@ -199,7 +199,7 @@ def _form_values(c: Customer) -> dict:
         "kind": c.kind, "name": c.name, "company": str(c.company_id or ""),
         "owner_id": str(c.owner_id or ""), "preferred_language": c.preferred_language or "",
         "preferred_channel": c.preferred_channel or "", "gender": c.gender or "",
-        "birth_date": c.birth_date.isoformat() if c.birth_date else "", "income_band": c.income_band or "",
+        "birth_date": c.birth_date, "income_band": c.income_band or "",
         "payment_method": c.payment_method or "", "purchase_purpose": c.purchase_purpose or "", "notes": c.notes or "",
         "emails": "\n".join(e.email for e in c.emails), "phones": "\n".join(p.number for p in c.phones),
         "tags": ", ".join(t.name for t in c.tags),

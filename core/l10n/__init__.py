@@ -10,7 +10,7 @@ Who the reader is (language, time zone, calendar) is decided in :mod:`core.l10n.
 See docs/architecture.md ("Numbers, dates and languages") for the rules.
 """
 from core.l10n.context import (
-    CALENDARS, GREGORIAN, PERSIAN, business_timezone, calendar, language, locale, timezone, timezone_choices,
+    CALENDARS, GREGORIAN, PERSIAN, addressee_conventions, business_timezone, calendar, language, locale, timezone, timezone_choices,
     valid_timezone,
 )
 from core.l10n.dates import (
@@ -19,18 +19,18 @@ from core.l10n.dates import (
 )
 from core.l10n.numbers import (
     ParseError, format_money, format_number, format_percent, format_quantity, latin_digits, native_digits,
-    number_example, parse_decimal,
+    number_example, number_signs, parse_decimal,
 )
 from core.l10n.texts import english, render_text
 
 __all__ = [
-    "CALENDARS", "GREGORIAN", "PERSIAN", "business_timezone", "calendar", "language", "locale", "timezone",
+    "CALENDARS", "GREGORIAN", "PERSIAN", "addressee_conventions", "business_timezone", "calendar", "language", "locale", "timezone",
     "timezone_choices", "valid_timezone",
     "date_example", "format_date", "format_datetime", "format_month", "format_quarter", "format_time",
     "format_weekday", "input_date", "input_datetime", "local_today", "parse_date", "parse_datetime", "to_local",
     "to_utc",
     "ParseError", "format_money", "format_number", "format_percent", "format_quantity", "latin_digits",
-    "native_digits", "number_example", "parse_decimal",
+    "native_digits", "number_example", "number_signs", "parse_decimal",
     "english", "render_text", "N_",
     "DecimalField", "DateField", "DateTimeField",
 ]

@@ -13,6 +13,8 @@ chart, a printable quotation and a form all follow the same person's settings:
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
@@ -24,6 +26,10 @@ CALENDARS = {GREGORIAN: _l("Gregorian"), PERSIAN: _l("Solar Hijri (Persian)")}
 # The calendar a language uses when the user has not chosen one.
 DEFAULT_CALENDAR = {"fa": PERSIAN}
 DEFAULT_TIMEZONE = "Europe/Athens"
+
+# Set while writing for someone other than the logged-in user (a customer's email):
+# the business time zone and the addressee's language's calendar, not the staff member's.
+_addressee: ContextVar[bool] = ContextVar("l10n_addressee", default=False)
 
 
 def locale() -> Locale:
@@ -42,7 +48,7 @@ def language() -> str:
 
 
 def _user():
-    if not has_request_context():
+    if not has_request_context() or _addressee.get():
         return None
     from flask_login import current_user
 
@@ -100,3 +106,20 @@ def timezone_choices() -> list[tuple[str, str]]:
             label = name
         choices.append((name, f"{label} · {name}"))
     return sorted(choices, key=lambda c: c[1].casefold())
+
+
+@contextmanager
+def addressee_conventions(language: str | None):
+    """Format for a reader who is not the logged-in user (a customer receiving an email):
+    ``language``'s conventions and usual calendar, the business time zone."""
+    from flask_babel import force_locale
+
+    token = _addressee.set(True)
+    try:
+        if language:
+            with force_locale(language):
+                yield
+        else:
+            yield
+    finally:
+        _addressee.reset(token)

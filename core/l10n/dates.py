@@ -84,9 +84,13 @@ def _style(style: str | None) -> str:
 
 
 def format_date(value, style: str | None = "medium") -> str:
-    """A date (or a stored datetime, taken in the reader's zone) in the reader's calendar."""
+    """A date (or a stored datetime, taken in the reader's zone) in the reader's calendar.
+
+    An ISO string (how stored texts keep dates) is read first."""
     if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
     if isinstance(value, datetime):
         value = to_local(value).date()
     style = _style(style)
@@ -109,6 +113,8 @@ def format_datetime(value, style: str | None = "medium") -> str:
     """Date (in ``style``) and time (short) of a stored datetime, in the reader's zone."""
     if value is None or value == "":
         return ""
+    if isinstance(value, str) and "T" in value:
+        value = datetime.fromisoformat(value)
     if not isinstance(value, datetime):
         return format_date(value, style)
     style = _style(style)

@@ -56,6 +56,7 @@ def install(app) -> None:
         timeformat=lambda v, format="short": dates.format_time(v, format),
         currencyformat=lambda v, currency=None, *args, **kwargs: numbers.format_money(v, currency),
         decimalformat=lambda v, *args, **kwargs: numbers.format_number(v),
+        numberformat=lambda v, *args, **kwargs: numbers.format_number(v),
     )
     from core.db import utcnow
 

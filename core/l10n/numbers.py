@@ -114,6 +114,11 @@ def _symbols(loc) -> tuple[str, str]:
             babel_numbers.get_group_symbol(loc, numbering_system="latn"))
 
 
+def number_signs(locale=None) -> tuple[str, str]:
+    """``(decimal sign, grouping sign)`` the reader types (the quotation editor's script reads numbers with them)."""
+    return _symbols(_loc(locale))
+
+
 def _grouped(text: str) -> bool:
     """``1,250,000``-style integer part: 1-3 digits, then groups of exactly three."""
     return re.fullmatch(r"\d{1,3}(?:[.,]\d{3})*", text) is not None

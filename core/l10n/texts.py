@@ -76,11 +76,13 @@ def english(kind: str, params: dict | None) -> str:
 
 
 def core_text_kinds() -> list:
-    """The core's own kinds (customer merges)."""
+    """The core's own kinds (customer merges, emails and SMS sent and received)."""
     from flask_babel import gettext as _
 
     from core.contrib import TextKind
+    from core.messaging import texts as messaging_texts
 
     return [
         TextKind("core.merged", lambda p: _("Merged “%(name)s” into this customer", name=p.get("name", ""))),
+        *messaging_texts.text_kinds(),
     ]

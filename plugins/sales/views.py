@@ -14,7 +14,7 @@ from core.auth.models import User
 from core.catalog.models import Product
 from core.catalog.service import default_tax_rate
 from core.db import db
-from core.l10n import format_month, local_today
+from core.l10n import format_month, local_today, number_signs
 from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
 from core.web.redirects import safe_referrer
@@ -267,9 +267,9 @@ def opportunity_edit(opp_id):
     if request.method == "GET":
         form.show_version(opp)
     elif form.is_stale(opp):
-        saved = saved_values(form, opp, {"title": opp.title, "expected_revenue": str(opp.expected_revenue),
+        saved = saved_values(form, opp, {"title": opp.title, "expected_revenue": opp.expected_revenue,
                                          "currency": opp.currency, "probability": str(opp.probability),
-                                         "expected_close": opp.expected_close.isoformat() if opp.expected_close else "",
+                                         "expected_close": opp.expected_close,
                                          "owner_id": str(opp.owner_id or ""), "notes": opp.notes or ""})
         form.show_version(opp)
         return render_template("sales/opportunity_form.html", form=form, opp=opp, saved=saved,
@@ -405,7 +405,8 @@ def _order_form_page(form, order, status, saved=None, what=None):
     from plugins.sales.forms import LineForm
 
     return render_template("sales/order_form.html", form=form, order=order, default_tax_rate=default_tax_rate(),
-                           blank_line=LineForm(formdata=None, prefix="lines-__i__-"), saved=saved, what=what), status
+                           blank_line=LineForm(formdata=None, prefix="lines-__i__-"), saved=saved, what=what,
+                           number_signs=number_signs()), status
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
@@ -462,7 +463,7 @@ def order_edit(order_id):
     form = OrderForm()
     if request.method == "POST" and form.is_stale(order):
         saved = saved_values(form, order, {"customer_id": str(order.customer_id), "currency": order.currency,
-                                           "valid_until": order.valid_until.isoformat() if order.valid_until else "",
+                                           "valid_until": order.valid_until,
                                            "notes": order.notes or ""})
         form.show_version(order)
         return _order_form_page(form, order, 409, saved=saved,

@@ -7,7 +7,9 @@ Create Date: 2026-11-27 09:30:00
 ``core_user.timezone`` / ``calendar`` (empty: the business time zone, the language's
 calendar). ``core_interaction.subject_kind`` / ``subject_params`` hold texts the system
 writes, rendered in the reader's language (core.l10n.texts); existing customer-merge
-entries are converted from the sentences the core wrote in each language.
+entries are converted from the sentences the core wrote in each language, and the
+entries of emails and SMS sent, received and bounced (messaging) get their kind and
+parameters from the message's subject and address.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -38,6 +40,36 @@ def upgrade():
         batch.add_column(sa.Column("subject_kind", sa.String(length=80), nullable=True))
         batch.add_column(sa.Column("subject_params", sa.JSON(), nullable=True))
     convert_subjects(op.get_bind(), [MERGED])
+    _convert_messaging(op.get_bind())
+
+
+# kind: (parameter naming the address, key of ``data`` holding it, English sentence)
+MESSAGING = {
+    "messaging.sent": ("to", "to", "To %(to)s: %(subject)s"),
+    "messaging.received": ("from", "from", "From %(sender)s: %(subject)s"),
+    "messaging.bounced": ("to", "to", "Not delivered to %(to)s: %(subject)s"),
+}
+
+
+def _convert_messaging(bind) -> None:
+    """Emails/SMS written before stored texts: subject (the message's own) + address from ``data``."""
+    t = sa.table("core_interaction", sa.column("id", sa.Integer), sa.column("kind", sa.String),
+                 sa.column("subject", sa.String), sa.column("data", sa.JSON),
+                 sa.column("subject_kind", sa.String), sa.column("subject_params", sa.JSON))
+    rows = bind.execute(sa.select(t.c.id, t.c.kind, t.c.subject, t.c.data)
+                        .where(t.c.kind.in_(list(MESSAGING)), t.c.subject_kind.is_(None))).all()
+    updates = []
+    for row in rows:
+        name, key, english = MESSAGING[row.kind]
+        address = str((row.data or {}).get(key) or "")
+        subject = row.subject or ""
+        params = {name: address, "subject": subject}
+        text = english % {"to": address, "sender": address, "subject": subject or "(no subject)"}
+        updates.append({"b_id": row.id, "b_kind": row.kind, "b_params": params, "b_subject": text[:300]})
+    if updates:
+        bind.execute(t.update().where(t.c.id == sa.bindparam("b_id"))
+                     .values(subject_kind=sa.bindparam("b_kind"), subject_params=sa.bindparam("b_params"),
+                             subject=sa.bindparam("b_subject")), updates)
 
 
 def downgrade():
