@@ -270,6 +270,77 @@ def test_old_sentences_are_converted_to_stored_texts(app):
                         ("Something else", None, None)]
 
 
+def test_stored_texts_keep_dates_as_iso_and_show_them_in_the_readers_calendar(ctx):
+    with force_locale("fa"):
+        assert format_date("2026-03-05") == "۱۴ اسفند ۱۴۰۴"
+    with force_locale("el"):
+        assert format_date("2026-03-05") == "5 Μαρ 2026"
+
+
+def test_emails_received_and_bounced_are_read_in_each_readers_language(app):
+    from core.history.service import log_event
+    from core.customers.service import create_customer
+
+    with app.app_context():
+        cid = create_customer({"name": "Ζωή"}).id
+        got = log_event(cid, "messaging.received", source="core", channel="email", direction="inbound",
+                        subject_kind="messaging.received", subject_params={"from": "zoe@example.com", "subject": ""})
+        bounced = log_event(cid, "messaging.bounced", source="core", channel="email", direction="outbound",
+                            subject_kind="messaging.bounced",
+                            subject_params={"to": "zoe@example.com", "subject": "Η επισκευή"})
+        db.session.commit()
+        assert got.subject == "From zoe@example.com: (no subject)"
+        with app.test_request_context():
+            with force_locale("lt"):
+                assert bounced.display_subject == "Nepristatyta gavėjui zoe@example.com: Η επισκευή"
+            with force_locale("fa"):
+                assert got.display_subject.startswith("از zoe@example.com: ")
+                assert got.display_subject != "از zoe@example.com: (no subject)"
+
+
+def test_messaging_entries_written_before_stored_texts_are_converted(app):
+    """core_0006 gives emails sent and received before this change their kind and parameters."""
+    import importlib.util
+    from pathlib import Path
+
+    from core.customers.service import create_customer
+
+    spec = importlib.util.spec_from_file_location(
+        "core_0006", Path(__file__).parents[1] / "core/migrations/versions/core_0006_l10n.py")
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with app.app_context():
+        cid = create_customer({"name": "Dana"}).id
+        for kind, subject, data in (("messaging.sent", "Your repair", {"to": "dana@example.co.il", "outbox_id": 1}),
+                                    ("messaging.received", "", {"from": "dana@example.co.il", "inbound_id": 1}),
+                                    ("interaction", "Called", None)):
+            db.session.add(Interaction(customer_id=cid, kind=kind, source="core", channel="email",
+                                       subject=subject, data=data))
+        db.session.commit()
+        migration._convert_messaging(db.session.connection())
+        db.session.commit()
+        rows = db.session.execute(sa.select(Interaction.subject, Interaction.subject_kind, Interaction.subject_params)
+                                  .where(Interaction.customer_id == cid).order_by(Interaction.id)).all()
+        assert rows == [
+            ("To dana@example.co.il: Your repair", "messaging.sent",
+             {"to": "dana@example.co.il", "subject": "Your repair"}),
+            ("From dana@example.co.il: (no subject)", "messaging.received",
+             {"from": "dana@example.co.il", "subject": ""}),
+            ("Called", None, None),
+        ]
+
+
+def test_job_progress_in_the_readers_digits(ctx):
+    from core.jobs.models import Job
+    from core.jobs.views import progress_text
+
+    job = Job(kind="x", params={}, done=1250, total=5000, status="running")
+    with force_locale("fa"):
+        assert progress_text(job) == "۱٬۲۵۰ از ۵٬۰۰۰ (۲۵٪)"
+    with force_locale("el"):
+        assert progress_text(job) == "1.250 από 5.000 (25%)"
+
+
 # -- library messages: marshmallow (API) and email-validator, in the reader's language --------------
 
 
