@@ -19,15 +19,23 @@ def sent_params(row) -> dict:
     return {"to": row.recipient, "subject": subject or ""}
 
 
+def _isolated(text: str) -> str:
+    """An address or a subject kept in its own direction inside a right-to-left sentence
+    (Unicode isolates: a Greek subject after a Persian "To …:" keeps its order)."""
+    from core.i18n import text_direction
+
+    return f"\u2068{text}\u2069" if text and text_direction() == "rtl" else text
+
+
 def _subject(p: dict) -> str:
-    return p.get("subject") or _("(no subject)")
+    return _isolated(p.get("subject") or "") or _("(no subject)")
 
 
 def text_kinds() -> list[TextKind]:
     return [
-        TextKind(SENT, lambda p: _("To %(to)s: %(subject)s", to=p.get("to", ""), subject=_subject(p))),
-        TextKind(RECEIVED, lambda p: _("From %(sender)s: %(subject)s", sender=p.get("from", ""),
+        TextKind(SENT, lambda p: _("To %(to)s: %(subject)s", to=_isolated(p.get("to", "")), subject=_subject(p))),
+        TextKind(RECEIVED, lambda p: _("From %(sender)s: %(subject)s", sender=_isolated(p.get("from", "")),
                                        subject=_subject(p))),
-        TextKind(BOUNCED, lambda p: _("Not delivered to %(to)s: %(subject)s", to=p.get("to", ""),
+        TextKind(BOUNCED, lambda p: _("Not delivered to %(to)s: %(subject)s", to=_isolated(p.get("to", "")),
                                       subject=_subject(p))),
     ]
