@@ -50,9 +50,12 @@
     if (!isFinite(value)) return NaN;
     return negative ? -value : value;
   }
-  // A number for an input, written the reader's way (no grouping), e.g. a picked product's price.
-  function inputNumber(value) {
-    return new Intl.NumberFormat(lang, { useGrouping: false, maximumFractionDigits: 6 }).format(value);
+  // A number for an input (a picked product's price), written the reader's way with the
+  // decimals it came with ("899.00" → "899,00" in Greek, "۸۹۹٫۰۰" in Persian), no grouping.
+  function inputNumber(text) {
+    var decimals = (String(text).split(".")[1] || "").length;
+    return new Intl.NumberFormat(lang, { useGrouping: false, minimumFractionDigits: decimals,
+                                         maximumFractionDigits: decimals }).format(Number(text));
   }
   function roundHalfUp(value) {  // to an integer number of cents, half away from zero
     var sign = value < 0 ? -1 : 1;
@@ -143,11 +146,11 @@
     if (!row) return;
     if (data.description !== undefined) field(row, "description").value = data.description;
     if (data.unit_price !== undefined && data.unit_price !== null && data.unit_price !== "") {
-      field(row, "unit_price").value = inputNumber(Number(data.unit_price));
+      field(row, "unit_price").value = inputNumber(data.unit_price);
     }
-    if (data.tax_rate !== undefined) field(row, "tax_rate").value = inputNumber(Number(data.tax_rate));
+    if (data.tax_rate !== undefined) field(row, "tax_rate").value = inputNumber(String(Number(data.tax_rate)));
     var qty = field(row, "quantity");
-    if (!qty.value.trim()) qty.value = inputNumber(1);
+    if (!qty.value.trim()) qty.value = inputNumber("1");
     recalc();
     qty.focus();
     qty.select();
