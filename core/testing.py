@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import re
 import shutil
 import uuid
 
@@ -434,24 +435,27 @@ def browser_login(page, server: LiveServer, email: str = ADMIN_EMAIL, password: 
     return page
 
 
+_FORM_ANSWER = re.compile(r"status of (409|422)\b")
+
+
 def watch_page(page) -> list[str]:
     """Collect what a user would call broken: JavaScript errors, console errors and failed
     or 4xx/5xx requests (a missing script or icon). Returns the live list; assert it is empty.
 
-    A form answered with 422 (invalid input, shown next to the fields) is expected and
-    not counted.
+    A form answered with 422 (invalid input, shown next to the fields) or 409 (a stale form:
+    someone saved meanwhile, shown as a notice) is the page doing its job and is not counted.
     """
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(f"JavaScript error: {exc}"))
     page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-            if msg.type == "error" and "status of 422" not in msg.text else None)
+            if msg.type == "error" and not _FORM_ANSWER.search(msg.text) else None)
     # A request still in flight when the user moves on (a type-ahead search, the icon) is
     # cancelled by the browser (net::ERR_ABORTED): that is navigation, not breakage; a missing
     # file shows as its 404 below.
     page.on("requestfailed", lambda req: None if "ERR_ABORTED" in (req.failure or "")
             else problems.append(f"request failed: {req.url} ({req.failure})"))
     page.on("response", lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}")
-            if resp.status >= 400 and resp.status != 422 else None)
+            if resp.status >= 400 and resp.status not in (409, 422) else None)
     return problems
 
 

@@ -6,21 +6,9 @@ import sqlalchemy as sa
 
 import eventtest_plugin
 import jobtest_plugin
-from core.testing import browser_login
+from core.testing import browser_login, watch_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.plugins("jobtest", extra=[jobtest_plugin])]
-
-
-def _errors(page) -> list:
-    """JavaScript errors, failed requests and error answers (the browser's own favicon probe aside)."""
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("requestfailed", lambda r: errors.append(f"{r.url}: {r.failure}"))
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
-    page.on("console", lambda m: errors.append(m.text)
-            if m.type == "error" and not m.location.get("url", "").endswith("/favicon.ico") else None)
-    return errors
 
 
 def _start(app, name="jobtest.count", params=None):
@@ -47,7 +35,7 @@ def _set(app, job_id, **values):
 
 def test_progress_moves_while_you_watch(app, live_server, browser_page, screenshot, run_jobs):
     page = browser_page
-    errors = _errors(page)
+    errors = watch_page(page)
     finished = _start(app, params={"n": 3})
     failed = _start(app, "jobtest.fail", {"public": True})
     run_jobs()
@@ -79,7 +67,7 @@ def test_progress_moves_while_you_watch(app, live_server, browser_page, screensh
 
 def test_cancel_from_the_job_page(app, live_server, browser_page):
     page = browser_page
-    errors = _errors(page)
+    errors = watch_page(page)
     job_id = _start(app)
     browser_login(page, live_server)
     page.goto(f"{live_server.url}/jobs/{job_id}")
@@ -93,7 +81,7 @@ def test_cancel_from_the_job_page(app, live_server, browser_page):
 
 def test_jobs_page_in_hebrew(app, live_server, browser_page, screenshot, run_jobs):
     page = browser_page
-    errors = _errors(page)
+    errors = watch_page(page)
     done = _start(app, params={"n": 5})
     run_jobs()
     running = _start(app)
@@ -133,7 +121,7 @@ def test_event_deliveries_page_in_english_and_hebrew(app, live_server, browser_p
     finally:
         eventtest_plugin.reset()
     page = browser_page
-    errors = _errors(page)
+    errors = watch_page(page)
     browser_login(page, live_server)
     page.goto(f"{live_server.url}/admin/events/")
     assert page.locator("tbody tr").count() == 2

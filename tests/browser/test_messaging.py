@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.testing import browser_login
+from core.testing import browser_login, watch_page
 
 pytestmark = pytest.mark.browser
 
@@ -42,13 +42,7 @@ def _seed(app):
 @pytest.fixture
 def checked_page(browser_page):
     """The page, failing the test on any JavaScript error or failed request."""
-    problems = []
-    browser_page.on("pageerror", lambda exc: problems.append(f"JS error: {exc}"))
-    browser_page.on("console", lambda msg: msg.type == "error" and "favicon" not in (msg.location or {}).get("url", "")
-                    and problems.append(f"console: {msg.text} {msg.location}"))
-    browser_page.on("requestfailed", lambda req: problems.append(f"failed: {req.url}"))
-    browser_page.on("response", lambda r: r.status >= 400 and not r.url.endswith("/favicon.ico")
-                    and problems.append(f"HTTP {r.status}: {r.url}"))
+    problems = watch_page(browser_page)
     yield browser_page
     assert not problems, problems
 
@@ -81,8 +75,9 @@ def test_write_sms_and_email_then_find_them_in_the_outbox(live_server, checked_p
     with page.expect_navigation():
         page.click("button[value=send]")
     assert "queued" in page.locator("main").inner_text()
-    panel = page.locator("section.card", has_text="Email and SMS")
-    assert "Καλημέρα σας!" in panel.inner_text()
+    page.click("role=tab[name='Email and SMS']")
+    panel = page.locator("[role=tabpanel]", has_text="Καλημέρα σας!")
+    assert panel.is_visible()
     screenshot(page, "messages-customer-panel-en")
 
     page.goto(f"{live_server.url}/messages/customers/{customer_id}/new?channel=email")

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.testing import ADMIN_EMAIL, PASSWORD, browser_login
+from core.testing import ADMIN_EMAIL, PASSWORD, browser_login, watch_page
 
 pytestmark = pytest.mark.browser
-
-
-def _watch(page):
-    problems = []
-    page.on("pageerror", lambda exc: problems.append(f"js: {exc}"))
-    page.on("requestfailed", lambda req: problems.append(f"failed: {req.url}"))
-    page.on("response", lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 and
-            "/static/" in r.url else None)
-    return problems
 
 
 def _hebrew(page):
@@ -26,7 +17,7 @@ def _hebrew(page):
 
 
 def test_profile_sessions_and_log_out_everywhere(live_server, browser_page, screenshot):
-    problems = _watch(browser_page)
+    problems = watch_page(browser_page)
     other = live_server.app.test_client()  # a second browser, logged in elsewhere
     import re
 
@@ -59,7 +50,7 @@ def test_stale_customer_form_shows_what_changed(live_server, browser_page, scree
     with app.app_context():
         cid = create_customer({"name": "Ρένα Κωστοπούλου", "notes": "Πελάτισσα από το 2019"}).id
         db.session.commit()
-    problems = _watch(browser_page)
+    problems = watch_page(browser_page)
     page = browser_login(browser_page, live_server)
     for lang in ("en", "he"):
         page.goto(f"{live_server.url}/customers/{cid}/edit")
