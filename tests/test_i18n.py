@@ -179,7 +179,7 @@ def test_lithuanian_plural_forms(app, count, expected):
     from flask_babel import force_locale, ngettext
 
     with app.test_request_context(), force_locale("lt"):
-        assert ngettext("%(num)d month", "%(num)d months", count) == expected
+        assert ngettext("%(num)s month", "%(num)s months", count) == expected
 
 
 def test_persian_plural_is_persian_with_plugins_installed(app):
@@ -187,7 +187,7 @@ def test_persian_plural_is_persian_with_plugins_installed(app):
     from flask_babel import force_locale, ngettext
 
     with app.test_request_context(), force_locale("fa"):
-        assert ngettext("%(num)d month", "%(num)d months", 3) == "3 ماه"
+        assert ngettext("%(num)s month", "%(num)s months", 3) == "3 ماه"
 
 
 def test_error_page_title_is_translated(client, login):

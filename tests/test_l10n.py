@@ -207,7 +207,7 @@ def _texts_plugin():
         from core.contrib import TextKind
 
         return [TextKind("months_texts.extended",
-                         lambda p: ngettext("%(num)d month", "%(num)d months", p["count"]))]
+                         lambda p: ngettext("%(num)s month", "%(num)s months", p["count"]))]
 
     module.register_text_kinds = register_text_kinds
     return module

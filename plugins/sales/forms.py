@@ -27,7 +27,7 @@ from plugins.sales.models import SOURCES
 
 def source_choices():
     labels = {"website": _l("Website"), "referral": _l("Referral"), "phone": _l("Phone"), "email": _l("Email"),
-              "event": _l("Event"), "partner": _l("Partner"), "walk_in": _l("Walk-in"), "other": _l("Other")}
+              "event": lazy_pgettext("lead source", "Event"), "partner": _l("Partner"), "walk_in": _l("Walk-in"), "other": _l("Other")}
     return [(s, labels[s]) for s in SOURCES]
 
 
