@@ -7,9 +7,17 @@ a plain smtplib loop sending the same messages over one connection (the limit he
 
 The SMTP server runs in its own process and writes the Message-ID of every message it
 accepts to a file; after each run the file shows whether every message arrived exactly
-once. Workers are separate processes running ``core.messaging.send_due`` in a loop, as the
-worker tasks do, with no rate limit. Between runs the same messages are queued again.
-These are measurements, never test assertions; figures are in bench/README.md.
+once. Two ways of sending, each with 1 and 4 processes and no rate limit:
+
+* ``send_due`` loops: processes calling ``core.messaging.send_due`` until nothing is due
+  (the sending engine alone);
+* ``rapport worker``: real worker processes (Huey, the SQLite queue in bench/data/, one
+  thread each) running the ``core.send_outbox`` background calls that ``queue_message``'s
+  commit queues — what production does. The clock runs from queuing the calls until no
+  message is left queued or sending.
+
+Between runs the same messages are queued again. These are measurements, never test
+assertions; figures are in bench/README.md.
 """
 from __future__ import annotations
 
@@ -130,11 +138,15 @@ def _requeue(app) -> None:
         db.session.commit()
 
 
-def _worker(url: str, smtp_url: str, limit: int, go) -> None:
+def _worker(url: str, smtp_url: str, limit: int, ready, go) -> None:
     from core.db import db
     from core.messaging import send_due
 
     app = _app(url, smtp_url)
+    with app.app_context():  # connect and load everything before the clock starts
+        db.session.execute(sa.text("SELECT 1"))
+        db.session.remove()
+    ready.release()
     go.wait()
     with app.app_context():
         while send_due("email", limit=limit).claimed:
@@ -144,16 +156,71 @@ def _worker(url: str, smtp_url: str, limit: int, go) -> None:
 
 def _outbox_run(url: str, smtp_url: str, workers: int, limit: int) -> float:
     ctx = mp.get_context("spawn")
-    go = ctx.Event()
-    procs = [ctx.Process(target=_worker, args=(url, smtp_url, limit, go)) for _ in range(workers)]
+    go, ready = ctx.Event(), ctx.Semaphore(0)
+    procs = [ctx.Process(target=_worker, args=(url, smtp_url, limit, ready, go)) for _ in range(workers)]
     for p in procs:
         p.start()
-    time.sleep(3)  # let every worker import and build its app before the clock starts
+    for _ in procs:  # every worker has imported and built its app before the clock starts
+        ready.acquire(timeout=120)
     started = time.perf_counter()
     go.set()
     for p in procs:
         p.join()
     return time.perf_counter() - started
+
+
+def _worker_env(url: str, smtp_url: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    env.update(DATABASE_URL=url, RAPPORT_INSTANCE=str(DATA), RAPPORT_SECRET_KEY="bench", RAPPORT_SMTP_URL=smtp_url,
+               RAPPORT_MAIL_FROM="Rapport Σέρβις <service@rapport.test>", RAPPORT_EMAIL_RATE="0",
+               PYTHONPATH=str(HERE.parent))
+    return env
+
+
+def _unsent(app) -> int:
+    from core.db import db
+    from core.messaging.models import OutboxMessage
+
+    with app.app_context():
+        left = db.session.execute(sa.select(sa.func.count()).select_from(OutboxMessage)
+                                  .where(OutboxMessage.status.in_(("queued", "sending")))).scalar()
+        db.session.remove()
+    return left
+
+
+def _worker_run(app, url: str, smtp_url: str, workers: int) -> float:
+    """``workers`` real ``rapport worker`` processes; seconds from queuing the calls until all is sent."""
+    import signal
+    import subprocess
+
+    from core.jobs.queue import queue
+
+    rapport = Path(sys.executable).with_name("rapport")
+    logs = [DATA / f"worker-{i}.log" for i in range(workers)]
+    procs = []
+    for log in logs:
+        with open(log, "wb") as out:
+            procs.append(subprocess.Popen([str(rapport), "worker", "--workers", "1", "--no-periodic"],
+                                          env=_worker_env(url, smtp_url), stdout=out, stderr=subprocess.STDOUT,
+                                          start_new_session=True))
+    try:
+        deadline = time.monotonic() + 120
+        while not all("Rapport worker" in log.read_text(errors="replace") for log in logs):
+            if time.monotonic() > deadline:
+                raise SystemExit("the workers did not start:\n" + "\n".join(log.read_text() for log in logs))
+            time.sleep(0.2)
+        time.sleep(3)  # let each worker's start-up sweep run before the clock starts
+        started = time.perf_counter()
+        with app.app_context():
+            for _ in range(workers):  # as many calls as workers (one per commit that queued messages)
+                queue(app).enqueue_call("core.send_outbox", {"channel": "email"})
+        while _unsent(app):
+            time.sleep(0.2)
+        return time.perf_counter() - started
+    finally:
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.wait(timeout=60)
 
 
 def _baseline(app, smtp_port: int) -> tuple[float, float]:
@@ -217,19 +284,28 @@ def main(argv=None) -> int:
     sink = ctx.Process(target=_sink, args=(port, str(log_path), ready), daemon=True)
     sink.start()
     ready.wait(30)
+    Path(DATA / "queue.db").unlink(missing_ok=True)
     app = _app(url, smtp_url)
     n = args.messages
     queue_seconds = _fill(app, n)
+    from core.jobs.queue import queue
+
+    queue(app).huey.flush()  # the calls _fill's commits queued: each run queues its own
     dialect = sa.engine.make_url(url).get_backend_name()
     print(f"database: {dialect}; {n} emails queued in {queue_seconds:.1f} s ({n / queue_seconds:,.0f}/s)")
 
     prebuilt, built = _baseline(app, port)
     rows = [("smtplib loop, one connection, prebuilt bytes", prebuilt, None),
             ("smtplib loop, one connection, building each message", built, None)]
-    for workers in args.workers:
+    runs = [(f"outbox, {w} send_due loop{'s' if w > 1 else ''}", "loop", w) for w in args.workers]
+    runs += [(f"outbox, {w} rapport worker{'s' if w > 1 else ''}", "worker", w) for w in args.workers]
+    for label, how, workers in runs:
         _requeue(app)
         _clear(log_path)
-        seconds = _outbox_run(url, smtp_url, workers, args.batch)
+        if how == "loop":
+            seconds = _outbox_run(url, smtp_url, workers, args.batch)
+        else:
+            seconds = _worker_run(app, url, smtp_url, workers)
         time.sleep(0.5)
         received = _received(log_path)
         twice = sum(1 for c in received.values() if c > 1)
@@ -240,7 +316,8 @@ def main(argv=None) -> int:
             statuses = dict(db.session.execute(sa.select(OutboxMessage.status, sa.func.count())
                                                .group_by(OutboxMessage.status)).all())
         check = f"received {sum(received.values())}, distinct {len(received)}, twice {twice}, statuses {statuses}"
-        rows.append((f"outbox, {workers} worker{'s' if workers > 1 else ''}", seconds, check))
+        rows.append((label, seconds, check))
+        print(f"{label}: {seconds:.1f} s; {check}", flush=True)
     sink.terminate()
     limit = n / prebuilt
     print(f"\n{'case':55} {'seconds':>8} {'msg/s':>8} {'vs limit':>9}")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, g, redirect, request, url_for
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -15,9 +15,11 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from core import config as cfg
+from core.audit.context import API, WEB, set_request_origin
 from core.db import configure_engine, db
 from core.plugins import PluginRegistry
-from core.security import LOGIN, PUBLIC, access_rule, security_headers
+from core.security import LOGIN, PUBLIC, access_rule, automatic_options, security_headers
+from core.web.guard import refuse_unstorable_input
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +39,16 @@ class RapportState:
     api: object = None
     api_blueprints: frozenset = frozenset()
     text_kinds: dict | None = None  # core.l10n.texts.registry(), built on first use
+    api_owned: dict = field(default_factory=dict)      # plugin → {API blueprint name: OpenAPI paths}
+    openapi_cache: dict = field(default_factory=dict)  # enabled set → the JSON document
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     instance = (test_config or {}).get("INSTANCE_PATH") or cfg.instance_path()
     app = Flask("core", instance_path=instance, instance_relative_config=True)
+    from core.web.guard import install_converters
+
+    install_converters(app)  # bounded <int:...> ids, before any route exists
     app.config.from_mapping(cfg.default_config(instance))
     if test_config:
         app.config.from_mapping(test_config)
@@ -60,6 +67,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.session_interface = HttpsAwareSessionInterface()
     db.init_app(app)
+    from core.audit.recorder import install as install_audit
+
+    install_audit()
     with app.app_context():
         configure_engine(db.engine)
         from core import models  # noqa: F401  (register every core table)
@@ -151,9 +161,11 @@ def _register_blueprints(app: Flask, registry: PluginRegistry) -> None:
     from core.messaging.views import bp as messages_bp
     from core.web.picker import bp as lookup_bp
     from core.web.views import bp as web_bp
+    from core.audit.views import bp as audit_bp
+    from core.audit.views import tab_bp as audit_tab_bp
 
     for bp in (web_bp, auth_bp, admin_bp, customers_bp, history_bp, catalog_bp, lookup_bp, jobs_bp, events_bp,
-               messages_bp):
+               messages_bp, audit_bp, audit_tab_bp):
         app.register_blueprint(bp)
     for plugin, blueprints in registry.call("register_blueprints", include_disabled=True, app=app):
         for bp in blueprints:
@@ -183,11 +195,14 @@ def _before_request():
     if endpoint is None:
         return None  # 404/405 handled by Flask
     blueprint = (request.blueprint or "").split(".")[0]
+    set_request_origin(API if blueprint in state.api_blueprints else WEB)
     owner = state.plugins.blueprint_owner.get(blueprint)
     if owner and not state.plugins.is_enabled(owner):
         abort(404)
     if endpoint == "static" or endpoint.endswith(".static") or endpoint == "bootstrap.static":
         return None
+    if automatic_options():
+        return None  # Flask answers with the Allow header; no body, no data, no login
     if blueprint in state.api_blueprints:
         from core.api.auth import authenticate_api_request
 
@@ -195,12 +210,13 @@ def _before_request():
     view = app.view_functions[endpoint]
     rule = access_rule(view, request.method)
     if rule == PUBLIC:
-        return None
+        return refuse_unstorable_input()
     if rule is None:
         log.error("view %s declares no access rule; denying", endpoint)
         abort(403)
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if rule != LOGIN and not current_user.can(rule):
+        g.audit_permission = rule  # the audit's record of the refusal names it
         abort(403)
-    return None
+    return refuse_unstorable_input()

@@ -4,7 +4,17 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup  # widget templates are autoescaped; the dashboard must not escape them again
 
-from core.contrib import CustomerAction, DashboardWidget, JobTask, Lookup, MenuItem, PeriodicTask, Permission, RoleSpec
+from core.contrib import (
+    CustomerAction,
+    CustomerPanel,
+    DashboardWidget,
+    JobTask,
+    Lookup,
+    MenuItem,
+    PeriodicTask,
+    Permission,
+    RoleSpec,
+)
 from core.hooks import hookimpl
 
 CORE_PERMISSIONS = (
@@ -18,6 +28,7 @@ CORE_PERMISSIONS = (
     Permission("catalog.edit", _l("Edit the catalog")),
     Permission("admin.users", _l("Manage users and roles")),
     Permission("admin.plugins", _l("Enable and disable plugins")),
+    Permission("admin.audit", _l("Read the audit log")),
     Permission("messages.send", _l("Send email and SMS to customers")),
     Permission("messages.inbound", _l("Read and assign unmatched mail")),
     Permission("messages.outbox", _l("See the outbox and send failed messages again")),
@@ -57,6 +68,7 @@ def menu_items(user):
         MenuItem(_l("Plugins"), "admin.plugins", "admin.plugins", weight=920, group=_l("Administration")),
         MenuItem(_l("Event deliveries"), "events.failing", "admin.jobs", weight=930, group=_l("Administration")),
         MenuItem(_l("Jobs"), "jobs.index", None, weight=850),
+        MenuItem(_l("Audit log"), "audit.index", "admin.audit", weight=940, group=_l("Administration")),
     ]
 
 
@@ -66,15 +78,23 @@ def menu_items(user):
 @hookimpl
 def job_tasks():
     from core.events.tasks import catch_up
+    from core.messaging.tasks import send_outbox
 
-    return [JobTask("core.catch_up_events", catch_up, _l("Deliver missed events to a plugin"), max_attempts=3)]
+    from core.messaging.erasure import forget_mail_files
+
+    return [JobTask("core.catch_up_events", catch_up, _l("Deliver missed events to a plugin"), max_attempts=3),
+            JobTask("core.send_outbox", send_outbox, _l("Send queued email and SMS"), max_attempts=3, tracked=False),
+            JobTask("core.forget_mail_files", forget_mail_files, tracked=False)]
 
 
 @hookimpl
 def periodic_tasks():
     from core.jobs import crontab
+    from core.messaging.tasks import send_outbox
 
-    return [PeriodicTask("core.purge", crontab(minute="40", hour="3"), _purge, _l("Forget old events and jobs"))]
+    return [PeriodicTask("core.purge", crontab(minute="40", hour="3"), _purge, _l("Forget old events and jobs")),
+            PeriodicTask("core.outbox_sweep", crontab(), send_outbox, _l("Send email and SMS that are due"),
+                         tracked=False)]
 
 
 def _purge(job) -> str:
@@ -143,10 +163,16 @@ def sms_gateways():
 
 @hookimpl
 def customer_panels(customer, user):
-    from core.contrib import CustomerPanel
+    """Email and SMS (the customer's messages), and Changes (its audit log, for those who may read it)."""
+    from core.audit import PERMISSION
+    from core.audit.views import customer_changes_panel
     from core.messaging.views import customer_panel
 
-    return [CustomerPanel(_l("Email and SMS"), lambda: customer_panel(customer), "customers.view", weight=40)]
+    return [
+        CustomerPanel(_l("Email and SMS"), lambda: customer_panel(customer), "customers.view", weight=40),
+        CustomerPanel(_l("Changes"), lambda: customer_changes_panel(customer), PERMISSION, weight=900,
+                      key="changes"),
+    ]
 
 
 @hookimpl

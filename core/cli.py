@@ -96,32 +96,6 @@ def mail_in_command(host: str, port: int, no_smtp: bool, once: bool):
     run(app, host, port, smtp=not no_smtp, once=once, echo=click.echo)
 
 
-@click.command("send-messages")
-@click.option("--loop", is_flag=True, help="Keep sending every --interval seconds until Ctrl+C.")
-@click.option("--interval", default=5.0, show_default=True, type=float)
-@with_appcontext
-@needs_schema
-def send_messages_command(loop: bool, interval: float):
-    """Send what the outbox holds (email and SMS) — what a worker does; safe to run several."""
-    import time
-
-    from core.messaging.sending import send_all_due
-
-    while True:
-        busy = False
-        for report in send_all_due():
-            busy = busy or bool(report.claimed)
-            if report.claimed or report.recovered:
-                click.echo(f"{report.channel}: {report.sent} sent, {report.retrying} to retry, {report.failed} failed, "
-                           f"{report.unknown} unknown, {report.recovered} recovered as unknown")
-            elif report.not_configured and not loop:
-                click.echo(f"{report.channel}: not sent ({report.not_configured})")
-        if not loop and not busy:
-            return
-        if not busy:
-            time.sleep(interval)
-
-
 @click.group("db")
 def db_group():
     """Database schema."""
@@ -195,6 +169,63 @@ def users_create(email: str, password: str, name: str, admin: bool, roles: tuple
     except UserError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"created user {user.email} with roles: {', '.join(r.name for r in user.roles) or '—'}")
+
+
+@click.group("customers")
+def customers_group():
+    """Delete customers, or erase a person's data (GDPR) and keep the business records."""
+
+
+def _customer_or_fail(customer_id: int):
+    from core.customers.models import Customer
+    from core.db import db
+
+    customer = db.session.get(Customer, customer_id) if 0 < customer_id < 2**31 else None
+    if customer is None:
+        raise click.ClickException(f"no customer {customer_id}")
+    return customer
+
+
+@customers_group.command("delete")
+@click.argument("customer_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+@needs_schema
+def customers_delete(customer_id: int, yes: bool):
+    """Delete a customer; refused while orders, equipment or other records must outlive it."""
+    from core.customers.deletion import CustomerInUse, delete_customer
+    from core.db import db
+
+    customer = _customer_or_fail(customer_id)
+    if not yes:
+        click.confirm(f"Delete customer {customer.id} “{customer.name}” and its history?", abort=True)
+    try:
+        delete_customer(customer)
+        db.session.commit()
+    except CustomerInUse as exc:
+        db.session.rollback()
+        raise click.ClickException(f"customer {customer_id} is still referenced by {exc}; nothing was deleted "
+                                   f"(rapport customers erase {customer_id} removes the personal data instead)")
+    click.echo(f"deleted customer {customer_id}")
+
+
+@customers_group.command("erase")
+@click.argument("customer_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+@needs_schema
+def customers_erase(customer_id: int, yes: bool):
+    """Erase a person's personal data (GDPR); orders, equipment and the like are kept."""
+    from core.customers.deletion import erase_customer
+    from core.db import db
+
+    customer = _customer_or_fail(customer_id)
+    if not yes:
+        click.confirm(f"Erase the personal data of customer {customer.id} “{customer.name}”? "
+                      "This cannot be undone.", abort=True)
+    erase_customer(customer)
+    db.session.commit()
+    click.echo(f"erased the personal data of customer {customer_id} (now “{customer.name}”)")
 
 
 @click.group("roles")
@@ -319,11 +350,33 @@ def _only_when_enabled(plugin: str, command: click.Command) -> None:
     command._rapport_enabled_guard = plugin
 
 
+def _audited_as_cli(command: click.Command) -> None:
+    """What a command changes is audited as coming from the CLI, by the OS login running it.
+
+    Wrapped once per command object (shared by every app of the process, like the
+    guard above); a group's wrapper covers its subcommands.
+    """
+    if getattr(command, "_rapport_audit_cli", False):
+        return
+    original = command.invoke
+
+    @functools.wraps(original)
+    def invoke(ctx):
+        from core.audit import CLI, audit_context
+        from core.audit.recorder import cli_actor
+
+        with audit_context(CLI, actor=cli_actor()):
+            return original(ctx)
+
+    command.invoke = invoke
+    command._rapport_audit_cli = True
+
+
 def register_cli(app) -> None:
     from core.jobs.worker import run_command, worker_command
 
-    for command in (init_command, serve_command, run_command, worker_command, mail_in_command, send_messages_command,
-                    db_group, users_group, roles_group, tokens_group, plugins_group):
+    for command in (init_command, serve_command, run_command, worker_command, mail_in_command,
+                    db_group, users_group, customers_group, roles_group, tokens_group, plugins_group):
         app.cli.add_command(command)
     registry = app.extensions["rapport"].plugins
     for impl in registry.pm.hook.register_commands.get_hookimpls():
@@ -337,6 +390,9 @@ def register_cli(app) -> None:
             continue
         for name in set(app.cli.commands) - before:
             _only_when_enabled(impl.plugin_name, app.cli.commands[name])
+    for command in app.cli.commands.values():
+        if command is not serve_command:  # requests served by `rapport serve` are web and API
+            _audited_as_cli(command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -158,6 +158,35 @@ class DemoStep:
     weight: int = 100
 
 
+# What happens to a plugin's rows when the customer they point at is deleted.
+BLOCK = "block"          # the customer cannot be deleted while such rows exist (409 naming them)
+CASCADE = "cascade"      # the rows are deleted with the customer
+ANONYMISE = "anonymise"  # the rows stay; their reference is set to NULL (the column must be nullable)
+ON_DELETE = (BLOCK, CASCADE, ANONYMISE)
+
+
+@dataclass(frozen=True)
+class CustomerRelation:
+    """How one column referencing ``core_customer.id`` behaves when the customer is deleted.
+
+    Declared in a plugin's manifest (``PluginManifest(customer_relations=(...))``), per
+    table and column: ``on_delete`` is :data:`BLOCK` for business records that must
+    outlive the customer (orders, equipment: deleting answers 409 naming ``label``),
+    :data:`CASCADE` for rows that only make sense with the customer, :data:`ANONYMISE`
+    for rows that stay but forget whom they were about. ``label`` names the rows in
+    messages ("orders"); use ``lazy_gettext``.
+    """
+
+    table: str
+    column: str
+    on_delete: str
+    label: Any = ""
+
+    def __post_init__(self):
+        if self.on_delete not in ON_DELETE:
+            raise ValueError(f"on_delete must be one of {ON_DELETE}, not {self.on_delete!r}")
+
+
 @dataclass(frozen=True)
 class TextKind:
     """How a stored text of ``kind`` reads (see :mod:`core.l10n.texts`).

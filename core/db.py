@@ -90,8 +90,11 @@ def change_state(obj, column: str, expected, **values) -> bool:
     serialises writers), and the others update nothing. The winner — and only the winner
     — goes on to log, announce and cause side effects; a loser answers 409. ``obj`` is
     refreshed either way, so the caller sees the current state (for the loser's message).
-    The row's version (optimistic locking) moves on like any other change.
+    The row's version (optimistic locking) moves on like any other change. On an audited
+    model the winner's change is recorded like a flushed one (core.audit).
     """
+    from core.audit.spec import spec_of
+
     model = type(obj)
     expected = (expected,) if isinstance(expected, str) else tuple(expected)
     mapper = sa.inspect(model)
@@ -100,14 +103,50 @@ def change_state(obj, column: str, expected, **values) -> bool:
         values[version] = getattr(model, version) + 1
     stmt = (sa.update(model).where(model.id == obj.id, getattr(model, column).in_(expected)).values(**values)
             .execution_options(synchronize_session=False))
+    audited = spec_of(model) is not None
+    before = {key: getattr(obj, key) for key in values} if audited else None
     won = db.session.execute(stmt).rowcount == 1
     db.session.refresh(obj)
+    if won and audited:
+        from core.audit.recorder import note_changed
+
+        if before.get(column) not in expected and len(expected) == 1:
+            before[column] = expected[0]  # obj was stale; the row our UPDATE matched held this
+        note_changed(obj, before)
     return won
+
+
+MAX_ID = 2**31 - 1  # the largest id an INTEGER primary key holds (PostgreSQL, SQLite alike)
+
+
+def parse_id(value) -> int | None:
+    """``value`` as a row id (an int, or a string of ASCII digits) from 1 to :data:`MAX_ID`,
+    else ``None``. Use it before ``db.session.get`` on anything a user typed: ``"²"``
+    passes ``str.isdigit()`` but not ``int()``, and PostgreSQL fails on ids past 2**31."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not (value.isascii() and value.isdigit()) or len(value) > 10:
+            return None
+        value = int(value)
+    if not isinstance(value, int):
+        return None
+    return value if 1 <= value <= MAX_ID else None
 
 
 def utcnow() -> datetime:
     """Timezone-aware now; stored as naive UTC for portability between databases."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """A stored (naive UTC) time as ISO 8601 *with* its offset, for event payloads:
+    ``"2026-03-01T10:15:00+00:00"``; ``None`` stays ``None``."""
+    if value is None:
+        return None
+    aware = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return aware.isoformat()
 
 
 def configure_engine(engine) -> None:

@@ -37,8 +37,9 @@ def register_blueprints(app):
 def register_api(api):
     """Return a list of ``flask_smorest.Blueprint`` objects mounted under ``/api/v1``.
 
-    Use ``core.api.auth.api_permission`` on every method; the endpoints answer 404
-    while the plugin is disabled.
+    Put ``@requires("perm")`` on every method and declare arguments, body and answer
+    with schemas of ``core.api.fields``; the endpoints answer 404 (and leave the
+    OpenAPI document) while the plugin is disabled.
     """
 
 
@@ -59,6 +60,18 @@ def register_text_kinds():
     History entries, audit entries and notifications are stored as a kind and
     parameters and rendered in the reader's language (:mod:`core.l10n.texts`).
     Called once for every installed plugin, so entries of a disabled plugin still read well.
+    """
+
+
+@hookspec
+def erase_customer_data(customer_id):
+    """Erase what this plugin holds about the person behind ``customer_id`` (GDPR).
+
+    Called for every plugin whose tables exist (enabled now, or disabled after having
+    been enabled: its tables hold personal data too) inside the erasure's transaction, after the core erased
+    the customer's own data; raise to abort the whole erasure. Keep business records
+    (amounts, dates, products) and their ``customer_id``; clear free text, names,
+    emails, phones and addresses that identify the person.
     """
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.audit import Audit
 from core.db import db, utcnow
 
 
@@ -13,6 +15,8 @@ class PluginState(db.Model):
     """Which plugins are enabled. Rows survive disable so data and history are kept."""
 
     __tablename__ = "core_plugin"
+    __audit__ = Audit("plugin", label=_l("Plugin"), ignore=("changed_at", "disabled_after_event"),
+                      fields={"enabled": _l("Enabled"), "version": _l("Version")})
 
     name: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
     enabled: Mapped[bool] = mapped_column(default=False)
@@ -37,6 +41,7 @@ from core.customers.models import (  # noqa: E402
 )
 from core.events.models import Event, EventDelivery  # noqa: E402
 from core.history.models import Activity, Interaction  # noqa: E402
+from core.audit.models import AuditEntry  # noqa: E402
 from core.jobs.models import Job  # noqa: E402
 from core.messaging.models import (  # noqa: E402
     InboundAttachment,
@@ -50,6 +55,6 @@ from core.messaging.models import (  # noqa: E402
 __all__ = [
     "PluginState", "User", "UserSession", "Role", "ApiToken", "user_roles", "Product", "Customer",
     "CustomerEmail", "CustomerPhone", "Address", "Tag", "customer_tags", "Consent",
-    "Need", "Interaction", "Activity", "Job", "Event", "EventDelivery", "OutboxMessage", "MessageRate",
-    "InboundMail", "InboundAttachment", "MessageTemplate", "MessageTemplateText",
+    "Need", "Interaction", "Activity", "AuditEntry", "Job", "Event", "EventDelivery", "OutboxMessage",
+    "MessageRate", "InboundMail", "InboundAttachment", "MessageTemplate", "MessageTemplateText",
 ]

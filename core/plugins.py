@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from flask import g, has_app_context
 
 from core import hookspecs
-from core.contrib import Permission
+from core.contrib import CustomerRelation, Permission
 from core.hooks import PROJECT
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,10 @@ class PluginManifest:
     ``requires`` names plugins that must be enabled first (enabling this one enables
     them; they cannot be disabled while this one is enabled). ``permissions`` are
     added to the permission list and granted to the admin role. ``hookspecs`` is the
-    module declaring the events this plugin announces (see ``plugins/sales/hookspecs.py``).
+    module declaring the events and query hooks this plugin provides (see
+    ``plugins/sales/hookspecs.py``). ``customer_relations`` says, for each column of
+    the plugin's tables that references a customer, whether deleting the customer is
+    blocked, cascades or anonymises (:class:`core.contrib.CustomerRelation`).
     ``catch_up_events`` names events this plugin listens to and wants delivered, when it
     is enabled again, for what was announced while it was disabled (in order).
     """
@@ -55,6 +58,7 @@ class PluginManifest:
     requires: tuple[str, ...] = ()
     permissions: tuple[Permission, ...] = ()
     hookspecs: ModuleType | None = None
+    customer_relations: tuple[CustomerRelation, ...] = ()
     catch_up_events: tuple[str, ...] = ()
 
 
@@ -245,6 +249,17 @@ class PluginRegistry:
             if result is not None:
                 out.append((impl.plugin_name, result))
         return out
+
+    def query(self, hook_name: str, **kwargs):
+        """The answer of the enabled plugin that provides query hook ``hook_name``, or
+        ``None`` when no enabled plugin provides it (not installed, or disabled)."""
+        if not hasattr(self.pm.hook, hook_name):
+            return None
+        for impl in sorted(self._impls(hook_name), key=lambda i: i.plugin_name):
+            result = impl.function(*[kwargs[a] for a in impl.argnames])
+            if result is not None:
+                return result
+        return None
 
     def mark_failed(self, name: str, error: str) -> None:
         """Take a plugin out of the installed set after it failed; it shows as failed."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, current_app, has_request_context, request
+from flask import abort, current_app, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
@@ -37,10 +37,26 @@ def requires(permission: str):
 
 
 def access_rule(view, method: str):
+    """The access marker of ``view`` for ``method``; ``HEAD`` is ``GET``'s (Flask
+    serves HEAD with the GET handler, so it needs the same right, no more)."""
     rule = getattr(view, "_rapport_access", None)
     if rule is None and hasattr(view, "view_class"):
-        rule = getattr(getattr(view.view_class, method.lower(), None), "_rapport_access", None)
+        cls = view.view_class
+        name = method.lower()
+        if name == "head" and not hasattr(cls, "head"):
+            name = "get"
+        rule = getattr(getattr(cls, name, None), "_rapport_access", None)
     return rule
+
+
+def automatic_options() -> bool:
+    """True for an ``OPTIONS`` request Flask answers by itself (the ``Allow`` header).
+
+    Such a request runs no view and reveals nothing but the allowed methods, so it is
+    answered like a CORS-less preflight: without login, token or error log.
+    """
+    rule = request.url_rule
+    return request.method == "OPTIONS" and rule is not None and getattr(rule, "provide_automatic_options", False)
 
 
 def user_can(permission: str | None) -> bool:
@@ -50,6 +66,7 @@ def user_can(permission: str | None) -> bool:
 def check_permission(permission: str) -> None:
     """Abort with 403 unless the current user holds ``permission`` (for checks inside a view)."""
     if not user_can(permission):
+        g.audit_permission = permission  # named in the audit's record of the refusal
         abort(403)
 
 

@@ -272,6 +272,23 @@ def token_for(app):
     return _token
 
 
+def audit_entries(app, **where) -> list[dict]:
+    """The audit log's entries matching ``where`` (column == value), oldest first, as dicts.
+
+    ``audit_entries(app, record_type="hello.note", action="create")`` — for plugin tests
+    checking that their records are audited (see docs/plugins.md).
+    """
+    from core.audit.models import AuditEntry
+    from core.db import db
+
+    with app.app_context():
+        stmt = sa.select(AuditEntry).order_by(AuditEntry.id)
+        for column, value in where.items():
+            stmt = stmt.where(getattr(AuditEntry, column) == value)
+        return [{c.name: getattr(row, c.name) for c in AuditEntry.__table__.columns}
+                for row in db.session.execute(stmt).scalars()]
+
+
 # -- Redis: a throw-away server for tests of the Redis-backed paths ---------------------------
 
 

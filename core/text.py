@@ -30,3 +30,27 @@ def like_pattern(term: str) -> str:
     """A ``LIKE`` pattern matching ``term`` anywhere, with wildcards escaped (``\\``)."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+# Characters no column should hold: NUL (PostgreSQL refuses it), the other C0 controls
+# except tab and line breaks, DEL, and lone UTF-16 surrogates (no encoder accepts them).
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def unstorable(text: str) -> str | None:
+    """Why ``text`` cannot be stored (a translated message), or ``None`` when it can.
+
+    The same check for the API (``core.api.fields.Text``) and for web forms
+    (``core.web.guard``), so SQLite and PostgreSQL answer alike.
+    """
+    match = _UNSTORABLE.search(text)
+    if match is None:
+        return None
+    from flask_babel import gettext as _
+
+    char = match.group()
+    if char == "\x00":
+        return _("Contains a NUL character, which cannot be stored.")
+    if "\ud800" <= char <= "\udfff":
+        return _("Contains a broken character (a lone UTF-16 surrogate), which cannot be stored.")
+    return _("Contains a control character (U+%(code)04X), which cannot be stored.", code=ord(char))

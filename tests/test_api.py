@@ -327,7 +327,7 @@ def test_delete_refused_while_referenced(app, client, admin):
         db.session.commit()
     r = client.delete(f"{API}/{c['id']}", headers=admin)
     assert r.status_code == 409
-    assert "test_ref: 1" in r.json["message"] and "Nothing was deleted" in r.json["message"]
+    assert "test_ref: 1" in r.json["message"] and "nothing was deleted" in r.json["message"]
     assert client.get(f"{API}/{c['id']}", headers=admin).status_code == 200
 
 

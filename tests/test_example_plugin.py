@@ -177,7 +177,7 @@ def test_example_own_tests_pass(hello_installed, tmp_path):
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
                             cwd=project, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "3 passed" in result.stdout
+    assert "6 passed" in result.stdout
 
 
 def test_db_revision_starts_the_plugins_own_branch(hello_installed, tmp_path):

@@ -231,6 +231,27 @@ def test_run_soon_calls_an_untracked_task_after_commit_without_a_job_row(app, ru
         assert db.session.execute(sa.select(Job.id)).first() is None  # no job rows for background calls
 
 
+def test_the_same_background_call_asked_twice_in_one_transaction_is_queued_once(app, run_jobs):
+    """Ten messages queued in one transaction need one "send the outbox" call, not ten."""
+    from core.customers.service import create_customer
+    from core.db import db
+    from core.jobs import run_soon
+
+    jobtest_plugin.pings.clear()
+    with app.app_context():
+        first, second = create_customer({"name": "Ένας"}).id, create_customer({"name": "שניים"}).id
+        db.session.commit()
+        for _ in range(3):
+            run_soon("jobtest.ping", {"customer_id": first})
+        run_soon("jobtest.ping", {"customer_id": second})  # other params: a call of its own
+        run_soon("jobtest.ping", {"customer_id": first}, delay=60)  # later: a call of its own
+        db.session.commit()
+        run_soon("jobtest.ping", {"customer_id": first})  # a new transaction asks again
+        db.session.commit()
+    assert run_jobs() == 3 and sorted(jobtest_plugin.pings) == sorted([first, second, first])
+    assert run_jobs(later=90) == 1
+
+
 def test_tracked_and_untracked_tasks_are_started_their_own_way(app):
     from core.jobs import JobStartError, run_soon, start_job
 

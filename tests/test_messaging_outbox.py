@@ -304,14 +304,106 @@ def test_message_status_changed_is_announced_after_commit(make_app, smtp_sink):
     assert heard[0]["provider_id"] == "OK queued as 1"  # the server's answer to DATA
 
 
-def test_send_messages_command_sends_until_nothing_is_due(app, smtp_sink):
+def test_a_committed_message_is_sent_by_the_worker_call_its_commit_queued(app, smtp_sink, run_jobs):
+    """queue_message + commit queues one background call; a worker running it sends every message."""
     app.config.update(SMTP_URL=smtp_sink.url, OUTBOX_RATE={"email": 0, "sms": 0}, OUTBOX_BATCH=2)
     with app.app_context():
         customer = _customer()
         for i in range(5):
             queue_message(channel="email", customer=customer, subject=f"n{i}", body="b")
         db.session.commit()
-    result = app.test_cli_runner().invoke(args=["send-messages"])
-    assert result.exit_code == 0, result.output
-    assert "email: 2 sent" in result.output and "sms: not sent (RAPPORT_SMS_GATEWAY is not set)" in result.output
-    assert len(smtp_sink.messages) == 5
+        assert smtp_sink.messages == []  # nothing leaves inside the request
+    assert run_jobs() == 1  # one call for the five messages of the transaction, in batches of 2
+    assert sorted(m.message["Subject"] for m in smtp_sink.messages) == [f"n{i}" for i in range(5)]
+    with app.app_context():
+        assert set(_statuses().values()) == {"sent"}
+        queue_message(channel="email", customer=_customer(email="other@example.com"), subject="x", body="b")
+        db.session.rollback()
+    assert run_jobs() == 0  # a rolled-back message asks for no call
+
+
+def test_the_every_minute_sweep_sends_what_no_call_took(app, smtp_sink, run_jobs):
+    """A call lost with its process, and a retry whose back-off ran out: the sweep sends each once."""
+    from core.jobs.queue import queue
+
+    app.config.update(SMTP_URL=smtp_sink.url, OUTBOX_RATE={"email": 0, "sms": 0})
+    huey = queue(app).huey
+    sweep = next(t for t in huey._registry._periodic_tasks if t.__name__ == "periodic:core.outbox_sweep")
+    assert all(sweep().validate_datetime(utcnow().replace(minute=m)) for m in (0, 17, 59))  # every minute
+
+    def every_scheduler_fires():
+        huey.enqueue(sweep())  # what each worker's scheduler does: here two workers
+        huey.enqueue(sweep())
+        return run_jobs()
+
+    with app.app_context():
+        lost = queue_message(channel="email", customer=_customer(), subject="lost call", body="b")
+        db.session.commit()
+        lost_id = lost.id
+    huey.flush()  # the process died before its call reached the queue
+    assert run_jobs() == 0
+    assert every_scheduler_fires() == 2
+    assert [m.message["Subject"] for m in smtp_sink.messages] == ["lost call"]
+
+    smtp_sink.reply = "451 4.3.0 try again later"
+    with app.app_context():
+        retried = queue_message(channel="email", customer=_customer(email="r@example.com"), subject="retry", body="b")
+        db.session.commit()
+        retried_id = retried.id
+    assert run_jobs() == 1  # its call: 451, back-off
+    smtp_sink.reply = None
+    with app.app_context():
+        assert _statuses() == {lost_id: "sent", retried_id: "queued"}
+        db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == retried_id)
+                           .values(next_attempt_at=utcnow() - timedelta(seconds=1)))  # the back-off ran out
+        db.session.commit()
+    assert run_jobs() == 0  # no call is waiting for it ...
+    assert every_scheduler_fires() == 2  # ... the sweep sends it
+    with app.app_context():
+        assert _statuses() == {lost_id: "sent", retried_id: "sent"}
+    assert sorted(m.message["Subject"] for m in smtp_sink.messages) == ["lost call", "retry"]  # once each
+
+
+def test_send_again_queues_a_call_too(app, smtp_sink, run_jobs):
+    app.config.update(SMTP_URL=smtp_sink.url, OUTBOX_RATE={"email": 0, "sms": 0})
+    with app.app_context():
+        message = queue_message(channel="email", customer=_customer(), subject="again", body="b")
+        db.session.commit()
+        message_id = message.id
+        smtp_sink.reply = "550 5.1.1 no such user"
+    run_jobs()
+    smtp_sink.reply = None
+    with app.app_context():
+        assert _statuses() == {message_id: "failed"}
+        assert retry_message(message_id)
+        db.session.commit()
+    assert run_jobs() == 1
+    with app.app_context():
+        assert _statuses() == {message_id: "sent"}
+    assert [m.message["Subject"] for m in smtp_sink.messages] == ["again"]
+
+
+def test_a_long_queue_is_sent_in_several_calls_not_one_endless_one(app, smtp_sink, run_jobs, monkeypatch):
+    """A call stops starting batches after CALL_SECONDS and queues a follow-up call."""
+    from core.messaging import tasks
+
+    monkeypatch.setattr(tasks, "CALL_SECONDS", 0)  # every call: one batch, then hand over
+    app.config.update(SMTP_URL=smtp_sink.url, OUTBOX_RATE={"email": 0, "sms": 0}, OUTBOX_BATCH=3)
+    with app.app_context():
+        customer = _customer()
+        for i in range(7):
+            queue_message(channel="email", customer=customer, subject=f"n{i}", body="b")
+        db.session.commit()
+    assert run_jobs() == 4  # 3 + 3 + 1, and a last call that finds nothing due
+    assert sorted(m.message["Subject"] for m in smtp_sink.messages) == [f"n{i}" for i in range(7)]
+
+
+def test_a_batch_is_sized_to_finish_in_seconds_at_the_channel_rate(app):
+    """So a worker stopped with SIGTERM finishes the batch in hand within its shutdown timeout."""
+    from core.messaging.tasks import BATCH_SECONDS, batch_size
+
+    with app.app_context():
+        app.config.update(OUTBOX_BATCH=100, OUTBOX_RATE={"email": 20.0, "sms": 5.0})
+        assert (batch_size("email"), batch_size("sms")) == (100, int(5 * BATCH_SECONDS))
+        app.config.update(OUTBOX_RATE={"email": 0, "sms": 0.1})  # no limit; slower than one a batch
+        assert (batch_size("email"), batch_size("sms")) == (100, 1)

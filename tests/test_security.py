@@ -5,6 +5,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.routing import FloatConverter, IntegerConverter
 
 from core.security import access_rule
 from core.testing import ADMIN_EMAIL, PASSWORD
@@ -16,8 +17,8 @@ def _url_for_rule(rule) -> str:
     """A concrete URL for a rule, with placeholder values for its arguments."""
     url = rule.rule
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
-        value = "1" if converter in ("IntegerConverter", "FloatConverter") else "x"
+        numeric = isinstance(rule._converters[arg], (IntegerConverter, FloatConverter))  # core's IdConverter too
+        value = "1" if numeric else "x"
         url = re.sub(rf"<(?:[^:<>]+:)?{arg}>", value, url)
     return url
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_smorest import Api
 
+from core.api.openapi import openapi_json, plugin_paths
 from core.security import PUBLIC
 
 API_PREFIX = "/api/v1"
@@ -22,10 +23,11 @@ def init_api(app, state) -> None:
     from core.api.customers import blp as customers_blp
     from core.api.jobs import blp as jobs_blp
     from core.api.products import blp as products_blp
+    from core.audit.api import blp as audit_blp
     from core.messaging.api import blp as messages_blp
 
     names = set()
-    for blp in (customers_blp, products_blp, jobs_blp, messages_blp):
+    for blp in (customers_blp, products_blp, jobs_blp, messages_blp, audit_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)
         names.add(blp.name)
     registry = state.plugins
@@ -34,14 +36,18 @@ def init_api(app, state) -> None:
             api.register_blueprint(blp, url_prefix=API_PREFIX + (blp.url_prefix or f"/{plugin}"))
             names.add(blp.name)
             registry.blueprint_owner[blp.name] = plugin
+            state.api_owned.setdefault(plugin, {})[blp.name] = plugin_paths(app, blp.name)
     state.api_blueprints = frozenset(names)
     from core.app import csrf
 
     for name in names:
         csrf.exempt(app.blueprints[name])
-    # The OpenAPI document is public; smorest's views are bound methods, so wrap them.
+    # The OpenAPI document is public and shows only enabled plugins (core.api.openapi);
+    # smorest's other doc views are bound methods, so wrap them.
     for endpoint, view in list(app.view_functions.items()):
-        if endpoint.startswith("api-docs."):
+        if endpoint == "api-docs.openapi_json":
+            app.view_functions[endpoint] = openapi_json
+        elif endpoint.startswith("api-docs."):
             app.view_functions[endpoint] = _public(view)
 
 

@@ -48,6 +48,7 @@ def authenticate_api_request(endpoint: str):
         current_app.logger.error("API view %s declares no access rule; denying", endpoint)
         abort(403, message=_("Forbidden."))
     if rule != LOGIN and not row.user.can(rule):
+        g.audit_permission = rule  # named in the audit's record of the refusal
         abort(403, message=_("This token's user lacks the permission %(perm)s.", perm=rule))
     return None
 

@@ -8,9 +8,10 @@ list per field, in the shape flask-smorest uses for schema errors.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
+from flask import g
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -24,12 +25,14 @@ from core.api.schemas import (
     CustomerPatchSchema,
     CustomerPageSchema,
     CustomerSchema,
+    ErasureInputSchema,
     InteractionInputSchema,
     InteractionListArgs,
     InteractionPageSchema,
     InteractionSchema,
 )
-from core.catalog.service import MAX_ID
+from core.api.fields import MAX_ID
+from core.customers.deletion import CustomerInUse, delete_customer, erase_customer
 from core.customers.models import Customer
 from core.customers.search import sort_key, where_matches
 from core.customers.service import CustomerInputError, create_customer, update_customer
@@ -41,8 +44,6 @@ from core.security import requires, scoped, visible
 from core.text import fold
 from core.web.pagination import BadCursor, keyset_page
 from core.web.versions import check_if_match, etag_headers
-
-EARLIEST, LATEST = 1900, 2999  # plausible interaction years (also keeps UTC conversion in range)
 
 blp = Blueprint("api_customers", __name__, url_prefix="/customers", description="Customers and their history")
 
@@ -66,7 +67,7 @@ def customer_dict(c: Customer) -> dict:
                    "created_at": n.created_at} for n in c.needs],
         "consents": {k.channel: k.granted for k in c.consents},
         "consents_changed_at": {k.channel: k.changed_at for k in c.consents},
-        "created_at": c.created_at, "updated_at": c.updated_at,
+        "created_at": c.created_at, "updated_at": c.updated_at, "erased_at": c.erased_at,
     }
 
 
@@ -165,45 +166,40 @@ class CustomerItem(MethodView):
     @blp.response(204)
     @_errors(401, 403, 404, 409)
     def delete(self, customer_id):
-        """Delete a customer and its own history; 409 while other records still point at it."""
+        """Delete a customer and its own details and history; 409 naming the records that must
+        outlive it (orders, equipment, people of a company are unlinked). Nothing is deleted then."""
         customer = _get_customer(customer_id)
-        blockers = references_to(customer.id)
-        if blockers:
-            conflict(_("This customer is still referenced by other records (%(what)s); merge it into another "
-                       "customer or remove those first. Nothing was deleted.",
-                       what=", ".join(f"{table}: {n}" for table, n in blockers)))
-        db.session.delete(customer)
         try:
+            delete_customer(customer)
             db.session.commit()
+        except CustomerInUse as exc:
+            db.session.rollback()
+            conflict(_("This customer is still referenced by %(what)s; nothing was deleted. Keep the customer, "
+                       "merge it into another one, or erase the person's data instead.", what=str(exc)))
         except sa.exc.IntegrityError:  # a row appeared meanwhile
             db.session.rollback()
             conflict(_("This customer is still referenced by other records; nothing was deleted."))
         return None
 
 
-def references_to(customer_id: int) -> list[tuple[str, int]]:
-    """Rows in other tables (plugins' included, enabled or not) that forbid deleting the
-    customer: every foreign key to ``core_customer.id`` without an ``ON DELETE`` action.
+@blp.route("/<int:customer_id>/erasure")
+class CustomerErasure(MethodView):
+    @requires("customers.delete")
+    @blp.arguments(ErasureInputSchema)
+    @blp.response(200, CustomerSchema)
+    @_errors(401, 403, 404)
+    def post(self, data, customer_id):
+        """Erase the person's personal data (GDPR) and keep the business records.
 
-    Keys that cascade (emails, history, a plugin's own records) or set null (people of
-    a deleted company stay, unlinked) follow the database's rules, as on the web page.
-    Found by reflection, like the merge, so a plugin's table is covered without any
-    code of its own; the names make the 409 message specific.
-    """
-    conn = db.session.connection()
-    meta = sa.MetaData()
-    meta.reflect(bind=conn)
-    found = []
-    for table in meta.sorted_tables:
-        for fk in table.foreign_keys:
-            if fk.column.table.name != "core_customer" or fk.column.name != "id":
-                continue
-            if (fk.ondelete or "").upper() in ("CASCADE", "SET NULL", "SET DEFAULT"):
-                continue
-            n = conn.execute(sa.select(sa.func.count()).select_from(table).where(fk.parent == customer_id)).scalar()
-            if n:
-                found.append((table.name, n))
-    return found
+        Name, emails, phones, addresses, profile, notes, needs, consents, tags, what staff
+        wrote in the contact history and follow-ups are removed, and every plugin clears
+        what it holds about the person; orders, equipment and the like stay, pointing at
+        the anonymous customer ``#<id>``. Cannot be undone; send ``{"confirm": true}``.
+        """
+        customer = _get_customer(customer_id)
+        erase_customer(customer, user_id=current_user.id)
+        db.session.commit()
+        return customer_dict(customer)
 
 
 def _interaction_cursor(values):
@@ -245,16 +241,10 @@ class CustomerInteractions(MethodView):
         Needs ``customers.view`` as well, like the customer page's logging form.
         """
         if not current_user.can("customers.view"):
+            g.audit_permission = "customers.view"  # named in the audit's record of the refusal
             abort(403, message=_("This token's user lacks the permission %(perm)s.", perm="customers.view"))
         customer = _get_customer(customer_id)
-        occurred_at = data.get("occurred_at")
-        if occurred_at is not None:
-            try:
-                occurred_at = occurred_at.astimezone(timezone.utc).replace(tzinfo=None)
-            except OverflowError:
-                occurred_at = None
-            if occurred_at is None or not EARLIEST <= occurred_at.year <= LATEST:
-                input_error({"occurred_at": [_("Between the years %(a)d and %(b)d.", a=EARLIEST, b=LATEST)]})
+        occurred_at = data.get("occurred_at")  # naive UTC, years checked by UtcDateTime
         try:
             row = log_interaction(customer.id, channel=data["channel"], direction=data.get("direction"),
                                   subject=data["subject"], body=data["body"], user_id=current_user.id,

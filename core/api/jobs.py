@@ -11,10 +11,10 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from core.api.base import Blueprint, PageArgs, bad_cursor, conflict, documents_errors
-from core.api.schemas import UtcDateTime
+from core.api.fields import Choice, UtcDateTime
 from core.db import db
 from core.jobs.models import STATUSES, Job
 from core.jobs.queue import queue
@@ -53,8 +53,8 @@ class JobPageSchema(ma.Schema):
 
 
 class JobListArgs(PageArgs):
-    status = fields.String(load_default=None, validate=validate.OneOf([*STATUSES, "active"]),
-                           metadata={"description": "One status, or 'active' (queued or running)."})
+    status = Choice([*STATUSES, "active"], load_default=None,
+                    metadata={"description": "One status, or 'active' (queued or running)."})
     everyone = fields.Boolean(load_default=False,
                               metadata={"description": "Everyone's jobs (needs admin.jobs); default: your own."})
 

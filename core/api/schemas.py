@@ -8,16 +8,13 @@ Both kinds of failure come back as the same 422 shape.
 """
 from __future__ import annotations
 
-import re
-from datetime import datetime, timezone
-
 import marshmallow as ma
-from flask_babel import gettext as _
 from marshmallow import fields, validate
 
 from core.api.base import PageArgs
+from core.api.fields import Choice, Date, Id, Money, Percent, Text, UtcDateTime, page_of
 from core.catalog.service import LIMITS as PRODUCT_LIMITS
-from core.catalog.service import KINDS, MAX_ID, MAX_WARRANTY_MONTHS
+from core.catalog.service import KINDS, MAX_WARRANTY_MONTHS
 from core.customers.models import (
     CHANNELS_PREFERRED,
     COMPANY,
@@ -32,43 +29,12 @@ from core.history.models import CHANNELS, DIRECTIONS
 from core.history.service import BODY_MAX, SUBJECT_MAX
 
 
-class UtcDateTime(fields.DateTime):
-    """Times are stored as naive UTC; say so in the output (``...+00:00``)."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return super()._serialize(value, attr, obj, **kwargs)
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _no_control(value: str) -> None:
-    if _CONTROL.search(value):
-        raise ma.ValidationError(_("Contains control characters."))
-
-
-class Text(fields.String):
-    """An input string without control characters (PostgreSQL refuses NUL; none belong in a CRM)."""
-
-    def __init__(self, *args, **kwargs):
-        extra = kwargs.pop("validate", None)
-        extra = list(extra) if isinstance(extra, (list, tuple)) else ([extra] if extra else [])
-        super().__init__(*args, validate=[_no_control, *extra], **kwargs)
-
-
-def Id(**kw):  # noqa: N802  (a field factory, named like the fields it makes)
-    """A row id: a JSON integer that fits every database's INTEGER column."""
-    return fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kw)
-
-
 def _choice(values, **kw):
-    return Text(validate=validate.OneOf(values), **kw)
+    return Choice(values, **kw)
 
 
 def _text(n, **kw):
-    return Text(validate=validate.Length(max=n), **kw)
+    return Text(max_length=n, **kw)
 
 
 # -- customers ------------------------------------------------------------------------
@@ -84,7 +50,7 @@ class AddressSchema(ma.Schema):
 
 
 class NeedSchema(ma.Schema):
-    description = Text(required=True, validate=validate.Length(min=1, max=CUSTOMER_LIMITS["need"]))
+    description = Text(required=True, min_length=1, max_length=CUSTOMER_LIMITS["need"])
     priority = fields.Integer(strict=True, load_default=2, validate=validate.OneOf((1, 2, 3)),
                               metadata={"description": "1 high, 2 normal, 3 low"})
     source = _choice(NEED_SOURCES, load_default="interview")
@@ -99,21 +65,21 @@ class CustomerInputSchema(ma.Schema):
     """A customer to create (``name`` required) or, with ``partial=True``, the fields to change."""
 
     kind = _choice((PERSON, COMPANY), metadata={"description": "person (default) or company"})
-    name = Text(required=True, validate=validate.Length(min=1, max=CUSTOMER_LIMITS["name"]))
+    name = Text(required=True, min_length=1, max_length=CUSTOMER_LIMITS["name"])
     company_id = Id(allow_none=True, metadata={"description": "id of a company customer"})
     owner_id = Id(allow_none=True, metadata={"description": "id of a staff user"})
     preferred_language = _text(10, allow_none=True)
     preferred_channel = _choice(CHANNELS_PREFERRED, allow_none=True)
     gender = _choice(GENDERS, allow_none=True)
-    birth_date = fields.Date(allow_none=True)
+    birth_date = Date(allow_none=True)
     income_band = _choice(INCOME_BANDS, allow_none=True)
     payment_method = _choice(PAYMENT_METHODS, allow_none=True)
     purchase_purpose = _text(CUSTOMER_LIMITS["purchase_purpose"], allow_none=True)
     notes = _text(CUSTOMER_LIMITS["notes"], allow_none=True)
-    emails = fields.List(Text(validate=validate.Length(max=254)), validate=validate.Length(max=20))
-    phones = fields.List(Text(validate=validate.Length(max=40)), validate=validate.Length(max=20),
+    emails = fields.List(Text(max_length=254), validate=validate.Length(max=20))
+    phones = fields.List(Text(max_length=40), validate=validate.Length(max=20),
                          metadata={"description": "any format; stored as E.164"})
-    tags = fields.List(Text(validate=validate.Length(max=CUSTOMER_LIMITS["tag"])),
+    tags = fields.List(Text(max_length=CUSTOMER_LIMITS["tag"]),
                        validate=validate.Length(max=50))
     addresses = fields.List(fields.Nested(AddressSchema), validate=validate.Length(max=20))
     needs = fields.List(fields.Nested(NeedSchema), validate=validate.Length(max=50))
@@ -161,16 +127,20 @@ class CustomerSchema(ma.Schema):
                                       metadata={"description": "channel → when consent was given or withdrawn"})
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
+    erased_at = UtcDateTime(allow_none=True, metadata={"description": "when the person's data were erased"})
+
+
+class ErasureInputSchema(ma.Schema):
+    confirm = fields.Boolean(required=True, validate=validate.Equal(True),
+                             metadata={"description": "must be true: erasure cannot be undone"})
 
 
 class CustomerListArgs(PageArgs):
-    q = Text(load_default="", validate=validate.Length(max=200),
+    q = Text(load_default="", max_length=200,
                       metadata={"description": "Search name, emails, phones, company; case and accents ignored."})
 
 
-class CustomerPageSchema(ma.Schema):
-    items = fields.List(fields.Nested(CustomerSchema))
-    next_cursor = fields.String(allow_none=True)
+CustomerPageSchema = page_of(CustomerSchema)
 
 
 # -- interactions ------------------------------------------------------------------------
@@ -181,7 +151,7 @@ class InteractionInputSchema(ma.Schema):
     direction = _choice(DIRECTIONS, allow_none=True)
     subject = _text(SUBJECT_MAX, load_default="")
     body = _text(BODY_MAX, load_default="")
-    occurred_at = fields.AwareDateTime(default_timezone=None, allow_none=True,
+    occurred_at = UtcDateTime(allow_none=True,
                                        metadata={"description": "ISO 8601 with offset; default now"})
 
 
@@ -203,29 +173,27 @@ class InteractionListArgs(PageArgs):
     channel = _choice(CHANNELS, load_default=None)
 
 
-class InteractionPageSchema(ma.Schema):
-    items = fields.List(fields.Nested(InteractionSchema))
-    next_cursor = fields.String(allow_none=True)
+InteractionPageSchema = page_of(InteractionSchema)
 
 
 # -- products ----------------------------------------------------------------------------
 
 
 class ProductInputSchema(ma.Schema):
-    sku = Text(required=True, validate=validate.Length(min=1, max=PRODUCT_LIMITS["sku"]),
+    sku = Text(required=True, min_length=1, max_length=PRODUCT_LIMITS["sku"],
                         metadata={"description": "unique; letters, digits and . _ / -; stored in capitals"})
-    name = Text(required=True, validate=validate.Length(min=1, max=PRODUCT_LIMITS["name"]))
+    name = Text(required=True, min_length=1, max_length=PRODUCT_LIMITS["name"])
     description = _text(PRODUCT_LIMITS["description"])
     kind = _choice(KINDS)
     unit_price = fields.Decimal(as_string=True, required=True, metadata={
         "type": "string", "format": "decimal", "example": "12.50",
         "description": "a decimal string (a JSON number is accepted too), >= 0, at most 2 decimals"})
+    unit_cost = Money(allow_none=True, metadata={"description": "what one unit costs you (margins); null if unknown"})
     currency = Text(validate=validate.Length(equal=3), metadata={"description": "ISO 4217; default EUR"})
     active = fields.Boolean()
     warranty_months = fields.Integer(strict=True, validate=validate.Range(0, MAX_WARRANTY_MONTHS))
-    tax_rate = fields.Decimal(as_string=True, allow_none=True, metadata={
-        "type": "string", "format": "decimal", "example": "24",
-        "description": "percent, 0 to 100; null: the business's default rate"})
+    tax_rate = Percent(allow_none=True, metadata={
+        "example": "24", "description": "percent, 0 to 100, at most 2 decimals; null: the business's default rate"})
 
 
 class ProductPatchSchema(ProductInputSchema):
@@ -238,22 +206,21 @@ class ProductSchema(ma.Schema):
     name = fields.String()
     description = fields.String()
     kind = fields.String()
-    unit_price = fields.Decimal(as_string=True, metadata={"type": "string", "format": "decimal", "example": "12.50"})
+    unit_price = Money(metadata={"example": "12.50"})
+    unit_cost = Money(allow_none=True)
     currency = fields.String()
     active = fields.Boolean()
     warranty_months = fields.Integer()
-    tax_rate = fields.Decimal(as_string=True, allow_none=True, metadata={"type": "string", "format": "decimal"})
+    tax_rate = Percent(allow_none=True)
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
 
 
 class ProductListArgs(PageArgs):
-    q = Text(load_default="", validate=validate.Length(max=200),
+    q = Text(load_default="", max_length=200,
                       metadata={"description": "Search name or SKU; case and accents ignored."})
     kind = _choice(KINDS, load_default=None)
     active = fields.Boolean(load_default=None, metadata={"description": "true or false; both when absent"})
 
 
-class ProductPageSchema(ma.Schema):
-    items = fields.List(fields.Nested(ProductSchema))
-    next_cursor = fields.String(allow_none=True)
+ProductPageSchema = page_of(ProductSchema)

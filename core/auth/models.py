@@ -8,9 +8,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit import Audit
 from core.db import db, utcnow
 
 _hasher = PasswordHasher()
@@ -40,6 +42,7 @@ user_roles = sa.Table(
 
 class Role(db.Model):
     __tablename__ = "core_role"
+    __audit__ = Audit("role", label=_l("Role"), title="name", fields={"permissions": _l("Permissions")})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
@@ -53,6 +56,10 @@ class Role(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "core_user"
+    # last_login_at is left out: logins have entries of their own.
+    __audit__ = Audit("user", label=_l("User"), title="email", ignore=("last_login_at",), secret=("password_hash",),
+                      collections={"roles": "name"},
+                      fields={"password_hash": _l("Password"), "ui_language": _l("Language"), "roles": _l("Roles")})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
@@ -142,6 +149,10 @@ class ApiToken(db.Model):
     fast hash is enough and lookups stay a single indexed equality."""
 
     __tablename__ = "core_api_token"
+    # last_used_at changes with use, not by anyone's decision: not recorded.
+    __audit__ = Audit("token", label=_l("API token"), title="name", ignore=("last_used_at",), secret=("token_hash",),
+                      fields={"token_hash": _l("Token"), "prefix": _l("Starts with"), "revoked_at": _l("Revoked")},
+                      users=("user_id",))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id", ondelete="CASCADE"), index=True)

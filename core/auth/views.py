@@ -8,6 +8,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from core.app import limiter
+from core.audit import record_event
+from core.audit.models import LOGIN, LOGIN_FAILED, LOGOUT
 from core.auth.forms import LoginForm, PasswordForm, PreferencesForm, TokenForm
 from core.auth.models import ApiToken, User, verify_nothing
 from core.auth.sessions import end_session, end_sessions, live_sessions, start_session
@@ -68,8 +70,13 @@ def login():
             start_session(user)
             login_user(user)
             user.last_login_at = utcnow()
+            record_event(LOGIN, record_type="user", record_id=user.id, label=user.email)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
+        reason = "unknown_email" if user is None else ("inactive" if not user.active else "wrong_password")
+        record_event(LOGIN_FAILED, record_type="user", record_id=user.id if user else None, label=email,
+                     detail={"email": email, "reason": reason}, user_id=None)
+        db.session.commit()
         flash(_("Wrong email or password."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -77,6 +84,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    record_event(LOGOUT, record_type="user", record_id=current_user.id, label=current_user.email)
     end_session(current_user)
     db.session.commit()
     logout_user()

@@ -35,6 +35,8 @@ class ProductForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[SelectChoice(PRODUCT, _l("Product")), SelectChoice(SERVICE, _l("Service"))], default=PRODUCT)
     unit_price = DecimalField(_l("Unit price"), validators=[Required()], default=Decimal("0"), places=2,
                               render_kw={"maxlength": 20})
+    unit_cost = DecimalField(_l("Unit cost"), places=2, render_kw={"maxlength": 20},
+                             description=_l("What one unit costs you; empty if unknown. Used for margins."))
     currency = StringField(_l("Currency"), validators=[Required()], render_kw={"maxlength": 3, "dir": "ltr", "size": 3},
                            description=_l("ISO 4217 code, e.g. EUR."))
     warranty_months = StringField(_l("Default warranty (months)"), default="0",
@@ -46,8 +48,8 @@ class ProductForm(FlaskForm):
 
     def data_for_service(self) -> dict:
         return {name: getattr(self, name).data for name in
-                ("sku", "name", "description", "kind", "unit_price", "currency", "warranty_months", "tax_rate",
-                 "active")}
+                ("sku", "name", "description", "kind", "unit_price", "unit_cost", "currency", "warranty_months",
+                 "tax_rate", "active")}
 
     def add_errors(self, errors: dict[str, list[str]]) -> None:
         for name, messages in errors.items():

@@ -5,8 +5,10 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.audit import Audit
 from core.db import db, utcnow
 
 PRODUCT, SERVICE = "product", "service"
@@ -17,6 +19,9 @@ Money = sa.Numeric(14, 2)
 class Product(db.Model):
     __tablename__ = "core_product"
     __table_args__ = (sa.Index("ix_core_product_active_name", "active", "name_key", "id"),)
+    __audit__ = Audit("product", label=_l("Product"), title=("sku", "name"), ignore=("name_key",),
+                      fields={"sku": _l("SKU"), "warranty_months": _l("Default warranty (months)")},
+                      values={"kind": {PRODUCT: _l("Product"), SERVICE: _l("Service")}})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -25,6 +30,7 @@ class Product(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     kind: Mapped[str] = mapped_column(sa.String(10), default=PRODUCT)
     unit_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    unit_cost: Mapped[Decimal | None] = mapped_column(Money)  # what one unit costs us (margins); None: unknown
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
     active: Mapped[bool] = mapped_column(default=True)
     warranty_months: Mapped[int] = mapped_column(default=0)
@@ -32,14 +38,6 @@ class Product(db.Model):
     tax_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    def as_dict(self) -> dict:
-        return {
-            "id": self.id, "sku": self.sku, "name": self.name, "kind": self.kind,
-            "unit_price": str(self.unit_price), "currency": self.currency,
-            "active": self.active, "warranty_months": self.warranty_months,
-            "tax_rate": None if self.tax_rate is None else str(self.tax_rate),
-        }
 
     def effective_tax_rate(self) -> Decimal:
         """The product's own rate, else the business's default."""

@@ -21,18 +21,18 @@ from flask_babel import gettext as _
 
 from core.catalog.models import PRODUCT, SERVICE, Product
 from core.db import db
-from core.text import fold, like_pattern
+from core.text import fold, unstorable, like_pattern
 
 KINDS = (PRODUCT, SERVICE)
 LIMITS = {"sku": 64, "name": 200, "description": 5000}
 MAX_WARRANTY_MONTHS = 600
 # Numeric(14, 2): twelve digits before the decimal point.
 MAX_PRICE = Decimal("999999999999.99")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and newlines are fine
 SKU_RE = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
 # Largest id any supported database stores in an INTEGER column (PostgreSQL's int4).
-MAX_ID = 2**31 - 1
-FIELDS = ("sku", "name", "description", "kind", "unit_price", "currency", "active", "warranty_months", "tax_rate")
+from core.db import MAX_ID  # noqa: E402  (re-exported: catalog views use it)
+FIELDS = ("sku", "name", "description", "kind", "unit_price", "unit_cost", "currency", "active", "warranty_months",
+          "tax_rate")
 MAX_TAX_RATE = Decimal("100")
 
 
@@ -125,9 +125,10 @@ def validate_product_data(data: dict, *, current: Product | None = None) -> dict
     def err(field, msg):
         errors.setdefault(field, []).append(msg)
 
-    for field in ("name", "description"):
-        if isinstance(data.get(field), str) and _CONTROL.search(data[field]):
-            err(field, _("Contains control characters."))
+    for field in ("sku", "name", "description"):
+        why = unstorable(data[field]) if isinstance(data.get(field), str) else None
+        if why:
+            err(field, why)
 
     unknown = set(data) - set(FIELDS)
     for field in sorted(unknown):
@@ -173,6 +174,15 @@ def validate_product_data(data: dict, *, current: Product | None = None) -> dict
             out["unit_price"] = _parse_price(data.get("unit_price"))
         except ValueError as exc:
             err("unit_price", str(exc))
+    if "unit_cost" in data:
+        cost = data.get("unit_cost")
+        if cost is None or (isinstance(cost, str) and not cost.strip()):
+            out["unit_cost"] = None  # unknown
+        else:
+            try:
+                out["unit_cost"] = _parse_price(cost)
+            except ValueError as exc:
+                err("unit_cost", str(exc))
     if "currency" in data or creating:
         cur = data.get("currency") or (default_currency() if creating else "")
         cur = cur.strip().upper() if isinstance(cur, str) else ""

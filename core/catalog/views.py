@@ -81,6 +81,7 @@ def edit(product_id: int):
     form = ProductForm(obj=product)
     if request.method == "GET":
         form.unit_price.data = product.unit_price
+        form.unit_cost.data = product.unit_cost
         form.warranty_months.data = str(product.warranty_months)
         form.tax_rate.data = "" if product.tax_rate is None else str(product.tax_rate.normalize())
     if form.validate_on_submit():

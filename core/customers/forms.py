@@ -24,7 +24,7 @@ from core.customers.models import (
     Customer,
 )
 from core.customers.service import ASSIGN_PERMISSION
-from core.db import db
+from core.db import db, parse_id
 from core.l10n.fields import DateField
 from core.web.versions import VersionedForm
 from core.text import fold
@@ -191,8 +191,8 @@ def resolve_company(text: str | None) -> int | None:
         return None
     match = _COMPANY_REF.search(text)
     if match or text.isdigit():
-        cid = int(match.group(1) if match else text)
-        row = db.session.execute(sa.select(Customer.id).where(Customer.id == cid, Customer.kind == COMPANY)).scalar()
+        cid = parse_id(match.group(1) if match else text)
+        row = cid and db.session.execute(sa.select(Customer.id).where(Customer.id == cid, Customer.kind == COMPANY)).scalar()
         if row is None:
             raise LookupError(_("No such company."))
         return row

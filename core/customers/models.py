@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit import Audit
 from core.db import db, utcnow
 
 PERSON, COMPANY = "person", "company"
@@ -44,6 +46,21 @@ class Customer(db.Model):
         sa.Index("ix_core_customer_name_key_id", "name_key", "id"),
         sa.Index("ix_core_customer_owner_name", "owner_id", "name_key", "id"),
     )
+    __audit__ = Audit(
+        "customer", label=_l("Customer"), title="name", customer="id", ignore=("name_key", "search_key"),
+        collections={"emails": "email", "phones": "number", "tags": "name",
+                     "addresses": lambda a: a.one_line(), "needs": "description"},
+        fields={"company_id": _l("Company"), "preferred_language": _l("Preferred language"),
+                "preferred_channel": _l("Preferred channel"), "gender": _l("Gender"), "birth_date": _l("Birth date"),
+                "income_band": _l("Income band"), "payment_method": _l("Preferred payment method"),
+                "purchase_purpose": _l("Purchase purpose"), "emails": _l("Emails"), "phones": _l("Phones"),
+                "addresses": _l("Addresses"), "needs": _l("Stated needs")},
+        values={"kind": "core.customers.forms:KIND_LABELS", "gender": "core.customers.forms:GENDER_LABELS",
+                "income_band": "core.customers.forms:INCOME_LABELS",
+                "payment_method": "core.customers.forms:PAYMENT_LABELS",
+                "preferred_channel": "core.customers.forms:CHANNEL_LABELS"},
+        users=("owner_id",),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(10), default=PERSON)
@@ -64,6 +81,7 @@ class Customer(db.Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    erased_at: Mapped[datetime | None]  # personal data erased (core.customers.deletion.erase_customer)
     version: Mapped[int] = mapped_column(default=1, server_default="1")  # optimistic locking (core/web/versions.py)
 
     __mapper_args__ = {"version_id_col": version}
@@ -157,6 +175,9 @@ class Consent(db.Model):
     """Marketing consent per channel; ``changed_at`` is when it was given or withdrawn."""
 
     __tablename__ = "core_consent"
+    __audit__ = Audit("consent", label=_l("Marketing consent"), title="channel", customer="customer_id",
+                      fields={"granted": _l("Consent given"), "changed_at": _l("Given or withdrawn on")},
+                      values={"channel": {"email": _l("Email"), "sms": _l("SMS")}})
 
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), primary_key=True)
     channel: Mapped[str] = mapped_column(sa.String(10), primary_key=True)

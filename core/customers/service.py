@@ -34,7 +34,7 @@ from core.customers.models import (
     Need,
     Tag,
 )
-from core.db import announce, db, utcnow
+from core.db import announce, db, parse_id, utcnow
 from core.text import fold
 
 LIMITS = {"name": 200, "purchase_purpose": 200, "notes": 20000, "tag": 80, "need": 500}
@@ -127,7 +127,7 @@ def validate_customer_data(data: dict, *, current: Customer | None = None) -> di
         if cid in (None, "", 0):
             out["company_id"] = None
         else:
-            company = db.session.get(Customer, int(cid)) if str(cid).isdigit() else None
+            company = db.session.get(Customer, parse_id(cid)) if parse_id(cid) else None
             if company is None or company.kind != COMPANY:
                 err("company_id", _("No such company."))
             elif current is not None and company.id == current.id:
@@ -137,7 +137,7 @@ def validate_customer_data(data: dict, *, current: Customer | None = None) -> di
         oid = data["owner_id"]
         if oid in (None, "", 0):
             out["owner_id"] = None
-        elif not (str(oid).isdigit() and db.session.get(User, int(oid))):
+        elif not (parse_id(oid) and db.session.get(User, parse_id(oid))):
             err("owner_id", _("No such user."))
         else:
             out["owner_id"] = int(oid)
@@ -441,6 +441,11 @@ def merge_customers(winner: Customer, loser: Customer, user_id: int | None = Non
     refresh_keys(winner)
     log_event(winner_id, "core.merged", source="core", subject_kind="core.merged", subject_params={"name": loser_name},
               user_id=user_id, data={"loser_id": loser_id})
+    from core.audit import record_event
+    from core.audit.models import MERGE
+
+    record_event(MERGE, record_type="customer", record_id=winner_id, label=winner.name, customer_id=winner_id,
+                 detail={"merged_id": loser_id, "merged_name": loser_name})
     announce("customers_merged", winner_id=winner_id, loser_id=loser_id)
 
 

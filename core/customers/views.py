@@ -1,4 +1,4 @@
-"""Customer pages: list and search, the 360 page, forms, duplicates, merge, delete.
+"""Customer pages: list and search, the 360 page, forms, duplicates, merge, delete, erase.
 
 Lists are keyset-paged on indexed columns and load related rows for the shown
 page only (``selectinload``), so they cost the same at a hundred or a million
@@ -27,6 +27,7 @@ from core.customers.forms import (
     SOURCE_LABELS,
     CustomerForm,
 )
+from core.customers.deletion import CustomerInUse, delete_customer, erase_customer
 from core.customers.models import (
     COMPANY,
     PERSON,
@@ -44,7 +45,7 @@ from core.customers.service import (
     update_customer,
     validate_customer_data,
 )
-from core.db import db
+from core.db import db, parse_id
 from core.history.forms import CHANNEL_LABELS as INTERACTION_CHANNEL_LABELS
 from core.history.forms import DIRECTION_LABELS, ActivityForm, InteractionForm
 from core.history.guards import visible_clause
@@ -361,11 +362,11 @@ class MergePickForm(FlaskForm):
 @requires("customers.merge")
 def merge_pick(customer_id: int):
     customer = _get_customer(customer_id)
-    other = request.args.get("other_id", "")
-    if not other.isdigit() or int(other) == customer.id:
+    other = parse_id(request.args.get("other_id", ""))
+    if other is None or other == customer.id:
         flash(_("Choose another customer to merge into this one."), "error")
         return redirect(url_for("customers.detail", customer_id=customer.id))
-    return redirect(url_for("customers.merge", customer_id=customer.id, other_id=int(other)))
+    return redirect(url_for("customers.merge", customer_id=customer.id, other_id=other))
 
 
 # -- delete --------------------------------------------------------------------------------
@@ -374,18 +375,33 @@ def merge_pick(customer_id: int):
 @bp.post("/<int:customer_id>/delete")
 @requires("customers.delete")
 def delete(customer_id: int):
+    """Delete the customer, unless business records must outlive it (then say which)."""
     customer = _get_customer(customer_id)
     name = customer.name
-    db.session.delete(customer)
     try:
+        delete_customer(customer)
         db.session.commit()
-    except sa.exc.IntegrityError:
+    except (CustomerInUse, sa.exc.IntegrityError) as exc:
         db.session.rollback()
-        flash(_("“%(name)s” cannot be deleted because other records (orders, tickets, …) refer to it. "
-                "Nothing was changed; merge it into another customer instead.", name=name), "error")
+        what = str(exc) if isinstance(exc, CustomerInUse) else _("other records")
+        flash(_("“%(name)s” cannot be deleted: %(what)s still refer to it. Nothing was changed. Merge it into "
+                "another customer, or erase the person's data and keep those records.", name=name, what=what),
+              "error")
         return redirect(url_for("customers.detail", customer_id=customer_id))
     flash(_("Customer “%(name)s” deleted.", name=name), "success")
     return redirect(url_for("customers.index"))
+
+
+@bp.post("/<int:customer_id>/erase")
+@requires("customers.delete")
+def erase(customer_id: int):
+    """GDPR erasure: the person's data go, their orders, equipment and the like stay."""
+    customer = _get_customer(customer_id)
+    erase_customer(customer, user_id=current_user.id)
+    db.session.commit()
+    # The old name is not repeated: after erasure nothing on the page shows it.
+    flash(_("The personal data were erased; the business records were kept."), "success")
+    return redirect(url_for("customers.detail", customer_id=customer_id))
 
 
 # -- duplicates and merge ------------------------------------------------------------------

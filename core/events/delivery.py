@@ -54,11 +54,40 @@ def deliver_committed(events: list[Announced]) -> None:
         return
     for ev in events:
         for delivery_id, plugin in ev.deliveries:
-            deliver_one(delivery_id, plugin, ev.event_id, ev.name, ev.payload)
+            deliver_one(delivery_id, plugin, ev.event_id, ev.name, ev.payload, ev.user_id)
 
 
-def deliver_one(delivery_id: int, plugin: str, event_id: int, name: str, payload: dict) -> str:
-    """Run ``plugin``'s listener for one event, at most once; returns what happened."""
+def _listener_context(plugin: str, event_id: int, name: str, user_id: int | None):
+    """Where the listener's changes come from, for the audit log.
+
+    Delivered right after the commit of a web or API request: from that request (its user
+    and address), the event named. Inside a job (the catch-up) or a CLI command: from there,
+    with the job's id. By a worker: from "job". Always on behalf of the user whose change
+    announced the event, when there was one.
+    """
+    from core.audit import API, JOB, WEB, audit_context, current_context
+    from core.audit.context import explicit_context
+
+    detail = {"event": name, "event_id": event_id, "listener": plugin}
+    outer = explicit_context()
+    ctx = current_context()
+    if outer is None and ctx.origin in (WEB, API):
+        return audit_context(ctx.origin, user_id=ctx.user_id, actor=f"{plugin}: {name}",
+                             remote_addr=ctx.remote_addr, detail=detail)
+    if outer is not None and outer.detail:
+        detail = {**outer.detail, **detail}
+    return audit_context(outer.origin if outer is not None else JOB,
+                         user_id=user_id if user_id is not None else (outer.user_id if outer else None),
+                         actor=f"{plugin}: {name}", detail=detail)
+
+
+def deliver_one(delivery_id: int, plugin: str, event_id: int, name: str, payload: dict,
+                user_id: int | None = None) -> str:
+    """Run ``plugin``'s listener for one event, at most once; returns what happened.
+
+    ``user_id`` is whose change announced the event: the audit records the listener's
+    changes on their behalf (see :func:`_listener_context`).
+    """
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         locked = session.execute(
@@ -81,8 +110,9 @@ def deliver_one(delivery_id: int, plugin: str, event_id: int, name: str, payload
         if impl is None:
             raise LookupError(f"plugin {plugin} is not installed or no longer listens to {name}")
         kwargs = dict(payload, event_id=event_id)
-        impl.function(*[kwargs[a] for a in impl.argnames])
-        session.commit()  # the listener's work and "done", together
+        with _listener_context(plugin, event_id, name, user_id):
+            impl.function(*[kwargs[a] for a in impl.argnames])
+            session.commit()  # the listener's work and "done", together (and its audit entries)
     except Exception as exc:
         session.rollback()
         log.exception("listener %s.%s failed for event %s (id %s)", plugin, name, name, event_id)
@@ -113,7 +143,7 @@ def _record_failure(delivery_id: int, exc: Exception) -> None:
 def deliver_ids(ids: list[int]) -> int:
     """Deliver these deliveries (worker side), in event order; returns how many were delivered."""
     rows = db.session.execute(
-        sa.select(EventDelivery.id, EventDelivery.plugin, Event.id, Event.name, Event.payload)
+        sa.select(EventDelivery.id, EventDelivery.plugin, Event.id, Event.name, Event.payload, Event.user_id)
         .join(Event, Event.id == EventDelivery.event_id)
         .where(EventDelivery.id.in_(ids), EventDelivery.status != DONE)
         .order_by(Event.id, EventDelivery.plugin)

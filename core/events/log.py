@@ -31,6 +31,7 @@ class Announced:
     name: str
     payload: dict
     deliveries: tuple[tuple[int, str], ...]  # (delivery id, plugin)
+    user_id: int | None = None  # whose change announced it
 
 
 def plain_payload(event: str, payload: dict) -> dict:
@@ -60,7 +61,9 @@ def record(session, name: str, payload: dict) -> Event | None:
     if not listeners and name not in registry.catch_up_events:
         return None  # nobody hears it now, nobody would catch up on it later: nothing to keep
     pickup = utcnow() + timedelta(seconds=current_app.config["EVENTS_PICKUP_SECONDS"])
-    event = Event(name=name, payload=data)
+    from core.audit import current_context
+
+    event = Event(name=name, payload=data, user_id=current_context().user_id)
     event.deliveries = [EventDelivery(plugin=plugin, status=PENDING, next_attempt_at=pickup) for plugin in listeners]
     session.add(event)
     session.info.setdefault("pending_events", []).append(event)
@@ -69,7 +72,8 @@ def record(session, name: str, payload: dict) -> Event | None:
 
 def snapshot(event: Event) -> Announced:
     """Plain data about a flushed event, usable after the commit expired the objects."""
-    return Announced(event.id, event.name, event.payload, tuple((d.id, d.plugin) for d in event.deliveries))
+    return Announced(event.id, event.name, event.payload, tuple((d.id, d.plugin) for d in event.deliveries),
+                     event.user_id)
 
 
 def last_event_id(session) -> int:

@@ -31,6 +31,9 @@ class Event(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Whose change announced it (no foreign key, like the audit log): the audit names them
+    # beside the listener when a worker delivers the event later.
+    user_id: Mapped[int | None] = mapped_column(sa.Integer)
 
     deliveries: Mapped[list[EventDelivery]] = relationship(back_populates="event", passive_deletes=True)
 

@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField, ValidationError
 
 from core.auth.models import User
-from core.db import db
+from core.db import db, parse_id
 from core.history.models import CHANNELS, DIRECTIONS
 from core.l10n import date_example
 from core.l10n.fields import DateField, DateTimeField
@@ -83,6 +83,6 @@ class ActivityForm(FlaskForm):
 
     def validate_assignee_id(self, field):
         value = (field.data or "").strip()
-        user = db.session.get(User, int(value)) if value.isdigit() and len(value) < 10 else None
+        user = db.session.get(User, parse_id(value)) if parse_id(value) else None
         if user is None or not user.active:
             raise ValidationError(field.gettext("Not a valid choice."))

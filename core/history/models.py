@@ -9,9 +9,19 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit import Audit
 from core.db import db, utcnow
+
+MESSAGE_CONTENTS = ("subject", "body")
+
+
+def message_contents(entry) -> tuple[str, ...]:
+    """An email or SMS in the history (sent, received, bounced): its words stay out of the audit."""
+    return MESSAGE_CONTENTS if (entry.kind or "").startswith("messaging.") else ()
+
 
 CHANNELS = ("visit", "phone", "letter", "email", "video", "im", "sms", "portal", "note")
 DIRECTIONS = ("inbound", "outbound")
@@ -31,6 +41,11 @@ class Interaction(GuardColumns, db.Model):
         sa.Index("ix_core_interaction_timeline", "customer_id", "occurred_at", "id"),
         sa.Index("ix_core_interaction_channel", "customer_id", "channel", "occurred_at", "id"),
     )
+    __audit__ = Audit("interaction", label=_l("Interaction"), title="subject", customer="customer_id",
+                      fields={"occurred_at": _l("When"), "user_id": _l("Staff member"), "data": _l("Details")},
+                      values={"channel": "core.history.forms:CHANNEL_LABELS",
+                              "direction": "core.history.forms:DIRECTION_LABELS"},
+                      users=("user_id",), private=message_contents)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
@@ -77,6 +92,10 @@ class Activity(GuardColumns, db.Model):
 
     __tablename__ = "core_activity"
     __table_args__ = (sa.Index("ix_core_activity_assignee_open", "assignee_id", "done_at", "due_date", "id"),)
+    __audit__ = Audit("activity", label=_l("Follow-up"), title="summary", customer="customer_id",
+                      fields={"assignee_id": _l("Assignee"), "summary": _l("Follow-up"), "due_date": _l("Due"),
+                              "done_at": _l("Done"), "ref": _l("Reference"), "created_by_id": _l("Created by")},
+                      users=("assignee_id", "created_by_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), index=True)

@@ -17,10 +17,11 @@ import threading
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from core.audit import JOB, audit_context
 from core.db import db, utcnow
 from core.jobs.models import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
 
@@ -173,9 +174,9 @@ def run_job(job_id: int) -> None:
         interval = max(1.0, current_app.config["JOBS_LEASE_SECONDS"] / 4)
         beat = Heartbeat(db.engine, job.id, ctx.attempt, interval)
         beat.start()
-        g.rapport_job_id = job.id  # "from where" for whoever records changes (audit)
         try:
-            result = task.run(ctx, **ctx.params)
+            with audit_context(JOB, user_id=job.user_id, actor=job.kind, detail={"job_id": job.id}):
+                result = task.run(ctx, **ctx.params)
         except JobCancelled:
             db.session.rollback()
             _end(job.id, ctx.attempt, CANCELLED, message=_("Cancelled."))
@@ -191,7 +192,6 @@ def run_job(job_id: int) -> None:
                 values["done"] = ctx.total
             _end(job.id, ctx.attempt, DONE, **values)
         finally:
-            g.pop("rapport_job_id", None)
             beat.stop()
 
 

@@ -43,12 +43,17 @@ def run_soon(name: str, params: dict | None = None, *, delay: float | None = Non
 
     No job row: nothing on the Jobs page, no progress. The call is queued when the
     transaction commits (dropped on rollback), ``delay`` seconds later if given, and
-    retried by Huey while ``max_attempts`` allows. A process that dies between the commit
+    retried by Huey while ``max_attempts`` allows. The same call (name, params, delay) asked
+    again in one transaction is queued once. A process that dies between the commit
     and queuing loses the call: keep the work's state in your own tables and pick up what
     is left from an untracked periodic task as well (the outbox does both).
     """
+    pending = db.session.info.setdefault("pending_calls", [])
+    if (name, params or {}, delay) in pending:  # asked (and checked) already in this transaction: queued once
+        return
     _task, params = _checked(name, params, tracked=False)
-    db.session.info.setdefault("pending_calls", []).append((name, params, delay))
+    if (name, params, delay) not in pending:
+        pending.append((name, params, delay))
 
 
 def _checked(name: str, params: dict | None, *, tracked: bool):

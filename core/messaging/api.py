@@ -13,42 +13,71 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from core.api.base import Blueprint, PageArgs, bad_cursor, documents_errors, input_error
 from core.api.customers import _get_customer
-from core.api.schemas import Text, UtcDateTime
-from core.catalog.service import MAX_ID
-from core.db import db
+from core.api.fields import Choice, Text, UtcDateTime
+from core.db import MAX_ID, db
 from core.messaging.models import CHANNELS, PURPOSES, STATUSES, OutboxMessage
 from core.messaging.outbox import HTML_MAX, SUBJECT_MAX, TEXT_MAX, MessageInputError, queue_message
+from core.messaging.templates import VARIABLE_DEPTH_MAX
 from core.security import requires, visible
+from core.text import unstorable
 from core.web.pagination import BadCursor, keyset_page
 
 blp = Blueprint("api_messages", __name__, url_prefix="", description="Email and SMS through the outbox")
 
 
+VARIABLES_MAX = 200  # template variables in one request, counting nested values
+
+
+def _plain_data(value) -> None:
+    """Template variables: nested JSON whose every text (keys too) is storable, not too deep or big."""
+    count = 0
+
+    def walk(item, depth):
+        nonlocal count
+        count += 1
+        if depth > VARIABLE_DEPTH_MAX:
+            raise ma.ValidationError(_("The variables are nested too deeply."))
+        if count > VARIABLES_MAX:
+            raise ma.ValidationError(_("At most %(n)d variables.", n=VARIABLES_MAX))
+        if isinstance(item, str) and unstorable(item):
+            raise ma.ValidationError(unstorable(item))
+        if isinstance(item, dict):
+            for key, sub in item.items():
+                walk(key, depth + 1)
+                walk(sub, depth + 1)
+        elif isinstance(item, list):
+            for sub in item:
+                walk(sub, depth + 1)
+
+    for item in value.values():
+        walk(item, 1)
+
+
 class MessageInputSchema(ma.Schema):
-    channel = Text(required=True, validate=validate.OneOf(CHANNELS))
-    to = Text(load_default=None, allow_none=True, validate=validate.Length(max=254),
+    channel = Choice(CHANNELS, required=True)
+    to = Text(load_default=None, allow_none=True, max_length=254,
               metadata={"description": "One of the customer's addresses or numbers; default the first."})
-    subject = Text(load_default="", validate=validate.Length(max=SUBJECT_MAX))
-    body = Text(load_default="", validate=validate.Length(max=TEXT_MAX))
-    html = Text(load_default="", validate=validate.Length(max=HTML_MAX),
+    subject = Text(load_default="", max_length=SUBJECT_MAX)
+    body = Text(load_default="", max_length=TEXT_MAX)
+    html = Text(load_default="", max_length=HTML_MAX,
                 metadata={"description": "Optional HTML alternative of an email (default: made from body)."})
-    template = Text(load_default=None, allow_none=True, validate=validate.Length(max=80),
+    template = Text(load_default=None, allow_none=True, max_length=80,
                     metadata={"description": "A template key, instead of subject/body."})
-    variables = fields.Dict(keys=fields.String(validate=validate.Length(max=80)), load_default=dict,
-                            metadata={"description": "Values for the template's placeholders."})
-    language = Text(load_default=None, allow_none=True, validate=validate.Length(max=10),
+    variables = fields.Dict(keys=Text(max_length=80), load_default=dict, validate=_plain_data,
+                            metadata={"description": "Values for the template's placeholders (plain JSON)."})
+    language = Text(load_default=None, allow_none=True, max_length=10,
                     metadata={"description": "Template language; default the customer's preferred one."})
-    purpose = Text(load_default="personal", validate=validate.OneOf(PURPOSES),
-                   metadata={"description": "personal (default), service or marketing: decides the consent needed."})
-    headers = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict,
-                          metadata={"description": "Extra email headers, e.g. List-Unsubscribe."})
-    ref = Text(load_default=None, allow_none=True, validate=validate.Length(max=120),
+    purpose = Choice(PURPOSES, load_default="personal",
+                     metadata={"description": "personal (default), service or marketing: decides the consent needed."})
+    headers = fields.Dict(keys=Text(max_length=80), values=Text(max_length=2000), load_default=dict,
+                          metadata={"description": "Extra email headers (one line each), e.g. List-Unsubscribe."})
+    ref = Text(load_default=None, allow_none=True, max_length=120,
                metadata={"description": "Your own reference, returned as is."})
-    dedupe_key = Text(load_default=None, allow_none=True, validate=validate.Length(max=200),
+    dedupe_key = Text(load_default=None, allow_none=True, max_length=200,
                       metadata={"description": "Sending the same key again returns the first message."})
 
 
@@ -74,7 +103,7 @@ class MessageSchema(ma.Schema):
 
 
 class MessageListArgs(PageArgs):
-    status = Text(load_default=None, validate=validate.OneOf(STATUSES))
+    status = Choice(STATUSES, load_default=None)
 
 
 class MessagePageSchema(ma.Schema):

@@ -22,6 +22,8 @@ import tempfile
 import sqlalchemy as sa
 from flask import current_app
 
+from core.audit import record_event
+from core.audit.models import UPDATE
 from core.customers.models import Customer, CustomerEmail
 from core.customers.service import create_customer, normalise_email
 from core.db import announce, db, utcnow
@@ -225,6 +227,9 @@ def assign_mail(mail: InboundMail, customer: Customer, user_id: int | None) -> N
     ).rowcount
     if done != 1:
         raise AlreadyAssigned()
+    # The audit says who put which mail in whose history, never the mail's subject or body.
+    record_event(UPDATE, record_type="inbound_mail", record_id=mail.id, customer_id=customer.id,
+                 changes={"customer_id": [None, customer.id], "matched_by": [None, "staff"]})
     db.session.refresh(mail)
     _log_received(mail, user_id=user_id)
 

@@ -11,14 +11,22 @@
   per language.
 * ``core_message_rate`` — the next free sending slot per channel, shared by every worker so
   the configured rate holds across processes and hosts.
+
+Audit (core.audit): templates and their texts are audited — who changed which wording is
+worth knowing, and they hold no customer's data. Outbox messages and inbound mail are not:
+their bodies are private correspondence and their status moves with every send; staff
+decisions about them (sending a failed message again, assigning unmatched mail) are
+recorded by :func:`core.audit.record_event`, without subject or body.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit import Audit
 from core.db import db, utcnow
 
 EMAIL, SMS = "email", "sms"
@@ -148,6 +156,9 @@ class InboundAttachment(db.Model):
 
 class MessageTemplate(db.Model):
     __tablename__ = "core_message_template"
+    __audit__ = Audit("message_template", label=_l("Message template"), title="name",
+                      fields={"key": _l("Key"), "channel": _l("Channel"), "sample_variables": _l("Sample values")},
+                      values={"channel": "core.messaging.forms:CHANNEL_LABELS"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(80), unique=True)
@@ -170,6 +181,9 @@ class MessageTemplate(db.Model):
 
 class MessageTemplateText(db.Model):
     __tablename__ = "core_message_template_text"
+    __audit__ = Audit("message_template_text", label=_l("Template text"), title="language",
+                      fields={"template_id": _l("Template"), "language": _l("Language"), "subject": _l("Subject"),
+                              "body": _l("Text"), "html": _l("HTML")})
 
     template_id: Mapped[int] = mapped_column(sa.ForeignKey("core_message_template.id", ondelete="CASCADE"),
                                              primary_key=True)

@@ -1,8 +1,9 @@
 """Queuing messages: the one way anything in Rapport sends an email or an SMS.
 
 Callers write the message into the outbox in the *same transaction* as the change that
-causes it and commit; a worker sends it afterwards (:mod:`core.messaging.sending`). So a
-rolled-back change sends nothing, and a committed one is never lost. Callers never talk
+causes it and commit; a worker sends it afterwards (:mod:`core.messaging.tasks`: a
+background call queued by the commit, and an every-minute sweep). So a rolled-back change
+sends nothing, and a committed one is never lost. Callers never talk
 SMTP or to an SMS gateway themselves::
 
     from core.messaging import queue_message
@@ -25,6 +26,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from core.audit import record_event
+from core.audit.models import UPDATE
 from core.customers.models import Customer
 from core.customers.service import normalise_email, normalise_phone
 from core.db import db, utcnow
@@ -40,6 +43,7 @@ from core.messaging.models import (
     OutboxMessage,
 )
 from core.messaging.sms import count_segments
+from core.messaging.tasks import kick
 from core.messaging.smtp import make_message_id
 from core.messaging.templates import TemplateError, get_template, render_message
 
@@ -204,6 +208,7 @@ def queue_message(*, channel: str, customer: Customer | int | None = None, to: s
         message_id=make_message_id(current_app.config["MAIL_FROM"]) if channel == EMAIL else None,
     )
     db.session.add(row)
+    kick(channel)  # a worker sends it once the caller commits (the every-minute sweep, should this call be lost)
     return row
 
 
@@ -212,9 +217,17 @@ def retry_message(message_id: int) -> bool:
 
     A conditional update: of two clicks at once only one queues it. Returns whether it did.
     """
+    before = db.session.execute(sa.select(OutboxMessage.status, OutboxMessage.channel, OutboxMessage.customer_id)
+                                .where(OutboxMessage.id == message_id)).first()
     result = db.session.execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(RETRYABLE))
         .values(status=QUEUED, attempts=0, next_attempt_at=utcnow(), claim_token=None, claimed_at=None)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    # The audit names the message and its status, never its recipient, subject or body.
+    record_event(UPDATE, record_type="outbox_message", record_id=message_id, customer_id=before.customer_id,
+                 changes={"status": [before.status, QUEUED]}, detail={"channel": before.channel})
+    kick(before.channel)
+    return True

@@ -29,6 +29,12 @@ with app.app_context():
         return True
 
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a table (copy, drop, rename); with foreign keys
+            # on, dropping it would cascade into the tables that reference it. Must be
+            # set outside a transaction, so before the migration's own begins.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -39,3 +45,8 @@ with app.app_context():
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"migrations left rows with dangling foreign keys: {broken[:5]}")

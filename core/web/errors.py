@@ -16,6 +16,10 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.code == 403:  # every refusal, from any check, web or API, is audited here
+            from core.audit.recorder import record_denied
+
+            record_denied()
         if _wants_json():
             return api.handle_http_exception(exc)
         return render_template("core/error.html", error=exc), exc.code

@@ -34,6 +34,19 @@ def decode_cursor(cursor: str, arity: int) -> list:
     return values
 
 
+def _check_types(columns, values) -> None:
+    """A cursor is user input: an integer column only takes an int in the INTEGER range
+    (PostgreSQL fails on ``"x"`` or 2**40), and no column takes a list, a dict or null."""
+    from core.db import MAX_ID
+
+    for column, value in zip(columns, values):
+        if value is None or isinstance(value, (list, dict, bool)):
+            raise BadCursor("invalid cursor")
+        if isinstance(getattr(column, "type", None), sa.Integer) and (
+                type(value) is not int or not -MAX_ID - 1 <= value <= MAX_ID):
+            raise BadCursor("invalid cursor")
+
+
 @dataclass
 class Page:
     items: list
@@ -51,6 +64,7 @@ def keyset_page(session, stmt, columns, *, cursor: str | None, limit: int, desce
         values = decode_cursor(cursor, len(columns))
         if convert:
             values = convert(values)
+        _check_types(columns, values)
         tuple_cols = sa.tuple_(*columns)
         stmt = stmt.where(tuple_cols < sa.tuple_(*values) if descending else tuple_cols > sa.tuple_(*values))
     order = [c.desc() for c in columns] if descending else list(columns)

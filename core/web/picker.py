@@ -15,6 +15,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from wtforms import StringField
 
+from core.db import parse_id
 from core.security import login_required
 from core.text import fold
 
@@ -100,7 +101,7 @@ class PickerField(StringField):
         text = (self.data or "").strip()
         if self.coerce is int:
             # An id, or nothing; anything else was not chosen from the list.
-            self.data = int(text) if text.isdigit() and len(text) < 10 else None
+            self.data = parse_id(text)  # ASCII digits, 1..2**31-1 ("²" and huge ids are no choice)
             if text and self.data is None:
                 raise ValueError(self.gettext("Not a valid choice."))
         else:
@@ -117,8 +118,8 @@ class PickerField(StringField):
 
     def display_label(self) -> str:
         value = self._value().strip()
-        if not value.isdigit():
+        if parse_id(value) is None:
             return value
         lookup = lookup_for(self.kind)
-        item = lookup.label(int(value)) if lookup else None
+        item = lookup.label(parse_id(value)) if lookup else None
         return item.label if item else ""

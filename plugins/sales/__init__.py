@@ -7,7 +7,7 @@ plugin registry does at app build time) never pulls in views or models early.
 from flask_babel import lazy_gettext as _l
 
 from core import PluginManifest, hookimpl  # noqa: F401
-from core.contrib import Permission
+from core.contrib import BLOCK, CustomerRelation, Permission
 from plugins.sales import hookspecs
 
 manifest = PluginManifest(
@@ -19,6 +19,12 @@ manifest = PluginManifest(
         Permission("sales.manager", _l("See all sales, edit stages, lost reasons and targets")),
     ),
     hookspecs=hookspecs,
+    # Orders and the pipeline are business records: a customer who has any cannot be
+    # deleted (409 naming them); erase the person instead.
+    customer_relations=(
+        CustomerRelation("sales_order", "customer_id", BLOCK, _l("orders and quotations")),
+        CustomerRelation("sales_opportunity", "customer_id", BLOCK, _l("opportunities")),
+    ),
 )
 
 
@@ -132,3 +138,24 @@ def demo_data():
     from plugins.sales.demo import load_demo
 
     return [DemoStep(str(_l("Sales pipeline, orders and targets")), load_demo, weight=50)]
+
+
+@hookimpl
+def erase_customer_data(customer_id):
+    from plugins.sales.pipeline import erase_customer_data as erase
+
+    erase(customer_id)
+
+
+@hookimpl
+def sales_order_lines():
+    from plugins.sales.facts import order_lines
+
+    return order_lines()
+
+
+@hookimpl
+def sales_orders():
+    from plugins.sales.facts import orders
+
+    return orders()

@@ -25,10 +25,12 @@ from core.web.versions import VersionedForm
 from plugins.sales.models import SOURCES
 
 
+SOURCE_LABELS = {"website": _l("Website"), "referral": _l("Referral"), "phone": _l("Phone"), "email": _l("Email"),
+                 "event": lazy_pgettext("lead source", "Event"), "partner": _l("Partner"), "walk_in": _l("Walk-in"), "other": _l("Other")}
+
+
 def source_choices():
-    labels = {"website": _l("Website"), "referral": _l("Referral"), "phone": _l("Phone"), "email": _l("Email"),
-              "event": lazy_pgettext("lead source", "Event"), "partner": _l("Partner"), "walk_in": _l("Walk-in"), "other": _l("Other")}
-    return [(s, labels[s]) for s in SOURCES]
+    return [(s, SOURCE_LABELS[s]) for s in SOURCES]
 
 
 class OpportunityForm(VersionedForm):

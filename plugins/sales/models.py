@@ -13,8 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit import Audit
 from core.catalog.models import Money
 from core.db import db, utcnow
 
@@ -32,6 +34,9 @@ class Stage(db.Model):
 
     __tablename__ = "sales_stage"
     __table_args__ = (sa.Index("ix_sales_stage_position", "position", "id"),)
+    __audit__ = Audit("sales.stage", label=_l("Pipeline stage"), title="name",
+                      fields={"position": _l("Order"), "probability": _l("Default probability (%)"),
+                              "is_won": _l("Won stage"), "is_lost": _l("Lost stage")})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80))
@@ -47,6 +52,7 @@ class Stage(db.Model):
 
 class LostReason(db.Model):
     __tablename__ = "sales_lost_reason"
+    __audit__ = Audit("sales.lost_reason", label=_l("Lost reason"), title="name")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
@@ -68,10 +74,20 @@ class Opportunity(db.Model):
         sa.Index("ix_sales_opportunity_owner_list", "owner_id", "id"),
         sa.Index("ix_sales_opportunity_owner_stage", "owner_id", "stage_id", "updated_at", "id"),
     )
+    __audit__ = Audit(
+        "sales.opportunity", label=_l("Opportunity"), title="title", customer="customer_id",
+        fields={"prospect_name": _l("Prospect name"), "prospect_email": _l("Prospect email"),
+                "prospect_phone": _l("Prospect phone"), "stage_id": _l("Stage"),
+                "expected_revenue": _l("Expected revenue"), "expected_close": _l("Expected close date"),
+                "lost_reason_id": _l("Lost reason"), "lost_note": _l("Note"), "closed_at": _l("Closed")},
+        values={"status": {OPEN: _l("open"), WON: _l("won"), LOST: _l("lost")},
+                "source": "plugins.sales.forms:SOURCE_LABELS"},
+        users=("owner_id",),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
-    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="RESTRICT"))
     prospect_name: Mapped[str] = mapped_column(sa.String(200), default="")
     prospect_email: Mapped[str] = mapped_column(sa.String(254), default="")
     prospect_phone: Mapped[str] = mapped_column(sa.String(40), default="")
@@ -113,20 +129,6 @@ class Opportunity(db.Model):
     def tag_list(self) -> list[str]:
         return [t for t in (self.tags or "").split(",") if t]
 
-    def as_dict(self) -> dict:
-        return {
-            "id": self.id, "title": self.title, "customer_id": self.customer_id,
-            "prospect_name": self.prospect_name, "prospect_email": self.prospect_email,
-            "prospect_phone": self.prospect_phone, "owner_id": self.owner_id,
-            "stage_id": self.stage_id, "status": self.status,
-            "expected_revenue": str(self.expected_revenue), "currency": self.currency,
-            "probability": self.probability,
-            "expected_close": self.expected_close.isoformat() if self.expected_close else None,
-            "source": self.source, "tags": self.tag_list, "notes": self.notes,
-            "lost_reason_id": self.lost_reason_id, "lost_note": self.lost_note,
-            "closed_at": self.closed_at.isoformat() if self.closed_at else None,
-            "created_at": self.created_at.isoformat() if self.created_at else None,
-        }
 
 
 class Order(db.Model):
@@ -141,10 +143,18 @@ class Order(db.Model):
         sa.Index("ix_sales_order_confirmed", "confirmed_at", "id"),
         sa.Index("ix_sales_order_owner_list", "owner_id", "id"),  # a salesperson's list and API, newest first
     )
+    __audit__ = Audit(
+        "sales.order", label=_l("Quotation or order"), title="number", customer="customer_id",
+        fields={"number": _l("Number"), "opportunity_id": _l("Opportunity"), "valid_until": _l("Valid until"),
+                "subtotal": _l("Subtotal"), "tax_total": _l("Tax"), "total": _l("Total"), "sent_at": _l("Sent"),
+                "confirmed_at": _l("Confirmed"), "cancelled_at": _l("Cancelled")},
+        values={"state": "plugins.sales.orders:state_label"},
+        users=("owner_id",),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="RESTRICT"))
     opportunity_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("sales_opportunity.id", ondelete="SET NULL"), index=True
     )
@@ -180,26 +190,16 @@ class Order(db.Model):
     def label(self) -> str:
         return self.number or f"#{self.id}"
 
-    def as_dict(self, lines: bool = True) -> dict:
-        out = {
-            "id": self.id, "number": self.number, "customer_id": self.customer_id,
-            "opportunity_id": self.opportunity_id, "owner_id": self.owner_id, "state": self.state,
-            "currency": self.currency,
-            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
-            "notes": self.notes, "subtotal": str(self.subtotal), "tax_total": str(self.tax_total),
-            "total": str(self.total),
-            "created_at": self.created_at.isoformat() if self.created_at else None,
-            "confirmed_at": self.confirmed_at.isoformat() if self.confirmed_at else None,
-            "cancelled_at": self.cancelled_at.isoformat() if self.cancelled_at else None,
-        }
-        if lines:
-            out["lines"] = [line.as_dict() for line in self.lines]
-        return out
 
 
 class OrderLine(db.Model):
     __tablename__ = "sales_order_line"
     __table_args__ = (sa.Index("ix_sales_order_line_order", "order_id", "position"),)
+    __audit__ = Audit(
+        "sales.order_line", label=_l("Order line"), title=("sku", "description"), customer="order.customer_id",
+        fields={"order_id": _l("Quotation or order"), "discount_percent": _l("Discount %"), "tax_rate": _l("Tax %"),
+                "line_total": _l("Line total"), "tax_amount": _l("Tax"), "warranty_months": _l("Warranty (months)")},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("sales_order.id", ondelete="CASCADE"))
@@ -212,6 +212,7 @@ class OrderLine(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(10), default="product")
     quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal("1"))
     unit_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    unit_cost: Mapped[Decimal | None] = mapped_column(Money)  # the product's cost when saved; None: unknown
     discount_percent: Mapped[Decimal] = mapped_column(Percent, default=Decimal("0"))
     tax_rate: Mapped[Decimal] = mapped_column(Percent, default=Decimal("0"))
     line_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))  # net, after discount
@@ -221,14 +222,6 @@ class OrderLine(db.Model):
     order: Mapped[Order] = relationship(back_populates="lines")
     product = relationship("Product")
 
-    def as_dict(self) -> dict:
-        return {
-            "id": self.id, "product_id": self.product_id, "description": self.description,
-            "sku": self.sku, "kind": self.kind, "quantity": str(self.quantity),
-            "unit_price": str(self.unit_price), "discount_percent": str(self.discount_percent),
-            "tax_rate": str(self.tax_rate), "line_total": str(self.line_total),
-            "tax_amount": str(self.tax_amount), "warranty_months": self.warranty_months,
-        }
 
 
 class Target(db.Model):
@@ -239,6 +232,8 @@ class Target(db.Model):
         sa.UniqueConstraint("user_id", "period", "currency", name="uq_sales_target_user_period"),
         sa.Index("ix_sales_target_period", "period", "user_id"),
     )
+    __audit__ = Audit("sales.target", label=_l("Sales target"), title="period",
+                      fields={"user_id": _l("Salesperson")}, users=("user_id",))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("core_user.id", ondelete="CASCADE"), index=True)

@@ -19,7 +19,7 @@ from flask_login import current_user
 from core.catalog.models import Product
 from core.catalog.service import default_tax_rate
 from core.customers.models import Customer
-from core.db import announce, change_state, db, utcnow
+from core.db import announce, change_state, db, iso_utc, parse_id, utcnow
 from core.history.service import log_event
 from plugins.sales.access import can_see
 from plugins.sales.models import CANCELLED, CONFIRMED, DRAFT, OPEN, SENT, Opportunity, Order, OrderLine
@@ -49,8 +49,7 @@ def validate_lines(raw_lines, errors) -> list[dict]:
     if len(raw_lines) > MAX_LINES:
         _err(errors, "lines", _("At most %(n)d lines.", n=MAX_LINES))
         return []
-    ids = {int(r["product_id"]) for r in raw_lines
-           if isinstance(r, dict) and str(r.get("product_id") or "").isdigit()}
+    ids = {parse_id(r.get("product_id")) for r in raw_lines if isinstance(r, dict)} - {None}
     products = {p.id: p for p in db.session.execute(sa.select(Product).where(Product.id.in_(ids))).scalars()} if ids else {}
     clean = []
     for n, raw in enumerate(raw_lines, start=1):
@@ -62,7 +61,7 @@ def validate_lines(raw_lines, errors) -> list[dict]:
         product = None
         pid = raw.get("product_id")
         if pid not in (None, "", 0):
-            product = products.get(int(pid)) if str(pid).isdigit() else None
+            product = products.get(parse_id(pid))
             if product is None:
                 _err(errors, f"{key}.product_id", _("Unknown product."))
         description = (raw.get("description") or "").strip()
@@ -101,6 +100,7 @@ def validate_lines(raw_lines, errors) -> list[dict]:
             "quantity": qty if qty is not None else Decimal("1"), "unit_price": price,
             "discount_percent": discount, "tax_rate": tax, "line_total": amounts.net,
             "tax_amount": amounts.tax, "warranty_months": product.warranty_months if product else 0,
+            "unit_cost": product.unit_cost if product else None,
         })
     return clean
 
@@ -111,13 +111,14 @@ def validate_order(data: dict, current: Order | None = None) -> dict:
     creating = current is None
     if "customer_id" in data or creating:
         cid = data.get("customer_id")
-        customer = db.session.get(Customer, int(cid)) if str(cid or "").isdigit() else None
+        customer = db.session.get(Customer, parse_id(cid)) if parse_id(cid) else None
         if customer is None:
             _err(errors, "customer_id", _("No such customer."))
         else:
             out["customer_id"] = customer.id
     if "opportunity_id" in data and data["opportunity_id"] not in (None, "", 0):
-        opp = db.session.get(Opportunity, int(data["opportunity_id"])) if str(data["opportunity_id"]).isdigit() else None
+        opp_id = parse_id(data["opportunity_id"])
+        opp = db.session.get(Opportunity, opp_id) if opp_id else None
         if opp is None or not can_see(opp):
             _err(errors, "opportunity_id", _("No such opportunity."))
         else:
@@ -185,9 +186,9 @@ def order_payload(order: Order) -> dict:
         "owner_id": order.owner_id,
         "opportunity_id": order.opportunity_id,
         "state": order.state,
-        "confirmed_at": order.confirmed_at.isoformat() if order.confirmed_at else None,
+        "confirmed_at": iso_utc(order.confirmed_at),
         "confirmation_date": order.confirmed_at.date().isoformat() if order.confirmed_at else None,
-        "cancelled_at": order.cancelled_at.isoformat() if order.cancelled_at else None,
+        "cancelled_at": iso_utc(order.cancelled_at),
         "currency": order.currency,
         "subtotal": str(order.subtotal),
         "tax_total": str(order.tax_total),

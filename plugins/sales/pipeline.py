@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from core.auth.models import User
 from core.customers.models import Customer
-from core.db import change_state, db, utcnow
+from core.db import change_state, db, parse_id, utcnow
 from core.history.models import Activity
 from core.history.service import log_event, schedule_activity
 from core.text import fold
@@ -24,6 +24,8 @@ from plugins.sales.access import is_manager
 from plugins.sales.models import LOST, OPEN, SOURCES, WON, LostReason, Opportunity, Stage
 
 MAX_AMOUNT = Decimal("999999999999.99")
+# Text limits (the columns' sizes); longer input is refused, never cut.
+NOTES_MAX, TAG_MAX, TAGS_MAX, SUMMARY_MAX, LOST_NOTE_MAX = 20000, 40, 300, 300, 500
 
 
 class SalesInputError(ValueError):
@@ -112,10 +114,7 @@ def validate_opportunity(data: dict, current: Opportunity | None = None) -> dict
         if cid in (None, "", 0, "0"):
             out["customer_id"] = None
         else:
-            try:
-                customer = db.session.get(Customer, int(cid))
-            except (TypeError, ValueError):
-                customer = None
+            customer = db.session.get(Customer, parse_id(cid)) if parse_id(cid) else None
             if customer is None:
                 _err(errors, "customer_id", _("No such customer."))
             else:
@@ -128,7 +127,10 @@ def validate_opportunity(data: dict, current: Opportunity | None = None) -> dict
                 _err(errors, field, _("At most %(n)d characters.", n=limit))
             out[field] = value
     if "notes" in data:
-        out["notes"] = (data.get("notes") or "").strip()[:20000]
+        notes = (data.get("notes") or "").strip()
+        if len(notes) > NOTES_MAX:
+            _err(errors, "notes", _("At most %(n)d characters.", n=NOTES_MAX))
+        out["notes"] = notes
     if "expected_revenue" in data:
         out["expected_revenue"] = parse_decimal(errors, "expected_revenue", data["expected_revenue"]) or Decimal("0")
     if "currency" in data or creating:
@@ -152,10 +154,12 @@ def validate_opportunity(data: dict, current: Opportunity | None = None) -> dict
         raw = data.get("tags") or []
         if isinstance(raw, str):
             raw = raw.split(",")
-        tags = sorted({fold(str(t)).strip()[:40] for t in raw if str(t).strip()})
+        tags = sorted({fold(str(t)).strip() for t in raw if str(t).strip()})
+        if any(len(t) > TAG_MAX for t in tags):
+            _err(errors, "tags", _("A tag has at most %(n)d characters.", n=TAG_MAX))
         joined = ",".join(tags)
-        if len(joined) > 300:
-            _err(errors, "tags", _("Too many tags."))
+        if len(joined) > TAGS_MAX:
+            _err(errors, "tags", _("Too many tags: at most %(n)d characters together.", n=TAGS_MAX))
         out["tags"] = joined
     if "stage_id" in data and data["stage_id"] not in (None, ""):
         stage = _stage(data["stage_id"])
@@ -174,9 +178,12 @@ def validate_opportunity(data: dict, current: Opportunity | None = None) -> dict
         else:
             out["owner_id"] = owner.id
     follow = parse_date(errors, "follow_up_date", data.get("follow_up_date"))
+    summary = (data.get("follow_up_summary") or "").strip()
+    if len(summary) > SUMMARY_MAX:
+        _err(errors, "follow_up_summary", _("At most %(n)d characters.", n=SUMMARY_MAX))
     if follow:
         out["follow_up_date"] = follow
-        out["follow_up_summary"] = (data.get("follow_up_summary") or "").strip()[:300]
+        out["follow_up_summary"] = summary
     customer_after = out.get("customer_id", current.customer_id if current else None)
     name_after = out.get("prospect_name", current.prospect_name if current else "")
     if not errors and not customer_after and not name_after:
@@ -187,17 +194,11 @@ def validate_opportunity(data: dict, current: Opportunity | None = None) -> dict
 
 
 def _stage(value) -> Stage | None:
-    try:
-        return db.session.get(Stage, int(value))
-    except (TypeError, ValueError):
-        return None
+    return db.session.get(Stage, parse_id(value)) if parse_id(value) else None
 
 
 def _user(value) -> User | None:
-    try:
-        return db.session.get(User, int(value))
-    except (TypeError, ValueError):
-        return None
+    return db.session.get(User, parse_id(value)) if parse_id(value) else None
 
 
 def _history(opp: Opportunity, kind: str, params: dict, **data) -> None:
@@ -334,8 +335,11 @@ def mark_lost(opp: Opportunity, reason: LostReason | None, note: str = "", *, wh
     stage = first_stage(LOST)
     if stage is None:
         raise SalesInputError({"stage_id": [_("No stage is marked as lost; ask a sales manager.")]})
+    note = (note or "").strip()
+    if len(note) > LOST_NOTE_MAX:
+        raise SalesInputError({"note": [_("At most %(n)d characters.", n=LOST_NOTE_MAX)]})
     if not change_state(opp, "status", (OPEN, WON), status=LOST, stage_id=stage.id, probability=0,
-                        lost_reason_id=reason.id, lost_note=(note or "").strip()[:500], closed_at=when or utcnow()):
+                        lost_reason_id=reason.id, lost_note=note, closed_at=when or utcnow()):
         raise _changed_meanwhile(opp)
     _history(opp, "sales.lost", {"title": opp.title, "reason": reason.name}, reason=reason.name)
 
@@ -353,8 +357,12 @@ def reopen(opp: Opportunity) -> None:
 
 
 def lost_reason(value) -> LostReason | None:
-    try:
-        reason = db.session.get(LostReason, int(value))
-    except (TypeError, ValueError):
-        return None
+    reason = db.session.get(LostReason, parse_id(value)) if parse_id(value) else None
     return reason if reason and reason.active else None
+
+
+def erase_customer_data(customer_id: int) -> None:
+    """GDPR erasure: forget what opportunities say about the person; amounts, stages and
+    dates stay (the core's ``erase_customer_data`` hook, in the erasure's transaction)."""
+    db.session.execute(sa.update(Opportunity).where(Opportunity.customer_id == customer_id)
+                       .values(prospect_name="", prospect_email="", prospect_phone="", notes="", lost_note=""))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from core.auth.models import User
 from core.catalog.models import Product
 from core.catalog.service import default_tax_rate
-from core.db import db
+from core.db import db, parse_id
 from core.l10n import format_month, local_today, number_signs
 from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
@@ -135,7 +135,8 @@ def move(opp_id):
     opp = ensure_can_see(db.session.get(Opportunity, opp_id))
     wants_json = request.is_json or request.accept_mimetypes.best == "application/json"
     payload = request.get_json(silent=True) or {} if request.is_json else request.form
-    stage = db.session.get(Stage, int(payload.get("stage_id"))) if str(payload.get("stage_id") or "").isdigit() else None
+    stage_id = parse_id(payload.get("stage_id"))
+    stage = db.session.get(Stage, stage_id) if stage_id else None
     try:
         if stage is None:
             raise SalesInputError({"stage_id": [_("No such stage.")]})
@@ -161,15 +162,15 @@ def _opportunity_filters(stmt):
     status = args.get("status") or ""
     if status in (OPEN, WON, LOST):
         stmt = stmt.where(Opportunity.status == status)
-    if args.get("stage", "").isdigit():
-        stmt = stmt.where(Opportunity.stage_id == int(args["stage"]))
+    if parse_id(args.get("stage")):
+        stmt = stmt.where(Opportunity.stage_id == parse_id(args["stage"]))
     owner = args.get("owner", "")
     if owner == "me":
         stmt = stmt.where(Opportunity.owner_id == current_user.id)
-    elif owner.isdigit():
-        stmt = stmt.where(Opportunity.owner_id == int(owner))
-    if args.get("customer_id", "").isdigit():
-        stmt = stmt.where(Opportunity.customer_id == int(args["customer_id"]))
+    elif parse_id(owner):
+        stmt = stmt.where(Opportunity.owner_id == parse_id(owner))
+    if parse_id(args.get("customer_id")):
+        stmt = stmt.where(Opportunity.customer_id == parse_id(args["customer_id"]))
     if args.get("source"):
         stmt = stmt.where(Opportunity.source == args["source"])
     for name, op in (("close_from", "__ge__"), ("close_to", "__le__")):
@@ -362,8 +363,8 @@ def orders():
     state = request.args.get("state", "")
     if state in ORDER_STATES:
         stmt = stmt.where(Order.state == state)
-    if request.args.get("customer_id", "").isdigit():
-        stmt = stmt.where(Order.customer_id == int(request.args["customer_id"]))
+    if parse_id(request.args.get("customer_id")):
+        stmt = stmt.where(Order.customer_id == parse_id(request.args["customer_id"]))
     if request.args.get("owner") == "me":
         stmt = stmt.where(Order.owner_id == current_user.id)
     number = (request.args.get("number") or "").strip().upper()[:20]
@@ -379,8 +380,8 @@ def _resolve_product(value: str):
     if not value:
         return None
     pid = db.session.execute(sa.select(Product.id).where(Product.sku == value)).scalar()
-    if pid is None and value.isdigit():
-        return int(value)
+    if pid is None and parse_id(value):
+        return parse_id(value)
     return pid if pid is not None else value  # an unknown value fails validation as "Unknown product"
 
 
@@ -416,8 +417,8 @@ def order_new():
     if request.method == "GET":
         form.customer_id.data = request.args.get("customer_id", "")
         opp_id = request.args.get("opportunity_id", "")
-        if opp_id.isdigit():
-            opp = ensure_can_see(db.session.get(Opportunity, int(opp_id)))
+        if parse_id(opp_id):
+            opp = ensure_can_see(db.session.get(Opportunity, parse_id(opp_id)))
             form.opportunity_id.data = str(opp.id)
             form.customer_id.data = str(opp.customer_id or "")
             form.currency.data = opp.currency

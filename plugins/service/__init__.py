@@ -16,8 +16,10 @@ from flask_babel import lazy_pgettext
 
 from core import PluginManifest, hookimpl
 from core.contrib import (
-    CustomerPanel, DashboardWidget, DemoStep, MenuItem, PeriodicTask, Permission, RecordRule, RoleSpec, SearchResult,
+    BLOCK, CustomerPanel, CustomerRelation, DashboardWidget, DemoStep, MenuItem, PeriodicTask, Permission, RecordRule,
+    RoleSpec, SearchResult,
 )
+from plugins.service import hookspecs
 
 manifest = PluginManifest(
     name="service",
@@ -26,6 +28,13 @@ manifest = PluginManifest(
     permissions=(
         Permission("service.technician", _l("See all equipment and assigned requests; record work")),
         Permission("service.manager", _l("All service work, plans and coverage overrides")),
+    ),
+    hookspecs=hookspecs,
+    # The installed base and its repair history outlive no customer silently.
+    customer_relations=(
+        CustomerRelation("service_equipment", "customer_id", BLOCK, _l("equipment")),
+        CustomerRelation("service_request", "customer_id", BLOCK, _l("service requests")),
+        CustomerRelation("service_visit", "customer_id", BLOCK, _l("maintenance visits")),
     ),
     # Orders confirmed or cancelled while service was disabled register/retire equipment on re-enabling.
     catch_up_events=("sales_order_confirmed", "sales_order_cancelled"),
@@ -171,3 +180,17 @@ def sales_order_cancelled(order, event_id):
     from plugins.service.sales_events import order_cancelled
 
     order_cancelled(order, event_id)
+
+
+@hookimpl
+def erase_customer_data(customer_id):
+    from plugins.service.service import erase_customer_data as erase
+
+    erase(customer_id)
+
+
+@hookimpl
+def service_equipment():
+    from plugins.service.service import equipment_facts
+
+    return equipment_facts()

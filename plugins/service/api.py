@@ -12,17 +12,21 @@ from datetime import date
 import sqlalchemy as sa
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint, abort
+from flask_babel import gettext as _
+from flask_smorest import abort
 from sqlalchemy.orm import joinedload, selectinload
-from marshmallow import Schema, fields, validate
 
+from core.api.base import Blueprint, bad_cursor, documents_errors, input_error
 from core.db import db
 from core.security import ensure_visible, requires, scoped
 from core.web.pagination import BadCursor, keyset_page
 from plugins.service import service as svc
-from plugins.service.models import (
-    DECISIONS, EQUIPMENT_STATUSES, LINE_KINDS, PRIORITIES, PROBLEM_CATEGORIES, REQUEST_CHANNELS,
-    REQUEST_STATUSES, TERMS, VISIT_OUTCOMES, WARRANTY_KINDS, Equipment, ServiceRequest, Visit, Warranty,
+from plugins.service.models import Equipment, ServiceRequest, Visit, Warranty
+from plugins.service.schemas import (
+    EquipmentDetailSchema, EquipmentIn, EquipmentPageSchema, EquipmentPatch, EquipmentQuery, EquipmentSchema,
+    FinishIn, LineIn, RequestIn, RequestPageSchema, RequestPatch, RequestQuery, RequestSchema, TransitionIn,
+    VisitFinishedSchema, VisitIn, VisitPageSchema, VisitQuery, VisitSchema, WarrantyIn, WarrantyPageSchema,
+    WarrantyQuery, WarrantySchema,
 )
 
 blp = Blueprint("api_service", __name__, url_prefix="/service",
@@ -31,119 +35,8 @@ blp = Blueprint("api_service", __name__, url_prefix="/service",
 TECH, MANAGER = "service.technician", "service.manager"
 
 
-class PageArgs(Schema):
-    cursor = fields.String(load_default=None)
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-
-
-class EquipmentQuery(PageArgs):
-    customer_id = fields.Integer(load_default=None)
-    serial = fields.String(load_default=None, validate=validate.Length(max=100))
-    status = fields.String(load_default=None, validate=validate.OneOf(EQUIPMENT_STATUSES))
-
-
-class EquipmentIn(Schema):
-    customer_id = fields.Integer(required=True)
-    product_id = fields.Integer(allow_none=True, load_default=None)
-    model_name = fields.String(load_default="", validate=validate.Length(max=200))
-    serial = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100))
-    purchase_date = fields.Date(allow_none=True, load_default=None)
-    install_date = fields.Date(allow_none=True, load_default=None)
-    location = fields.String(load_default="", validate=validate.Length(max=300))
-    status = fields.String(load_default="in_service", validate=validate.OneOf(EQUIPMENT_STATUSES))
-    notes = fields.String(load_default="", validate=validate.Length(max=10_000))
-
-
-class EquipmentPatch(Schema):
-    product_id = fields.Integer(allow_none=True)
-    model_name = fields.String(validate=validate.Length(max=200))
-    serial = fields.String(allow_none=True, validate=validate.Length(max=100))
-    purchase_date = fields.Date(allow_none=True)
-    install_date = fields.Date(allow_none=True)
-    location = fields.String(validate=validate.Length(max=300))
-    status = fields.String(validate=validate.OneOf(EQUIPMENT_STATUSES))
-    notes = fields.String(validate=validate.Length(max=10_000))
-
-
-class WarrantyQuery(PageArgs):
-    customer_id = fields.Integer(load_default=None)
-    equipment_id = fields.Integer(load_default=None)
-    ending_before = fields.Date(load_default=None)
-
-
-class WarrantyIn(Schema):
-    equipment_id = fields.Integer(required=True)
-    kind = fields.String(load_default="extended", validate=validate.OneOf(WARRANTY_KINDS))
-    terms = fields.String(load_default="both", validate=validate.OneOf(TERMS))
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(allow_none=True, load_default=None)
-    months = fields.Integer(allow_none=True, load_default=None)
-    visits_per_year = fields.Integer(load_default=0)
-    price = fields.Decimal(allow_none=True, load_default=None, places=2)
-    notes = fields.String(load_default="", validate=validate.Length(max=10_000))
-
-
-class RequestQuery(PageArgs):
-    status = fields.String(load_default=None, validate=validate.OneOf(REQUEST_STATUSES))
-    customer_id = fields.Integer(load_default=None)
-    equipment_id = fields.Integer(load_default=None)
-
-
-class RequestIn(Schema):
-    equipment_id = fields.Integer(required=True)
-    problem = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
-    problem_category = fields.String(load_default="other", validate=validate.OneOf(PROBLEM_CATEGORIES))
-    priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
-    channel = fields.String(load_default="phone", validate=validate.OneOf(REQUEST_CHANNELS))
-    reported_on = fields.Date(allow_none=True, load_default=None)
-    technician_id = fields.Integer(allow_none=True, load_default=None)
-
-
-class RequestPatch(Schema):
-    problem = fields.String(validate=validate.Length(min=1, max=10_000))
-    problem_category = fields.String(validate=validate.OneOf(PROBLEM_CATEGORIES))
-    priority = fields.String(validate=validate.OneOf(PRIORITIES))
-    channel = fields.String(validate=validate.OneOf(REQUEST_CHANNELS))
-    reported_on = fields.Date()
-    technician_id = fields.Integer(allow_none=True)
-    diagnosis = fields.String(validate=validate.Length(max=10_000))
-    faulty_serial = fields.String(allow_none=True, validate=validate.Length(max=100))
-    replacement_serial = fields.String(allow_none=True, validate=validate.Length(max=100))
-    coverage_override = fields.String(allow_none=True, validate=validate.OneOf(DECISIONS))
-    override_reason = fields.String(validate=validate.Length(max=2000))
-
-
-class TransitionIn(Schema):
-    to = fields.String(required=True, validate=validate.OneOf(REQUEST_STATUSES))
-    diagnosis = fields.String(load_default=None, validate=validate.Length(max=10_000))
-
-
-class LineIn(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
-    product_id = fields.Integer(allow_none=True, load_default=None)
-    description = fields.String(load_default="", validate=validate.Length(max=300))
-    quantity = fields.Decimal(load_default=1, places=2)
-    unit_price = fields.Decimal(allow_none=True, load_default=None, places=2)
-
-
-class VisitQuery(PageArgs):
-    status = fields.String(load_default="scheduled", validate=validate.OneOf(("scheduled", "done", "cancelled")))
-    due_before = fields.Date(load_default=None)
-    equipment_id = fields.Integer(load_default=None)
-
-
-class VisitIn(Schema):
-    equipment_id = fields.Integer(required=True)
-    due_date = fields.Date(required=True)
-    technician_id = fields.Integer(allow_none=True, load_default=None)
-    notes = fields.String(load_default="", validate=validate.Length(max=10_000))
-
-
-class FinishIn(Schema):
-    done_on = fields.Date(required=True)
-    outcome = fields.String(required=True, validate=validate.OneOf(VISIT_OUTCOMES))
-    notes = fields.String(load_default="", validate=validate.Length(max=10_000))
-    technician_id = fields.Integer(allow_none=True, load_default=None)
+def _errors(*codes):
+    return documents_errors(blp, *codes)
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -152,28 +45,40 @@ class FinishIn(Schema):
 def _fail(exc: svc.ServiceInputError):
     db.session.rollback()
     duplicate = any("serial" == k for k in exc.errors) and any("already" in m for m in exc.errors.get("serial", []))
-    conflict = duplicate or isinstance(exc, svc.ServiceStateConflict)
-    abort(409 if conflict else 422, message=str(exc), errors={"json": exc.errors})
+    if duplicate or isinstance(exc, svc.ServiceStateConflict):
+        abort(409, message=str(exc), errors={"json": exc.errors})
+    input_error(exc.errors, message=str(exc))
 
 
-def _listing(stmt, columns, args, serialise, *, descending=False, convert=None):
+def _listing(stmt, columns, args, *, descending=False, convert=None):
     try:
         page = keyset_page(db.session, stmt, columns, cursor=args["cursor"], limit=args["limit"],
                            descending=descending, convert=convert)
     except BadCursor:
-        abort(400, message="Invalid cursor.")
-    return {"items": [serialise(o) for o in page.items], "next_cursor": page.next_cursor}
+        bad_cursor()
+    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 def _get(model, obj_id):
     obj = db.session.get(model, obj_id)
     if obj is None:
-        abort(404, message=f"No {model.__name__.lower()} {obj_id}.")
+        abort(404, message=_("No such record."))
     return ensure_visible(obj)
 
 
+def _equipment(equipment_id):
+    """The equipment a body names, or a 422 on ``equipment_id`` (it is input, not the URL)."""
+    eq = db.session.get(Equipment, equipment_id)
+    if eq is None:
+        input_error({"equipment_id": [_("Unknown equipment.")]})
+    return eq
+
+
 def _date_id(values):
-    return [date.fromisoformat(values[0]), int(values[1])]
+    try:
+        return [date.fromisoformat(values[0]), int(values[1])]
+    except (TypeError, ValueError, IndexError):
+        raise BadCursor("invalid cursor") from None
 
 
 # -- equipment -----------------------------------------------------------------------------------
@@ -183,6 +88,8 @@ def _date_id(values):
 class EquipmentList(MethodView):
     @requires(TECH)
     @blp.arguments(EquipmentQuery, location="query")
+    @blp.response(200, EquipmentPageSchema)
+    @_errors(401, 403)
     def get(self, args):
         """Equipment, newest first; filter by customer, serial (exact, case-insensitive) or status."""
         stmt = sa.select(Equipment)
@@ -192,37 +99,44 @@ class EquipmentList(MethodView):
             stmt = stmt.where(Equipment.serial_key == svc.fold_serial(args["serial"]))
         if args["status"]:
             stmt = stmt.where(Equipment.status == args["status"])
-        return _listing(stmt, [Equipment.id], args, Equipment.as_dict, descending=True)
+        return _listing(stmt, [Equipment.id], args, descending=True)
 
     @requires(TECH)
     @blp.arguments(EquipmentIn)
+    @blp.response(201, EquipmentSchema)
+    @_errors(401, 403, 409)
     def post(self, data):
-        """Register equipment at a customer."""
+        """Register equipment at a customer (409 when the product already has that serial)."""
         try:
             eq = svc.create_equipment(**data, user_id=current_user.id)
             db.session.commit()
         except svc.ServiceInputError as exc:
             _fail(exc)
-        return eq.as_dict(), 201
+        return eq
 
 
 @blp.route("/equipment/<int:equipment_id>")
 class EquipmentItem(MethodView):
     @requires(TECH)
+    @blp.response(200, EquipmentDetailSchema)
+    @_errors(401, 403, 404)
     def get(self, equipment_id):
-        eq = _get(Equipment, equipment_id)
-        return {**eq.as_dict(), "warranties": [w.as_dict() for w in eq.warranties]}
+        """One unit with its warranties."""
+        return _get(Equipment, equipment_id)
 
     @requires(TECH)
     @blp.arguments(EquipmentPatch)
+    @blp.response(200, EquipmentSchema)
+    @_errors(401, 403, 404, 409)
     def patch(self, data, equipment_id):
+        """Change the fields sent."""
         eq = _get(Equipment, equipment_id)
         try:
             svc.update_equipment(eq, data, user_id=current_user.id)
             db.session.commit()
         except svc.ServiceInputError as exc:
             _fail(exc)
-        return eq.as_dict()
+        return eq
 
 
 # -- warranties ----------------------------------------------------------------------------------
@@ -232,6 +146,8 @@ class EquipmentItem(MethodView):
 class WarrantyList(MethodView):
     @requires(TECH)
     @blp.arguments(WarrantyQuery, location="query")
+    @blp.response(200, WarrantyPageSchema)
+    @_errors(401, 403)
     def get(self, args):
         """Warranties by end date (soonest first); ``ending_before`` lists those still running that end by then."""
         stmt = sa.select(Warranty).join(Equipment).options(joinedload(Warranty.equipment))
@@ -242,21 +158,21 @@ class WarrantyList(MethodView):
         if args["ending_before"]:
             stmt = stmt.where(Warranty.end_date >= date.today(), Warranty.end_date <= args["ending_before"],
                               Equipment.status != "retired")
-        return _listing(stmt, [Warranty.end_date, Warranty.id], args, Warranty.as_dict, convert=_date_id)
+        return _listing(stmt, [Warranty.end_date, Warranty.id], args, convert=_date_id)
 
     @requires(MANAGER)
     @blp.arguments(WarrantyIn)
+    @blp.response(201, WarrantySchema)
+    @_errors(401, 403)
     def post(self, data):
         """Extend a warranty or sell a service contract."""
-        eq = db.session.get(Equipment, data.pop("equipment_id"))
-        if eq is None:
-            abort(422, message="Unknown equipment.", errors={"json": {"equipment_id": ["Unknown equipment."]}})
+        eq = _equipment(data.pop("equipment_id"))
         try:
             w = svc.add_warranty(eq, **data, user_id=current_user.id)
             db.session.commit()
         except svc.ServiceInputError as exc:
             _fail(exc)
-        return w.as_dict(), 201
+        return w
 
 
 # -- requests ---------------------------------------------------------------------------------------
@@ -266,16 +182,20 @@ class WarrantyList(MethodView):
 class RequestList(MethodView):
     @requires(TECH)
     @blp.arguments(RequestQuery, location="query")
+    @blp.response(200, RequestPageSchema)
+    @_errors(401, 403)
     def get(self, args):
         """Service requests visible to the caller (technicians: assigned to them), newest first."""
         stmt = scoped(sa.select(ServiceRequest), ServiceRequest).options(selectinload(ServiceRequest.lines))
         for key in ("status", "customer_id", "equipment_id"):
             if args[key] is not None:
                 stmt = stmt.where(getattr(ServiceRequest, key) == args[key])
-        return _listing(stmt, [ServiceRequest.id], args, ServiceRequest.as_dict, descending=True)
+        return _listing(stmt, [ServiceRequest.id], args, descending=True)
 
     @requires(TECH)
     @blp.arguments(RequestIn)
+    @blp.response(201, RequestSchema)
+    @_errors(401, 403)
     def post(self, data):
         """Open a request; coverage is computed from the warranties active on ``reported_on``."""
         if not current_user.can(MANAGER):
@@ -285,23 +205,29 @@ class RequestList(MethodView):
             db.session.commit()
         except svc.ServiceInputError as exc:
             _fail(exc)
-        return req.as_dict(), 201
+        return req
 
 
 @blp.route("/requests/<int:request_id>")
 class RequestItem(MethodView):
     @requires(TECH)
+    @blp.response(200, RequestSchema)
+    @_errors(401, 403, 404)
     def get(self, request_id):
-        return _get(ServiceRequest, request_id).as_dict()
+        """One request with its lines and amounts."""
+        return _get(ServiceRequest, request_id)
 
     @requires(TECH)
     @blp.arguments(RequestPatch)
+    @blp.response(200, RequestSchema)
+    @_errors(401, 403, 404)
     def patch(self, data, request_id):
         """Change fields; assigning a technician or overriding coverage needs ``service.manager``."""
         req = _get(ServiceRequest, request_id)
         manager_only = {"technician_id", "coverage_override", "override_reason"} & set(data)
         if manager_only and not current_user.can(MANAGER):
-            abort(403, message=f"Changing {', '.join(sorted(manager_only))} needs the permission {MANAGER}.")
+            abort(403, message=_("Changing %(fields)s needs the permission %(perm)s.",
+                                 fields=", ".join(sorted(manager_only)), perm=MANAGER))
         override = data.pop("coverage_override", "unchanged")
         reason = data.pop("override_reason", None)
         try:
@@ -313,13 +239,15 @@ class RequestItem(MethodView):
             db.session.commit()
         except svc.ServiceInputError as exc:
             _fail(exc)
-        return req.as_dict()
+        return req
 
 
 @blp.route("/requests/<int:request_id>/transitions")
 class RequestTransition(MethodView):
     @requires(TECH)
     @blp.arguments(TransitionIn)
+    @blp.response(200, RequestSchema)
+    @_errors(401, 403, 404)
     def post(self, data, request_id):
         """Move the request: diagnosed, in_repair, done, closed or cancelled."""
         req = _get(ServiceRequest, request_id)
@@ -328,13 +256,15 @@ class RequestTransition(MethodView):
             db.session.commit()
         except svc.ServiceInputError as exc:
             _fail(exc)
-        return req.as_dict()
+        return req
 
 
 @blp.route("/requests/<int:request_id>/lines")
 class RequestLines(MethodView):
     @requires(TECH)
     @blp.arguments(LineIn)
+    @blp.response(201, RequestSchema)
+    @_errors(401, 403, 404)
     def post(self, data, request_id):
         """Add a part or labour line."""
         req = _get(ServiceRequest, request_id)
@@ -343,7 +273,7 @@ class RequestLines(MethodView):
             db.session.commit()
         except svc.ServiceInputError as exc:
             _fail(exc)
-        return req.as_dict(), 201
+        return req
 
 
 # -- visits --------------------------------------------------------------------------------------------
@@ -353,6 +283,8 @@ class RequestLines(MethodView):
 class VisitList(MethodView):
     @requires(TECH)
     @blp.arguments(VisitQuery, location="query")
+    @blp.response(200, VisitPageSchema)
+    @_errors(401, 403)
     def get(self, args):
         """Visits by due date; ``due_before`` gives the due and overdue list."""
         stmt = sa.select(Visit).where(Visit.status == args["status"])
@@ -360,28 +292,30 @@ class VisitList(MethodView):
             stmt = stmt.where(Visit.due_date <= args["due_before"])
         if args["equipment_id"] is not None:
             stmt = stmt.where(Visit.equipment_id == args["equipment_id"])
-        return _listing(stmt, [Visit.due_date, Visit.id], args, Visit.as_dict, convert=_date_id)
+        return _listing(stmt, [Visit.due_date, Visit.id], args, convert=_date_id)
 
     @requires(TECH)
     @blp.arguments(VisitIn)
+    @blp.response(201, VisitSchema)
+    @_errors(401, 403)
     def post(self, data):
         """Book a one-off visit."""
-        eq = db.session.get(Equipment, data["equipment_id"])
-        if eq is None:
-            abort(422, message="Unknown equipment.", errors={"json": {"equipment_id": ["Unknown equipment."]}})
+        eq = _equipment(data["equipment_id"])
         try:
             visit = svc.schedule_visit(eq, due_date=data["due_date"], technician_id=data["technician_id"],
                                        notes=data["notes"])
             db.session.commit()
         except svc.ServiceInputError as exc:
             _fail(exc)
-        return visit.as_dict(), 201
+        return visit
 
 
 @blp.route("/visits/<int:visit_id>/finish")
 class VisitFinish(MethodView):
     @requires(TECH)
     @blp.arguments(FinishIn)
+    @blp.response(200, VisitFinishedSchema)
+    @_errors(401, 403, 404)
     def post(self, data, visit_id):
         """Record the visit; under a plan the next one is booked and returned as ``next``."""
         visit = _get(Visit, visit_id)
@@ -390,4 +324,5 @@ class VisitFinish(MethodView):
             db.session.commit()
         except svc.ServiceInputError as exc:
             _fail(exc)
-        return {**visit.as_dict(), "next": nxt.as_dict() if nxt else None}
+        visit.next = nxt  # shown as "next" by VisitFinishedSchema (not a column)
+        return visit

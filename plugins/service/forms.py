@@ -7,41 +7,50 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from core.db import parse_id
 from core.l10n.fields import DateField, DecimalField
 from core.web.picker import PickerField
 from plugins.service.models import PRIORITIES, PROBLEM_CATEGORIES, REQUEST_CHANNELS, VISIT_OUTCOMES
 
 
 def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+    """A select's id, or None; anything else is not a valid choice (WTForms catches ValueError)."""
+    if value in (None, "", "None"):
+        return None
+    if parse_id(value) is None:
+        raise ValueError(value)
+    return parse_id(value)
 
 
 def status_choices():
     return [("in_service", _l("in service")), ("under_repair", _l("under repair")), ("retired", _l("retired"))]
 
 
+# Labels for stored codes (the forms' choices, and the audit log's values).
+CATEGORY_LABELS = {"no_power": _l("No power / does not start"), "noise": _l("Noise or vibration"), "leak": _l("Leak"),
+                   "overheating": _l("Overheating"), "display": _l("Display or controls"),
+                   "mechanical": _l("Mechanical fault"), "software": _l("Software or firmware"), "other": _l("Other")}
+PRIORITY_LABELS = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
+CHANNEL_LABELS = {"phone": _l("Phone"), "email": _l("Email"), "visit": _l("Visit"), "portal": _l("Portal"),
+                  "other": _l("Other")}
+OUTCOME_LABELS = {"ok": _l("All fine"), "adjusted": _l("Adjusted"), "needs_repair": _l("Needs repair"),
+                  "no_access": _l("No access")}
+
+
 def category_choices():
-    labels = {"no_power": _l("No power / does not start"), "noise": _l("Noise or vibration"), "leak": _l("Leak"),
-              "overheating": _l("Overheating"), "display": _l("Display or controls"),
-              "mechanical": _l("Mechanical fault"), "software": _l("Software or firmware"), "other": _l("Other")}
-    return [(c, labels[c]) for c in PROBLEM_CATEGORIES]
+    return [(c, CATEGORY_LABELS[c]) for c in PROBLEM_CATEGORIES]
 
 
 def priority_choices():
-    labels = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
-    return [(p, labels[p]) for p in PRIORITIES]
+    return [(p, PRIORITY_LABELS[p]) for p in PRIORITIES]
 
 
 def channel_choices():
-    labels = {"phone": _l("Phone"), "email": _l("Email"), "visit": _l("Visit"), "portal": _l("Portal"),
-              "other": _l("Other")}
-    return [(c, labels[c]) for c in REQUEST_CHANNELS]
+    return [(c, CHANNEL_LABELS[c]) for c in REQUEST_CHANNELS]
 
 
 def outcome_choices():
-    labels = {"ok": _l("All fine"), "adjusted": _l("Adjusted"), "needs_repair": _l("Needs repair"),
-              "no_access": _l("No access")}
-    return [(o, labels[o]) for o in VISIT_OUTCOMES]
+    return [(o, OUTCOME_LABELS[o]) for o in VISIT_OUTCOMES]
 
 
 class EquipmentForm(FlaskForm):

@@ -10,8 +10,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.audit import Audit
 from core.catalog.models import Money
 from core.db import db, utcnow
 
@@ -57,9 +59,17 @@ class Equipment(db.Model):
         sa.Index("ix_service_equipment_serial_key", "serial_key"),
         sa.Index("ix_service_equipment_order", "order_id"),
     )
+    __audit__ = Audit(
+        "service.equipment", label=_l("Equipment"), title=("model_name", "serial"), customer="customer_id",
+        ignore=("serial_key",),
+        fields={"product_id": _l("Catalog product"), "model_name": _l("Model"), "purchase_date": _l("Purchase date"),
+                "install_date": _l("Installation date"), "retired_on": _l("Retired on"),
+                "order_id": _l("Sales order"), "order_number": _l("Order number")},
+        values={"status": "plugins.service.service:equipment_status_label"},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="RESTRICT"))
     product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_product.id", ondelete="RESTRICT"), index=True)
     model_name: Mapped[str] = mapped_column(sa.String(200), default="")
     serial: Mapped[str | None] = mapped_column(sa.String(100))
@@ -96,15 +106,6 @@ class Equipment(db.Model):
         """When the unit started working: installation, else purchase, else registration."""
         return self.install_date or self.purchase_date or self.created_at.date()
 
-    def as_dict(self) -> dict:
-        return {
-            "id": self.id, "customer_id": self.customer_id, "product_id": self.product_id,
-            "model": self.model_label, "serial": self.serial,
-            "purchase_date": _iso(self.purchase_date), "install_date": _iso(self.install_date),
-            "location": self.location, "status": self.status, "retired_on": _iso(self.retired_on),
-            "notes": self.notes, "source": self.source, "order_id": self.order_id,
-            "order_number": self.order_number,
-        }
 
 
 class Warranty(db.Model):
@@ -114,6 +115,12 @@ class Warranty(db.Model):
     __table_args__ = (
         sa.CheckConstraint("end_date >= start_date", name="dates"),
         sa.Index("ix_service_warranty_end", "end_date", "id"),
+    )
+    __audit__ = Audit(
+        "service.warranty", label=_l("Warranty"), customer="equipment.customer_id",
+        fields={"equipment_id": _l("Equipment"), "terms": _l("Covers"), "start_date": _l("Start date"),
+                "end_date": _l("End date (inclusive)"), "visits_per_year": _l("Included maintenance visits a year")},
+        values={"kind": "plugins.service.views:service_kind_label", "terms": "plugins.service.views:service_terms_label"},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,14 +145,6 @@ class Warranty(db.Model):
             return "future"
         return "active" if day <= self.end_date else "expired"
 
-    def as_dict(self, today: date | None = None) -> dict:
-        today = today or date.today()
-        return {
-            "id": self.id, "equipment_id": self.equipment_id, "customer_id": self.equipment.customer_id,
-            "kind": self.kind, "terms": self.terms, "start_date": _iso(self.start_date),
-            "end_date": _iso(self.end_date), "visits_per_year": self.visits_per_year,
-            "price": str(self.price), "status": self.status_on(today), "notes": self.notes,
-        }
 
 
 class ServiceRequest(db.Model):
@@ -157,9 +156,28 @@ class ServiceRequest(db.Model):
         sa.Index("ix_service_request_tech", "technician_id", "status", "id"),
         sa.Index("ix_service_request_customer", "customer_id", "id"),
     )
+    __audit__ = Audit(
+        "service.request", label=_l("Service request"), customer="customer_id",
+        fields={"equipment_id": _l("Equipment"), "technician_id": _l("Technician"), "created_by_id": _l("Created by"),
+                "channel": _l("Came in by"), "problem": _l("Reported problem"), "problem_category": _l("Kind of problem"),
+                "reported_on": _l("Reported on"), "diagnosis": _l("Diagnosis"),
+                "faulty_serial": _l("Faulty serial (swapped out)"),
+                "replacement_serial": _l("Replacement serial (swapped in)"), "coverage": _l("Coverage"),
+                "coverage_terms": _l("Covers"), "coverage_warranty_id": _l("Warranty"),
+                "coverage_override": _l("Decision"), "override_reason": _l("Reason"),
+                "override_by_id": _l("Decided by"), "opened_at": _l("Opened"), "diagnosed_at": _l("Diagnosed"),
+                "repair_started_at": _l("Repair started"), "done_at": _l("Done"), "closed_at": _l("Closed"),
+                "cancelled_at": _l("Cancelled")},
+        values={"status": "plugins.service.service:status_label", "coverage": "plugins.service.service:decision_label",
+                "coverage_override": "plugins.service.service:decision_label",
+                "priority": "plugins.service.forms:PRIORITY_LABELS", "channel": "plugins.service.forms:CHANNEL_LABELS",
+                "problem_category": "plugins.service.forms:CATEGORY_LABELS",
+                "coverage_terms": "plugins.service.views:service_terms_label"},
+        users=("technician_id", "created_by_id", "override_by_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="RESTRICT"))
     equipment_id: Mapped[int] = mapped_column(sa.ForeignKey("service_equipment.id", ondelete="CASCADE"), index=True)
     technician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
@@ -203,27 +221,15 @@ class ServiceRequest(db.Model):
         """The coverage that applies: staff override if any, else the computed one."""
         return self.coverage_override or self.coverage
 
-    def as_dict(self) -> dict:
-        from plugins.service.coverage import covered_amounts
-
-        covered, billable = covered_amounts(self)
-        return {
-            "id": self.id, "number": self.number, "customer_id": self.customer_id,
-            "equipment_id": self.equipment_id, "technician_id": self.technician_id, "status": self.status,
-            "priority": self.priority, "channel": self.channel, "problem": self.problem,
-            "problem_category": self.problem_category, "reported_on": _iso(self.reported_on),
-            "diagnosis": self.diagnosis, "faulty_serial": self.faulty_serial,
-            "replacement_serial": self.replacement_serial, "coverage": self.coverage,
-            "coverage_override": self.coverage_override, "override_reason": self.override_reason,
-            "decision": self.decision, "covered_amount": str(covered), "billable_amount": str(billable),
-            "lines": [line.as_dict() for line in self.lines],
-        }
 
 
 class RequestLine(db.Model):
     """A part or a labour line on a repair (catalog product or service, or free text)."""
 
     __tablename__ = "service_request_line"
+    __audit__ = Audit("service.request_line", label=_l("Repair line"), title="description",
+                      customer="request.customer_id", fields={"request_id": _l("Service request")},
+                      values={"kind": {"part": _l("Part"), "labour": _l("Labour")}})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("service_request.id", ondelete="CASCADE"), index=True)
@@ -239,9 +245,6 @@ class RequestLine(db.Model):
     def total(self) -> Decimal:
         return (Decimal(self.quantity) * Decimal(self.unit_price)).quantize(Decimal("0.01"))
 
-    def as_dict(self) -> dict:
-        return {"id": self.id, "product_id": self.product_id, "kind": self.kind, "description": self.description,
-                "quantity": str(self.quantity), "unit_price": str(self.unit_price), "total": str(self.total)}
 
 
 class MaintenancePlan(db.Model):
@@ -249,6 +252,9 @@ class MaintenancePlan(db.Model):
 
     __tablename__ = "service_plan"
     __table_args__ = (sa.CheckConstraint("interval_months > 0", name="interval"),)
+    __audit__ = Audit("service.plan", label=_l("Maintenance plan"), title="name",
+                      fields={"warranty_id": _l("Warranty"), "interval_months": _l("Every (months)"),
+                              "checklist": _l("Checklist (one item a line)")})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
@@ -272,10 +278,18 @@ class Visit(db.Model):
         sa.Index("ix_service_visit_due", "status", "due_date", "id"),
         sa.Index("ix_service_visit_equipment", "equipment_id", "status"),
     )
+    __audit__ = Audit(
+        "service.visit", label=_l("Maintenance visit"), title="due_date", customer="customer_id",
+        fields={"equipment_id": _l("Equipment"), "plan_id": _l("Maintenance plan"), "technician_id": _l("Technician"),
+                "due_date": _l("Date"), "done_on": _l("Done on"), "outcome": _l("Outcome")},
+        values={"outcome": "plugins.service.forms:OUTCOME_LABELS",
+                "status": {"scheduled": _l("scheduled"), "done": _l("done"), "cancelled": _l("cancelled")}},
+        users=("technician_id",),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     equipment_id: Mapped[int] = mapped_column(sa.ForeignKey("service_equipment.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="RESTRICT"), index=True)
     plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_plan.id", ondelete="SET NULL"), index=True)
     technician_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
     due_date: Mapped[date]
@@ -289,15 +303,6 @@ class Visit(db.Model):
     customer = relationship("Customer")
     plan = relationship("MaintenancePlan")
     technician = relationship("User", foreign_keys=[technician_id])
-
-    def as_dict(self) -> dict:
-        return {"id": self.id, "equipment_id": self.equipment_id, "customer_id": self.customer_id,
-                "plan_id": self.plan_id, "technician_id": self.technician_id, "due_date": _iso(self.due_date),
-                "status": self.status, "done_on": _iso(self.done_on), "outcome": self.outcome, "notes": self.notes}
-
-
-def _iso(d):
-    return d.isoformat() if d else None
 
 
 class SalesOrderLink(db.Model):

@@ -9,7 +9,7 @@ from core.catalog.models import Product
 from core.contrib import LookupItem
 from core.customers.models import Customer
 from core.customers.search import where_matches
-from core.db import db
+from core.db import db, parse_id
 from core.security import scoped
 from core.text import like_pattern
 from plugins.service.models import Equipment
@@ -25,8 +25,8 @@ def lookup_equipment(term: str, limit: int, params: dict) -> list[LookupItem]:
     stmt = scoped(sa.select(Equipment), Equipment).options(joinedload(Equipment.customer),
                                                             joinedload(Equipment.product))
     customer = params.get("customer", "")
-    if customer.isdigit():
-        stmt = stmt.where(Equipment.customer_id == int(customer))
+    if parse_id(customer):
+        stmt = stmt.where(Equipment.customer_id == parse_id(customer))
     if term:
         customers = where_matches(scoped(sa.select(Customer.id), Customer), term)
         models = sa.select(Product.id).where(Product.name_key.like(like_pattern(term), escape="\\"))

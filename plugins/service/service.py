@@ -73,7 +73,7 @@ def _clean_serial(value) -> str | None:
 
 
 def _check_equipment(errors: _Errors, *, customer_id, product_id, model_name, serial, purchase_date,
-                     install_date, status, exclude_id=None) -> None:
+                     install_date, status, location="", exclude_id=None) -> None:
     if customer_id is None or db.session.get(Customer, customer_id) is None:
         errors.add("customer_id", _("Unknown customer."))
     if product_id is not None:
@@ -85,6 +85,8 @@ def _check_equipment(errors: _Errors, *, customer_id, product_id, model_name, se
         errors.add("model_name", _("At most %(n)d characters.", n=200))
     if serial and len(serial) > 100:
         errors.add("serial", _("At most %(n)d characters.", n=100))
+    if len(location or "") > 300:
+        errors.add("location", _("At most %(n)d characters.", n=300))
     if serial and product_id is not None:
         stmt = sa.select(Equipment.id).where(Equipment.product_id == product_id, Equipment.serial == serial)
         if exclude_id:
@@ -105,11 +107,11 @@ def create_equipment(*, customer_id: int, product_id: int | None = None, model_n
     serial = _clean_serial(serial)
     errors = _Errors()
     _check_equipment(errors, customer_id=customer_id, product_id=product_id, model_name=model_name, serial=serial,
-                     purchase_date=purchase_date, install_date=install_date, status=status)
+                     purchase_date=purchase_date, install_date=install_date, status=status, location=location)
     errors.raise_if_any()
     eq = Equipment(customer_id=customer_id, product_id=product_id, model_name=(model_name or "").strip(),
                    serial=serial, serial_key=fold_serial(serial), purchase_date=purchase_date,
-                   install_date=install_date, location=(location or "").strip()[:300], status=status,
+                   install_date=install_date, location=(location or "").strip(), status=status,
                    notes=notes or "", source=source, order_id=order_id, order_number=order_number)
     if product_id is not None:
         eq.product = db.session.get(Product, product_id)
@@ -137,7 +139,8 @@ def update_equipment(eq: Equipment, changes: dict, *, user_id: int | None = None
     _check_equipment(errors, customer_id=eq.customer_id, product_id=values["product_id"],
                      model_name=values["model_name"] if values["product_id"] is None else "x",
                      serial=values["serial"], purchase_date=values["purchase_date"],
-                     install_date=values["install_date"], status=values["status"], exclude_id=eq.id)
+                     install_date=values["install_date"], status=values["status"], location=values["location"],
+                     exclude_id=eq.id)
     errors.raise_if_any()
     old_status = eq.status
     for f, v in values.items():
@@ -216,15 +219,21 @@ def _check_request_fields(errors: _Errors, data: dict) -> None:
         errors.add("channel", _("Not one of: %(c)s.", c=", ".join(REQUEST_CHANNELS)))
     if "problem_category" in data and data["problem_category"] not in PROBLEM_CATEGORIES:
         errors.add("problem_category", _("Not one of: %(c)s.", c=", ".join(PROBLEM_CATEGORIES)))
-    if data.get("technician_id") is not None:
-        from core.auth.models import User
-
-        user = db.session.get(User, data["technician_id"])
-        if user is None or not user.active:
-            errors.add("technician_id", _("Unknown technician."))
+    _check_technician(errors, data.get("technician_id"))
     for f in ("faulty_serial", "replacement_serial"):
         if data.get(f) and len(data[f]) > 100:
             errors.add(f, _("At most %(n)d characters.", n=100))
+
+
+def _check_technician(errors: _Errors, technician_id: int | None) -> None:
+    """A technician is an active staff user (a missing one is a 422 on the field, not a 500)."""
+    if technician_id is None:
+        return
+    from core.auth.models import User
+
+    user = db.session.get(User, technician_id)
+    if user is None or not user.active:
+        errors.add("technician_id", _("Unknown technician."))
 
 
 def recompute_coverage(req: ServiceRequest) -> None:
@@ -396,13 +405,15 @@ def add_line(req: ServiceRequest, *, kind: str, description: str = "", product_i
     description = (description or "").strip() or (product.name if product else "")
     if not description:
         errors.add("description", _("Choose a catalog item or describe the line."))
+    elif len(description) > 300:
+        errors.add("description", _("At most %(n)d characters.", n=300))
     qty = _decimal(quantity, "quantity", errors)
     if qty is not None and qty <= 0:
         errors.add("quantity", _("The quantity must be above zero."))
     price = _decimal(unit_price if unit_price not in (None, "") else (product.unit_price if product else None),
                      "unit_price", errors)
     errors.raise_if_any()
-    line = RequestLine(request=req, kind=kind, description=description[:300], product_id=product_id,
+    line = RequestLine(request=req, kind=kind, description=description, product_id=product_id,
                        quantity=qty, unit_price=price)
     db.session.add(line)
     db.session.flush()
@@ -518,6 +529,7 @@ def schedule_visit(eq: Equipment, *, due_date: date | None, technician_id: int |
         errors.add("due_date", _("A date is required."))
     if eq.status == RETIRED:
         errors.add("equipment_id", _("This equipment is retired."))
+    _check_technician(errors, technician_id)
     errors.raise_if_any()
     visit = Visit(equipment_id=eq.id, customer_id=eq.customer_id, due_date=due_date,
                   technician_id=technician_id, notes=notes or "")
@@ -538,6 +550,7 @@ def finish_visit(visit: Visit, *, done_on: date | None, outcome: str, notes: str
         errors.add("done_on", _("The visit date cannot be in the future."))
     if outcome not in VISIT_OUTCOMES:
         errors.add("outcome", _("Not one of: %(c)s.", c=", ".join(VISIT_OUTCOMES)))
+    _check_technician(errors, technician_id)
     errors.raise_if_any()
     changes = {"done_on": done_on, "outcome": outcome, "notes": (notes or "").strip() or visit.notes}
     if technician_id is not None:
@@ -636,8 +649,10 @@ def retire_from_order(order: dict) -> tuple[int, int]:
             if w.end_date >= today and w.source == "sales":
                 w.end_date = max(w.start_date, today)
                 w.notes = (w.notes + "\n" if w.notes else "") + _("Order cancelled.")
-        db.session.execute(sa.update(Visit).where(Visit.equipment_id == eq.id, Visit.status == SCHEDULED)
-                           .values(status="cancelled"))
+        # Through the ORM, not one UPDATE statement, so each cancelled visit is audited.
+        for visit in db.session.execute(
+                sa.select(Visit).where(Visit.equipment_id == eq.id, Visit.status == SCHEDULED)).scalars():
+            visit.status = "cancelled"
         retired += 1
     if units:
         log_event(units[0].customer_id, "service.equipment_retired", source=SOURCE,
@@ -671,3 +686,27 @@ def outcome_label(outcome: str | None) -> str:
 
 def equipment_status_label(status: str) -> str:
     return {IN_SERVICE: _("in service"), UNDER_REPAIR: _("under repair"), RETIRED: _("retired")}.get(status, status)
+
+
+def erase_customer_data(customer_id: int) -> None:
+    """GDPR erasure: the units stay (warranties, repairs, reliability figures) but not where
+    they are installed, which is the person's address (the core's ``erase_customer_data`` hook)."""
+    db.session.execute(sa.update(Equipment).where(Equipment.customer_id == customer_id).values(location=""))
+
+
+def equipment_facts() -> sa.Select:
+    """The ``service_equipment`` query hook (see ``hookspecs.py``)."""
+    warranty_end = (sa.select(sa.func.max(Warranty.end_date)).where(Warranty.equipment_id == Equipment.id)
+                    .correlate(Equipment).scalar_subquery())
+    return (
+        sa.select(
+            Equipment.id.label("equipment_id"), Equipment.customer_id.label("customer_id"),
+            Equipment.product_id.label("product_id"),
+            sa.func.coalesce(Product.name, Equipment.model_name).label("model"), Equipment.serial.label("serial"),
+            Equipment.purchase_date.label("purchase_date"), Equipment.install_date.label("install_date"),
+            Equipment.status.label("status"), Equipment.retired_on.label("retired_on"),
+            Equipment.source.label("source"), Equipment.order_id.label("order_id"),
+            sa.type_coerce(warranty_end, sa.Date).label("warranty_end"),
+        )
+        .outerjoin(Product, Equipment.product_id == Product.id)
+    )

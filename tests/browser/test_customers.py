@@ -97,3 +97,41 @@ def test_bad_phone_keeps_what_was_typed(live_server, browser_page, screenshot):
     assert page.input_value("input[name=name]") == "Šarūnas Žemaitis"
     assert "not a phone" in page.locator("main").inner_text()
     screenshot(page, "customer-form-error-en")
+
+
+def test_erase_personal_data_after_confirming(live_server, browser_page, screenshot):
+    """The erase button asks first (dismissing keeps everything), then erases the person and
+    keeps the page usable, in English and in Hebrew."""
+    page = browser_login(browser_page, live_server)
+    detail_url = _create_customer(page, live_server)
+    erase = page.locator("form[action$='/erase'] button[type=submit]")
+
+    def open_more():  # the action sits in the customer page's "More" menu, beside Delete
+        if not erase.is_visible():
+            page.locator("#more-actions").click()
+        erase.wait_for(state="visible")
+
+    open_more()
+    assert erase.inner_text() == "Erase personal data"
+    screenshot(page, "customer-more-menu-en")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    erase.click()
+    page.wait_for_timeout(300)
+    assert NAME in page.locator("main").inner_text()  # dismissed: nothing happened
+    messages = []
+    page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.accept()))
+    open_more()
+    with page.expect_navigation():
+        erase.click()
+    assert "cannot be undone" in messages[0] and "Orders, equipment" in messages[0]
+    main = page.locator("main").inner_text()
+    assert page.url.split("#")[0] == detail_url
+    assert NAME not in main and "giorgos" not in main.lower() and "Personal data erased on" in main
+    assert page.locator("form[action$='/erase']").count() == 0  # once is enough
+    screenshot(page, "customer-erased-en")
+    page.select_option("#lang-select", "he")
+    with page.expect_navigation():
+        page.click("footer form button[type=submit]")
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert "הנתונים האישיים נמחקו" in page.locator("main").inner_text()
+    screenshot(page, "customer-erased-he")

@@ -36,6 +36,7 @@ def test_listener_receives_each_confirmation_once(app, client, token_for):
     assert payload["id"] == order["id"] and payload["number"] == order["number"]
     assert payload["customer_id"] == ids["customers"][0] and payload["currency"] == "EUR"
     assert payload["confirmation_date"] == payload["confirmed_at"][:10]
+    assert payload["confirmed_at"].endswith("+00:00")  # times in payloads carry their offset
     first = payload["lines"][0]
     assert first == {**first, "product_id": ids["products"][0], "sku": "LAP-1", "kind": "product", "quantity": "2.000",
                      "unit_price": "899.00", "discount_percent": "10.00", "line_total": "1618.20",

@@ -126,7 +126,7 @@ def test_a_quotation_cannot_borrow_a_hidden_opportunity(app, client, token_for, 
     r = client.post(f"{API}/orders", headers=sam, json={"customer_id": world["customers"][0],
                                                          "opportunity_id": world["tia_opp"],
                                                          "lines": [{"product_id": world["products"][0]}]})
-    assert r.status_code == 422 and "opportunity_id" in r.get_json()["errors"]
+    assert r.status_code == 422 and r.get_json()["errors"]["json"]["opportunity_id"] == ["No such opportunity."]
 
 
 def test_a_salesperson_cannot_give_a_deal_away_or_take_one(app, client, token_for, world):

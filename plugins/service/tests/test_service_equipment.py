@@ -90,7 +90,7 @@ def test_api_filters_and_keyset_pages(svc_app, svc_client, ids):
     assert seen == ["P-4", "P-3", "P-2", "P-1", "P-0"]
     r = svc_client.get("/api/v1/service/equipment?serial=other-1", headers=h)
     assert [e["customer_id"] for e in r.json["items"]] == [ids["other"]]
-    assert svc_client.get("/api/v1/service/equipment?cursor=garbage", headers=h).status_code == 400
+    assert svc_client.get("/api/v1/service/equipment?cursor=garbage", headers=h).status_code == 422
 
 
 def test_warranty_ending_before_start_is_refused(svc_app, svc_client, ids):

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from flask_babel import lazy_gettext as _l
 
 from core import PluginManifest, hookimpl
-from core.contrib import CustomerPanel, DashboardWidget, MenuItem, Permission, RoleSpec
+from core.contrib import CASCADE, CustomerPanel, CustomerRelation, DashboardWidget, MenuItem, Permission, RoleSpec
 
 manifest = PluginManifest(
     name="hello",  # the entry point name, the Alembic branch and the table prefix
@@ -19,6 +19,9 @@ manifest = PluginManifest(
         Permission("hello.view", _l("See hello notes")),
         Permission("hello.write", _l("Write hello notes")),
     ),
+    # Deleting a customer deletes their notes (they mean nothing without the customer).
+    # Business records that must outlive a customer say BLOCK here instead.
+    customer_relations=(CustomerRelation("hello_note", "customer_id", CASCADE, _l("hello notes")),),
 )
 
 
@@ -52,10 +55,11 @@ def dashboard_widgets(user):
 
 @hookimpl
 def customer_panels(customer, user):
-    from rapport_hello.models import notes_for
+    from rapport_hello.models import notes_for, points_for
 
     def render():
-        return Markup(render_template("hello/panel.html", notes=notes_for(customer.id, 10)))
+        return Markup(render_template("hello/panel.html", notes=notes_for(customer.id, 10),
+                                      points=points_for(customer.id)))
 
     return [CustomerPanel(_l("Notes"), render, permission="hello.view", weight=50)]
 
@@ -66,3 +70,11 @@ def customer_created(customer):
     from rapport_hello.models import add_note
 
     add_note(customer["id"], f"Welcome, {customer['name']}!")
+
+
+@hookimpl
+def erase_customer_data(customer_id):
+    """GDPR erasure of a customer: notes are free text about the person, so they go."""
+    from rapport_hello.models import delete_notes
+
+    delete_notes(customer_id)
