@@ -141,7 +141,8 @@ def test_times_shown_and_typed_across_a_daylight_saving_change(app, client, logi
             row = db.session.execute(sa.select(Interaction).where(Interaction.subject == typed)).scalar_one()
             assert row.occurred_at == stored
     html = client.get(f"/customers/{cid}").get_data(as_text=True)
-    assert html.count("10:00\u202fπ.μ.") == 2
+    timeline = html.split('id="timeline"')[1].split('id="pane-activities"')[0]  # not the audit's Changes tab
+    assert timeline.count("10:00\u202fπ.μ.") == 2
     assert "UTC" not in html.split('id="timeline"')[1].split("</form>")[0]
 
 
@@ -357,7 +358,9 @@ def test_api_validation_messages_follow_the_token_users_language(app, client, ma
     assert errors["name"] == ["Αυτό το πεδίο είναι υποχρεωτικό."]
     assert errors["colour"] == ["Άγνωστο πεδίο."]
     r = client.post("/api/v1/customers", json={"name": ""}, headers=headers)
-    assert r.get_json()["errors"]["json"]["name"][0].startswith("Από 1 έως")
+    assert r.get_json()["errors"]["json"]["name"] == ["Αυτό το πεδίο δεν μπορεί να είναι κενό."]
+    r = client.get("/api/v1/customers?limit=0", headers=headers)  # marshmallow's Range, its values kept
+    assert r.status_code == 422 and r.get_json()["errors"]["query"]["limit"][0].startswith("Από 1 έως")
 
 
 def test_marshmallow_messages_with_values_keep_them(app):

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.audit import Audit
 from core.db import db, utcnow
 
-MESSAGE_CONTENTS = ("subject", "body")
+# ``subject_params`` of a message's entry hold its address and subject (core.messaging.texts).
+MESSAGE_CONTENTS = ("subject", "subject_params", "body")
 
 
 def message_contents(entry) -> tuple[str, ...]:

@@ -75,6 +75,14 @@ def english(kind: str, params: dict | None) -> str:
         return render_text(kind, params, "")
 
 
+def _merged(params: dict) -> str:
+    from flask_babel import gettext as _
+
+    if params.get("name"):
+        return _("Merged “%(name)s” into this customer", name=params["name"])
+    return _("Merged a duplicate into this customer")  # the name was erased (GDPR)
+
+
 def core_text_kinds() -> list:
     """The core's own kinds (customer merges, emails and SMS sent and received)."""
     from flask_babel import gettext as _
@@ -83,6 +91,7 @@ def core_text_kinds() -> list:
     from core.messaging import texts as messaging_texts
 
     return [
-        TextKind("core.merged", lambda p: _("Merged “%(name)s” into this customer", name=p.get("name", ""))),
+        TextKind("core.merged", _merged),
+        TextKind("core.erased", lambda p: _("Personal data erased")),
         *messaging_texts.text_kinds(),
     ]
