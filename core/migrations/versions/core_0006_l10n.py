@@ -9,7 +9,8 @@ calendar). ``core_interaction.subject_kind`` / ``subject_params`` hold texts the
 writes, rendered in the reader's language (core.l10n.texts); existing customer-merge
 entries are converted from the sentences the core wrote in each language, and the
 entries of emails and SMS sent, received and bounced (messaging) get their kind and
-parameters from the message's subject and address.
+parameters from the message's subject and address; GDPR erasure entries become
+``core.erased`` (and merge entries of erased customers lose the duplicate's name).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -41,6 +42,21 @@ def upgrade():
         batch.add_column(sa.Column("subject_params", sa.JSON(), nullable=True))
     convert_subjects(op.get_bind(), [MERGED])
     _convert_messaging(op.get_bind())
+    _convert_erasures(op.get_bind())
+
+
+def _convert_erasures(bind) -> None:
+    """GDPR erasures written as a sentence become the stored text ``core.erased``; merge entries
+    of erased customers lose the merged duplicate's name (the erasure now clears it too)."""
+    t = sa.table("core_interaction", sa.column("kind", sa.String), sa.column("customer_id", sa.Integer),
+                 sa.column("subject", sa.String), sa.column("subject_kind", sa.String),
+                 sa.column("subject_params", sa.JSON))
+    customers = sa.table("core_customer", sa.column("id", sa.Integer), sa.column("erased_at", sa.DateTime))
+    bind.execute(t.update().where(t.c.kind == "core.erased", t.c.subject_kind.is_(None))
+                 .values(subject_kind="core.erased", subject_params={}, subject="Personal data erased"))
+    erased = sa.select(customers.c.id).where(customers.c.erased_at.is_not(None))
+    bind.execute(t.update().where(t.c.subject_kind == "core.merged", t.c.customer_id.in_(erased))
+                 .values(subject_params={}, subject="Merged a duplicate into this customer"))
 
 
 # kind: (parameter naming the address, key of ``data`` holding it, English sentence)
@@ -60,6 +76,8 @@ def _convert_messaging(bind) -> None:
                         .where(t.c.kind.in_(list(MESSAGING)), t.c.subject_kind.is_(None))).all()
     updates = []
     for row in rows:
+        if not row.data and not row.subject:
+            continue  # erased (GDPR): nothing left to say
         name, key, english = MESSAGING[row.kind]
         address = str((row.data or {}).get(key) or "")
         subject = row.subject or ""
