@@ -330,6 +330,51 @@ def test_messaging_entries_written_before_stored_texts_are_converted(app):
         ]
 
 
+def _core_0006():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "core_0006", Path(__file__).parents[1] / "core/migrations/versions/core_0006_l10n.py")
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
+
+
+def test_erasures_written_before_stored_texts_are_converted(app):
+    """core_0006: main's erasure sentences (any language) become core.erased; an erased customer's
+    merge entry loses the duplicate's name; an erased message entry stays empty."""
+    from core.customers.models import Customer
+    from core.customers.service import create_customer
+
+    migration = _core_0006()
+    with app.app_context():
+        erased, kept = create_customer({"name": "#1"}), create_customer({"name": "Kept"})
+        db.session.flush()
+        erased.erased_at = datetime(2026, 11, 1)
+        for cid, kind, subject, data in (
+                (erased.id, "core.merged", "\"Dora Duplicate\" מוזג ללקוח זה", None),
+                (erased.id, "messaging.sent", "", None),
+                (erased.id, "core.erased", "Τα προσωπικά δεδομένα διαγράφηκαν", None),
+                (kept.id, "core.merged", "Merged “Anna” into this customer", None)):
+            db.session.add(Interaction(customer_id=cid, kind=kind, source="core", subject=subject, data=data))
+        db.session.commit()
+        connection = db.session.connection()
+        migration.convert_subjects(connection, [migration.MERGED])
+        migration._convert_messaging(connection)
+        migration._convert_erasures(connection)
+        db.session.commit()
+        rows = db.session.execute(sa.select(Interaction.customer_id, Interaction.subject, Interaction.subject_kind,
+                                            Interaction.subject_params).order_by(Interaction.id)).all()
+        assert [tuple(r) for r in rows] == [
+            (erased.id, "Merged a duplicate into this customer", "core.merged", {}),
+            (erased.id, "", None, None),
+            (erased.id, "Personal data erased", "core.erased", {}),
+            (kept.id, "Merged “Anna” into this customer", "core.merged", {"name": "Anna"}),
+        ]
+        assert db.session.get(Customer, kept.id).erased_at is None
+
+
 def test_job_progress_in_the_readers_digits(ctx):
     from core.jobs.models import Job
     from core.jobs.views import progress_text
