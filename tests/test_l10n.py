@@ -424,3 +424,31 @@ def test_email_validator_reason_in_hebrew(client, login):
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     assert "צריך סימן @ אחד." in html and "must have an @-sign" not in html
+
+
+def test_product_form_takes_and_shows_amounts_the_greek_way(app, client, login):
+    """Unit price, unit cost (main's) and tax rate typed with a decimal comma and grouping, shown
+    back the same way; a 10 % rate reads 10 (the old form printed Decimal.normalize(): 1E+1)."""
+    from core.catalog.models import Product
+
+    login()
+    client.post("/language", data={"lang": "el", "next": "/"})
+    base = {"name": "Αντλία", "kind": "product", "currency": "EUR", "warranty_months": "0", "active": "y"}
+    r = client.post("/catalog/new", data={**base, "sku": "GR-1", "unit_price": "1.250,50", "unit_cost": "980",
+                                          "tax_rate": "6,5"})
+    assert r.status_code == 302
+    r = client.post("/catalog/new", data={**base, "sku": "GR-2", "unit_price": "12,5", "unit_cost": "",
+                                          "tax_rate": "10"})
+    assert r.status_code == 302
+    r = client.post("/catalog/new", data={**base, "sku": "GR-3", "unit_price": "δώδεκα"})
+    assert r.status_code == 422 and 'value="δώδεκα"' in r.get_data(as_text=True)
+    with app.app_context():
+        one = db.session.execute(sa.select(Product).where(Product.sku == "GR-1")).scalar_one()
+        two = db.session.execute(sa.select(Product).where(Product.sku == "GR-2")).scalar_one()
+        assert (one.unit_price, one.unit_cost, one.tax_rate) == (Decimal("1250.50"), Decimal("980.00"), Decimal("6.50"))
+        assert (two.unit_price, two.unit_cost, two.tax_rate) == (Decimal("12.50"), None, Decimal("10.00"))
+        ids = one.id, two.id
+    page = client.get(f"/catalog/{ids[0]}").get_data(as_text=True)
+    assert 'value="1.250,50"' in page and 'value="980,00"' in page and 'value="6,5"' in page
+    page = client.get(f"/catalog/{ids[1]}").get_data(as_text=True)
+    assert 'value="10"' in page and "1E+1" not in page

@@ -42,8 +42,8 @@ class ProductForm(FlaskForm):
     warranty_months = StringField(_l("Default warranty (months)"), default="0",
                                   render_kw={"inputmode": "numeric", "dir": "ltr", "maxlength": 4},
                                   description=_l("0 to %(n)d.", n=MAX_WARRANTY_MONTHS))
-    tax_rate = StringField(_l("Tax rate (%)"), render_kw={"inputmode": "decimal", "dir": "ltr", "maxlength": 6},
-                           description=_l("Empty: the business's default rate."))
+    tax_rate = DecimalField(_l("Tax rate (%)"), render_kw={"maxlength": 6},
+                            description=_l("Empty: the business's default rate."))
     active = BooleanField(_l("Active (offered for sale)"), default=True)
 
     def data_for_service(self) -> dict:
