@@ -452,3 +452,18 @@ def test_product_form_takes_and_shows_amounts_the_greek_way(app, client, login):
     assert 'value="1.250,50"' in page and 'value="980,00"' in page and 'value="6,5"' in page
     page = client.get(f"/catalog/{ids[1]}").get_data(as_text=True)
     assert 'value="10"' in page and "1E+1" not in page
+
+
+def test_profile_sessions_show_times_in_the_readers_calendar(app, client, login):
+    """Main's session list printed UTC as 2026-11-27 14:05; now the reader's zone, calendar and digits."""
+    import re
+
+    login()
+    client.post("/language", data={"lang": "fa", "next": "/"})
+    html = client.get("/profile").get_data(as_text=True)
+    rows = "".join(re.findall(r"<tr data-session-row>.*?</tr>", html, re.S))
+    assert rows and not re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", rows)
+    with app.test_request_context(), force_locale("fa"):
+        from core.l10n import format_date, local_today
+
+        assert format_date(local_today()) in rows  # today, Solar Hijri in Persian digits (۶ آذر ۱۴۰۵)
