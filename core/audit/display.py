@@ -44,6 +44,8 @@ COMMON_FIELDS = {
     "channel": _l("Channel"), "direction": _l("Direction"), "subject": _l("Subject"), "body": _l("Notes"),
     "tags": _l("Tags"), "position": _l("Position"), "probability": _l("Probability (%)"), "amount": _l("Amount"),
     "period": _l("Period"), "location": _l("Location"), "serial": _l("Serial number"), "sku": _l("SKU"),
+    # who may see a history entry or follow-up (core.history.guards)
+    "record": _l("Linked record"), "visible_to": _l("Visible to"), "visible_with": _l("Visible with permission"),
 }
 NOT_RECORDED = _l("changed (value not recorded)")
 

@@ -46,7 +46,7 @@ class Interaction(GuardColumns, db.Model):
                       fields={"occurred_at": _l("When"), "user_id": _l("Staff member"), "data": _l("Details")},
                       values={"channel": "core.history.forms:CHANNEL_LABELS",
                               "direction": "core.history.forms:DIRECTION_LABELS"},
-                      users=("user_id",), private=message_contents)
+                      users=("user_id", "visible_to"), private=message_contents)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
@@ -96,7 +96,7 @@ class Activity(GuardColumns, db.Model):
     __audit__ = Audit("activity", label=_l("Follow-up"), title="summary", customer="customer_id",
                       fields={"assignee_id": _l("Assignee"), "summary": _l("Follow-up"), "due_date": _l("Due"),
                               "done_at": _l("Done"), "ref": _l("Reference"), "created_by_id": _l("Created by")},
-                      users=("assignee_id", "created_by_id"))
+                      users=("assignee_id", "created_by_id", "visible_to"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), index=True)
