@@ -34,7 +34,7 @@ translations:
 # Re-extract every catalog (core and each plugin) and update el/lt/fa/he, creating missing
 # ones. No locations and sorted by msgid, so two branches adding strings merge cleanly.
 LANGS := el lt fa he
-BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k pgettext:1c,2 -k npgettext:1c,2,3 \
+BABEL_KEYWORDS := -k _l -k N_ -k lazy_gettext -k lazy_ngettext:1,2 -k pgettext:1c,2 -k npgettext:1c,2,3 \
                   -k lazy_pgettext:1c,2
 messages: | $(BIN)/python
 	@for d in core plugins/*; do \

@@ -38,6 +38,7 @@ class RapportState:
     queue: object = None  # core.jobs.queue.Queue: declared tasks and the Huey instance
     api: object = None
     api_blueprints: frozenset = frozenset()
+    text_kinds: dict | None = None  # core.l10n.texts.registry(), built on first use
     api_owned: dict = field(default_factory=dict)      # plugin → {API blueprint name: OpenAPI paths}
     openapi_cache: dict = field(default_factory=dict)  # enabled set → the JSON document
 
@@ -81,8 +82,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     bootstrap.init_app(app)
     from core.i18n import install_wtforms_translations, select_locale, text_direction
 
-    babel.init_app(app, locale_selector=select_locale)
+    from core.l10n import jinja as l10n_jinja
+    from core.l10n.context import timezone_name
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=timezone_name)
     install_wtforms_translations()
+    l10n_jinja.install(app)
     _init_login(app)
 
     registry = PluginRegistry(

@@ -281,8 +281,6 @@ def _portal_changes_widget():
 
 
 def _due_followups_widget():
-    from datetime import date
-
     import sqlalchemy as sa
     from flask import render_template
     from flask_login import current_user
@@ -291,8 +289,9 @@ def _due_followups_widget():
     from core.db import db
     from core.history.guards import visible_clause
     from core.history.models import Activity
+    from core.l10n import local_today
 
-    today = date.today()
+    today = local_today()  # the user's today, not the server's (they differ around midnight)
     rows = db.session.execute(
         sa.select(Activity).where(Activity.assignee_id == current_user.id, Activity.done_at.is_(None),
                                   Activity.due_date <= today, visible_clause(Activity, current_user))

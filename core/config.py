@@ -63,11 +63,14 @@ def default_config(instance: str) -> dict:
         "REMEMBER_COOKIE_SECURE": os.environ.get("RAPPORT_INSECURE_COOKIES") != "1",
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
-        "BABEL_DEFAULT_LOCALE": "en",
+        # The business language: anonymous pages, the CLI, demo data.
+        "BABEL_DEFAULT_LOCALE": os.environ.get("RAPPORT_LANGUAGE", "en"),
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "LANGUAGES": LANGUAGES,
         "PHONE_DEFAULT_REGION": os.environ.get("RAPPORT_PHONE_REGION", "GR"),
         "DEFAULT_CURRENCY": os.environ.get("RAPPORT_CURRENCY", "EUR"),
+        # The business's time zone: shown to users who have not chosen their own (core.l10n).
+        "TIMEZONE": os.environ.get("RAPPORT_TIMEZONE", "Europe/Athens"),
         # Shared by every web process and worker when set: the job queue (Huey) and the
         # login rate limit live there. Unset: SQLite queue in the instance folder, limits per process.
         "REDIS_URL": os.environ.get("RAPPORT_REDIS_URL") or None,

@@ -188,6 +188,18 @@ class CustomerRelation:
 
 
 @dataclass(frozen=True)
+class TextKind:
+    """How a stored text of ``kind`` reads (see :mod:`core.l10n.texts`).
+
+    ``render(params)`` returns the text in the *current* language: call ``gettext``,
+    ``ngettext`` and the :mod:`core.l10n` formatters inside it, never at import time.
+    """
+
+    kind: str
+    render: Callable[[dict], str]
+
+
+@dataclass(frozen=True)
 class SmsGateway:
     """A way to send SMS, chosen by ``RAPPORT_SMS_GATEWAY=<name>``.
 

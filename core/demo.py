@@ -10,7 +10,8 @@ Loading is idempotent: a database that already has customers is left alone; only
 admin login is printed again. The admin's password is random (or
 ``RAPPORT_ADMIN_PASSWORD``) and kept in ``<instance>/demo-admin.txt`` (mode 0600), never
 in the repository. A fixed seed (``RAPPORT_DEMO_SEED``, default 2024) makes the data the
-same on every machine.
+same on every machine. Texts are marked with ``N_`` and written in the business language
+(``RAPPORT_LANGUAGE``); people's and companies' names stay in their own scripts.
 """
 from __future__ import annotations
 
@@ -24,8 +25,11 @@ from pathlib import Path
 import phonenumbers
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from core.db import db, utcnow
+from core.l10n import N_
 
 ADMIN_EMAIL = "admin@example.com"
 PASSWORD_FILE = "demo-admin.txt"
@@ -127,24 +131,28 @@ STREETS = {
     "fa": ["خیابان ولیعصر", "خیابان انقلاب", "خیابان آزادی", "خیابان فردوسی"],
     "he": ["רחוב הרצל", "שדרות רוטשילד", "רחוב יפו", "רחוב בן יהודה"],
 }
-TAGS = ["vip", "newsletter", "wholesale", "referral", "repeat buyer", "price sensitive", "b2b", "warranty"]
-NEEDS = ["A quieter washing machine", "Delivery on Saturdays", "Installation included", "Energy-efficient appliances",
-         "Extended warranty", "Payment in instalments", "A yearly service contract", "Spare parts kept in stock",
-         "Quote for ten office chairs", "Fast repair turnaround"]
-PURPOSES = ["home use", "office", "gift", "restaurant kitchen", "rental flat", "replacement"]
+TAGS = [N_("vip"), N_("newsletter"), N_("wholesale"), N_("referral"), N_("repeat buyer"), N_("price sensitive"),
+        N_("b2b"), N_("warranty")]
+NEEDS = [N_("A quieter washing machine"), N_("Delivery on Saturdays"), N_("Installation included"), N_("Energy-efficient appliances"),
+         N_("Extended warranty"), N_("Payment in instalments"), N_("A yearly service contract"), N_("Spare parts kept in stock"),
+         N_("Quote for ten office chairs"), N_("Fast repair turnaround")]
+# Babel does not see N_() nested inside _(), so marked lists are constants.
+ADDRESS_LABELS = [N_("home"), N_("work"), N_("billing")]
+COMPANY_PURPOSES = [N_("office"), N_("restaurant kitchen"), N_("rental flat")]
+PURPOSES = [N_("home use"), N_("office"), N_("gift"), N_("restaurant kitchen"), N_("rental flat"), N_("replacement")]
 SUBJECTS = {
-    "visit": ["Visited the showroom", "Came in about a repair"],
-    "phone": ["Called about delivery date", "Asked for a price list", "Complained about noise"],
-    "letter": ["Sent the signed contract", "Letter about the warranty"],
-    "email": ["Asked for a quotation", "Sent invoice copy", "Question about spare parts"],
-    "video": ["Product demo by video", "Video call to plan installation"],
-    "im": ["Quick question on opening hours", "Sent a photo of the fault"],
-    "sms": ["Delivery reminder", "Appointment confirmation"],
-    "portal": ["Updated contact details on the portal", "Downloaded an invoice"],
-    "note": ["Prefers calls after 5 pm", "Met at the trade fair"],
+    "visit": [N_("Visited the showroom"), N_("Came in about a repair")],
+    "phone": [N_("Called about delivery date"), N_("Asked for a price list"), N_("Complained about noise")],
+    "letter": [N_("Sent the signed contract"), N_("Letter about the warranty")],
+    "email": [N_("Asked for a quotation"), N_("Sent invoice copy"), N_("Question about spare parts")],
+    "video": [N_("Product demo by video"), N_("Video call to plan installation")],
+    "im": [N_("Quick question on opening hours"), N_("Sent a photo of the fault")],
+    "sms": [N_("Delivery reminder"), N_("Appointment confirmation")],
+    "portal": [N_("Updated contact details on the portal"), N_("Downloaded an invoice")],
+    "note": [N_("Prefers calls after 5 pm"), N_("Met at the trade fair")],
 }
-FOLLOW_UPS = ["Call back about the quotation", "Send the brochure", "Check the customer is happy with the repair",
-              "Offer the extended warranty", "Confirm the delivery slot", "Ask for a review"]
+FOLLOW_UPS = [N_("Call back about the quotation"), N_("Send the brochure"), N_("Check the customer is happy with the repair"),
+              N_("Offer the extended warranty"), N_("Confirm the delivery slot"), N_("Ask for a review")]
 STAFF = [  # email, name, role names (missing roles are skipped)
     ("maria.sales@example.com", "Μαρία Αντωνίου", ["Salesperson", "Staff"]),
     ("jonas.sales@example.com", "Jonas Petrauskas", ["Salesperson", "Staff"]),
@@ -156,44 +164,51 @@ STAFF = [  # email, name, role names (missing roles are skipped)
     ("oliver.viewer@example.com", "Oliver Evans", ["Read only"]),
 ]
 PRODUCTS = [  # sku, name, kind, price, currency, warranty months
-    ("WM-700", "Washing machine WM-700", "product", "549.00", "EUR", 24),
-    ("WM-900", "Washing machine WM-900 Silent", "product", "799.00", "EUR", 36),
-    ("DW-450", "Dishwasher DW-450", "product", "429.00", "EUR", 24),
-    ("FR-300", "Fridge-freezer FR-300", "product", "689.00", "EUR", 24),
-    ("OV-220", "Built-in oven OV-220", "product", "459.00", "EUR", 24),
-    ("HB-60", "Induction hob HB-60", "product", "379.00", "EUR", 24),
-    ("MW-25", "Microwave MW-25", "product", "119.00", "EUR", 12),
-    ("VC-10", "Vacuum cleaner VC-10", "product", "189.00", "EUR", 12),
-    ("VC-20R", "Robot vacuum VC-20R", "product", "349.00", "EUR", 12),
-    ("AC-12", "Air conditioner AC-12 12000 BTU", "product", "899.00", "EUR", 36),
-    ("AC-18", "Air conditioner AC-18 18000 BTU", "product", "1199.00", "EUR", 36),
-    ("TV-55", "Television 55\" TV-55", "product", "699.00", "EUR", 24),
-    ("TV-65", "Television 65\" TV-65", "product", "1099.00", "EUR", 24),
-    ("CM-5", "Espresso machine CM-5", "product", "259.00", "EUR", 12),
-    ("KT-2", "Kettle KT-2", "product", "39.90", "EUR", 12),
-    ("OC-1", "Office chair OC-1", "product", "179.00", "EUR", 24),
-    ("OD-160", "Office desk OD-160", "product", "329.00", "EUR", 24),
-    ("LP-14", "Laptop LP-14", "product", "999.00", "USD", 24),
-    ("PH-8", "Smartphone PH-8", "product", "649.00", "USD", 24),
-    ("RT-1", "Wi-Fi router RT-1", "product", "89.00", "GBP", 12),
-    ("SP-WM", "Spare part: drum bearing kit", "product", "45.00", "EUR", 0),
-    ("SP-DW", "Spare part: dishwasher pump", "product", "62.50", "EUR", 0),
-    ("SV-INST", "Installation service", "service", "60.00", "EUR", 0),
-    ("SV-DEL", "Delivery and setup", "service", "25.00", "EUR", 0),
-    ("SV-REP", "Repair labour (per hour)", "service", "45.00", "EUR", 0),
-    ("SV-DIAG", "Fault diagnosis visit", "service", "35.00", "EUR", 0),
-    ("SV-EXT2", "Extended warranty, 2 more years", "service", "99.00", "EUR", 0),
-    ("SV-MAINT", "Yearly maintenance contract", "service", "149.00", "EUR", 12),
-    ("SV-AC", "Air-conditioner cleaning", "service", "55.00", "EUR", 0),
-    ("SV-TRAIN", "Staff training session", "service", "400.00", "GBP", 0),
+    ("WM-700", N_("Washing machine WM-700"), "product", "549.00", "EUR", 24),
+    ("WM-900", N_("Washing machine WM-900 Silent"), "product", "799.00", "EUR", 36),
+    ("DW-450", N_("Dishwasher DW-450"), "product", "429.00", "EUR", 24),
+    ("FR-300", N_("Fridge-freezer FR-300"), "product", "689.00", "EUR", 24),
+    ("OV-220", N_("Built-in oven OV-220"), "product", "459.00", "EUR", 24),
+    ("HB-60", N_("Induction hob HB-60"), "product", "379.00", "EUR", 24),
+    ("MW-25", N_("Microwave MW-25"), "product", "119.00", "EUR", 12),
+    ("VC-10", N_("Vacuum cleaner VC-10"), "product", "189.00", "EUR", 12),
+    ("VC-20R", N_("Robot vacuum VC-20R"), "product", "349.00", "EUR", 12),
+    ("AC-12", N_("Air conditioner AC-12 12000 BTU"), "product", "899.00", "EUR", 36),
+    ("AC-18", N_("Air conditioner AC-18 18000 BTU"), "product", "1199.00", "EUR", 36),
+    ("TV-55", N_("Television 55\" TV-55"), "product", "699.00", "EUR", 24),
+    ("TV-65", N_("Television 65\" TV-65"), "product", "1099.00", "EUR", 24),
+    ("CM-5", N_("Espresso machine CM-5"), "product", "259.00", "EUR", 12),
+    ("KT-2", N_("Kettle KT-2"), "product", "39.90", "EUR", 12),
+    ("OC-1", N_("Office chair OC-1"), "product", "179.00", "EUR", 24),
+    ("OD-160", N_("Office desk OD-160"), "product", "329.00", "EUR", 24),
+    ("LP-14", N_("Laptop LP-14"), "product", "999.00", "USD", 24),
+    ("PH-8", N_("Smartphone PH-8"), "product", "649.00", "USD", 24),
+    ("RT-1", N_("Wi-Fi router RT-1"), "product", "89.00", "GBP", 12),
+    ("SP-WM", N_("Spare part: drum bearing kit"), "product", "45.00", "EUR", 0),
+    ("SP-DW", N_("Spare part: dishwasher pump"), "product", "62.50", "EUR", 0),
+    ("SV-INST", N_("Installation service"), "service", "60.00", "EUR", 0),
+    ("SV-DEL", N_("Delivery and setup"), "service", "25.00", "EUR", 0),
+    ("SV-REP", N_("Repair labour (per hour)"), "service", "45.00", "EUR", 0),
+    ("SV-DIAG", N_("Fault diagnosis visit"), "service", "35.00", "EUR", 0),
+    ("SV-EXT2", N_("Extended warranty, 2 more years"), "service", "99.00", "EUR", 0),
+    ("SV-MAINT", N_("Yearly maintenance contract"), "service", "149.00", "EUR", 12),
+    ("SV-AC", N_("Air-conditioner cleaning"), "service", "55.00", "EUR", 0),
+    ("SV-TRAIN", N_("Staff training session"), "service", "400.00", "GBP", 0),
 ]
 
 
 def load_demo(echo=print, *, seed: int | None = None) -> bool:
     """Load the demo into an empty database (inside an app context); always print the admin login.
 
+    The demo's texts (products, subjects, follow-ups, and the plugins' stages, titles,
+    problems…) are written in the business language, ``RAPPORT_LANGUAGE``.
     Returns True when data was loaded, False when the database already had customers.
     """
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _load_demo(echo, seed)
+
+
+def _load_demo(echo, seed: int | None) -> bool:
     from core.customers.models import Customer
 
     password = _admin_login()
@@ -223,6 +238,11 @@ def load_demo(echo=print, *, seed: int | None = None) -> bool:
             echo(f"demo: {step.label} FAILED: {exc}")
     _print_login(echo, password)
     return True
+
+
+def _translated(text: str) -> str:
+    """``_()`` that leaves an empty text empty (gettext("") is the catalog header)."""
+    return _(text) if text else ""
 
 
 def _print_login(echo, password: str | None) -> None:
@@ -282,9 +302,10 @@ def _products() -> None:
     existing = set(db.session.execute(sa.select(Product.sku)).scalars())
     for sku, name, kind, price, currency, warranty in PRODUCTS:
         if sku not in existing:
+            name = _(name)
             db.session.add(Product(sku=sku, name=name, name_key=fold(name), kind=kind, unit_price=Decimal(price),
                                    currency=currency, warranty_months=warranty,
-                                   description=f"{name}. Demo catalog item."))
+                                   description=_("%(name)s. Demo catalog item.", name=name)))
     db.session.commit()
 
 
@@ -310,7 +331,7 @@ def _latin(word: str) -> str:
 
 def _address(rng, script, region) -> dict:
     city, postcode = rng.choice(CITIES[region])
-    return {"label": rng.choice(["home", "work", "billing"]), "street": f"{rng.choice(STREETS[script])} {rng.randint(1, 180)}",
+    return {"label": _(rng.choice(ADDRESS_LABELS)), "street": f"{rng.choice(STREETS[script])} {rng.randint(1, 180)}",
             "city": city, "postcode": postcode, "region": "", "country": region}
 
 
@@ -334,14 +355,14 @@ def _customers(rng: random.Random, staff: list[int]) -> list[int]:
             "kind": "company", "name": name,
             "emails": [f"info@{slug}-{script}{i}.example.com"],
             "phones": [_phone(rng, region)],
-            "addresses": [_address(rng, script, region) | {"label": "office"}],
-            "tags": rng.sample(["b2b", "wholesale", "vip", "newsletter"], k=rng.randint(1, 2)),
+            "addresses": [_address(rng, script, region) | {"label": _("office")}],
+            "tags": [_(t) for t in rng.sample([N_("b2b"), N_("wholesale"), N_("vip"), N_("newsletter")], k=rng.randint(1, 2))],
             "owner_id": rng.choice(staff[:3]) if staff else None,
             "preferred_language": NAMES[script]["lang"], "preferred_channel": rng.choice(["email", "phone", "visit"]),
             "payment_method": rng.choice(["invoice", "bank_transfer"]),
-            "purchase_purpose": rng.choice(["office", "restaurant kitchen", "rental flat"]),
+            "purchase_purpose": _(rng.choice(COMPANY_PURPOSES)),
             "consents": _consents(rng),
-            "needs": [{"description": rng.choice(NEEDS), "priority": rng.randint(1, 3),
+            "needs": [{"description": _(rng.choice(NEEDS)), "priority": rng.randint(1, 3),
                        "source": rng.choice(["interview", "questionnaire", "email", "call"])}],
         })
         company_ids[script].append(customer.id)
@@ -361,7 +382,7 @@ def _customers(rng: random.Random, staff: list[int]) -> list[int]:
             "emails": [f"{_latin(first)}.{_latin(last)}{i}@{email_domain}"],
             "phones": [_phone(rng, region)] + ([_phone(rng, names["region"][0])] if rng.random() < 0.2 else []),
             "addresses": [_address(rng, script, region)],
-            "tags": rng.sample(TAGS, k=rng.randint(0, 3)),
+            "tags": [_(t) for t in rng.sample(TAGS, k=rng.randint(0, 3))],
             "owner_id": rng.choice(staff[:3]) if staff and rng.random() < 0.85 else None,
             "preferred_language": names["lang"],
             "preferred_channel": rng.choice(["email", "phone", "sms", "letter", "visit", "portal"]),
@@ -369,11 +390,11 @@ def _customers(rng: random.Random, staff: list[int]) -> list[int]:
             "birth_date": today.replace(year=today.year - rng.randint(19, 80), month=rng.randint(1, 12), day=rng.randint(1, 28)),
             "income_band": rng.choice(["low", "lower_middle", "middle", "upper_middle", "high"]),
             "payment_method": rng.choice(["cash", "card", "bank_transfer", "installments"]),
-            "purchase_purpose": rng.choice(PURPOSES),
+            "purchase_purpose": _(rng.choice(PURPOSES)),
             "consents": _consents(rng),
             "needs": [{"description": d, "priority": rng.randint(1, 3),
                        "source": rng.choice(["interview", "questionnaire", "email", "call"])}
-                      for d in rng.sample(NEEDS, k=rng.randint(0, 2))],
+                      for d in map(_, rng.sample(NEEDS, k=rng.randint(0, 2)))],
         }
         if company_ids[script] and rng.random() < 0.25:
             data["company_id"] = rng.choice(company_ids[script])
@@ -397,8 +418,9 @@ def _history(rng: random.Random, customer_ids: list[int], staff: list[int]) -> i
             log_interaction(
                 cid, channel=channel,
                 direction=None if channel == "note" else rng.choice(["inbound", "outbound"]),
-                subject=rng.choice(SUBJECTS[channel]),
-                body=rng.choice(["", "Customer was friendly.", "Needs an answer this week.", "Sent details by email."]),
+                subject=_(rng.choice(SUBJECTS[channel])),
+                body=_translated(rng.choice(["", N_("Customer was friendly."), N_("Needs an answer this week."),
+                                            N_("Sent details by email.")])),
                 user_id=rng.choice(staff) if staff else None,
                 occurred_at=now - timedelta(days=rng.uniform(0, 730)),
             )
@@ -406,7 +428,7 @@ def _history(rng: random.Random, customer_ids: list[int], staff: list[int]) -> i
         if rng.random() < 0.3:
             done = rng.random() < 0.3
             activity = schedule_activity(
-                cid, summary=rng.choice(FOLLOW_UPS), due_date=(now + timedelta(days=rng.randint(-20, 30))).date(),
+                cid, summary=_(rng.choice(FOLLOW_UPS)), due_date=(now + timedelta(days=rng.randint(-20, 30))).date(),
                 assignee_id=rng.choice(staff[:5]) if staff else None,
             )
             if done:

@@ -54,6 +54,16 @@ def record_rules():
 
 
 @hookspec
+def register_text_kinds():
+    """Return a list of :class:`core.contrib.TextKind`: how this plugin's stored texts read.
+
+    History entries, audit entries and notifications are stored as a kind and
+    parameters and rendered in the reader's language (:mod:`core.l10n.texts`).
+    Called once for every installed plugin, so entries of a disabled plugin still read well.
+    """
+
+
+@hookspec
 def erase_customer_data(customer_id):
     """Erase what this plugin holds about the person behind ``customer_id`` (GDPR).
 

@@ -102,7 +102,9 @@ def test_create_bad_input_keeps_values_and_saves_nothing(app, client, login):
     assert _count(app) == 0
     r = client.post("/catalog/new", data=dict(FORM, unit_price="1.234"))
     assert r.status_code == 422 and "At most two decimal places." in r.text
-    r = client.post("/catalog/new", data=dict(FORM, unit_price="1e30"))
+    r = client.post("/catalog/new", data=dict(FORM, unit_price="1e30"))  # people do not type exponents
+    assert r.status_code == 422 and "Enter a number, such as 1,250.50." in r.text
+    r = client.post("/catalog/new", data=dict(FORM, unit_price="1,000,000,000,000,000"))
     assert r.status_code == 422 and "The price is too large." in r.text
     r = client.post("/catalog/new", data=dict(FORM, name="nul\x00byte"))
     assert r.status_code == 422 and "NUL character" in r.text

@@ -283,7 +283,7 @@ def test_company_by_exact_name_ignoring_case_and_accents(app, client, login):
 @pytest.mark.parametrize("overrides, field, message", [
     ({"emails": "not-an-email"}, "emails", "is not a valid email address"),
     ({"phones": "12"}, "phones", "phone number"),
-    ({"birth_date": "1980-13-45"}, "birth_date", "YYYY-MM-DD"),
+    ({"birth_date": "1980-13-45"}, "birth_date", "Enter a date such as 12/31/2026."),
     ({"birth_date": "2999-01-01"}, "birth_date", "between 1900 and today"),
     ({"name": "x" * 201}, "name", "At most 200 characters"),
     ({"name": "   "}, "name", "A name is required"),

@@ -34,13 +34,14 @@ def test_log_interaction(app, client, login):
     cid = new_customer(app)
     login()
     r = client.post(f"/customers/{cid}/interactions", data={
-        "channel": "visit", "direction": "inbound", "occurred_at": "2024-03-01T10:30",
+        "channel": "visit", "direction": "inbound", "occurred_at": "3/1/2024 10:30",
         "subject": "Came to the showroom", "body": "Looked at <b>red</b> cars"})
     assert r.status_code == 302
     assert interactions(app, cid) == [("visit", "inbound", "Came to the showroom", "Looked at <b>red</b> cars", 1)]
     html = client.get(f"/customers/{cid}").get_data(as_text=True)
     assert "Came to the showroom" in html and "Looked at &lt;b&gt;red&lt;/b&gt; cars" in html
-    assert 'datetime="2024-03-01T10:30:00Z"' in html
+    # Typed in the business time zone (Europe/Athens, UTC+2 in March), stored in UTC.
+    assert 'datetime="2024-03-01T08:30:00Z"' in html
 
 
 @pytest.mark.parametrize("data, message", [
@@ -48,7 +49,7 @@ def test_log_interaction(app, client, login):
     ({"channel": "phone", "direction": "sideways", "subject": "x"}, "Not a valid choice"),
     ({"channel": "phone", "subject": "", "body": ""}, "Write a subject or a note"),
     ({"channel": "phone", "subject": "x" * 301}, "At most 300 characters"),
-    ({"channel": "phone", "subject": "x", "occurred_at": "yesterday"}, "YYYY-MM-DD HH:MM"),
+    ({"channel": "phone", "subject": "x", "occurred_at": "yesterday"}, "Enter a date and time such as 12/31/2026 14:30."),
     ({"channel": "phone", "subject": "x", "occurred_at": "0001-01-01T00:00"}, "out of range"),
 ])
 def test_bad_interaction_is_refused(app, client, login, data, message):
@@ -123,7 +124,7 @@ def test_timeline_newest_first_paged_and_filtered(make_app):
     assert 'rel="next"' not in html
     # The plugin event shows its source next to its subject.
     html = client.get(f"/customers/{cid}").get_data(as_text=True)
-    assert 'title="sales.order_confirmed">sales</span>' in html
+    assert 'title="sales.order_confirmed">Sales</span>' in html  # the plugin's label, in the reader's language
     assert client.get(f"/customers/{cid}?cursor=garbage").status_code == 400
     # An unknown channel is ignored rather than an error.
     assert len(_subjects(client.get(f"/customers/{cid}?channel=nope").get_data(as_text=True))) == 3
@@ -156,7 +157,7 @@ def test_schedule_follow_up_from_customer_page(app, client, login, make_user):
 
 @pytest.mark.parametrize("data, message", [
     ({"summary": "", "due_date": "2030-01-01", "assignee_id": "1"}, "A summary of 1 to 300 characters"),
-    ({"summary": "x", "due_date": "31/12/2030", "assignee_id": "1"}, "YYYY-MM-DD"),
+    ({"summary": "x", "due_date": "31/12/2030", "assignee_id": "1"}, "Enter a date such as 12/31/2026."),
     ({"summary": "x", "due_date": "2030-01-01", "assignee_id": "9999"}, "Not a valid choice"),
 ])
 def test_bad_follow_up_is_refused(app, client, login, data, message):

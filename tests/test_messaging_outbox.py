@@ -85,7 +85,19 @@ def test_email_goes_out_as_mime_with_utf8_headers_and_lands_in_the_history(mail_
     assert msg["Message-ID"] == stored.message_id
     entry = db.session.execute(sa.select(Interaction).where(Interaction.customer_id == dana.id)).scalar_one()
     assert (entry.kind, entry.channel, entry.direction) == ("messaging.sent", "email", "outbound")
-    assert entry.subject == stored.subject and entry.data["outbox_id"] == stored.id
+    assert entry.data["outbox_id"] == stored.id
+    # A stored text: the message's own subject and address, the sentence in each reader's language.
+    assert (entry.subject_kind, entry.subject_params) == ("messaging.sent", {"to": "dana@example.co.il",
+                                                                            "subject": stored.subject})
+    assert entry.subject == f"To dana@example.co.il: {stored.subject}"
+    with mail_app.test_request_context():
+        from flask_babel import force_locale
+
+        with force_locale("el"):
+            assert entry.display_subject == f"Προς dana@example.co.il: {stored.subject}"
+        with force_locale("he"):
+            # (right to left: the address and the subject are isolated so they keep their own order)
+            assert entry.display_subject == f"אל \u2068dana@example.co.il\u2069: \u2068{stored.subject}\u2069"
 
 
 def test_one_smtp_connection_carries_the_whole_batch(mail_app, smtp_sink):

@@ -49,6 +49,33 @@ def test_the_customers_language_is_used(tpl_app, language, subject, body_start):
     assert rendered.text.startswith(body_start)
 
 
+@pytest.mark.parametrize("language, expected", [
+    ("en", "Total €1,250.50, due Mar 5, 2026"),
+    ("el", "Total 1.250,50 €, due 5 Μαρ 2026"),  # (a subject's spaces are made plain)
+    ("fa", "Total \u200e€ ۱٬۲۵۰٫۵۰, due ۱۴ اسفند ۱۴۰۴"),
+])
+def test_numbers_and_dates_follow_the_addressees_language_not_the_senders(tpl_app, make_user, language, expected):
+    """A Persian customer gets Persian digits and a Solar Hijri date even when an English
+    user who chose the Gregorian calendar sends it (the l10n filters of the sandbox)."""
+    from datetime import date
+
+    from core.auth.models import User
+
+    ensure_template("sales.total", name="Total", texts={language: {
+        "subject": "Total {{ total|money('EUR') }}, due {{ due|date }}", "body": "x"}})
+    db.session.commit()
+    sender = db.session.get(User, make_user("sender@example.com", permissions=["customers.view"]))
+    sender.calendar, sender.timezone = "gregorian", "America/Los_Angeles"
+    db.session.commit()
+    with tpl_app.test_request_context():
+        from flask_login import login_user
+
+        login_user(sender)
+        rendered = render_message("sales.total", _customer("Σάρα", language),
+                                  {"total": "1250.5", "due": date(2026, 3, 5)})
+    assert rendered.subject == expected
+
+
 def test_a_missing_language_falls_back_to_english(tpl_app):
     template = db.session.execute(sa.select(MessageTemplate)).scalar_one()
     template.texts = [t for t in template.texts if t.language != "he"]

@@ -1,5 +1,6 @@
 """Admin forms."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, Email, Length, Optional
@@ -16,7 +17,7 @@ class CheckboxList(SelectMultipleField):
 
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    name = StringField(lazy_pgettext("person", "Name"), validators=[Optional(), Length(max=200)])
     password = PasswordField(_l("Password"), validators=[Optional(strip_whitespace=False), _POLICY],
                              description=_l("Leave empty to keep the current password."))
     active = BooleanField(_l("Active"), default=True)
@@ -30,6 +31,6 @@ class UserForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    name = StringField(lazy_pgettext("thing", "Name"), validators=[DataRequired(), Length(max=80)])
     description = StringField(_l("Description"), validators=[Optional(), Length(max=255)])
     permissions = CheckboxList(_l("Permissions"))

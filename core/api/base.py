@@ -38,6 +38,14 @@ class JsonParser(FlaskParser):
             return webargs_core.missing
         return webargs_core.parse_json(req.get_data(cache=True))
 
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        """marshmallow's messages in the reader's language (core.l10n.library_messages)."""
+        from core.l10n.library_messages import translate_validation_messages
+
+        error.messages = translate_validation_messages(error.messages)
+        return super().handle_error(error, req, schema, error_status_code=error_status_code,
+                                    error_headers=error_headers)
+
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         if isinstance(error, UnicodeDecodeError):
             detail = _("The request body is not valid UTF-8.")

@@ -4,21 +4,25 @@ Entries hold codes â€” record type, action, origin, field names, stored values â
 this module turns them into labels at display time: the model's ``__audit__``
 declaration names its type and fields, common field names have core labels, dates
 are formatted for the reader's locale, user ids become names (one query per page).
+Dates and numbers go through :mod:`core.l10n` (the reader's calendar, zone and digits);
+a contact-history entry the system wrote (a stored text: ``subject_kind`` and
+``subject_params``) shows its subject in the reader's language, not its codes.
 """
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.audit.models import CREATE, DELETE, DENIED, EXPORT, IMPORT, LOGIN, LOGIN_FAILED, LOGOUT, MERGE, UPDATE
 from core.audit.spec import Audit, spec_of
 from core.db import db
+from core.l10n import format_date, format_datetime, format_number, render_text
 
 ACTION_LABELS = {
     CREATE: _l("created"), UPDATE: _l("changed"), DELETE: _l("deleted"), MERGE: _l("merged"),
@@ -40,6 +44,8 @@ COMMON_FIELDS = {
     "channel": _l("Channel"), "direction": _l("Direction"), "subject": _l("Subject"), "body": _l("Notes"),
     "tags": _l("Tags"), "position": _l("Position"), "probability": _l("Probability (%)"), "amount": _l("Amount"),
     "period": _l("Period"), "location": _l("Location"), "serial": _l("Serial number"), "sku": _l("SKU"),
+    # who may see a history entry or follow-up (core.history.guards)
+    "record": _l("Linked record"), "visible_to": _l("Visible to"), "visible_with": _l("Visible with permission"),
 }
 NOT_RECORDED = _l("changed (value not recorded)")
 
@@ -177,10 +183,46 @@ def _format(record_type, name, value, users: dict[int, str]) -> str:
             parsed = datetime.fromisoformat(value)
         except ValueError:
             return value
-        return format_date(parsed.date(), "medium") if kind is date else format_datetime(parsed, "medium")
+        return format_date(parsed.date()) if kind is date else format_datetime(parsed)
+    number = _number(name, value, kind)
+    if number is not None:
+        return format_number(number, places=max(0, -number.as_tuple().exponent))
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_format(record_type, k, v, users)}" for k, v in value.items())
     return str(value)
+
+
+def _number(name: str, value, kind) -> Decimal | None:
+    """A recorded amount, quantity or count (``"1250.50"``, ``3``) as a ``Decimal`` to show in the
+    reader's digits; ids (``customer_id``) stay as they are, like other reference numbers."""
+    if isinstance(value, bool) or name == "id" or name.endswith("_id"):
+        return None
+    if kind is Decimal and isinstance(value, (str, int, float)) or kind in (int, float) and isinstance(value, (int, float)):
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return None
+        return number if number.is_finite() else None
+    return None
+
+
+# A history entry the system wrote keeps its subject as a kind and parameters (core.l10n.texts).
+STORED_TEXT = ("subject_kind", "subject_params")
+
+
+def _stored_subject(changes: dict) -> tuple[str, str] | None:
+    """``(before, after)`` subject of a stored text, rendered in the reader's language, else None.
+
+    The entry's ``subject`` holds the English rendering (for search): shown instead of it."""
+    if not changes.get("subject_kind") or not changes.get("subject_params"):
+        return None  # not a stored text, or its parameters are private (an email's address and subject)
+    kinds, params = changes["subject_kind"], changes["subject_params"]
+    subjects = changes.get("subject") or [None, None]
+    sides = []
+    for side in (0, 1):
+        kind = kinds[side]
+        sides.append(render_text(kind, params[side], subjects[side] or "") if kind else subjects[side] or "")
+    return sides[0], sides[1]
 
 
 def _record_title(entry) -> str:
@@ -261,7 +303,17 @@ def describe(entries) -> list[EntryView]:
         else:
             who = e.actor or str(ORIGIN_LABELS.get(e.origin, e.origin))
         changes = []
-        for name, pair in (e.changes or {}).items():
+        raw = dict(e.changes or {})
+        record = _record_title(e)
+        if e.record_type == "interaction":
+            stored = _stored_subject(raw)
+            for name in STORED_TEXT:  # codes, not for people: the subject below says it
+                raw.pop(name, None)
+            if stored is not None:
+                if "subject" in raw:
+                    raw["subject"] = list(stored)
+                record = stored[1] or stored[0] or record
+        for name, pair in raw.items():
             label = field_label(e.record_type, name)
             if pair is None:
                 changes.append(FieldChange(name, label, "", str(NOT_RECORDED), secret=True))
@@ -272,6 +324,6 @@ def describe(entries) -> list[EntryView]:
         views.append(EntryView(
             entry=e, who=who, origin=str(ORIGIN_LABELS.get(e.origin, e.origin)),
             action=str(ACTION_LABELS.get(e.action, e.action)), type_label=type_label(e.record_type),
-            record=_record_title(e), changes=changes, details=_details(e),
+            record=record, changes=changes, details=_details(e),
         ))
     return views

@@ -7,7 +7,7 @@ is one index range scan however large the table grows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 import sqlalchemy as sa
 
@@ -25,11 +25,17 @@ class Filters:
     customer_id: int | None = None
     action: str | None = None
     origin: str | None = None
-    since: date | None = None  # first day included (UTC)
-    until: date | None = None  # last day included (UTC)
+    since: date | None = None  # first day included
+    until: date | None = None  # last day included
+    zone: tzinfo | None = None  # whose days: the page's reader's zone; None = UTC days (the API)
 
     def active(self) -> bool:
-        return any(v not in (None, "") for v in vars(self).values())
+        return any(v not in (None, "") for k, v in vars(self).items() if k != "zone")
+
+    def start_of(self, day: date) -> datetime:
+        """The first moment of ``day`` in the filter's zone, as the naive UTC the table stores."""
+        return datetime.combine(day, time.min, tzinfo=self.zone or timezone.utc).astimezone(timezone.utc).replace(
+            tzinfo=None)
 
 
 def statement(f: Filters):
@@ -47,9 +53,9 @@ def statement(f: Filters):
     if f.origin:
         stmt = stmt.where(AuditEntry.origin == f.origin)
     if f.since:
-        stmt = stmt.where(AuditEntry.at >= datetime.combine(f.since, time.min))
+        stmt = stmt.where(AuditEntry.at >= f.start_of(f.since))
     if f.until:
-        stmt = stmt.where(AuditEntry.at < datetime.combine(f.until + timedelta(days=1), time.min))
+        stmt = stmt.where(AuditEntry.at < f.start_of(f.until + timedelta(days=1)))
     return stmt
 
 

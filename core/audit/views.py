@@ -21,6 +21,8 @@ from core.audit.queries import Filters, find
 from core.auth.models import User
 from core.customers.models import Customer
 from core.db import db
+from core.l10n import ParseError, date_example, parse_date
+from core.l10n import timezone as l10n_timezone
 from core.security import check_permission, ensure_visible, requires
 from core.web.pagination import BadCursor
 
@@ -34,13 +36,11 @@ PANEL_ENTRIES = 10  # on the customer page's Changes tab; older ones on the tab'
 
 
 def _date(name: str, errors: dict) -> date | None:
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
+    """A day typed in the reader's conventions (their short form and calendar, or ISO)."""
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = _("Use the form YYYY-MM-DD.")
+        return parse_date(request.args.get(name))
+    except ParseError as exc:
+        errors[name] = str(exc)
         return None
 
 
@@ -48,7 +48,7 @@ def _filters_from_args() -> tuple[Filters, dict[str, str]]:
     """The page's filters from the query string; a bad value is reported and ignored."""
     errors: dict[str, str] = {}
     args = request.args
-    f = Filters()
+    f = Filters(zone=l10n_timezone())  # the days the reader means, in their zone
     user = (args.get("user") or "").strip()
     if user:
         if user.isdigit() and int(user) <= 2**31:
@@ -101,7 +101,7 @@ def index():
     return render_template(
         "audit/index.html", page=page, entries=describe(page.items), filters=filters, errors=errors,
         user_options=[(u.id, f"{u.name} <{u.email}>" if u.name else u.email) for u in users], record_types=record_types(), actions=[(a, ACTION_LABELS[a]) for a in ACTIONS],
-        origins=[(o, ORIGIN_LABELS[o]) for o in ORIGINS],
+        origins=[(o, ORIGIN_LABELS[o]) for o in ORIGINS], date_hint=date_example(),
     ), (422 if errors else 200)
 
 

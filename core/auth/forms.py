@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from core.auth.passwords import PasswordPolicy, policy_hint
@@ -32,3 +32,22 @@ class PasswordForm(FlaskForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
+
+
+class PreferencesForm(FlaskForm):
+    """Language, time zone and calendar: how this user reads and types numbers, dates and times."""
+
+    ui_language = SelectField(_l("Language"))
+    timezone = SelectField(_l("Time zone"), description=_l("Times are shown and typed in this zone."))
+    calendar = SelectField(_l("Calendar"), description=_l("For the dates you read and type."))
+
+    def __init__(self, *args, **kwargs):
+        from flask import current_app
+
+        from core.l10n import CALENDARS, business_timezone, timezone_choices
+
+        super().__init__(*args, **kwargs)
+        self.ui_language.choices = list(current_app.config["LANGUAGES"].items())
+        business = business_timezone().key
+        self.timezone.choices = [("", _l("The business's time zone (%(zone)s)", zone=business))] + timezone_choices()
+        self.calendar.choices = [("", _l("Usual for my language"))] + [(k, v) for k, v in CALENDARS.items()]

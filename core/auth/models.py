@@ -67,6 +67,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     ui_language: Mapped[str | None] = mapped_column(sa.String(10))
+    # Empty means the business time zone / the language's usual calendar (core.l10n.context).
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    calendar: Mapped[str | None] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 

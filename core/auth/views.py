@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from core.app import limiter
 from core.audit import record_event
 from core.audit.models import LOGIN, LOGIN_FAILED, LOGOUT
-from core.auth.forms import LoginForm, PasswordForm, TokenForm
+from core.auth.forms import LoginForm, PasswordForm, PreferencesForm, TokenForm
 from core.auth.models import ApiToken, User, verify_nothing
 from core.auth.sessions import end_session, end_sessions, live_sessions, start_session
 from core.db import db, utcnow
@@ -92,6 +92,13 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _tokens() -> list[ApiToken]:
+    """The user's own API tokens, newest first (the profile page lists them)."""
+    return db.session.execute(
+        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc()).limit(100)
+    ).scalars().all()
+
+
 @bp.post("/profile/sessions/end-all")
 @login_required
 def end_all_sessions():
@@ -107,13 +114,39 @@ def end_all_sessions():
 @bp.route("/profile", methods=["GET"])
 @login_required
 def profile():
-    tokens = db.session.execute(
-        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc()).limit(100)
-    ).scalars().all()
+    tokens = _tokens()
     return render_template(
         "auth/profile.html", password_form=PasswordForm(), token_form=TokenForm(), tokens=tokens,
-        new_token=session.pop("new_token", None), sessions=live_sessions(current_user),
+        new_token=session.pop("new_token", None), preferences_form=_preferences_form(),
+        sessions=live_sessions(current_user),
     )
+
+
+def _preferences_form(formdata=None) -> PreferencesForm:
+    form = PreferencesForm(formdata=formdata) if formdata is not None else PreferencesForm(formdata=None)
+    if formdata is None:
+        from flask_babel import get_locale
+
+        form.ui_language.data = current_user.ui_language or str(get_locale())
+        form.timezone.data = current_user.timezone or ""
+        form.calendar.data = current_user.calendar or ""
+    return form
+
+
+@bp.post("/profile/preferences")
+@login_required
+def save_preferences():
+    form = _preferences_form(request.form)
+    if form.validate_on_submit():
+        current_user.ui_language = form.ui_language.data
+        session["lang"] = form.ui_language.data
+        current_user.timezone = form.timezone.data or None
+        current_user.calendar = form.calendar.data or None
+        db.session.commit()
+        flash(_("Your preferences were saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", password_form=PasswordForm(), token_form=TokenForm(), tokens=_tokens(),
+                           preferences_form=form, sessions=live_sessions(current_user)), 422
 
 
 @bp.post("/profile/password")
@@ -132,11 +165,8 @@ def change_password():
                 flash(ngettext("%(num)d other session was logged out.", "%(num)d other sessions were logged out.",
                                ended), "info")
             return redirect(url_for("auth.profile"))
-    tokens = db.session.execute(
-        sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc()).limit(100)
-    ).scalars().all()
-    return render_template("auth/profile.html", password_form=form, token_form=TokenForm(), tokens=tokens,
-                           sessions=live_sessions(current_user)), 422
+    return render_template("auth/profile.html", password_form=form, token_form=TokenForm(), tokens=_tokens(),
+                           preferences_form=_preferences_form(), sessions=live_sessions(current_user)), 422
 
 
 @bp.post("/profile/tokens")

@@ -20,7 +20,8 @@ class Product(db.Model):
     __tablename__ = "core_product"
     __table_args__ = (sa.Index("ix_core_product_active_name", "active", "name_key", "id"),)
     __audit__ = Audit("product", label=_l("Product"), title=("sku", "name"), ignore=("name_key",),
-                      fields={"sku": _l("SKU"), "warranty_months": _l("Default warranty (months)")},
+                      fields={"sku": _l("SKU"), "warranty_months": _l("Default warranty (months)"),
+                              "unit_cost": _l("Unit cost"), "tax_rate": _l("Tax rate (%)")},
                       values={"kind": {PRODUCT: _l("Product"), SERVICE: _l("Service")}})
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -80,10 +80,10 @@ def edit(product_id: int):
     product = _get(product_id)
     form = ProductForm(obj=product)
     if request.method == "GET":
-        form.unit_price.data = f"{product.unit_price:.2f}"
-        form.unit_cost.data = f"{product.unit_cost:.2f}" if product.unit_cost is not None else ""
+        form.unit_price.data = product.unit_price
+        form.unit_cost.data = product.unit_cost
         form.warranty_months.data = str(product.warranty_months)
-        form.tax_rate.data = "" if product.tax_rate is None else str(product.tax_rate.normalize())
+        form.tax_rate.data = product.tax_rate  # shown as the reader writes it (24, 6,5), never 1E+1
     if form.validate_on_submit():
         try:
             update_product(product, form.data_for_service())

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.contrib import ANONYMISE, BLOCK, CASCADE, CustomerRelation
@@ -137,6 +136,7 @@ def erase_customer(customer: Customer, *, user_id: int | None = None) -> None:
     from core.customers.service import refresh_keys
     from core.history.models import Activity, Interaction
     from core.history.service import log_event
+    from core.l10n.texts import english
     from core.messaging.erasure import erase_messages
 
     customer.name = f"#{customer.id}"
@@ -155,6 +155,10 @@ def erase_customer(customer: Customer, *, user_id: int | None = None) -> None:
     db.session.execute(sa.update(Interaction)
                        .where(Interaction.customer_id == customer.id, Interaction.kind == "interaction")
                        .values(subject="", body=""))
+    # A merge entry names the merged duplicate (the same person): keep the event, drop the name.
+    db.session.execute(sa.update(Interaction)
+                       .where(Interaction.customer_id == customer.id, Interaction.subject_kind == "core.merged")
+                       .values(subject=english("core.merged", {}), subject_params={}))
     db.session.execute(sa.delete(Activity).where(Activity.customer_id == customer.id))
     erase_messages(customer.id)
     from core.portal.accounts import erase_portal_data
@@ -165,4 +169,5 @@ def erase_customer(customer: Customer, *, user_id: int | None = None) -> None:
         if impl.plugin_name in _plugins_with_tables():
             impl.function(customer_id=customer.id)
     db.session.flush()
-    log_event(customer.id, "core.erased", source="core", subject=_("Personal data erased"), user_id=user_id)
+    log_event(customer.id, "core.erased", source="core", subject_kind="core.erased", subject_params={},
+              user_id=user_id)

@@ -25,6 +25,7 @@ from core.customers.models import (
 )
 from core.customers.service import ASSIGN_PERMISSION
 from core.db import db, parse_id
+from core.l10n.fields import DateField
 from core.web.versions import VersionedForm
 from core.text import fold
 from core.web.picker import PickerField
@@ -76,7 +77,7 @@ class CustomerForm(VersionedForm):
     consent_email = BooleanField(_l("Agrees to marketing by email"))
     consent_sms = BooleanField(_l("Agrees to marketing by SMS"))
     gender = SelectField(_l("Gender"), choices=_blank() + list(GENDER_LABELS.items()), validate_choice=False)
-    birth_date = StringField(_l("Birth date"), render_kw={"type": "date"})
+    birth_date = DateField(_l("Birth date"))
     income_band = SelectField(_l("Income band"), choices=_blank() + list(INCOME_LABELS.items()),
                               validate_choice=False)
     payment_method = SelectField(_l("Preferred payment method"), choices=_blank() + list(PAYMENT_LABELS.items()),
@@ -117,7 +118,7 @@ class CustomerForm(VersionedForm):
             getattr(self, field).data = getattr(customer, field) or ""
         self.show_version(customer)
         self.owner_id.data = str(customer.owner_id or "")
-        self.birth_date.data = customer.birth_date.isoformat() if customer.birth_date else ""
+        self.birth_date.data = customer.birth_date
         self.company.data = str(customer.company_id or "")
         self.emails.data = "\n".join(e.email for e in customer.emails)
         self.phones.data = "\n".join(p.number for p in customer.phones)
@@ -142,7 +143,7 @@ class CustomerForm(VersionedForm):
             "preferred_language": self.preferred_language.data or None,
             "preferred_channel": self.preferred_channel.data or None,
             "gender": self.gender.data or None,
-            "birth_date": (self.birth_date.data or "").strip() or None,
+            "birth_date": self.birth_date.data or None,
             "income_band": self.income_band.data or None,
             "payment_method": self.payment_method.data or None,
             "purchase_purpose": self.purchase_purpose.data or "",

@@ -51,7 +51,9 @@ def normalise_email(value: str) -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise ValueError(_("“%(value)s” is not a valid email address: %(why)s", value=value, why=str(exc))) from exc
+        from core.l10n.library_messages import email_reason
+
+        raise ValueError(_("“%(value)s” is not a valid email address: %(why)s", value=value, why=email_reason(exc))) from exc
 
 
 def normalise_phone(value: str, region: str | None = None) -> str:
@@ -455,7 +457,7 @@ def merge_customers(winner: Customer, loser: Customer, user_id: int | None = Non
     db.session.delete(loser)
     db.session.flush()
     refresh_keys(winner)
-    log_event(winner_id, "core.merged", source="core", subject=_("Merged “%(name)s” into this customer", name=loser_name),
+    log_event(winner_id, "core.merged", source="core", subject_kind="core.merged", subject_params={"name": loser_name},
               user_id=user_id, data={"loser_id": loser_id})
     from core.audit import record_event
     from core.audit.models import MERGE

@@ -7,7 +7,7 @@ customers. Every change goes through :mod:`core.customers.service` or
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -50,6 +50,7 @@ from core.history.forms import CHANNEL_LABELS as INTERACTION_CHANNEL_LABELS
 from core.history.forms import DIRECTION_LABELS, ActivityForm, InteractionForm
 from core.history.guards import visible_clause
 from core.history.models import CHANNELS, Activity, Interaction
+from core.l10n import local_today
 from core.history.service import HistoryInputError, log_interaction, schedule_activity
 from core.security import check_permission, ensure_visible, requires, scoped
 from core.customers.search import sort_key, where_matches
@@ -213,7 +214,7 @@ def _form_values(c: Customer) -> dict:
         "kind": c.kind, "name": c.name, "company": str(c.company_id or ""),
         "owner_id": str(c.owner_id or ""), "preferred_language": c.preferred_language or "",
         "preferred_channel": c.preferred_channel or "", "gender": c.gender or "",
-        "birth_date": c.birth_date.isoformat() if c.birth_date else "", "income_band": c.income_band or "",
+        "birth_date": c.birth_date, "income_band": c.income_band or "",
         "payment_method": c.payment_method or "", "purchase_purpose": c.purchase_purpose or "", "notes": c.notes or "",
         "external_ref": c.external_ref or "", "tax_number": c.tax_number or "",
         "emails": "\n".join(e.email for e in c.emails), "phones": "\n".join(p.number for p in c.phones),
@@ -304,12 +305,12 @@ def _render_detail(customer: Customer, interaction_form=None, activity_form=None
     if activity_form is None and current_user.can("history.log"):
         activity_form = ActivityForm(formdata=None)
         activity_form.assignee_id.data = str(current_user.id)
-        activity_form.due_date.data = date.today().isoformat()
+        activity_form.due_date.data = local_today()
     return render_template(
         "customers/detail.html", customer=customer, timeline=timeline, channel=channel, channels=CHANNELS,
         people=people[:PEOPLE_SHOWN], more_people=len(people) > PEOPLE_SHOWN, open_activities=open_activities,
         done_activities=done_activities, panels=panels, duplicates=duplicates, actions=actions,
-        interaction_form=interaction_form, activity_form=activity_form, today=date.today(),
+        interaction_form=interaction_form, activity_form=activity_form, today=local_today(),
         merge_form=MergePickForm(formdata=None) if current_user.can("customers.merge") else None,
         open_form=open_form,
     ), status
@@ -331,7 +332,7 @@ def log(customer_id: int):
         try:
             log_interaction(customer.id, channel=form.channel.data, direction=form.direction.data or None,
                             subject=form.subject.data, body=form.body.data, user_id=current_user.id,
-                            occurred_at=getattr(form.occurred_at, "parsed", None))
+                            occurred_at=form.occurred_at.data)
             db.session.commit()
             flash(_("Interaction logged."), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id) + "#timeline")
@@ -350,7 +351,7 @@ def schedule(customer_id: int):
     form = ActivityForm()
     if form.validate():
         try:
-            schedule_activity(customer.id, summary=form.summary.data, due_date=form.due_date.parsed,
+            schedule_activity(customer.id, summary=form.summary.data, due_date=form.due_date.data,
                               assignee_id=int(form.assignee_id.data), notes=form.notes.data or "",
                               created_by_id=current_user.id)
             db.session.commit()

@@ -1,7 +1,8 @@
 """Forms for logging an interaction and scheduling a follow-up.
 
-Times are typed in UTC (the database stores naive UTC); the service checks the
-rest (channel, direction, sizes) so the API and the page apply the same rules.
+Dates and times are typed in the user's conventions, calendar and time zone
+(core.l10n fields; the database stores naive UTC); the service checks the rest
+(channel, direction, sizes) so the API and the page apply the same rules.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from wtforms import SelectField, StringField, TextAreaField, ValidationError
 from core.auth.models import User
 from core.db import db, parse_id
 from core.history.models import CHANNELS, DIRECTIONS
+from core.l10n import date_example
+from core.l10n.fields import DateField, DateTimeField
 from core.web.picker import PickerField
 
 CHANNEL_LABELS = {
@@ -27,43 +30,37 @@ DIRECTION_LABELS = {"inbound": _l("Inbound"), "outbound": _l("Outbound")}
 ASSIGNEE_CHOICES_MAX = 500
 
 
-def parse_when(text: str | None) -> datetime | None:
-    """``YYYY-MM-DDTHH:MM`` (what ``<input type=datetime-local>`` sends) or ``None``."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise ValidationError(_("Use the form YYYY-MM-DD HH:MM.")) from exc
-    if value.tzinfo is not None:
-        raise ValidationError(_("Give the time without a time zone (UTC)."))
-    if not (datetime(1900, 1, 1) <= value <= datetime(2200, 1, 1)):
+def check_when(value: datetime | None) -> None:
+    if value is not None and not (datetime(1900, 1, 1) <= value <= datetime(2200, 1, 1)):
         raise ValidationError(_("That date is out of range."))
-    return value
 
 
-def parse_day(text: str | None) -> date:
-    try:
-        value = date.fromisoformat((text or "").strip())
-    except ValueError as exc:
-        raise ValidationError(_("Use the form YYYY-MM-DD.")) from exc
+def check_day(value: date | None) -> None:
+    if value is None:
+        raise ValidationError(_("Enter a date such as %(example)s.", example=date_example()))
     if not (date(2000, 1, 1) <= value <= date(2200, 1, 1)):
         raise ValidationError(_("That date is out of range."))
-    return value
 
 
 class InteractionForm(FlaskForm):
     channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_LABELS[c]) for c in CHANNELS], default="phone")
     direction = SelectField(_l("Direction"), choices=[("", _l("—"))] + [(d, DIRECTION_LABELS[d]) for d in DIRECTIONS],
                             default="")
-    occurred_at = StringField(_l("When (UTC)"), description=_l("Empty means now."),
-                              render_kw={"type": "datetime-local"})
+    occurred_at = DateTimeField(_l("When"), description=_l("Empty means now. Your time zone: %(zone)s."))
     subject = StringField(_l("Subject"), render_kw={"maxlength": 300})
     body = TextAreaField(_l("Notes"), render_kw={"rows": 3})
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from babel.dates import get_timezone_location
+
+        from core.l10n import locale, timezone
+
+        zone = get_timezone_location(timezone(), locale=locale(), return_city=True)
+        self.occurred_at.description = _l("Empty means now. Your time zone: %(zone)s.", zone=zone)
+
     def validate_occurred_at(self, field):
-        field.parsed = parse_when(field.data)
+        check_when(field.data)
 
 
 def user_choices(blank_label=None) -> list[tuple[str, str]]:
@@ -77,12 +74,12 @@ def user_choices(blank_label=None) -> list[tuple[str, str]]:
 
 class ActivityForm(FlaskForm):
     summary = StringField(_l("Follow-up"), render_kw={"maxlength": 300})
-    due_date = StringField(_l("Due"), render_kw={"type": "date"})
+    due_date = DateField(_l("Due"))
     assignee_id = PickerField(_l("Assignee"), kind="user")
     notes = TextAreaField(_l("Notes"), render_kw={"rows": 2})
 
     def validate_due_date(self, field):
-        field.parsed = parse_day(field.data)
+        check_day(field.data)
 
     def validate_assignee_id(self, field):
         value = (field.data or "").strip()

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.audit import Audit
 from core.db import db, utcnow
 
-MESSAGE_CONTENTS = ("subject", "body")
+# ``subject_params`` of a message's entry hold its address and subject (core.messaging.texts).
+MESSAGE_CONTENTS = ("subject", "subject_params", "body")
 
 
 def message_contents(entry) -> tuple[str, ...]:
@@ -45,7 +46,7 @@ class Interaction(GuardColumns, db.Model):
                       fields={"occurred_at": _l("When"), "user_id": _l("Staff member"), "data": _l("Details")},
                       values={"channel": "core.history.forms:CHANNEL_LABELS",
                               "direction": "core.history.forms:DIRECTION_LABELS"},
-                      users=("user_id",), private=message_contents)
+                      users=("user_id", "visible_to"), private=message_contents)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"))
@@ -56,11 +57,22 @@ class Interaction(GuardColumns, db.Model):
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"), index=True)
     subject: Mapped[str] = mapped_column(sa.String(300), default="")
+    # A text the system wrote: its kind and parameters, rendered in the reader's language
+    # (core.l10n.texts); ``subject`` then holds the English rendering for search and the API.
+    subject_kind: Mapped[str | None] = mapped_column(sa.String(80))
+    subject_params: Mapped[dict | None] = mapped_column(sa.JSON)
     body: Mapped[str] = mapped_column(sa.Text, default="")
     data: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user = relationship("User", foreign_keys=[user_id])
+
+    @property
+    def display_subject(self) -> str:
+        """The subject in the reader's language (a system text), else as typed."""
+        from core.l10n.texts import render_text
+
+        return render_text(self.subject_kind, self.subject_params, self.subject)
 
     def as_event(self) -> dict:
         return {
@@ -84,7 +96,7 @@ class Activity(GuardColumns, db.Model):
     __audit__ = Audit("activity", label=_l("Follow-up"), title="summary", customer="customer_id",
                       fields={"assignee_id": _l("Assignee"), "summary": _l("Follow-up"), "due_date": _l("Due"),
                               "done_at": _l("Done"), "ref": _l("Reference"), "created_by_id": _l("Created by")},
-                      users=("assignee_id", "created_by_id"))
+                      users=("assignee_id", "created_by_id", "visible_to"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), index=True)

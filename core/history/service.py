@@ -1,7 +1,8 @@
 """Writing to the contact history and scheduling follow-ups.
 
 Plugins record their own typed events with :func:`log_event` (e.g.
-``log_event(customer_id, "sales.order_confirmed", source="sales", subject=...)``);
+``log_event(customer_id, "sales.order_confirmed", source="sales", subject_kind="sales.order_confirmed",
+subject_params={"number": "SO-77"})``), the subject being a stored text (core.l10n.texts);
 staff interactions go through :func:`log_interaction`. Both queue the
 ``interaction_logged`` event, delivered after commit. The caller commits.
 
@@ -60,14 +61,25 @@ def log_interaction(customer_id: int, *, channel: str, direction: str | None = N
     return _add(row)
 
 
-def log_event(customer_id: int, kind: str, *, source: str, subject: str, body: str = "", data: dict | None = None,
-              channel: str = "note", direction: str | None = None, user_id: int | None = None,
+def log_event(customer_id: int, kind: str, *, source: str, subject: str = "", subject_kind: str | None = None,
+              subject_params: dict | None = None, body: str = "", data: dict | None = None, channel: str = "note",
+              direction: str | None = None, user_id: int | None = None,
               occurred_at: datetime | None = None, record=None, permission: str | None = None) -> Interaction:
     """Add a plugin's typed event (``kind`` like ``"service.repair_done"``) to the timeline,
-    visible like ``record`` (or to holders of ``permission``)."""
+    visible like ``record`` (or to holders of ``permission``).
+
+    What the system says about it is a stored text: ``subject_kind`` (a kind registered
+    with ``register_text_kinds``) and ``subject_params`` (plain JSON), rendered in each
+    reader's language; ``subject`` is then filled with the English text for search and
+    the API. A plain ``subject`` (no kind) is shown as written, in every language.
+    """
+    if subject_kind:
+        from core.l10n.texts import english
+
+        subject = english(subject_kind, subject_params) or subject
     row = Interaction(customer_id=customer_id, kind=kind, source=source, channel=channel, direction=direction,
-                      subject=subject[:SUBJECT_MAX], body=body[:BODY_MAX], data=data, user_id=user_id,
-                      **guard_for(record, permission))
+                      subject=subject[:SUBJECT_MAX], subject_kind=subject_kind, subject_params=subject_params,
+                      body=body[:BODY_MAX], data=data, user_id=user_id, **guard_for(record, permission))
     if occurred_at:
         row.occurred_at = occurred_at
     return _add(row)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from core.db import db, utcnow
 from core.history.guards import can_see_entry, visible_clause
+from core.l10n import local_today
 from core.history.models import Activity
 from core.security import ensure_visible, requires
 from core.web.pagination import BadCursor, keyset_page
@@ -43,7 +44,7 @@ def my_activities():
                                convert=lambda v: [date.fromisoformat(v[0]), int(v[1])])
     except (BadCursor, ValueError, TypeError):
         abort(400)
-    return render_template("history/my_activities.html", page=page, show_done=show_done, today=date.today())
+    return render_template("history/my_activities.html", page=page, show_done=show_done, today=local_today())
 
 
 def _back(default: str) -> str:

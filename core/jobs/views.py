@@ -6,7 +6,6 @@ inline script: the CSP forbids it) while a job on the page is still active.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_number, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,6 +15,7 @@ from core.db import db
 from core.jobs.models import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
 from core.jobs.queue import queue
 from core.jobs.service import cancel_job, job_for, jobs_query
+from core.l10n import format_number, format_percent
 from core.security import login_required, user_can
 from core.web.pagination import BadCursor, keyset_page
 
@@ -60,7 +60,7 @@ def progress_text(job: Job) -> str:
     if not job.total:
         return format_number(job.done) if job.done else ""
     return _("%(done)s of %(total)s (%(percent)s)", done=format_number(job.done), total=format_number(job.total),
-             percent=format_percent((job.percent or 0) / 100))
+             percent=format_percent(job.percent or 0))
 
 
 def job_json(job: Job) -> dict:

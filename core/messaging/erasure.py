@@ -46,7 +46,7 @@ def erase_messages(customer_id: int) -> None:
                                text_body="", html_body="", references="", problems=None, raw_stored=False))
     db.session.execute(sa.update(Interaction)
                        .where(Interaction.customer_id == customer_id, Interaction.kind.in_(HISTORY_KINDS))
-                       .values(subject="", body="", data=None))
+                       .values(subject="", subject_kind=None, subject_params=None, body="", data=None))
     if raw or attachments:
         run_soon("core.forget_mail_files", {"raw": sorted(set(raw)), "attachments": sorted(set(attachments))})
 

@@ -28,6 +28,7 @@ from core.customers.models import Customer, CustomerEmail
 from core.customers.service import create_customer, normalise_email
 from core.db import announce, db, utcnow
 from core.history.service import log_event
+from core.messaging import texts
 from core.messaging.models import BOUNCED, SENDING, SENT, UNKNOWN, InboundAttachment, InboundMail, OutboxMessage
 from core.messaging.parse import ParsedMail, parse_mail, sanitise_html
 
@@ -121,13 +122,15 @@ def _apply_bounce(mail: InboundMail, parsed: ParsedMail) -> None:
         announce("message_status_changed", message=outbox.as_event())
         if outbox.customer_id is not None:
             log_event(outbox.customer_id, "messaging.bounced", source="core", channel="email", direction="outbound",
-                      subject=outbox.subject, body=_no_nul(bounce.diagnostic),
+                      subject_kind=texts.BOUNCED, subject_params={"to": outbox.recipient, "subject": outbox.subject},
+                      body=_no_nul(bounce.diagnostic),
                       data={"outbox_id": outbox.id, "to": outbox.recipient, "status": _no_nul(bounce.status)})
 
 
 def _log_received(mail: InboundMail, user_id: int | None = None) -> None:
     log_event(mail.customer_id, "messaging.received", source="core", channel="email", direction="inbound",
-              subject=mail.subject, body=mail.text_body, user_id=user_id, occurred_at=mail.received_at,
+              subject_kind=texts.RECEIVED, subject_params={"from": mail.from_address, "subject": mail.subject},
+              body=mail.text_body, user_id=user_id, occurred_at=mail.received_at,
               data={"inbound_id": mail.id, "from": mail.from_address,
                     "attachments": len(mail.attachments)})
 

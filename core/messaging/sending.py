@@ -232,10 +232,16 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _history_entry(row, now) -> Interaction:
-    subject = row.subject if row.channel == EMAIL else row.body_text.replace("\n", " ")[:80]
+    """The timeline entry of a sent message: a stored text (core.messaging.texts), read in each
+    reader's language; ``subject`` keeps its English rendering for search and the API."""
+    from core.l10n.texts import english
+    from core.messaging import texts
+
+    params = texts.sent_params(row)
     return Interaction(
         customer_id=row.customer_id, kind="messaging.sent", source="core", channel=row.channel,
-        direction="outbound", subject=subject[:SUBJECT_MAX], body=row.body_text[:BODY_MAX], user_id=row.created_by_id,
+        direction="outbound", subject=english(texts.SENT, params)[:SUBJECT_MAX], subject_kind=texts.SENT,
+        subject_params=params, body=row.body_text[:BODY_MAX], user_id=row.created_by_id,
         occurred_at=now, data={"outbox_id": row.id, "to": row.recipient, "template": row.template_key},
     )
 

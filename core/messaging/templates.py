@@ -7,7 +7,11 @@ plain data first: dicts, lists, strings, numbers, dates). It runs in
 similar escapes raise instead of reaching Python objects, and nothing can be changed.
 
 The text in the customer's preferred language is used; when the template has none, the
-installation's default language, then English, then any text it has.
+installation's default language, then English, then any text it has. The chosen text is
+rendered in that language's conventions (core.l10n): the filters ``number``, ``money``,
+``percent``, ``date`` and ``datetime`` write ``{{ total|money("EUR") }}`` or
+``{{ due|date }}`` as its reader writes them (Persian digits and the Solar Hijri calendar
+for a Persian text), in the business time zone.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from flask_babel import gettext as _
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from core.db import db
+from core.l10n.context import addressee_conventions
 from core.messaging.models import CHANNELS, MessageTemplate, MessageTemplateText
 
 OUTPUT_MAX = 200_000
@@ -46,9 +51,24 @@ class PreviewUndefined(jinja2.ChainableUndefined, jinja2.DebugUndefined):
     """In previews a missing variable shows as ``{{ name }}``, also behind a dot."""
 
 
+def _l10n_filters() -> dict:
+    """Numbers and dates in the conventions of the text being rendered (see render_message)."""
+    from core import l10n
+
+    return {
+        "number": lambda v, places=None: l10n.format_number(v, places) if v not in (None, "") else "",
+        "money": lambda v, currency=None: l10n.format_money(v, currency) if v not in (None, "") else "",
+        "percent": lambda v: l10n.format_percent(v),
+        "date": lambda v: l10n.format_date(v) if v else "",
+        "datetime": lambda v: l10n.format_datetime(v) if v else "",
+    }
+
+
 def _environment(autoescape: bool, preview: bool) -> ImmutableSandboxedEnvironment:
     undefined = PreviewUndefined if preview else jinja2.StrictUndefined
-    return ImmutableSandboxedEnvironment(undefined=undefined, autoescape=autoescape, keep_trailing_newline=True)
+    env = ImmutableSandboxedEnvironment(undefined=undefined, autoescape=autoescape, keep_trailing_newline=True)
+    env.filters.update(_l10n_filters())
+    return env
 
 
 _ENVIRONMENTS = {(a, p): _environment(a, p) for a in (False, True) for p in (False, True)}
@@ -156,9 +176,11 @@ def render_message(template, customer=None, variables: dict | None = None, *, la
         raise TemplateError(_("The template “%(key)s” has no text yet.", key=template.key))
     context = {"customer": customer_context(customer), **plain_variables(variables or {})}
     context["customer"] = customer_context(customer)  # a variable may not pose as the customer
-    subject = render_source(text.subject, context, preview=preview).strip()
-    body = render_source(text.body, context, preview=preview)
-    html = render_source(text.html, context, html=True, preview=preview)
+    # Numbers and dates as the text's reader writes them, not as the staff member sending it.
+    with addressee_conventions(text.language):
+        subject = render_source(text.subject, context, preview=preview).strip()
+        body = render_source(text.body, context, preview=preview)
+        html = render_source(text.html, context, html=True, preview=preview)
     return Rendered(subject=" ".join(subject.split()), text=body, html=html, language=text.language,
                     template_key=template.key)
 

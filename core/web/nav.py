@@ -44,6 +44,12 @@ def menu_for(user) -> list[dict]:
     return top
 
 
+def plugin_label(name: str) -> str:
+    """A plugin's label in the reader's language (history badges show where an entry came from)."""
+    plugin = current_app.extensions["rapport"].plugins.installed.get(name)
+    return str(plugin.manifest.label) if plugin is not None else ("Rapport" if name == "core" else name)
+
+
 def record_url(endpoint: str, **values) -> str | None:
     """The address of a record's page, or ``None`` when that page is not served now.
 
@@ -75,6 +81,7 @@ def inject_shell() -> dict:
         "menu": menu,
         "languages": current_app.config["LANGUAGES"],
         "can": (lambda perm: bool(current_user.is_authenticated and current_user.can(perm))),
+        "plugin_label": plugin_label,
         "record_url": record_url,
         "product_url": product_url,
     }

@@ -61,11 +61,18 @@ def check_if_match(obj) -> None:
 
 def saved_values(form, obj, fields) -> list[tuple[str, str]]:
     """``(label, saved value)`` for each of ``fields`` where what is saved now differs
-    from what the user sent — shown above a refused stale form."""
+    from what the user sent — shown above a refused stale form. Give numbers and dates
+    of core.l10n fields as values (``Decimal``, ``date``): compared as such and shown in
+    the reader's conventions."""
     out = []
     for name, saved in fields.items():
         field = form[name] if name in form else None
         sent = field.data if field is not None else None
+        shown_as = getattr(field, "_format", None)  # a core.l10n field: typed values, shown the reader's way
+        if shown_as is not None and not isinstance(saved, str):
+            if (sent if sent not in ("",) else None) != saved:
+                out.append((str(field.label.text), shown_as(saved) if saved is not None else "—"))
+            continue
         if _norm(sent) != _norm(saved):
             shown = _norm(saved)
             choices = getattr(field, "choices", None)

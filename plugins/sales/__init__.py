@@ -52,6 +52,13 @@ def register_commands(cli):
 
 
 @hookimpl
+def register_text_kinds():
+    from plugins.sales.texts import text_kinds
+
+    return text_kinds()
+
+
+@hookimpl
 def default_roles():
     from core.contrib import RoleSpec
 

@@ -15,9 +15,12 @@ STYLE = Style(background="transparent", plot_background="transparent", font_fami
 
 
 def _chart(cls, title, labels, series, **opts) -> Markup:
+    from core.l10n import format_number
+
+    # Axis labels and values in the reader's conventions (1.250 / 1 250 / ۱٬۲۵۰), never 1.25e3.
     chart = cls(style=STYLE, js=[], disable_xml_declaration=True, width=720, height=320,
-                legend_at_bottom=True, print_values=False, show_y_guides=True, **opts)
-    chart.title = title
+                legend_at_bottom=True, print_values=False, show_y_guides=True,
+                value_formatter=lambda v: format_number(round(v, 2)) if v is not None else "", **opts)
     chart.x_labels = [str(x) for x in labels]
     for name, values in series:
         chart.add(str(name), [float(v) if v is not None else None for v in values])
@@ -25,8 +28,11 @@ def _chart(cls, title, labels, series, **opts) -> Markup:
     # CSP forbids inline scripts (and the chart needs none), so drop it.
     svg = SCRIPT.sub("", chart.render(is_unicode=True))
     # Charts are drawn left to right in every language (axes, numbers); dir="ltr" keeps
-    # an RTL page from flipping the SVG's text anchors.
-    return Markup('<div class="chart" dir="ltr" role="img" aria-label="{}">').format(title) + Markup(svg) + Markup("</div>")
+    # an RTL page from flipping the SVG's text anchors. The title is a caption in the page's
+    # own direction, outside the SVG, so a Persian or Hebrew title reads right to left.
+    return (Markup('<figure class="chart-figure"><figcaption class="h6 text-center">{}</figcaption>').format(title)
+            + Markup('<div class="chart" dir="ltr" role="img" aria-label="{}">').format(title) + Markup(svg)
+            + Markup("</div></figure>"))
 
 
 def bar(title, labels, series, **opts) -> Markup:

@@ -19,37 +19,46 @@ from decimal import Decimal
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from core.auth.models import Role, User
 from core.catalog.models import Product
 from core.customers.models import Customer
 from core.db import db
+from core.l10n import N_
 from plugins.sales.models import LOST, OPEN, WON, LostReason, Opportunity, Order, OrderLine, Stage, Target
 from plugins.sales.orders import confirm
 from plugins.sales.totals import line_amounts, order_amounts
 
-STAGES = (("Lead", 10, 10, False, False), ("Qualified", 20, 25, False, False), ("Proposal", 30, 50, False, False),
-          ("Negotiation", 40, 75, False, False), ("Won", 90, 100, True, False), ("Lost", 95, 0, False, True))
-REASONS = ("Price too high", "Chose a competitor", "No budget", "Bad timing", "No response")
+# Texts marked N_ are written in the business language (RAPPORT_LANGUAGE) when the demo loads.
+STAGES = ((N_("Lead"), 10, 10, False, False), (N_("Qualified"), 20, 25, False, False),
+          (N_("Proposal"), 30, 50, False, False), (N_("Negotiation"), 40, 75, False, False),
+          (N_("Won"), 90, 100, True, False), (N_("Lost"), 95, 0, False, True))
+REASONS = (N_("Price too high"), N_("Chose a competitor"), N_("No budget"), N_("Bad timing"), N_("No response"))
 SALESPEOPLE = (("Dana Levi", "dana.levi"), ("Nikos Papadopoulos", "nikos.papadopoulos"),
                ("Ieva Kazlauskienė", "ieva.kazlauskiene"), ("Sara Ahmadi", "sara.ahmadi"),
                ("Tom Becker", "tom.becker"))
-PRODUCTS = (("SAL-LAP-14", "Laptop 14\"", "product", "899.00", 24), ("SAL-MON-27", "Monitor 27\"", "product", "249.90", 36),
-            ("SAL-DOCK", "Docking station", "product", "139.00", 12), ("SAL-INK", "Ink cartridge set", "product", "39.99", 0),
-            ("SAL-SETUP", "On-site setup", "service", "120.00", 0), ("SAL-CARE", "Care plan (1 year)", "service", "79.00", 0))
-TITLES = ("Office refresh", "New workstations", "Annual supplies", "Branch opening", "Upgrade to 27\" screens",
-          "Service contract", "Laptop fleet", "Printer consumables", "Home office kits", "Conference room setup")
+PRODUCTS = (("SAL-LAP-14", N_("Laptop 14\""), "product", "899.00", 24),
+            ("SAL-MON-27", N_("Monitor 27\""), "product", "249.90", 36),
+            ("SAL-DOCK", N_("Docking station"), "product", "139.00", 12),
+            ("SAL-INK", N_("Ink cartridge set"), "product", "39.99", 0),
+            ("SAL-SETUP", N_("On-site setup"), "service", "120.00", 0),
+            ("SAL-CARE", N_("Care plan (1 year)"), "service", "79.00", 0))
+TITLES = (N_("Office refresh"), N_("New workstations"), N_("Annual supplies"), N_("Branch opening"),
+          N_("Upgrade to 27\" screens"), N_("Service contract"), N_("Laptop fleet"), N_("Printer consumables"),
+          N_("Home office kits"), N_("Conference room setup"))
 DEMO_PASSWORD_ENV = "RAPPORT_DEMO_PASSWORD"
+
 
 
 def _stages():
     existing = db.session.execute(sa.select(Stage).order_by(Stage.position)).scalars().all()
     if existing:
         return existing
-    rows = [Stage(name=n, position=p, probability=pr, is_won=w, is_lost=lo) for n, p, pr, w, lo in STAGES]
+    rows = [Stage(name=_(n), position=p, probability=pr, is_won=w, is_lost=lo) for n, p, pr, w, lo in STAGES]
     db.session.add_all(rows)
     for name in REASONS:
-        db.session.add(LostReason(name=name))
+        db.session.add(LostReason(name=_(name)))
     db.session.flush()
     return rows
 
@@ -89,6 +98,7 @@ def _products() -> list[Product]:
         return products
     for sku, name, kind, price, warranty in PRODUCTS:
         if not db.session.execute(sa.select(Product.id).where(Product.sku == sku)).scalar():
+            name = _(name)
             db.session.add(Product(sku=sku, name=name, name_key=name.lower(), kind=kind, unit_price=Decimal(price),
                                    currency="EUR", warranty_months=warranty))
     db.session.flush()
@@ -110,14 +120,14 @@ def _opportunities(rng, customers, people, stages, reasons, today, count=300) ->
         owner = rng.choice(people)
         amount = Decimal(rng.choice((500, 900, 1500, 2400, 4000, 7500, 12000, 25000))) + Decimal(rng.randint(0, 99))
         opp = Opportunity(
-            title=f"{rng.choice(TITLES)} {i + 1}", owner_id=owner.id, expected_revenue=amount, currency="EUR",
+            title=f"{_(rng.choice(TITLES))} {i + 1}", owner_id=owner.id, expected_revenue=amount, currency="EUR",
             source=rng.choice(("website", "referral", "phone", "email", "event", "partner")),
             created_at=_at(created, rng), tags=rng.choice(("", "b2b", "renewal", "b2b,priority", "")),
         )
         if customers and rng.random() > 0.1:
             opp.customer_id = rng.choice(customers)
         else:
-            opp.prospect_name = f"Prospect {i + 1}"
+            opp.prospect_name = _("Prospect %(n)s", n=i + 1)
         if roll < 0.4:
             stage = rng.choice(open_stages)
             opp.stage, opp.status, opp.probability = stage, OPEN, stage.probability

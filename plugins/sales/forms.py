@@ -2,7 +2,10 @@
 in ``pipeline.py`` / ``orders.py`` so pages and API validate identically."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,13 +19,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from core.l10n.fields import DateField, DecimalField
 from core.web.picker import PickerField
 from core.web.versions import VersionedForm
 from plugins.sales.models import SOURCES
 
 
 SOURCE_LABELS = {"website": _l("Website"), "referral": _l("Referral"), "phone": _l("Phone"), "email": _l("Email"),
-                 "event": _l("Event"), "partner": _l("Partner"), "walk_in": _l("Walk-in"), "other": _l("Other")}
+                 "event": lazy_pgettext("lead source", "Event"), "partner": _l("Partner"), "walk_in": _l("Walk-in"), "other": _l("Other")}
 
 
 def source_choices():
@@ -38,15 +42,15 @@ class OpportunityForm(VersionedForm):
     prospect_phone = StringField(_l("Prospect phone"), validators=[Length(max=40)])
     stage_id = SelectField(_l("Stage"), coerce=str, validate_choice=False)
     owner_id = SelectField(_l("Owner"), coerce=str, validate_choice=False)
-    expected_revenue = StringField(_l("Expected revenue"), default="0", render_kw={"dir": "ltr", "inputmode": "decimal"})
+    expected_revenue = DecimalField(_l("Expected revenue"), default=Decimal("0"), places=2)
     currency = StringField(_l("Currency"), default="EUR", validators=[Length(min=3, max=3)])
     probability = StringField(_l("Probability (%)"), description=_l("Empty: the stage's default."))
-    expected_close = StringField(_l("Expected close date"), description=_l("YYYY-MM-DD"), render_kw={"type": "date"})
+    expected_close = DateField(_l("Expected close date"))
     source = SelectField(_l("Source"), choices=source_choices)
     tags = StringField(_l("Tags"), description=_l("Separated by commas."))
     notes = TextAreaField(_l("Notes"), render_kw={"rows": 3})
-    follow_up_date = StringField(_l("Next follow-up"), render_kw={"type": "date"},
-                                 description=_l("Adds a to-do for the owner in the customer's activities."))
+    follow_up_date = DateField(_l("Next follow-up"),
+                               description=_l("Adds a to-do for the owner in the customer's activities."))
     follow_up_summary = StringField(_l("Follow-up summary"), validators=[Length(max=300)])
 
 
@@ -61,24 +65,24 @@ class LineForm(FlaskForm):
 
     product_id = PickerField(_l("Product"), kind="product")
     description = StringField(_l("Description"), validators=[Length(max=300)])
-    quantity = StringField(_l("Quantity"), default="1")
-    unit_price = StringField(_l("Unit price"))
-    discount_percent = StringField(_l("Discount %"), default="0")
-    tax_rate = StringField(_l("Tax %"), default="")
+    quantity = DecimalField(_l("Quantity"), default=Decimal("1"))
+    unit_price = DecimalField(_l("Unit price"), places=2)
+    discount_percent = DecimalField(_l("Discount %"), default=Decimal("0"))
+    tax_rate = DecimalField(_l("Tax %"))
 
 
 class OrderForm(VersionedForm):
     customer_id = PickerField(_l("Customer"), kind="customer", validators=[InputRequired()])
     opportunity_id = HiddenField()
     currency = StringField(_l("Currency"), default="EUR", validators=[Length(min=3, max=3)])
-    valid_until = StringField(_l("Valid until"), render_kw={"type": "date"})
+    valid_until = DateField(_l("Valid until"))
     notes = TextAreaField(_l("Notes"), render_kw={"rows": 3})
     lines = FieldList(FormField(LineForm), min_entries=1, max_entries=200)
 
 
 class StageForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
-    position = IntegerField(_l("Order"), default=10, validators=[InputRequired(), NumberRange(0, 10000)])
+    name = StringField(lazy_pgettext("thing", "Name"), validators=[DataRequired(), Length(max=80)])
+    position = IntegerField(lazy_pgettext("sequence", "Order"), default=10, validators=[InputRequired(), NumberRange(0, 10000)])
     probability = IntegerField(_l("Default probability (%)"), default=10, validators=[InputRequired(), NumberRange(0, 100)])
     is_won = BooleanField(_l("Won stage"))
     is_lost = BooleanField(_l("Lost stage"))
@@ -92,6 +96,6 @@ class TargetForm(FlaskForm):
     user_id = SelectField(_l("Salesperson"), coerce=str, validators=[DataRequired()])
     period = StringField(_l("Period"), validators=[DataRequired(), Length(max=7)], render_kw={"dir": "ltr"},
                          description=_l("A month like 2026-03 or a quarter like 2026-Q1."))
-    amount = StringField(_l("Amount"), validators=[DataRequired()], render_kw={"dir": "ltr", "inputmode": "decimal"})
+    amount = DecimalField(_l("Amount"), validators=[InputRequired()], places=2)
     currency = StringField(_l("Currency"), default="EUR", validators=[Length(min=3, max=3)])
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 
 from core.catalog.models import Product
@@ -222,8 +223,8 @@ def confirm(order: Order, *, when=None, **extra) -> None:
     if not change_state(order, "state", (DRAFT, SENT), state=CONFIRMED, confirmed_at=when or utcnow(), **extra):
         _refuse_confirming(order)
         raise SalesInputError({"state": [_("This quotation changed meanwhile; reload it.")]})
-    log_event(order.customer_id, "sales.order_confirmed", source="sales",
-              subject=_("Order %(n)s confirmed: %(t)s %(c)s", n=order.number, t=order.total, c=order.currency),
+    log_event(order.customer_id, "sales.order_confirmed", source="sales", subject_kind="sales.order_confirmed",
+              subject_params={"number": order.number, "total": str(order.total), "currency": order.currency},
               data={"order_id": order.id, "total": str(order.total), "currency": order.currency},
               user_id=_uid(), occurred_at=order.confirmed_at, record=order)
     opp = order.opportunity
@@ -240,14 +241,15 @@ def cancel(order: Order) -> None:
         raise SalesInputError({"state": [_("This quotation is already cancelled.")] if order.state == CANCELLED
                                         else [_("This quotation changed meanwhile; reload it.")]})
     if was == CONFIRMED:
-        log_event(order.customer_id, "sales.order_cancelled", source="sales",
-                  subject=_("Order %(n)s cancelled", n=order.number), data={"order_id": order.id},
+        log_event(order.customer_id, "sales.order_cancelled", source="sales", subject_kind="sales.order_cancelled",
+                  subject_params={"number": order.number}, data={"order_id": order.id},
                   user_id=_uid(), record=order)
         announce("sales_order_cancelled", order=order_payload(order))
 
 
 def state_label(state: str) -> str:
-    return {DRAFT: _("draft"), SENT: _("sent"), CONFIRMED: _("confirmed"), CANCELLED: _("cancelled")}.get(state, state)
+    return {DRAFT: pgettext("order state", "draft"), SENT: pgettext("order state", "sent"),
+            CONFIRMED: pgettext("order state", "confirmed"), CANCELLED: pgettext("order state", "cancelled")}.get(state, state)
 
 
 def default_valid_until() -> date:

@@ -201,9 +201,10 @@ def _user(value) -> User | None:
     return db.session.get(User, parse_id(value)) if parse_id(value) else None
 
 
-def _history(opp: Opportunity, kind: str, subject: str, **data) -> None:
+def _history(opp: Opportunity, kind: str, params: dict, **data) -> None:
+    """A history entry whose subject is the stored text ``kind`` (plugins/sales/texts.py)."""
     if opp.customer_id:
-        log_event(opp.customer_id, kind, source="sales", subject=subject,
+        log_event(opp.customer_id, kind, source="sales", subject_kind=kind, subject_params=params,
                   data={"opportunity_id": opp.id, **data}, user_id=_uid(), record=opp)
 
 
@@ -231,7 +232,7 @@ def create_opportunity(data: dict) -> Opportunity:
     opp = Opportunity(stage=stage, status=OPEN, **clean)
     db.session.add(opp)
     db.session.flush()
-    _history(opp, "sales.opportunity_created", _("Opportunity created: %(t)s", t=opp.title), stage=stage.name)
+    _history(opp, "sales.opportunity_created", {"title": opp.title}, stage=stage.name)
     _follow_up(opp, follow)
     return opp
 
@@ -272,7 +273,7 @@ def move_to_stage(opp: Opportunity, stage: Stage, *, lost_reason: LostReason | N
     opp.stage = stage
     opp.probability = stage.probability
     db.session.flush()
-    _history(opp, "sales.stage_changed", _("%(t)s: %(a)s → %(b)s", t=opp.title, a=old, b=stage.name),
+    _history(opp, "sales.stage_changed", {"title": opp.title, "from": old, "to": stage.name},
              old_stage=old, new_stage=stage.name)
     return None
 
@@ -313,7 +314,7 @@ def win_if_open(opp: Opportunity, *, when=None, states=(OPEN,)) -> bool:
                         closed_at=when or utcnow(), lost_reason_id=None, lost_note=""):
         return False
     _ensure_customer(opp)
-    _history(opp, "sales.won", _("Won: %(t)s (%(a)s %(c)s)", t=opp.title, a=opp.expected_revenue, c=opp.currency),
+    _history(opp, "sales.won", {"title": opp.title, "amount": str(opp.expected_revenue), "currency": opp.currency},
              amount=str(opp.expected_revenue), currency=opp.currency)
     return True
 
@@ -340,7 +341,7 @@ def mark_lost(opp: Opportunity, reason: LostReason | None, note: str = "", *, wh
     if not change_state(opp, "status", (OPEN, WON), status=LOST, stage_id=stage.id, probability=0,
                         lost_reason_id=reason.id, lost_note=note, closed_at=when or utcnow()):
         raise _changed_meanwhile(opp)
-    _history(opp, "sales.lost", _("Lost: %(t)s (%(r)s)", t=opp.title, r=reason.name), reason=reason.name)
+    _history(opp, "sales.lost", {"title": opp.title, "reason": reason.name}, reason=reason.name)
 
 
 def reopen(opp: Opportunity) -> None:
@@ -352,7 +353,7 @@ def reopen(opp: Opportunity) -> None:
     if not change_state(opp, "status", (WON, LOST), status=OPEN, stage_id=stage.id, probability=stage.probability,
                         closed_at=None, lost_reason_id=None, lost_note=""):
         raise _changed_meanwhile(opp)
-    _history(opp, "sales.reopened", _("Reopened: %(t)s", t=opp.title))
+    _history(opp, "sales.reopened", {"title": opp.title})
 
 
 def lost_reason(value) -> LostReason | None:

@@ -3,12 +3,10 @@ the printable quotation, performance, and the manager's settings."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext as _
-from markupsafe import Markup
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -16,6 +14,7 @@ from core.auth.models import User
 from core.catalog.models import Product
 from core.catalog.service import default_tax_rate
 from core.db import db, parse_id
+from core.l10n import format_month, local_today, number_signs
 from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
 from core.web.redirects import safe_referrer
@@ -44,13 +43,17 @@ PAGE = 50
 
 @bp.app_template_filter("sales_money")
 def _money_filter(value, currency=""):
-    from flask_babel import format_decimal
+    """The core's ``money`` filter under its old name (templates of other branches still use it)."""
+    from core.l10n.jinja import money
 
-    if value is None:
-        return "—"
-    text = format_decimal(Decimal(value), format="#,##0.00")
-    # <bdi> keeps "1,234.00 EUR" in that order inside right-to-left text.
-    return Markup("<bdi>%s</bdi>") % f"{text} {currency}".strip()
+    return money(value, currency or None)
+
+
+def period_label(period) -> str:
+    """``2026-Q1`` → ``1ο τρίμηνο 2026``, ``2026-03`` → ``Μάρτιος 2026``: words, not a code that RTL reorders."""
+    from core.l10n import format_month, format_quarter
+
+    return format_quarter(period.start) if period.is_quarter else format_month(period.start)
 
 
 @bp.context_processor
@@ -210,7 +213,7 @@ def _opportunity_form(opp=None):
         if opp:
             form.stage_id.data, form.owner_id.data = str(opp.stage_id), str(opp.owner_id or "")
             form.customer_id.data = str(opp.customer_id or "")
-            form.expected_close.data = opp.expected_close.isoformat() if opp.expected_close else ""
+            form.expected_close.data = opp.expected_close
             form.tags.data = ", ".join(opp.tag_list)
             form.probability.data = str(opp.probability)
         else:
@@ -265,9 +268,9 @@ def opportunity_edit(opp_id):
     if request.method == "GET":
         form.show_version(opp)
     elif form.is_stale(opp):
-        saved = saved_values(form, opp, {"title": opp.title, "expected_revenue": str(opp.expected_revenue),
+        saved = saved_values(form, opp, {"title": opp.title, "expected_revenue": opp.expected_revenue,
                                          "currency": opp.currency, "probability": str(opp.probability),
-                                         "expected_close": opp.expected_close.isoformat() if opp.expected_close else "",
+                                         "expected_close": opp.expected_close,
                                          "owner_id": str(opp.owner_id or ""), "notes": opp.notes or ""})
         form.show_version(opp)
         return render_template("sales/opportunity_form.html", form=form, opp=opp, saved=saved,
@@ -387,7 +390,7 @@ def _order_payload(form) -> dict:
     for entry in form.lines.entries:
         f = entry.form
         if not ((f.product_id.data or "").strip() or (f.description.data or "").strip()
-                or (f.unit_price.data or "").strip()):
+                or f.unit_price.data is not None):
             continue  # an untouched blank row
         lines.append({"product_id": _resolve_product(f.product_id.data), "description": f.description.data,
                       "quantity": f.quantity.data, "unit_price": f.unit_price.data,
@@ -403,7 +406,8 @@ def _order_form_page(form, order, status, saved=None, what=None):
     from plugins.sales.forms import LineForm
 
     return render_template("sales/order_form.html", form=form, order=order, default_tax_rate=default_tax_rate(),
-                           blank_line=LineForm(formdata=None, prefix="lines-__i__-"), saved=saved, what=what), status
+                           blank_line=LineForm(formdata=None, prefix="lines-__i__-"), saved=saved, what=what,
+                           number_signs=number_signs()), status
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
@@ -418,7 +422,7 @@ def order_new():
             form.opportunity_id.data = str(opp.id)
             form.customer_id.data = str(opp.customer_id or "")
             form.currency.data = opp.currency
-        form.valid_until.data = default_valid_until().isoformat()
+        form.valid_until.data = default_valid_until()
     elif form.validate_on_submit():
         try:
             order = create_quotation(_order_payload(form))
@@ -447,7 +451,7 @@ def order(order_id):
 @bp.get("/orders/<int:order_id>/print")
 @requires(USER)
 def order_print(order_id):
-    return render_template("sales/print.html", order=_load_order(order_id), today=date.today())
+    return render_template("sales/print.html", order=_load_order(order_id), today=local_today())
 
 
 @bp.route("/orders/<int:order_id>/edit", methods=["GET", "POST"])
@@ -460,7 +464,7 @@ def order_edit(order_id):
     form = OrderForm()
     if request.method == "POST" and form.is_stale(order):
         saved = saved_values(form, order, {"customer_id": str(order.customer_id), "currency": order.currency,
-                                           "valid_until": order.valid_until.isoformat() if order.valid_until else "",
+                                           "valid_until": order.valid_until,
                                            "notes": order.notes or ""})
         form.show_version(order)
         return _order_form_page(form, order, 409, saved=saved,
@@ -470,14 +474,13 @@ def order_edit(order_id):
         form.customer_id.data = str(order.customer_id)
         form.opportunity_id.data = str(order.opportunity_id or "")
         form.currency.data = order.currency
-        form.valid_until.data = order.valid_until.isoformat() if order.valid_until else ""
+        form.valid_until.data = order.valid_until
         form.notes.data = order.notes
         form.lines.entries = []
         for line in order.lines:
             form.lines.append_entry({"product_id": str(line.product_id or ""), "description": line.description,
-                                     "quantity": str(line.quantity.normalize()), "unit_price": str(line.unit_price),
-                                     "discount_percent": str(line.discount_percent.normalize()),
-                                     "tax_rate": str(line.tax_rate.normalize())})
+                                     "quantity": line.quantity, "unit_price": line.unit_price,
+                                     "discount_percent": line.discount_percent, "tax_rate": line.tax_rate})
     elif form.validate_on_submit():
         try:
             update_quotation(order, _order_payload(form))
@@ -539,19 +542,18 @@ def performance():
     user_ids = None if is_manager() else [current_user.id]
     rows = stats.performance(period, currency, user_ids)
     fc = stats.forecast(currency, 6, user_ids)
-    month_names = [format_date(date(int(k[:4]), int(k[5:]), 1), "MMM y") for k, _v, _w in fc]
+    month_names = [format_month(date(int(k[:4]), int(k[5:]), 1)) for k, _v, _w in fc]
     names = [r.name for r in rows]
     chart_perf = charts.horizontal_bar(
-        _("Won revenue and target, %(p)s (%(c)s)", p=period.key, c=currency), names,
+        _("Won revenue and target, %(p)s (%(c)s)", p=period_label(period), c=currency), names,
         [(_("Won revenue"), [r.won_revenue for r in rows]), (_("Target"), [r.target for r in rows])],
     ) if rows else None
     chart_fc = charts.bar(_("Forecast by expected close month (%(c)s)", c=currency), month_names,
                           [(_("Pipeline"), [v for _k, v, _w in fc]), (_("Weighted"), [w for _k, _v, w in fc])])
     prev_key, next_key = stats.neighbour_periods(period)
     currencies = [c for (c,) in db.session.execute(sa.select(Opportunity.currency).distinct().limit(20))] or ["EUR"]
-    period_label = Markup('<bdi dir="ltr">{}</bdi>').format(period.key)
     return render_template("sales/performance.html", rows=rows, period=period, currency=currency,
-                           period_label=period_label,
+                           period_label=period_label(period),
                            forecast=list(zip(month_names, fc)), chart_perf=chart_perf, chart_fc=chart_fc,
                            prev_key=prev_key, next_key=next_key, currencies=sorted(set(currencies) | {currency}))
 
@@ -569,7 +571,7 @@ def settings():
     target_form = TargetForm(period=period.key)
     target_form.user_id.choices = [(str(u.id), u.display_name) for u in _salespeople()]
     return render_template("sales/settings.html", stages=stages(), reasons=reasons, targets=targets,
-                           period_label=Markup('<bdi dir="ltr">{}</bdi>').format(period.key),
+                           period_label=period_label(period),
                            reason_form=LostReasonForm(), target_form=target_form, period=period,
                            stage_form=StageForm())
 

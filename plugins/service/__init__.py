@@ -12,6 +12,7 @@ announced while this plugin is disabled are delivered when it is enabled again
 (``catch_up_events``); see README.md.
 """
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from core import PluginManifest, hookimpl
 from core.contrib import (
@@ -87,6 +88,13 @@ def record_rules():
 
 
 @hookimpl
+def register_text_kinds():
+    from plugins.service.texts import text_kinds
+
+    return text_kinds()
+
+
+@hookimpl
 def default_roles():
     return [
         RoleSpec("Technician", (TECH, "customers.view", "history.log", "catalog.view"),
@@ -100,7 +108,7 @@ def default_roles():
 def menu_items(user):
     return [
         # One entry: the service pages share a tab bar (templates/service/_nav.html).
-        MenuItem(_l("Service"), "service.index", TECH, weight=40),
+        MenuItem(lazy_pgettext("menu", "Service"), "service.index", TECH, weight=40),
     ]
 
 

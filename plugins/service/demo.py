@@ -14,9 +14,12 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from core.catalog.models import PRODUCT, SERVICE, Product
 from core.db import db
+from core.l10n import N_
 from core.text import fold
 from plugins.service import service as svc
 from plugins.service.models import (
@@ -27,31 +30,32 @@ from plugins.service.models import (
 SHARE = 0.35
 MAX_CUSTOMERS = 3000
 MAX_SIMULATED = 2500  # units whose failures are simulated (keeps the demo quick with big sales demos)
-LOCATIONS = ("Kitchen", "Basement", "Utility room", "Roof", "Office", "Garage")
+# Texts marked N_ are written in the business language (RAPPORT_LANGUAGE) when the demo loads.
+LOCATIONS = (N_("Kitchen"), N_("Basement"), N_("Utility room"), N_("Roof"), N_("Office"), N_("Garage"))
 NORMAL_RATE, LEMON_RATE = 0.12, 0.55  # failures per unit-year
 
 OWN_PRODUCTS = (
-    ("SVC-WM-700", "Washing machine WM-700", "649.00", 24),
-    ("SVC-DW-45", "Dishwasher DW-45", "529.00", 24),
-    ("SVC-AC-12", "Air conditioner AC-12k", "899.00", 36),
-    ("SVC-BO-20", "Boiler BO-20", "1450.00", 24),
-    ("SVC-FR-300", "Fridge FR-300", "780.00", 24),
-    ("SVC-HP-8", "Heat pump HP-8", "3900.00", 60),
+    ("SVC-WM-700", N_("Washing machine WM-700"), "649.00", 24),
+    ("SVC-DW-45", N_("Dishwasher DW-45"), "529.00", 24),
+    ("SVC-AC-12", N_("Air conditioner AC-12k"), "899.00", 36),
+    ("SVC-BO-20", N_("Boiler BO-20"), "1450.00", 24),
+    ("SVC-FR-300", N_("Fridge FR-300"), "780.00", 24),
+    ("SVC-HP-8", N_("Heat pump HP-8"), "3900.00", 60),
 )
 DIAGNOSES = {
-    "no_power": "Blown fuse on the control board",
-    "noise": "Worn drum bearing",
-    "leak": "Cracked drain hose",
-    "overheating": "Failed thermostat",
-    "display": "Faulty display ribbon cable",
-    "mechanical": "Broken door hinge",
-    "software": "Firmware crash loop; reflashed",
-    "other": "Loose connector",
+    "no_power": N_("Blown fuse on the control board"),
+    "noise": N_("Worn drum bearing"),
+    "leak": N_("Cracked drain hose"),
+    "overheating": N_("Failed thermostat"),
+    "display": N_("Faulty display ribbon cable"),
+    "mechanical": N_("Broken door hinge"),
+    "software": N_("Firmware crash loop; reflashed"),
+    "other": N_("Loose connector"),
 }
 PROBLEMS = {
-    "no_power": "Does not switch on", "noise": "Loud noise while running", "leak": "Water on the floor",
-    "overheating": "Gets very hot and stops", "display": "Display shows nothing", "mechanical": "Door does not close",
-    "software": "Error code on start-up", "other": "Intermittent fault",
+    "no_power": N_("Does not switch on"), "noise": N_("Loud noise while running"), "leak": N_("Water on the floor"),
+    "overheating": N_("Gets very hot and stops"), "display": N_("Display shows nothing"),
+    "mechanical": N_("Door does not close"), "software": N_("Error code on start-up"), "other": N_("Intermittent fault"),
 }
 
 
@@ -60,6 +64,7 @@ def _products(rng) -> list[Product]:
         Product.kind == PRODUCT, Product.active.is_(True), Product.warranty_months > 0).order_by(Product.id)).scalars().all()
     if not products:
         for sku, name, price, months in OWN_PRODUCTS:
+            name = _(name)
             p = Product(sku=sku, name=name, name_key=fold(name), kind=PRODUCT, unit_price=Decimal(price),
                         warranty_months=months)
             db.session.add(p)
@@ -72,7 +77,7 @@ def _labour_product() -> Product:
     p = db.session.execute(sa.select(Product).where(Product.kind == SERVICE, Product.active.is_(True))
                            .order_by(Product.id)).scalars().first()
     if p is None:
-        p = Product(sku="SVC-LABOUR-H", name="Technician hour", name_key=fold("Technician hour"), kind=SERVICE,
+        p = Product(sku="SVC-LABOUR-H", name=_("Technician hour"), name_key=fold(_("Technician hour")), kind=SERVICE,
                     unit_price=Decimal("55.00"))
         db.session.add(p)
         db.session.flush()
@@ -95,17 +100,17 @@ def _at(day: date, hour: int = 10) -> datetime:
 def _repair(rng, eq: Equipment, day: date, today: date, labour: Product, techs: list[int]) -> None:
     category = rng.choice(PROBLEM_CATEGORIES)
     tech = rng.choice(techs) if techs else None
-    req = svc.open_request(equipment_id=eq.id, problem=PROBLEMS[category], reported_on=day, problem_category=category,
+    req = svc.open_request(equipment_id=eq.id, problem=_(PROBLEMS[category]), reported_on=day, problem_category=category,
                            priority=rng.choice(("low", "normal", "normal", "high", "urgent")),
                            channel=rng.choice(("phone", "phone", "email", "visit")), technician_id=tech,
                            when=_at(day, 9))
     age = (today - day).days
     if age < 2:
         return
-    svc.transition(req, DIAGNOSED, diagnosis=DIAGNOSES[category], when=_at(day + timedelta(days=1)))
+    svc.transition(req, DIAGNOSED, diagnosis=_(DIAGNOSES[category]), when=_at(day + timedelta(days=1)))
     if age < 4 and rng.random() < 0.5:
         return
-    svc.add_line(req, kind="part", description=DIAGNOSES[category].split(";")[0][:60] + " (part)",
+    svc.add_line(req, kind="part", description=_("Part: %(what)s", what=_(DIAGNOSES[category]).split(";")[0][:60]),
                  quantity=1, unit_price=Decimal(rng.choice(("18.50", "42.00", "75.00", "129.00", "240.00"))))
     svc.add_line(req, kind="labour", product_id=labour.id, quantity=Decimal(rng.choice(("1", "1.5", "2", "3"))))
     svc.transition(req, IN_REPAIR, when=_at(day + timedelta(days=2)))
@@ -126,8 +131,10 @@ def _plans(rng, products: list[Product], lemons: set[int], today: date) -> None:
     for product, months in zip(planned, (6, 12)):
         if db.session.execute(sa.select(MaintenancePlan.id).where(MaintenancePlan.product_id == product.id)).first():
             continue
-        plan = svc.create_plan(name=f"{product.name}: service every {months} months", product_id=product.id,
-                               interval_months=months, checklist="Clean filters\nCheck seals\nTest safety cut-out")
+        plan = svc.create_plan(name=ngettext("%(product)s: service every %(num)s month",
+                                             "%(product)s: service every %(num)s months", months, product=product.name),
+                               product_id=product.id, interval_months=months,
+                               checklist="\n".join((_("Clean filters"), _("Check seals"), _("Test safety cut-out"))))
         units = db.session.execute(sa.select(Equipment).where(Equipment.product_id == product.id,
                                                               Equipment.status != "retired")).scalars()
         for eq in units:
@@ -138,7 +145,7 @@ def _plans(rng, products: list[Product], lemons: set[int], today: date) -> None:
                     db.session.add(Visit(equipment_id=eq.id, customer_id=eq.customer_id, plan_id=plan.id,
                                          due_date=due, status=VISIT_DONE, done_on=due + timedelta(days=rng.randint(0, 9)),
                                          outcome=rng.choice(("ok", "ok", "ok", "adjusted", "needs_repair")),
-                                         notes="Routine maintenance"))
+                                         notes=_("Routine maintenance")))
                 due = svc.add_months(due, months)
     db.session.flush()
     svc.schedule_due_visits(today, 45)
@@ -173,7 +180,7 @@ def load_demo(rng, customers) -> None:
             eq = svc.create_equipment(
                 customer_id=customer_id, product_id=product.id, serial=f"{product.sku[-6:]}-{serial_no:07d}",
                 purchase_date=installed - timedelta(days=rng.randint(0, 14)), install_date=installed,
-                location=rng.choice(LOCATIONS), log=False)
+                location=_(rng.choice(LOCATIONS)), log=False)
             std = svc.add_warranty(eq, start_date=eq.purchase_date, months=product.warranty_months or 24,
                                    source="demo", log=False)
             _extra_warranty(rng, eq, std, today)
@@ -191,7 +198,7 @@ def load_demo(rng, customers) -> None:
             eq.serial = f"{by_id[eq.product_id].sku[-6:] if eq.product_id else 'X'}-{serial_no:07d}"
             eq.serial_key = svc.fold_serial(eq.serial)
             eq.install_date = eq.install_date or min(today, (eq.purchase_date or today) + timedelta(days=rng.randint(1, 10)))
-            eq.location = eq.location or rng.choice(LOCATIONS)
+            eq.location = eq.location or _(rng.choice(LOCATIONS))
             if eq.source == "sales" and eq.warranties and rng.random() < 0.15:
                 _extra_warranty(rng, eq, eq.warranties[-1], today, force=True)
         rate = LEMON_RATE if eq.product_id in lemons else NORMAL_RATE

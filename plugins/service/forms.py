@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.db import parse_id
+from core.l10n.fields import DateField, DecimalField
 from core.web.picker import PickerField
 from plugins.service.models import PRIORITIES, PROBLEM_CATEGORIES, REQUEST_CHANNELS, VISIT_OUTCOMES
 
@@ -119,7 +121,7 @@ class OverrideForm(FlaskForm):
 
 
 class PlanForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(lazy_pgettext("thing", "Name"), validators=[DataRequired(), Length(max=200)])
     product_id = PickerField(_l("Product"), kind="product", coerce=int, params={"kind": "product"})
     interval_months = IntegerField(_l("Every (months)"), default=12, validators=[InputRequired(), NumberRange(1, 120)])
     checklist = TextAreaField(_l("Checklist (one item a line)"), validators=[Optional(), Length(max=10_000)])

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from core.catalog.models import PRODUCT, Product
@@ -121,8 +122,8 @@ def create_equipment(*, customer_id: int, product_id: int | None = None, model_n
     db.session.flush()
     if log:
         log_event(customer_id, "service.equipment_registered", source=SOURCE, user_id=user_id,
-                  subject=_("Equipment registered: %(label)s", label=eq.label), data={"equipment_id": eq.id},
-                  permission=TECH)
+                  subject_kind="service.equipment_registered", subject_params={"label": eq.label},
+                  data={"equipment_id": eq.id}, permission=TECH)
     return eq
 
 
@@ -151,8 +152,8 @@ def update_equipment(eq: Equipment, changes: dict, *, user_id: int | None = None
     if eq.status == RETIRED and old_status != RETIRED:
         eq.retired_on = date.today()
         log_event(eq.customer_id, "service.equipment_retired", source=SOURCE, user_id=user_id,
-                  subject=_("Equipment retired: %(label)s", label=eq.label), data={"equipment_id": eq.id},
-                  permission=TECH)
+                  subject_kind="service.equipment_retired", subject_params={"label": eq.label},
+                  data={"equipment_id": eq.id}, permission=TECH)
     elif eq.status != RETIRED:
         eq.retired_on = None
     db.session.flush()
@@ -201,10 +202,9 @@ def add_warranty(eq: Equipment, *, kind: str = STANDARD, terms: str = BOTH, star
             name=_("Contract visits: %(label)s", label=eq.label)[:200], warranty_id=w.id,
             interval_months=max(1, 12 // w.visits_per_year), checklist=""))
     if log:
-        kinds = {STANDARD: _("Standard warranty"), "extended": _("Extended warranty"), CONTRACT: _("Service contract")}
         log_event(eq.customer_id, f"service.warranty_{kind}", source=SOURCE, user_id=user_id,
-                  subject=_("%(kind)s for %(label)s until %(end)s", kind=kinds[kind], label=eq.label,
-                            end=end_date.isoformat()),
+                  subject_kind="service.warranty_added",
+                  subject_params={"kind": kind, "label": eq.label, "end": end_date.isoformat()},
                   data={"equipment_id": eq.id, "warranty_id": w.id}, permission=TECH)
     return w
 
@@ -268,7 +268,7 @@ def open_request(*, equipment_id: int | None, problem: str, reported_on: date | 
     db.session.add(req)
     db.session.flush()
     log_event(eq.customer_id, "service.request_opened", source=SOURCE, user_id=user_id,
-              subject=_("Service request %(n)s opened: %(label)s", n=req.number, label=eq.label),
+              subject_kind="service.request_opened", subject_params={"number": req.number, "label": eq.label},
               body=problem, data={"request_id": req.id, "equipment_id": eq.id, "coverage": req.coverage},
               occurred_at=when, record=req)
     return req
@@ -303,7 +303,8 @@ def update_request(req: ServiceRequest, changes: dict, *, user_id: int | None = 
 
         tech = db.session.get(User, req.technician_id)
         log_event(req.customer_id, "service.request_assigned", source=SOURCE, user_id=user_id,
-                  subject=_("%(n)s assigned to %(name)s", n=req.number, name=tech.display_name),
+                  subject_kind="service.request_assigned",
+                  subject_params={"number": req.number, "name": tech.display_name},
                   data={"request_id": req.id}, record=req)
     db.session.flush()
     return req
@@ -364,12 +365,14 @@ def transition(req: ServiceRequest, to: str, *, user_id: int | None = None, diag
         if eq.status == UNDER_REPAIR:
             eq.status = IN_SERVICE
     db.session.flush()
-    subject = _("%(n)s: %(status)s", n=req.number, status=status_label(to))
+    text, params = "service.request_status", {"number": req.number, "status": to}
     if to == DONE:
         amount_covered, amount_billable = coverage.covered_amounts(req)
-        subject = _("%(n)s repaired (%(decision)s; covered %(c)s, billable %(b)s)", n=req.number,
-                    decision=decision_label(req.decision), c=amount_covered, b=amount_billable)
-    log_event(req.customer_id, f"service.request_{to}", source=SOURCE, user_id=user_id, subject=subject,
+        text, params = "service.request_repaired", {
+            "number": req.number, "decision": req.decision, "covered": str(amount_covered),
+            "billable": str(amount_billable), "currency": current_app.config["DEFAULT_CURRENCY"]}
+    log_event(req.customer_id, f"service.request_{to}", source=SOURCE, user_id=user_id, subject_kind=text,
+              subject_params=params,
               body=req.diagnosis if to == DIAGNOSED else "", data={"request_id": req.id}, occurred_at=when,
               record=req)
     return req
@@ -445,9 +448,9 @@ def override_coverage(req: ServiceRequest, decision: str | None, reason: str, *,
     req.override_by_id = user_id if decision else None
     db.session.flush()
     log_event(req.customer_id, "service.coverage_override", source=SOURCE, user_id=user_id,
-              subject=_("%(n)s coverage: %(decision)s", n=req.number, decision=decision_label(req.decision)),
-              body=reason, data={"request_id": req.id, "computed": req.coverage, "override": req.coverage_override},
-              record=req)
+              subject_kind="service.coverage_override",
+              subject_params={"number": req.number, "decision": req.decision},
+              body=reason, data={"request_id": req.id, "computed": req.coverage, "override": req.coverage_override}, record=req)
 
 
 # -- maintenance -------------------------------------------------------------------------------
@@ -555,8 +558,7 @@ def finish_visit(visit: Visit, *, done_on: date | None, outcome: str, notes: str
     if not change_state(visit, "status", SCHEDULED, status=VISIT_DONE, **changes):
         raise ServiceStateConflict({"status": [_("This visit is not scheduled any more.")]})
     log_event(visit.customer_id, "service.visit_done", source=SOURCE, user_id=user_id,
-              subject=_("Maintenance visit on %(label)s: %(outcome)s", label=visit.equipment.label,
-                        outcome=outcome_label(outcome)),
+              subject_kind="service.visit_done", subject_params={"label": visit.equipment.label, "outcome": outcome},
               body=visit.notes, data={"visit_id": visit.id, "equipment_id": visit.equipment_id}, permission=TECH)
     nxt = None
     plan = visit.plan
@@ -617,8 +619,8 @@ def register_from_order(order: dict) -> list[Equipment]:
             created.append(eq)
     if created:
         log_event(customer_id, "service.equipment_registered", source=SOURCE,
-                  subject=_("%(count)d unit(s) registered from order %(number)s", count=len(created),
-                            number=order.get("number") or order_id),
+                  subject_kind="service.units_registered",
+                  subject_params={"count": len(created), "number": str(order.get("number") or order_id)},
                   data={"order_id": order_id, "equipment_ids": [e.id for e in created]}, permission=TECH)
     return created
 
@@ -654,8 +656,9 @@ def retire_from_order(order: dict) -> tuple[int, int]:
         retired += 1
     if units:
         log_event(units[0].customer_id, "service.equipment_retired", source=SOURCE,
-                  subject=_("Order %(number)s cancelled: %(r)d unit(s) retired, %(k)d kept",
-                            number=order.get("number") or order.get("id"), r=retired, k=kept),
+                  subject_kind="service.units_retired",
+                  subject_params={"number": str(order.get("number") or order.get("id")), "retired": retired,
+                                  "kept": kept},
                   data={"order_id": order.get("id")}, permission=TECH)
     db.session.flush()
     return retired, kept

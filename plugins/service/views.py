@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext, pgettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from markupsafe import Markup
@@ -20,6 +21,7 @@ from core.auth.models import User
 from core.catalog.models import PRODUCT, Product
 from core.customers.models import Customer
 from core.db import db
+from core.l10n import format_date, format_number, local_today
 from core.security import check_permission, ensure_visible, requires, scoped
 from core.web.pagination import BadCursor, keyset_page
 from plugins.service import forms as f
@@ -123,7 +125,7 @@ def equipment_list():
         stmt = stmt.where(Equipment.customer_id == customer_id)
     page = _page(stmt, [Equipment.id], descending=True)
     return render_template("service/equipment_list.html", page=page, q=q, status=status, customer=customer,
-                           statuses=EQUIPMENT_STATUSES, today=date.today())
+                           statuses=EQUIPMENT_STATUSES, today=local_today())
 
 
 @bp.route("/equipment/new", methods=["GET", "POST"])
@@ -173,9 +175,9 @@ def equipment_timeline(eq: Equipment) -> list[dict]:
     items = []
     for w in eq.warranties:
         items.append({"day": w.start_date, "kind": "warranty", "title": _("%(kind)s starts", kind=_kind_label(w.kind)),
-                      "detail": _("%(start)s – %(end)s, covers %(terms)s", start=w.start_date.isoformat(),
-                                  end=w.end_date.isoformat(), terms=_terms_label(w.terms)), "url": None})
-        if w.end_date <= date.today():
+                      "detail": _("%(start)s – %(end)s, covers %(terms)s", start=format_date(w.start_date),
+                                  end=format_date(w.end_date), terms=_terms_label(w.terms)), "url": None})
+        if w.end_date <= local_today():
             items.append({"day": w.end_date, "kind": "warranty_end", "title": _("%(kind)s ends", kind=_kind_label(w.kind)),
                           "detail": "", "url": None})
     reqs = db.session.execute(scoped(sa.select(ServiceRequest), ServiceRequest)
@@ -191,7 +193,7 @@ def equipment_timeline(eq: Equipment) -> list[dict]:
     visits = db.session.execute(sa.select(Visit).where(Visit.equipment_id == eq.id)
                                 .order_by(Visit.due_date.desc()).limit(200)).scalars()
     for v in visits:
-        title = _("Maintenance visit") if v.plan_id else _("Visit")
+        title = _("Maintenance visit") if v.plan_id else pgettext("maintenance", "Visit")
         detail = svc.outcome_label(v.outcome) if v.status == "done" else (
             _("scheduled") if v.status == SCHEDULED else _("cancelled"))
         items.append({"day": v.done_on or v.due_date, "kind": "visit", "title": title, "detail": detail,
@@ -232,8 +234,8 @@ def service_terms_label(terms):
 @requires(TECH)
 def equipment(equipment_id: int):
     eq = _equipment_or_404(equipment_id)
-    visit_form = f.VisitForm(due_date=date.today() + timedelta(days=7))
-    return render_template("service/equipment.html", eq=eq, timeline=equipment_timeline(eq), today=date.today(),
+    visit_form = f.VisitForm(due_date=local_today() + timedelta(days=7))
+    return render_template("service/equipment.html", eq=eq, timeline=equipment_timeline(eq), today=local_today(),
                            visit_form=visit_form)
 
 
@@ -252,7 +254,7 @@ def visit_new(equipment_id: int):
             db.session.rollback()
             eq = _equipment_or_404(equipment_id)
             _apply_errors(form, exc)
-    return render_template("service/equipment.html", eq=eq, timeline=equipment_timeline(eq), today=date.today(),
+    return render_template("service/equipment.html", eq=eq, timeline=equipment_timeline(eq), today=local_today(),
                            visit_form=form), 422
 
 
@@ -265,7 +267,7 @@ def warranty_new(equipment_id: int):
     """Extend a warranty or sell a service contract by hand."""
     eq = _equipment_or_404(equipment_id)
     last_end = max((w.end_date for w in eq.warranties), default=None)
-    start = last_end + timedelta(days=1) if last_end and last_end >= date.today() else date.today()
+    start = last_end + timedelta(days=1) if last_end and last_end >= local_today() else local_today()
     form = f.WarrantyForm(start_date=start)
     if form.validate_on_submit():
         try:
@@ -289,7 +291,7 @@ def warranty_new(equipment_id: int):
 def warranties_ending():
     """Warranties ending in the next N days, soonest first: the renewal offers to make."""
     days = min(max(request.args.get("days", default=60, type=int), 1), 3650)
-    today = date.today()
+    today = local_today()
     stmt = (sa.select(Warranty).join(Equipment)
             .options(joinedload(Warranty.equipment).joinedload(Equipment.customer),
                      joinedload(Warranty.equipment).joinedload(Equipment.product))
@@ -327,7 +329,7 @@ def index():
 @bp.route("/requests/new", methods=["GET", "POST"])
 @requires(TECH)
 def request_new():
-    form = f.RequestForm(equipment_id=request.args.get("equipment_id", type=int), reported_on=date.today())
+    form = f.RequestForm(equipment_id=request.args.get("equipment_id", type=int), reported_on=local_today())
     customer_id = request.args.get("customer_id", type=int)
     if customer_id:  # opened from a customer's page: offer that customer's equipment
         form.equipment_id.picker_params["customer"] = str(customer_id)
@@ -365,6 +367,7 @@ def _request_page(req, *, edit_form=None, line_form=None, override_form=None, st
                                 .order_by(RequestPhoto.id)).scalars().all()
     return render_template("service/request.html", req=req, edit_form=edit_form, line_form=line_form, photos=photos,
                            override_form=override_form, covered=covered, billable=billable, warranty=warranty,
+                           currency=current_app.config["DEFAULT_CURRENCY"],
                            transitions=svc.allowed_transitions(req), is_manager=current_user.can(MANAGER),
                            locked=req.status in (CLOSED, CANCELLED)), status
 
@@ -493,7 +496,7 @@ def request_override(request_id: int):
 def maintenance():
     """Scheduled visits due within N days, overdue first (oldest due date on top)."""
     days = min(max(request.args.get("days", default=30, type=int), 0), 3650)
-    today = date.today()
+    today = local_today()
     stmt = sa.select(Visit).options(
         joinedload(Visit.customer), joinedload(Visit.plan), joinedload(Visit.technician),
         joinedload(Visit.equipment).joinedload(Equipment.product),
@@ -508,7 +511,7 @@ def maintenance():
 @requires(TECH)
 def visit_detail(visit_id: int):
     visit = ensure_visible(db.session.get(Visit, visit_id))
-    form = f.FinishVisitForm(done_on=date.today(), technician_id=visit.technician_id or current_user.id,
+    form = f.FinishVisitForm(done_on=local_today(), technician_id=visit.technician_id or current_user.id,
                              notes=visit.notes or (visit.plan.checklist if visit.plan else ""))
     form.technician_id.choices = _tech_choices()
     if form.validate_on_submit():
@@ -517,7 +520,7 @@ def visit_detail(visit_id: int):
                                    technician_id=form.technician_id.data, user_id=current_user.id)
             db.session.commit()
             if nxt:
-                flash(_("Visit recorded; the next one is due on %(d)s.", d=nxt.due_date.isoformat()), "success")
+                flash(_("Visit recorded; the next one is due on %(d)s.", d=format_date(nxt.due_date)), "success")
             else:
                 flash(_("Visit recorded."), "success")
             return redirect(url_for("service.equipment", equipment_id=visit.equipment_id))
@@ -528,7 +531,7 @@ def visit_detail(visit_id: int):
             if isinstance(exc, svc.ServiceStateConflict):
                 return render_template("service/visit.html", visit=visit, form=form, today=date.today()), 409
     status = 422 if request.method == "POST" else 200
-    return render_template("service/visit.html", visit=visit, form=form, today=date.today()), status
+    return render_template("service/visit.html", visit=visit, form=form, today=local_today()), status
 
 
 @bp.route("/plans", methods=["GET", "POST"])
@@ -555,7 +558,8 @@ def plans():
 def plans_schedule():
     created = svc.schedule_due_visits()
     db.session.commit()
-    flash(_("%(n)d visit(s) scheduled.", n=created), "success")
+    flash(ngettext("%(count)s visit scheduled.", "%(count)s visits scheduled.", created, count=format_number(created)),
+          "success")
     return redirect(url_for("service.maintenance"))
 
 
@@ -578,8 +582,21 @@ def reliability():
 
     figures = model_figures()
     rate_items = [(m.label, m.repairs_per_100_per_year) for m in figures if m.exposure_days][:12]
-    return render_template("service/reliability.html", figures=figures, ages=age_distribution(), rate_items=rate_items,
-                           categories=dict(f.category_choices()))
+    ages = [(_age_label(label), n) for label, n in age_distribution()]
+    return render_template("service/reliability.html", figures=figures, ages=ages, rate_items=rate_items,
+                           categories=dict(f.category_choices()), currency=current_app.config["DEFAULT_CURRENCY"])
+
+
+def _age_label(bucket: str) -> str:
+    """``"< 1"``, ``"1–2"``, ``"5+"`` (reliability.AGE_BUCKETS) in the reader's words and digits."""
+    from core.l10n import format_number
+
+    numbers = [int(n) for n in bucket.replace("<", " ").replace("+", " ").replace("–", " ").split()]
+    if bucket.startswith("<"):
+        return _("under %(n)s", n=format_number(numbers[0]))
+    if bucket.endswith("+"):
+        return _("%(n)s or more", n=format_number(numbers[0]))
+    return f"{format_number(numbers[0])}–{format_number(numbers[1])}"
 
 
 # -- contributions (dashboard, customer page, search) -----------------------------------------------
@@ -588,7 +605,7 @@ def reliability():
 def render_dashboard_widget():
     from plugins.service.reliability import model_figures
 
-    today = date.today()
+    today = local_today()
     open_stmt = scoped(sa.select(sa.func.count(ServiceRequest.id)), ServiceRequest).where(
         ServiceRequest.status.in_(OPEN_STATUSES))
     open_requests = db.session.execute(open_stmt).scalar()
@@ -605,7 +622,7 @@ def render_customer_panel(customer_id: int):
                               .order_by(Equipment.id.desc()).limit(21)).scalars().all()
     more = len(rows) > 20
     return Markup(render_template("service/_customer_panel.html", equipment=rows[:20], more=more,
-                                  customer_id=customer_id, today=date.today()))
+                                  customer_id=customer_id, today=local_today()))
 
 
 def open_request_count(customer_id: int) -> int | None:

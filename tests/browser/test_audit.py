@@ -5,7 +5,6 @@ Screenshots land in test-artifacts/ (audit-*.png), in English and in Hebrew.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 
 import pytest
 
@@ -17,7 +16,7 @@ NAME = "Γιώργος Παπαδόπουλος"
 NEW_NAME = "Γιώργος Παπαδόπουλος-Λεβί"
 
 
-def test_changes_tab_and_audit_log(live_server, browser_page, screenshot):
+def test_changes_tab_and_audit_log(app, live_server, browser_page, screenshot):
     page = browser_login(browser_page, live_server)
     problems = watch_page(page)
     page.goto(f"{live_server.url}/customers/new")
@@ -63,7 +62,10 @@ def test_changes_tab_and_audit_log(live_server, browser_page, screenshot):
     assert "logged in" not in page.locator("main .audit-log").inner_text()
 
     # More filters at once: who, what kind of action, which days; the form keeps them.
-    today = datetime.now(timezone.utc).date().isoformat()  # the filter counts days in UTC
+    with app.test_request_context():  # the reader's today, typed their way (English: 11/27/2026)
+        from core.l10n import input_date, local_today
+
+        today = input_date(local_today())
     page.select_option("select[name=user]", label="Admin <admin@example.com>")
     page.select_option("select[name=action]", "update")
     page.fill("input[name=since]", today)

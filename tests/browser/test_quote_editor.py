@@ -18,7 +18,13 @@ def _amount(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-@pytest.mark.parametrize("lang", ["en", "he"])
+# Numbers are typed and shown as each language writes them (Greek: decimal comma, grouping dot).
+PRICE = {"en": "899.00", "he": "899.00", "el": "899,00"}
+FREE_PRICE = {"en": "100.00", "he": "100", "el": "1.000,00"}
+FREE_DISCOUNT = {"en": "10", "he": "10", "el": "91"}  # el: 1,000.00 less 91 % = 90.00, like 100 less 10 %
+
+
+@pytest.mark.parametrize("lang", ["en", "he", "el"])
 def test_add_three_lines_remove_one_and_totals(live_server, browser_page, screenshot, lang):
     page = browser_page
     _ids, problems = start(live_server, page, lang)
@@ -32,7 +38,7 @@ def test_add_three_lines_remove_one_and_totals(live_server, browser_page, screen
     pick(page, "#lines-0-product_id", "lapt", choose="Laptop 14")
     row = rows.nth(0)
     assert row.locator("[data-line=description]").input_value() == "Laptop 14"
-    assert row.locator("[data-line=unit_price]").input_value() == "899.00"
+    assert row.locator("[data-line=unit_price]").input_value() == PRICE[lang]
     assert row.locator("[data-line=tax_rate]").input_value() == "24"
     assert page.locator("[data-line=quantity]").first.evaluate("e => e === document.activeElement")
     page.keyboard.type("2")  # the quantity is selected: typing replaces it
@@ -47,12 +53,13 @@ def test_add_three_lines_remove_one_and_totals(live_server, browser_page, screen
     page.keyboard.type("3")
     assert _amount(rows.nth(1).locator(".line-total").inner_text()) == "5997"
 
-    # Line 3 (button): free text, 100.00 with 10 % discount and the default rate (0 here).
+    # Line 3 (button): free text, 100.00 with 10 % discount (Greek: 1.000,00 less 91 %) and the default
+    # rate (0 here).
     page.locator(".js-add-line").click()
     third = rows.nth(2)
     third.locator("[data-line=description]").fill("Εγκατάσταση")
-    third.locator("[data-line=unit_price]").fill("100")
-    third.locator("[data-line=discount_percent]").fill("10")
+    third.locator("[data-line=unit_price]").fill(FREE_PRICE[lang])
+    third.locator("[data-line=discount_percent]").fill(FREE_DISCOUNT[lang])
     assert _amount(third.locator(".line-total").inner_text()) == "9000"
     # 1798.00 + 59.97 + 90.00 = 1947.97; tax 431.52 + 7.80 + 0 = 439.32
     assert _amount(page.locator(".js-subtotal").inner_text()) == "194797"

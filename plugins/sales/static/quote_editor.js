@@ -12,14 +12,50 @@
   var lang = form.getAttribute("data-lang") || document.documentElement.lang || "en";
   var currencyInput = form.querySelector("input[name=currency]");
 
-  // Amounts in cents as integers, so 0.1 + 0.2 stays exact.
+  // Numbers as the reader types them, read like core.l10n.parse_decimal does on the server:
+  // the language's decimal and grouping signs (data-decimal, data-group), Persian and
+  // Arabic-Indic digits, and plain dot decimals. Amounts then go in cents as integers.
+  var decimalSign = form.getAttribute("data-decimal") || ".";
+  var groupSign = form.getAttribute("data-group") || ",";
+  function latinDigits(text) {
+    return text.replace(/[\u06f0-\u06f9]/g, function (d) { return String(d.charCodeAt(0) - 0x06f0); })
+               .replace(/[\u0660-\u0669]/g, function (d) { return String(d.charCodeAt(0) - 0x0660); });
+  }
+  function grouped(text) { return /^\d{1,3}([.,]\d{3})*$/.test(text); }
   function parseNumber(text) {
-    text = String(text || "").trim().replace(/\s|\u00a0|\u202f/g, "");
+    text = latinDigits(String(text || "")).replace(/[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/g, "").trim();
     if (!text) return null;
-    if (text.indexOf(",") >= 0 && text.indexOf(".") < 0) text = text.replace(",", ".");
-    else text = text.replace(/,/g, "");
-    var value = Number(text);
-    return isFinite(value) ? value : NaN;
+    text = text.replace(/\u066b/g, decimalSign).replace(/\u066c/g, groupSign);
+    var negative = /^[-\u2212]/.test(text);
+    if (negative || text.charAt(0) === "+") text = text.slice(1);
+    text = text.replace(/[\s\u00a0\u202f]/g, "");
+    if (!/^[0-9.,]+$/.test(text) || !/\d/.test(text)) return NaN;
+    var signs = text.replace(/\d/g, "").split("").filter(function (c, i, all) { return all.indexOf(c) === i; });
+    var number;
+    if (!signs.length) number = text;
+    else if (signs.length === 2) {  // both signs: the rightmost one is the decimal sign
+      var point = Math.max(text.lastIndexOf("."), text.lastIndexOf(","));
+      var whole = text.slice(0, point), fraction = text.slice(point + 1);
+      if (!/^\d+$/.test(fraction) || !grouped(whole) || whole.indexOf(text.charAt(point)) >= 0) return NaN;
+      number = whole.replace(/[.,]/g, "") + "." + fraction;
+    } else {
+      var sign = signs[0], parts = text.split(sign);
+      if (sign === decimalSign || (parts.length === 2 && !(sign === groupSign && parts[1].length === 3))) {
+        if (parts.length !== 2) return NaN;
+        number = (parts[0] || "0") + "." + (parts[1] || "0");
+      } else if (grouped(text)) number = text.split(sign).join("");
+      else return NaN;
+    }
+    var value = Number(number);
+    if (!isFinite(value)) return NaN;
+    return negative ? -value : value;
+  }
+  // A number for an input (a picked product's price), written the reader's way with the
+  // decimals it came with ("899.00" → "899,00" in Greek, "۸۹۹٫۰۰" in Persian), no grouping.
+  function inputNumber(text) {
+    var decimals = (String(text).split(".")[1] || "").length;
+    return new Intl.NumberFormat(lang, { useGrouping: false, minimumFractionDigits: decimals,
+                                         maximumFractionDigits: decimals }).format(Number(text));
   }
   function roundHalfUp(value) {  // to an integer number of cents, half away from zero
     var sign = value < 0 ? -1 : 1;
@@ -57,7 +93,7 @@
     var subtotal = 0, tax = 0, bad = false, index = 0;
     body.querySelectorAll("tr.order-line").forEach(function (row) {
       index += 1;
-      row.querySelector(".line-no").textContent = String(index);
+      row.querySelector(".line-no").textContent = new Intl.NumberFormat(lang).format(index);
       var amounts = lineAmounts(row);
       var cell = row.querySelector(".line-total");
       if (amounts === null) { show(cell, "—"); return; }
@@ -109,10 +145,12 @@
     var data = (ev.detail && ev.detail.data) || {};
     if (!row) return;
     if (data.description !== undefined) field(row, "description").value = data.description;
-    if (data.unit_price !== undefined) field(row, "unit_price").value = data.unit_price;
-    if (data.tax_rate !== undefined) field(row, "tax_rate").value = String(Number(data.tax_rate));
+    if (data.unit_price !== undefined && data.unit_price !== null && data.unit_price !== "") {
+      field(row, "unit_price").value = inputNumber(data.unit_price);
+    }
+    if (data.tax_rate !== undefined) field(row, "tax_rate").value = inputNumber(String(Number(data.tax_rate)));
     var qty = field(row, "quantity");
-    if (!qty.value.trim()) qty.value = "1";
+    if (!qty.value.trim()) qty.value = inputNumber("1");
     recalc();
     qty.focus();
     qty.select();

@@ -56,7 +56,7 @@ def test_confirmed_order_registers_one_unit_per_piece_with_warranty(svc_app, ids
     with svc_app.app_context():
         subjects = db.session.execute(sa.select(Interaction.subject).where(
             Interaction.kind == "service.equipment_registered")).scalars().all()
-    assert subjects == ["2 unit(s) registered from order SO-77"]
+    assert subjects == ["2 units registered from order SO-77"]  # ngettext, stored as a text (kind + count)
 
 
 def test_a_product_with_a_maintenance_plan_counts_as_tracked_equipment(svc_app, ids):

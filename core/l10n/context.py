@@ -1,0 +1,125 @@
+"""Whose conventions apply: the reader's language, time zone and calendar.
+
+Every formatter and parser in :mod:`core.l10n` asks these functions, so a page, a
+chart, a printable quotation and a form all follow the same person's settings:
+
+* **language** (a Babel ``Locale``): Flask-Babel's choice for the request (the user's
+  profile, else the session, else the browser), the business language outside a request;
+* **time zone**: the user's own (profile page), else the business time zone
+  (``RAPPORT_TIMEZONE``, default ``Europe/Athens``). Times are stored as naive UTC and
+  converted only at the edges (shown and typed);
+* **calendar**: the user's choice (``gregorian`` or ``persian``, the Solar Hijri
+  calendar), else the language's usual calendar (Solar Hijri for Persian).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel import Locale
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import lazy_gettext as _l
+
+GREGORIAN, PERSIAN = "gregorian", "persian"
+CALENDARS = {GREGORIAN: _l("Gregorian"), PERSIAN: _l("Solar Hijri (Persian)")}
+# The calendar a language uses when the user has not chosen one.
+DEFAULT_CALENDAR = {"fa": PERSIAN}
+DEFAULT_TIMEZONE = "Europe/Athens"
+
+# Set while writing for someone other than the logged-in user (a customer's email):
+# the business time zone and the addressee's language's calendar, not the staff member's.
+_addressee: ContextVar[bool] = ContextVar("l10n_addressee", default=False)
+
+
+def locale() -> Locale:
+    """The reader's language as a Babel ``Locale``."""
+    if has_app_context() and "babel" in current_app.extensions:
+        from flask_babel import get_locale
+
+        loc = get_locale()  # the user's choice in a request, the business language elsewhere
+        if loc is not None:
+            return loc
+    return Locale.parse("en")
+
+
+def language() -> str:
+    return locale().language
+
+
+def _user():
+    if not has_request_context() or _addressee.get():
+        return None
+    from flask_login import current_user
+
+    return current_user if current_user and getattr(current_user, "is_authenticated", False) else None
+
+
+def valid_timezone(name: str | None) -> bool:
+    if not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def business_timezone() -> ZoneInfo:
+    name = current_app.config.get("TIMEZONE") if has_app_context() else None
+    return ZoneInfo(name if valid_timezone(name) else DEFAULT_TIMEZONE)
+
+
+def timezone() -> ZoneInfo:
+    """The reader's time zone: their own, else the business's."""
+    user = _user()
+    name = getattr(user, "timezone", None) if user else None
+    return ZoneInfo(name) if valid_timezone(name) else business_timezone()
+
+
+def timezone_name() -> str:
+    """For Flask-Babel's ``timezone_selector`` (its own format_datetime then agrees with ours)."""
+    return timezone().key
+
+
+def calendar() -> str:
+    """``"gregorian"`` or ``"persian"``: the user's choice, else their language's usual one."""
+    user = _user()
+    chosen = getattr(user, "calendar", None) if user else None
+    if chosen in CALENDARS:
+        return chosen
+    return DEFAULT_CALENDAR.get(language(), GREGORIAN)
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    """Every IANA zone as ``(name, "City, Country — name")`` in the reader's language, by label."""
+    from babel.dates import get_timezone_location
+
+    loc = locale()
+    choices = []
+    for name in available_timezones():
+        if "/" not in name or name.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/")):
+            continue
+        try:
+            label = get_timezone_location(name, locale=loc, return_city=True)
+        except (LookupError, ValueError):
+            label = name
+        choices.append((name, f"{label} · {name}"))
+    return sorted(choices, key=lambda c: c[1].casefold())
+
+
+@contextmanager
+def addressee_conventions(language: str | None):
+    """Format for a reader who is not the logged-in user (a customer receiving an email):
+    ``language``'s conventions and usual calendar, the business time zone."""
+    from flask_babel import force_locale
+
+    token = _addressee.set(True)
+    try:
+        if language:
+            with force_locale(language):
+                yield
+        else:
+            yield
+    finally:
+        _addressee.reset(token)

@@ -1,0 +1,251 @@
+"""Dates and times: one style everywhere, in the reader's time zone and calendar.
+
+Shown: ``format_date`` (``5 Μαρ 2026``; ``۱۴ اسفند ۱۴۰۴`` for a Persian reader on the
+Solar Hijri calendar), ``format_datetime`` (the date, then the time, in the reader's
+zone), ``format_time``, ``format_month`` and ``format_quarter`` (for report periods).
+
+Typed: ``parse_date`` reads the language's short numeric form (``5/3/2026`` in Greek,
+``3/5/2026`` in English, ``2026-03-05`` in Lithuanian, ``5.3.2026`` in Hebrew,
+``۱۴۰۴/۱۲/۱۴`` in Persian on the Solar Hijri calendar), always also ISO ``2026-03-05``
+on the Gregorian calendar; ``parse_datetime`` reads that date and a ``HH:MM`` time in the
+reader's zone and returns naive UTC, as the database stores it. ``input_date`` /
+``input_datetime`` write a value back in the form ``parse_*`` reads (form fields).
+
+Stored values are naive UTC datetimes (``core.db.utcnow``) and plain dates; a date has
+no time zone and is only converted between calendars.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timezone as dt_timezone
+
+import jdatetime
+from babel import dates as babel_dates
+from flask_babel import gettext as _
+
+from core.l10n import context
+from core.l10n.numbers import ParseError, latin_digits, native_digits
+
+STYLES = ("short", "medium", "long", "full")
+EARLIEST, LATEST = date(1000, 1, 1), date(2999, 12, 31)  # sanity only; callers check their own range
+
+
+# -- time zones -----------------------------------------------------------------------------
+
+
+def to_local(value: datetime, tz=None) -> datetime:
+    """A stored (naive UTC or aware) datetime in the reader's zone (aware)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt_timezone.utc)
+    return value.astimezone(tz or context.timezone())
+
+
+def to_utc(local: datetime, tz=None) -> datetime:
+    """A wall-clock time in the reader's zone → naive UTC for storage.
+
+    Raises :class:`ParseError` for a time skipped when the clocks go forward. A time that
+    happens twice when they go back is taken as its first occurrence (``fold=0``).
+    """
+    tz = tz or context.timezone()
+    aware = local.replace(tzinfo=tz, fold=0) if local.tzinfo is None else local
+    utc = aware.astimezone(dt_timezone.utc)
+    if utc.astimezone(tz).replace(tzinfo=None) != aware.replace(tzinfo=None):
+        raise ParseError(_("%(time)s does not exist in your time zone (the clocks go forward then).",
+                           time=local.strftime("%H:%M")))
+    return utc.replace(tzinfo=None)
+
+
+def local_today() -> date:
+    """Today in the reader's zone (not the server's)."""
+    return datetime.now(context.timezone()).date()
+
+
+# -- calendars ------------------------------------------------------------------------------
+
+
+def _persian(d: date) -> jdatetime.date:
+    return jdatetime.date.fromgregorian(date=d)
+
+
+def _persian_text(d: date, style: str) -> str:
+    j = _persian(d)
+    month = jdatetime.date.j_months_fa[j.month - 1]
+    if style == "short":
+        text = f"{j.year}/{j.month}/{j.day}"
+    elif style == "full":
+        text = f"{jdatetime.date.j_weekdays_fa[j.weekday()]} {j.day} {month} {j.year}"
+    else:
+        text = f"{j.day} {month} {j.year}"
+    return native_digits(text)
+
+
+def _style(style: str | None) -> str:
+    return style if style in STYLES else "medium"
+
+
+def format_date(value, style: str | None = "medium") -> str:
+    """A date (or a stored datetime, taken in the reader's zone) in the reader's calendar.
+
+    An ISO string (how stored texts keep dates) is read first."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    style = _style(style)
+    if context.calendar() == context.PERSIAN:
+        return _persian_text(value, style)
+    return native_digits(babel_dates.format_date(value, style, locale=context.locale()))
+
+
+def format_time(value, style: str | None = "short") -> str:
+    """The time of a stored datetime in the reader's zone (``14:05``, ``2:05 μ.μ.``)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value)
+    return native_digits(babel_dates.format_time(value, "short" if style != "medium" else "medium",
+                                                 locale=context.locale()))
+
+
+def format_datetime(value, style: str | None = "medium") -> str:
+    """Date (in ``style``) and time (short) of a stored datetime, in the reader's zone."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str) and "T" in value:
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        return format_date(value, style)
+    style = _style(style)
+    local = to_local(value)
+    pattern = context.locale().datetime_formats.get(style) or "{1} {0}"
+    return str(pattern).replace("{1}", format_date(local.date(), style)).replace("{0}", format_time(local))
+
+
+def format_month(value: date) -> str:
+    """A Gregorian month as a report label (``Μάρτιος 2026``, ``مارس ۲۰۲۶``).
+
+    Report periods are Gregorian months in the database, so they are named in the
+    Gregorian calendar for every reader (a Solar Hijri month straddles two of them).
+    """
+    return native_digits(babel_dates.format_date(value, "LLLL y", locale=context.locale()))
+
+
+def format_quarter(value: date) -> str:
+    """A Gregorian quarter as a report label (``1ο τρίμηνο 2026``, ``I ketvirtis 2026``)."""
+    return native_digits(babel_dates.format_date(value, "QQQQ y", locale=context.locale()))
+
+
+def format_weekday(value: date) -> str:
+    return babel_dates.format_date(value, "EEEE", locale=context.locale())
+
+
+# -- what people type -----------------------------------------------------------------------
+
+
+def _field_order() -> str:
+    """``"dmy"``, ``"mdy"`` or ``"ymd"`` from the language's short date pattern."""
+    if context.calendar() == context.PERSIAN:
+        return "ymd"
+    pattern = babel_dates.get_date_format("short", locale=context.locale()).pattern
+    order = "".join(dict.fromkeys(c.lower() for c in pattern if c.lower() in "dmy"))
+    return order if sorted(order) == ["d", "m", "y"] else "ymd"
+
+
+def _separator() -> str:
+    if context.calendar() == context.PERSIAN:
+        return "/"
+    pattern = babel_dates.get_date_format("short", locale=context.locale()).pattern
+    found = re.search(r"[^dMyLG'\s]", pattern)
+    return found.group(0) if found else "-"
+
+
+def input_date(value: date | None) -> str:
+    """A date as the reader types it (four-digit year): the value of a date field."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    if context.calendar() == context.PERSIAN:
+        j = _persian(value)
+        y, m, d = j.year, j.month, j.day
+    else:
+        y, m, d = value.year, value.month, value.day
+    parts = {"y": f"{y:04d}", "m": f"{m}", "d": f"{d}"}
+    order = _field_order()
+    if order == "ymd" and _separator() == "-":
+        parts.update(m=f"{m:02d}", d=f"{d:02d}")
+    return native_digits(_separator().join(parts[k] for k in order))
+
+
+def input_datetime(value: datetime | None) -> str:
+    """A stored datetime as the reader types it: their date form and ``HH:MM``, in their zone."""
+    if value is None:
+        return ""
+    local = to_local(value)
+    return f"{input_date(local.date())} {native_digits(local.strftime('%H:%M'))}"
+
+
+def date_example() -> str:
+    """A date in the form the reader types (placeholders and error messages)."""
+    sample = date(2026, 12, 31) if context.calendar() != context.PERSIAN else \
+        jdatetime.date(1405, 12, 29).togregorian()
+    return input_date(sample)
+
+
+def _bad_date() -> ParseError:
+    return ParseError(_("Enter a date such as %(example)s.", example=date_example()))
+
+
+def parse_date(text) -> date | None:
+    """What the reader typed → a Gregorian ``date`` (``None`` for blank). Raises :class:`ParseError`."""
+    if text is None or isinstance(text, date):
+        return text.date() if isinstance(text, datetime) else text
+    s = latin_digits(str(text)).strip()
+    if not s:
+        return None
+    groups = re.findall(r"\d+", s)
+    if len(groups) != 3 or re.search(r"[^\d\s/.\-\u060c,\u200e\u200f]", s):
+        raise _bad_date()
+    persian = context.calendar() == context.PERSIAN
+    if len(groups[0]) == 4:  # ISO-like year first, in any language
+        order = "ymd"
+    else:
+        order = _field_order()
+    values = dict(zip(order, map(int, groups)))
+    year = values["y"]
+    if len(groups[order.index("y")]) <= 2:
+        year += 1400 if persian else 2000
+    try:
+        if persian and year < 1700:  # a Solar Hijri year (1404 is 2025/26)
+            result = jdatetime.date(year, values["m"], values["d"]).togregorian()
+        else:
+            result = date(year, values["m"], values["d"])
+    except ValueError as exc:
+        raise _bad_date() from exc
+    if not EARLIEST <= result <= LATEST:
+        raise ParseError(_("That date is out of range."))
+    return result
+
+
+def parse_datetime(text) -> datetime | None:
+    """A date and ``HH:MM`` typed in the reader's zone → naive UTC. Raises :class:`ParseError`."""
+    if text is None or isinstance(text, datetime):
+        return text
+    s = latin_digits(str(text)).strip()
+    if not s:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?", s):  # what <input type=datetime-local> sends
+        day_text, clock = s.split("T")
+    else:
+        found = re.fullmatch(r"(.+?)[\s,\u060c]+(\d{1,2})[:.](\d{2})", s)
+        if not found:
+            example = date_example() + " " + native_digits("14:30")
+            raise ParseError(_("Enter a date and time such as %(example)s.", example=example))
+        day_text, clock = found.group(1), f"{found.group(2)}:{found.group(3)}"
+    day = parse_date(day_text)
+    hours, minutes = (int(p) for p in clock.split(":")[:2])
+    if hours > 23 or minutes > 59:
+        raise ParseError(_("Enter a time between 00:00 and 23:59."))
+    return to_utc(datetime.combine(day, time(hours, minutes)))

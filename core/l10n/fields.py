@@ -1,0 +1,100 @@
+"""WTForms fields that read and show values in the reader's conventions.
+
+``DecimalField``, ``DateField`` and ``DateTimeField`` render a text input holding the
+value as the reader writes it (``1.250,50``, ``5/3/2026``, ``۱۴۰۴/۱۲/۱۴ ۱۴:۳۰``), parse
+what comes back with :mod:`core.l10n` and put a ``Decimal``, ``date`` or naive-UTC
+``datetime`` in ``field.data``. Unreadable input is a field error in the reader's
+language and the typed text is shown again. Use them for every number or date a
+person types; the API keeps ISO dates and dot decimals (marshmallow schemas).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from wtforms import StringField
+
+from core.l10n.dates import date_example, input_date, input_datetime, parse_date, parse_datetime
+from core.l10n.numbers import ParseError, format_number, native_digits, parse_decimal
+
+
+class _LocalField(StringField):
+    """A text input whose ``data`` is parsed; ``raw`` keeps what was typed."""
+
+    input_mode: str | None = None
+
+    def _format(self, value) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _parse(self, text):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        if not valuelist:
+            return
+        try:
+            self.data = self._parse(valuelist[0])
+        except ParseError as exc:
+            self.data = None
+            raise ValueError(str(exc)) from exc
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self._format(self.data) if self.data not in (None, "") else ""
+
+    def __call__(self, **kwargs):
+        if self.input_mode:
+            kwargs.setdefault("inputmode", self.input_mode)
+        kwargs.setdefault("autocomplete", "off")
+        return super().__call__(**kwargs)
+
+
+class DecimalField(_LocalField):
+    """A number in the reader's conventions; ``places`` fixes the decimals shown (money: 2)."""
+
+    input_mode = "decimal"
+
+    def __init__(self, label=None, validators=None, places: int | None = None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.places = places
+
+    def _format(self, value) -> str:
+        return format_number(Decimal(str(value)), self.places)
+
+    def _parse(self, text):
+        return parse_decimal(text)
+
+
+class DateField(_LocalField):
+    """A date in the reader's short form and calendar (``5/3/2026``, ``۱۴۰۴/۱۲/۱۴``).
+
+    The input is left to right in every language, so day, month, year and time keep the order
+    they are typed in on a right-to-left page.
+    """
+
+    def _format(self, value) -> str:
+        return input_date(value)
+
+    def _parse(self, text):
+        return parse_date(text)
+
+    def __call__(self, **kwargs):
+        kwargs.setdefault("placeholder", date_example())
+        kwargs.setdefault("dir", "ltr")
+        return super().__call__(**kwargs)
+
+
+class DateTimeField(_LocalField):
+    """A date and time typed in the reader's time zone; ``data`` is naive UTC."""
+
+    def _format(self, value) -> str:
+        return input_datetime(value)
+
+    def _parse(self, text):
+        return parse_datetime(text)
+
+    def __call__(self, **kwargs):
+        kwargs.setdefault("placeholder", f"{date_example()} {native_digits('14:30')}")
+        kwargs.setdefault("dir", "ltr")
+        return super().__call__(**kwargs)
