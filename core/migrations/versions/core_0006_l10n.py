@@ -1,7 +1,7 @@
 """time zone and calendar per user; history subjects as stored texts
 
 Revision ID: core_0006
-Revises: core_0005
+Revises: core_0012
 Create Date: 2026-11-27 09:30:00
 
 ``core_user.timezone`` / ``calendar`` (empty: the business time zone, the language's
@@ -18,7 +18,7 @@ from alembic import op
 from core.l10n.migration import Rule, convert_subjects
 
 revision = "core_0006"
-down_revision = "core_0005"
+down_revision = "core_0012"
 branch_labels = None
 depends_on = None
 

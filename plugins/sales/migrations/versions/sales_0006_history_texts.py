@@ -1,7 +1,7 @@
 """sales history entries as stored texts
 
 Revision ID: sales_0006
-Revises: sales_0008
+Revises: sales_0015
 Create Date: 2026-11-27 10:00:00
 
 History subjects the sales plugin wrote as sentences (in English, or in Hebrew when a
@@ -11,7 +11,7 @@ sentence — so every reader sees them in their own language (plugins/sales/text
 from core.l10n.migration import Rule, convert_subjects
 
 revision = "sales_0006"
-down_revision = "sales_0008"
+down_revision = "sales_0015"
 branch_labels = None
 depends_on = "core_0006"
 

@@ -1,7 +1,7 @@
 """service history entries as stored texts
 
 Revision ID: service_0006
-Revises: service_0008
+Revises: service_0015
 Create Date: 2026-11-27 10:20:00
 
 History subjects the service plugin wrote as sentences (English, or Hebrew when a Hebrew
@@ -11,7 +11,7 @@ user caused them) become stored texts read in each reader's language
 from core.l10n.migration import Rule, convert_subjects
 
 revision = "service_0006"
-down_revision = "service_0008"
+down_revision = "service_0015"
 branch_labels = None
 depends_on = "core_0006"
 
