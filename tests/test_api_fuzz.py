@@ -82,6 +82,9 @@ def seed_everything(app) -> None:
         db.session.add_all([Job(kind="service.schedule_visits", user_id=1, status=status, total=10, done=done)
                             for status, done in (("queued", 0), ("running", 4), ("done", 10))])
         db.session.commit()
+        from plugins.analytics.compute import recompute
+
+        recompute()  # a snapshot, so /analytics/customers/<id> answers 200 for the customers who bought
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +93,7 @@ def fuzz_app(database_factory, tmp_path_factory):
     from core.db import db
     from core.testing import _test_config
 
-    plugins = ("sales", "service")
+    plugins = ("sales", "service", "analytics")
     url = database_factory.new_database(plugins, ())
     app = create_app(_test_config(url, tmp_path_factory.mktemp("fuzz"), ()))
     seed_everything(app)
@@ -125,7 +128,8 @@ def _operations(api_schema, tag):
     return [op for op in ops if tag in (op.definition.raw.get("tags") or [])]
 
 
-TAGS = ["api_audit", "api_customers", "api_products", "api_jobs", "api_messages", "api_sales", "api_service"]
+TAGS = ["api_analytics", "api_audit", "api_customers", "api_products", "api_jobs", "api_messages", "api_sales",
+        "api_service"]
 
 
 def test_every_api_blueprint_is_fuzzed(api_schema):
