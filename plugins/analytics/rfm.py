@@ -25,20 +25,21 @@ R\\F    1              2              3                4              5
 from __future__ import annotations
 
 import numpy as np
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
+# "RFM class" context: "Lost", "Loyal", "New customers" mean something else elsewhere (a lost deal).
 CLASSES = {
-    "champions": _l("Champions"),
-    "loyal": _l("Loyal"),
-    "potential": _l("Potential loyalists"),
-    "new": _l("New customers"),
-    "promising": _l("Promising"),
-    "need_attention": _l("Need attention"),
-    "about_to_sleep": _l("About to sleep"),
-    "at_risk": _l("At risk"),
-    "cant_lose": _l("Can't lose them"),
-    "hibernating": _l("Hibernating"),
-    "lost": _l("Lost"),
+    "champions": lazy_pgettext("RFM class", "Champions"),
+    "loyal": lazy_pgettext("RFM class", "Loyal"),
+    "potential": lazy_pgettext("RFM class", "Potential loyalists"),
+    "new": lazy_pgettext("RFM class", "New customers"),
+    "promising": lazy_pgettext("RFM class", "Promising"),
+    "need_attention": lazy_pgettext("RFM class", "Need attention"),
+    "about_to_sleep": lazy_pgettext("RFM class", "About to sleep"),
+    "at_risk": lazy_pgettext("RFM class", "At risk"),
+    "cant_lose": lazy_pgettext("RFM class", "Can't lose them"),
+    "hibernating": lazy_pgettext("RFM class", "Hibernating"),
+    "lost": lazy_pgettext("RFM class", "Lost"),
 }
 
 # GRID[r - 1][f - 1]
