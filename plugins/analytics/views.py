@@ -20,8 +20,7 @@ from core.web.pagination import BadCursor, keyset_page
 from plugins.analytics import rfm
 from plugins.analytics.models import HORIZON_DAYS, CustomerFigures, latest_snapshot
 
-bp = Blueprint("analytics", __name__, url_prefix="/analytics", template_folder="templates",
-               static_folder="static", static_url_path="/analytics-static")
+bp = Blueprint("analytics", __name__, url_prefix="/analytics", template_folder="templates")
 
 RECOMPUTE = "analytics.recompute"
 

@@ -99,3 +99,39 @@ def test_no_purchases_gives_an_empty_snapshot(app):
         assert recompute() == "0 customers analysed."
         snapshot = latest_snapshot()
         assert snapshot.customers == 0 and snapshot.bg_r is None
+
+
+@pytest.mark.plugins("sales", "analytics")
+def test_nightly_task_is_scheduled_and_runs_the_same_job(app):
+    from plugins.analytics.compute import recompute
+
+    with app.app_context():
+        registry = app.extensions["rapport"].plugins
+        tasks = {t.name: t for t in registry.contributions("periodic_tasks")}
+        nightly = tasks["analytics.nightly"]
+        assert nightly.run is recompute and nightly.tracked
+        jobs = {t.name: t for t in registry.contributions("job_tasks")}
+        assert jobs["analytics.recompute"].run is recompute
+
+
+@pytest.mark.plugins("sales", "analytics")
+def test_cancelled_run_publishes_nothing(app, run_jobs):
+    """Cancel while it runs: the half-written snapshot is never shown, the next run removes it."""
+    from core.jobs import start_job
+    from core.jobs.models import Job
+    from plugins.analytics.compute import recompute
+    from plugins.analytics.models import CustomerFigures, Snapshot, latest_snapshot
+
+    with app.app_context():
+        _seed()
+        job_id = start_job("analytics.recompute", {"as_of": AS_OF.isoformat()}).id
+        db.session.execute(sa.update(Job).where(Job.id == job_id).values(cancel_requested=True))
+        db.session.commit()
+    run_jobs()
+    with app.app_context():
+        assert db.session.get(Job, job_id).status == "cancelled"
+        assert latest_snapshot() is None
+        assert db.session.execute(sa.select(sa.func.count()).select_from(Snapshot)).scalar() == 1  # unfinished
+        recompute(as_of=AS_OF.isoformat())
+        assert db.session.execute(sa.select(sa.func.count()).select_from(Snapshot)).scalar() == 1
+        assert db.session.execute(sa.select(sa.func.count()).select_from(CustomerFigures)).scalar() == 3
