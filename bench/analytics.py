@@ -201,6 +201,23 @@ def timed_pages(app, repeat=20) -> dict:
             client.get(url, headers=hdrs)
             times.append((time.perf_counter() - t) * 1000)
         out[label] = statistics.median(times)
+    # The panel alone: the customer page's time is mostly the core's own queries.
+    from flask_login import login_user
+
+    from core.auth.models import User
+    from core.customers.models import Customer
+    from plugins.analytics.panels import customer_panel
+
+    with app.test_request_context():
+        user = db.session.execute(sa.select(User).where(User.email == BENCH_EMAIL)).scalar_one()
+        login_user(user)
+        customer = db.session.get(Customer, top)
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            customer_panel(customer, user)
+            times.append((time.perf_counter() - t) * 1000)
+        out["analytics panel alone"] = statistics.median(times)
     return out
 
 

@@ -195,7 +195,9 @@ def recompute(job=None, as_of: str | None = None) -> str:
     s = score(summary)
     for start in range(0, n, WRITE_CHUNK):
         stop = min(start + WRITE_CHUNK, n)
-        db.session.execute(sa.insert(CustomerFigures), list(_rows(snapshot.id, summary, s, start, stop)))
+        # Core executemany on the session's connection (same transaction), not the ORM's bulk path.
+        db.session.connection().execute(CustomerFigures.__table__.insert(),
+                                         list(_rows(snapshot.id, summary, s, start, stop)))
         progress(stop, n, _("Writing customer figures"))
     _publish(snapshot, n, s)
     db.session.commit()
