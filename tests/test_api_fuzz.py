@@ -82,9 +82,6 @@ def seed_everything(app) -> None:
         db.session.add_all([Job(kind="service.schedule_visits", user_id=1, status=status, total=10, done=done)
                             for status, done in (("queued", 0), ("running", 4), ("done", 10))])
         db.session.commit()
-        from plugins.analytics.compute import recompute
-
-        recompute()  # a snapshot, so /analytics/customers/<id> answers 200 for the customers who bought
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +94,10 @@ def fuzz_app(database_factory, tmp_path_factory):
     url = database_factory.new_database(plugins, ())
     app = create_app(_test_config(url, tmp_path_factory.mktemp("fuzz"), ()))
     seed_everything(app)
+    with app.app_context():
+        from plugins.analytics.compute import recompute
+
+        recompute()  # a snapshot, so /analytics/customers/<id> answers 200 for the customers who bought
     yield app
     with app.app_context():
         db.session.remove()
