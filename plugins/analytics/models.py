@@ -1,0 +1,95 @@
+"""Snapshot tables: what the recomputation job writes and every analytics page reads.
+
+A run writes a new ``analytics_snapshot`` row and one ``analytics_customer`` row per
+customer who bought, and only then marks the snapshot complete: readers always see
+the latest *complete* snapshot, never a half-written one. The previous snapshot is
+kept (for movement between classes); older ones are deleted by the run.
+
+These are derived tables (recomputed every night), so they are not audited. Rows
+reference the customer with ``ON DELETE CASCADE``: deleting a customer deletes their
+figures (declared in the manifest's ``customer_relations``).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.catalog.models import Money
+from core.db import db, utcnow
+
+
+class Snapshot(db.Model):
+    __tablename__ = "analytics_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[date] = mapped_column(sa.Date)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(index=True)
+    job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_job.id", ondelete="SET NULL"))
+    customers: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str | None] = mapped_column(sa.String(3))
+    # BG/NBD (per day) and Gamma-Gamma parameters; NULL when there was too little data to fit.
+    bg_r: Mapped[float | None] = mapped_column(sa.Float)
+    bg_alpha: Mapped[float | None] = mapped_column(sa.Float)
+    bg_a: Mapped[float | None] = mapped_column(sa.Float)
+    bg_b: Mapped[float | None] = mapped_column(sa.Float)
+    gg_p: Mapped[float | None] = mapped_column(sa.Float)
+    gg_q: Mapped[float | None] = mapped_column(sa.Float)
+    gg_gamma: Mapped[float | None] = mapped_column(sa.Float)
+
+
+class CustomerFigures(db.Model):
+    """One customer's figures in one snapshot. Times are in days; amounts in the snapshot's currency."""
+
+    __tablename__ = "analytics_customer"
+    __table_args__ = (
+        # The ranked list (per snapshot, by expected value) and the salesperson's view of it.
+        sa.Index("ix_analytics_customer_rank", "snapshot_id", "expected_value", "customer_id"),
+        sa.Index("ix_analytics_customer_owner_rank", "snapshot_id", "owner_id", "expected_value", "customer_id"),
+        sa.Index("ix_analytics_customer_class", "snapshot_id", "rfm_class"),
+        sa.Index("ix_analytics_customer_customer", "customer_id"),
+    )
+
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), primary_key=True)
+    # The customer's owner when the snapshot was taken (record rule: salespeople see their own).
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
+    first_purchase: Mapped[date] = mapped_column(sa.Date)
+    last_purchase: Mapped[date] = mapped_column(sa.Date)
+    purchases: Mapped[int]                              # distinct purchase days
+    frequency: Mapped[int]                              # x: repeat purchase days (purchases - 1)
+    recency: Mapped[float] = mapped_column(sa.Float)    # t_x: days from first to last purchase
+    age: Mapped[float] = mapped_column(sa.Float)        # T: days from first purchase to the snapshot date
+    revenue: Mapped[Decimal] = mapped_column(Money)     # net revenue, every purchase
+    mean_repeat_value: Mapped[Decimal | None] = mapped_column(Money)  # mean net value of repeat purchase days
+    r_score: Mapped[int] = mapped_column(sa.SmallInteger)
+    f_score: Mapped[int] = mapped_column(sa.SmallInteger)
+    m_score: Mapped[int] = mapped_column(sa.SmallInteger)
+    rfm_class: Mapped[str] = mapped_column(sa.String(20))
+    interval_median: Mapped[float | None] = mapped_column(sa.Float)
+    interval_cv: Mapped[float | None] = mapped_column(sa.Float)
+    next_expected: Mapped[date | None] = mapped_column(sa.Date)
+    overdue_days: Mapped[int | None]                    # days past next_expected, NULL when not overdue
+    p_alive: Mapped[float | None] = mapped_column(sa.Float)
+    expected_purchases: Mapped[float | None] = mapped_column(sa.Float)  # in the next HORIZON_DAYS
+    expected_value: Mapped[Decimal | None] = mapped_column(Money)      # predicted net revenue, next HORIZON_DAYS
+
+
+HORIZON_DAYS = 90
+
+
+def latest_snapshot() -> Snapshot | None:
+    """The most recent complete snapshot, or None before the first run."""
+    return db.session.execute(
+        sa.select(Snapshot).where(Snapshot.completed_at.is_not(None))
+        .order_by(Snapshot.completed_at.desc(), Snapshot.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def reassign(customer_id: int, owner_id: int | None) -> None:
+    """The customer changed hands: their figures in every snapshot now belong to the new owner."""
+    db.session.execute(sa.update(CustomerFigures).where(CustomerFigures.customer_id == customer_id)
+                       .values(owner_id=owner_id))

@@ -1,0 +1,124 @@
+"""Analytics pages: the overview (classes, snapshot date, recompute) and the ranked customer list.
+
+Every page reads the latest complete snapshot only; the record rule on
+``CustomerFigures`` (``owner_id``) limits salespeople to their own customers' figures.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_number, format_percent
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from core.db import db
+from core.security import requires, scoped, user_can
+from core.web.pagination import BadCursor, keyset_page
+from plugins.analytics import rfm
+from plugins.analytics.models import HORIZON_DAYS, CustomerFigures, latest_snapshot
+
+bp = Blueprint("analytics", __name__, url_prefix="/analytics", template_folder="templates")
+
+RECOMPUTE = "analytics.recompute"
+
+
+@bp.app_template_filter("analytics_money")
+def money_filter(value, currency=""):
+    if value is None:
+        return "—"
+    text = format_decimal(Decimal(value), format="#,##0.00")
+    return Markup("<bdi>%s</bdi>") % f"{text} {currency}".strip()
+
+
+@bp.app_template_filter("analytics_number")
+def number_filter(value):
+    return "—" if value is None else format_number(value)
+
+
+@bp.app_template_filter("analytics_percent")
+def percent_filter(value):
+    return "—" if value is None else format_percent(value, format="#,##0%")
+
+
+@bp.context_processor
+def _helpers():
+    return {"class_label": rfm.class_label, "horizon_days": HORIZON_DAYS}
+
+
+def class_distribution(snapshot) -> list[tuple[str, int]]:
+    """(class key, customers) for every class in the grid's order, as far as the user may see."""
+    stmt = scoped(sa.select(CustomerFigures.rfm_class, sa.func.count()).select_from(CustomerFigures),
+                  CustomerFigures).where(CustomerFigures.snapshot_id == snapshot.id).group_by(CustomerFigures.rfm_class)
+    counts = dict(db.session.execute(stmt).all())
+    return [(key, counts.get(key, 0)) for key in rfm.CLASSES]
+
+
+def active_recompute():
+    """The recomputation queued or running now (shown with its progress bar), if any."""
+    from core.jobs.models import ACTIVE, Job
+
+    return db.session.execute(sa.select(Job).where(Job.kind == RECOMPUTE, Job.status.in_(ACTIVE))
+                              .order_by(Job.id.desc()).limit(1)).scalar_one_or_none()
+
+
+@bp.get("/")
+@requires("analytics.view")
+def index():
+    from core.jobs.views import STATUS_LABELS, bar_class, bar_width, job_json, progress_text, status_class
+
+    snapshot = latest_snapshot()
+    classes = class_distribution(snapshot) if snapshot else []
+    total = sum(n for _key, n in classes)
+    return render_template("analytics/index.html", snapshot=snapshot, classes=classes, total=total,
+                           job=active_recompute(), may_recompute=user_can("analytics.manager"),
+                           labels=STATUS_LABELS, job_json=job_json, bar_class=bar_class, bar_width=bar_width,
+                           progress_text=progress_text, status_class=status_class)
+
+
+@bp.post("/recompute")
+@requires("analytics.manager")
+def recompute():
+    """Start a recomputation now, unless one is already queued or running."""
+    from core.jobs import start_job
+
+    if active_recompute() is None:
+        start_job(RECOMPUTE, {}, user=current_user, message=_("Waiting for a worker"))
+        db.session.commit()
+        flash(_("Recomputation started."), "success")
+    else:
+        flash(_("A recomputation is already running."), "info")
+    return redirect(url_for("analytics.index"))
+
+
+def _cursor_values(values):
+    try:
+        return [Decimal(str(values[0])), values[1]]
+    except (InvalidOperation, ValueError, TypeError):
+        raise BadCursor("invalid cursor") from None
+
+
+@bp.get("/customers")
+@requires("analytics.view")
+def customers():
+    """Customers ranked by expected value over the horizon, highest first (keyset pages)."""
+    from core.customers.models import Customer
+
+    snapshot = latest_snapshot()
+    page, names = None, {}
+    if snapshot is not None:
+        stmt = scoped(sa.select(CustomerFigures), CustomerFigures).where(
+            CustomerFigures.snapshot_id == snapshot.id, CustomerFigures.expected_value.is_not(None))
+        try:
+            page = keyset_page(db.session, stmt, [CustomerFigures.expected_value, CustomerFigures.customer_id],
+                               cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"],
+                               descending=True, convert=_cursor_values,
+                               key=lambda row: [str(row.expected_value), row.customer_id])
+        except BadCursor:
+            abort(400)
+        ids = [row.customer_id for row in page.items]
+        if ids:  # one query for every name on the page
+            names = dict(db.session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())
+    return render_template("analytics/customers.html", snapshot=snapshot, page=page, names=names)
