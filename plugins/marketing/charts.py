@@ -7,6 +7,7 @@ import re
 
 import pygal
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from markupsafe import Markup
 from pygal.style import Style
 
@@ -20,7 +21,7 @@ def funnel(figures) -> Markup:
     """Queued → sent → opened → clicked → converted, as horizontal bars (a funnel that
     stays legible with small numbers, unlike a pygal.Funnel of triangles)."""
     steps = [(_("Queued"), figures.queued), (_("Delivered to the mail server"), figures.sent),
-             (_("Opened"), figures.opened), (_("Clicked"), figures.clicked), (_("Converted"), figures.converted)]
+             (pgettext("message", "Opened"), figures.opened), (_("Clicked"), figures.clicked), (_("Converted"), figures.converted)]
     chart = pygal.HorizontalBar(style=STYLE, js=[], disable_xml_declaration=True, width=640, height=260,
                                 show_legend=False, print_values=True, show_y_guides=False)
     chart.x_labels = [label for label, _v in reversed(steps)]
