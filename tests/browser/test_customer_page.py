@@ -16,6 +16,17 @@ def _in_view(page, selector) -> bool:
         "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; }")
 
 
+def _opened(page, selector):
+    """Wait until Bootstrap has finished opening the collapsed form: a click while it is still
+    sliding open can land on a button that moves away under the pointer (seen under load)."""
+    page.wait_for_selector(f"{selector}.collapse.show:not(.collapsing)", state="visible")
+
+
+# A submit is answered by the live server; under a loaded CI machine that can take longer than
+# the 15 s default, which says nothing about the page.
+NAVIGATION_TIMEOUT = 45_000
+
+
 @pytest.mark.parametrize("lang", ["en", "he"])
 def test_actions_from_the_header(live_server, browser_page, screenshot, lang):
     page = browser_page
@@ -32,10 +43,10 @@ def test_actions_from_the_header(live_server, browser_page, screenshot, lang):
     log_form = page.locator("#log-interaction")
     assert not log_form.is_visible()
     toolbar.locator("[data-bs-target='#log-interaction']").click()
-    log_form.locator("select[name=channel]").wait_for(state="visible")
+    _opened(page, "#log-interaction")
     log_form.locator("select[name=channel]").select_option("phone")
     log_form.locator("input[name=subject]").fill("Ζήτησε προσφορά")
-    with page.expect_navigation():
+    with page.expect_navigation(timeout=NAVIGATION_TIMEOUT):
         log_form.locator("button[type=submit]").click()
     assert "Ζήτησε προσφορά" in page.locator("#timeline").inner_text()
 
@@ -44,8 +55,8 @@ def test_actions_from_the_header(live_server, browser_page, screenshot, lang):
     toolbar = page.locator(".customer-actions")
     toolbar.locator("[data-bs-target='#schedule-follow-up']").click()
     form = page.locator("#schedule-follow-up")
-    form.locator("input[name=summary]").wait_for(state="visible")
-    with page.expect_navigation():
+    _opened(page, "#schedule-follow-up")
+    with page.expect_navigation(timeout=NAVIGATION_TIMEOUT):
         form.locator("button[type=submit]").click()
     assert form.is_visible()
     error = form.locator(".invalid-feedback")
@@ -56,7 +67,7 @@ def test_actions_from_the_header(live_server, browser_page, screenshot, lang):
     # Now properly, assigned through the user picker.
     form.locator("input[name=summary]").fill("Να τηλεφωνήσω την Πέμπτη")
     pick(page, "#assignee_id", "adm", choose="Admin")
-    with page.expect_navigation():
+    with page.expect_navigation(timeout=NAVIGATION_TIMEOUT):
         form.locator("button[type=submit]").click()
     assert page.url.endswith("#tab-activities")
     assert page.locator("#pane-activities").is_visible()  # the tab named in the address is open
@@ -69,13 +80,13 @@ def test_actions_from_the_header(live_server, browser_page, screenshot, lang):
 
     # Plugin actions: a quotation and a service request for this customer.
     quotation = page.locator(f".customer-actions a[href$='/sales/orders/new?customer_id={ids['pavlos1']}']")
-    with page.expect_navigation():
+    with page.expect_navigation(timeout=NAVIGATION_TIMEOUT):
         quotation.click()
     assert page.locator("#customer_id-value").input_value() == str(ids["pavlos1"])
     assert "Παύλος Γεωργίου" in page.locator("#customer_id").input_value()
     page.goto(url)
     request = page.locator(f".customer-actions a[href$='/service/requests/new?customer_id={ids['pavlos1']}']")
-    with page.expect_navigation():
+    with page.expect_navigation(timeout=NAVIGATION_TIMEOUT):
         request.click()
     # The equipment picker offers this customer's units first thing.
     page.locator("#equipment_id").press_sequentially("lap")
