@@ -63,9 +63,16 @@ class Processes:
         return proc
 
     def logs(self) -> str:
-        """Every child's output, for assertion messages."""
+        """The end of every child's output, for assertion messages."""
         return "\n".join(f"--- {log.name} ---\n{log.read_text(errors='replace')[-4000:]}"
                          for _proc, log in self.started if log.exists())
+
+    def full_logs(self) -> str:
+        """Every child's whole output, for checks on what a child printed when it started.
+
+        ``logs()`` keeps only each log's end; a worker's start-up line scrolls out of it within a
+        second once the scheduler queues every plugin's periodic jobs."""
+        return "\n".join(log.read_text(errors="replace") for _proc, log in self.started if log.exists())
 
     @staticmethod
     def kill(proc: subprocess.Popen, sig=signal.SIGKILL) -> None:

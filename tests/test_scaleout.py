@@ -214,7 +214,7 @@ def layout(database_factory, tmp_path_factory, redis_url):
             procs.start(["worker", "--workers", "2"], env, f"worker-{i + 1}")
         web = [Http(f"http://127.0.0.1:{port}") for port in ports]
         wait_until(lambda: all(w.up() for w in web), timeout=90, what="both web processes", logs=procs.logs)
-        wait_until(lambda: procs.logs().count("on Redis") == 2, timeout=60, what="both workers on Redis",
+        wait_until(lambda: procs.full_logs().count("on Redis") == 2, timeout=60, what="both workers on Redis",
                    logs=procs.logs)
         yield Layout(app, web, {"Authorization": f"Bearer {token}"}, procs, env, smtp)
     finally:
