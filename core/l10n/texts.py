@@ -84,14 +84,16 @@ def _merged(params: dict) -> str:
 
 
 def core_text_kinds() -> list:
-    """The core's own kinds (customer merges, emails and SMS sent and received)."""
+    """The core's own kinds (customer merges, emails and SMS sent and received, the portal)."""
     from flask_babel import gettext as _
 
     from core.contrib import TextKind
     from core.messaging import texts as messaging_texts
+    from core.portal import texts as portal_texts
 
     return [
         TextKind("core.merged", _merged),
         TextKind("core.erased", lambda p: _("Personal data erased")),
         *messaging_texts.text_kinds(),
+        *portal_texts.text_kinds(),
     ]

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from core.auth.models import verify_nothing
 from core.customers.models import Customer, CustomerEmail
 from core.db import db, utcnow
-from core.portal import links
+from core.portal import links, texts
 from core.portal.models import INVITED, PortalAccount
 from core.portal.session import find_account
 
@@ -71,8 +71,7 @@ def invite(customer: Customer, email: str | None = None, *, user_id: int | None 
     links.send_link(account, links.INVITE, user_id=user_id)
     from core.history.service import log_event
 
-    log_event(customer.id, "portal.invited", source="core", subject=_("Invited to the portal (%(email)s)",
-                                                                      email=email),
+    log_event(customer.id, texts.INVITED, source="core", subject_kind=texts.INVITED, subject_params={"email": email},
               channel="email", direction="outbound", user_id=user_id)
     return account
 
@@ -184,9 +183,8 @@ def complete_signup(signup: dict, password: str, language: str | None) -> Portal
     db.session.flush()
     from core.history.service import log_event
 
-    log_event(customer.id, "portal.signed_up", source="core", subject=_("Signed up in the portal (%(email)s)",
-                                                                       email=signup["email"]),
-              channel="portal", direction="inbound")
+    log_event(customer.id, texts.SIGNED_UP, source="core", subject_kind=texts.SIGNED_UP,
+              subject_params={"email": signup["email"]}, channel="portal", direction="inbound")
     return account
 
 
@@ -198,3 +196,11 @@ def erase_portal_data(customer_id: int) -> None:
     db.session.execute(sa.delete(PortalChange).where(PortalChange.customer_id == customer_id))
     db.session.execute(sa.delete(PortalSession).where(PortalSession.customer_id == customer_id))
     db.session.execute(sa.delete(PortalAccount).where(PortalAccount.customer_id == customer_id))
+    # The invitation and sign-up entries stay, without the address.
+    from core.history.models import Interaction
+    from core.l10n.texts import english
+
+    for kind in texts.WITH_ADDRESS:
+        db.session.execute(sa.update(Interaction)
+                           .where(Interaction.customer_id == customer_id, Interaction.subject_kind == kind)
+                           .values(subject=english(kind, {}), subject_params={}))

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from core.customers.models import CONSENT_CHANNELS, Consent, Customer
 from core.customers.service import CustomerInputError, update_customer, validate_customer_data
 from core.db import change_state, db, utcnow
+from core.portal import texts
 from core.portal.models import ACCEPTED, PENDING, REJECTED, PortalChange
 
 FIELDS = ("name", "emails", "phones", "addresses")
@@ -68,10 +69,9 @@ def submit(customer: Customer, data: dict, *, account_id: int | None) -> PortalC
     from core.history.service import schedule_activity
     from core.portal import record_portal_activity, staff_language
 
-    with staff_language():
-        record_portal_activity("portal.details_submitted", customer_id=customer.id, source="core",
-                               subject=_("Changed contact details submitted in the portal"),
-                               data={"change_id": change.id})
+    record_portal_activity(texts.DETAILS_SUBMITTED, customer_id=customer.id, source="core",
+                           subject_kind=texts.DETAILS_SUBMITTED, data={"change_id": change.id})
+    with staff_language():  # a follow-up's summary is plain text, for staff
         schedule_activity(customer.id, summary=_("Review the contact details changed in the portal"),
                           due_date=date.today(), assignee_id=customer.owner_id, source="core",
                           ref=f"portal.change:{change.id}")
@@ -144,10 +144,8 @@ def set_preferences(customer: Customer, *, consents: dict[str, bool], language: 
     except CustomerInputError as exc:
         raise ChangeError(exc.errors) from None
     if changes:
-        from core.portal import record_portal_activity, staff_language
+        from core.portal import record_portal_activity
 
-        with staff_language():
-            record_portal_activity("portal.preferences_changed", customer_id=customer.id, source="core",
-                                   subject=_("Consent and language changed in the portal"),
-                                   data={"changes": sorted(changes)})
+        record_portal_activity(texts.PREFERENCES_CHANGED, customer_id=customer.id, source="core",
+                               subject_kind=texts.PREFERENCES_CHANGED, data={"changes": sorted(changes)})
     return changes

@@ -192,3 +192,11 @@ def erase_customer_data(customer_id):
     from plugins.complaints.workflow import erase_customer_data as erase
 
     erase(customer_id)
+
+
+@hookimpl
+def register_text_kinds():
+    """The complaint steps on the contact history, read in each reader's language."""
+    from plugins.complaints.history import text_kinds
+
+    return text_kinds()

@@ -9,10 +9,10 @@ on the complaint's own page (404 for another team's agent).
 """
 from __future__ import annotations
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from core.history.service import log_event
+from core.l10n import format_number
 
 TEXTS = {
     "opened": lambda p: _("Complaint %(ref)s opened", ref=p["ref"]),
@@ -29,7 +29,7 @@ TEXTS = {
     "customer_replied": lambda p: _("The customer wrote about complaint %(ref)s", ref=p["ref"]),
     "escalated": lambda p: _("Complaint %(ref)s escalated: the %(target)s target was missed", ref=p["ref"],
                              target=_("first response") if p.get("target") == "first_response" else _("resolution")),
-    "rated": lambda p: _("Complaint %(ref)s rated %(rating)s of 5", ref=p["ref"], rating=p.get("rating")),
+    "rated": lambda p: _("Complaint %(ref)s rated %(rating)s of 5", ref=p["ref"], rating=format_number(p.get("rating"))),
 }
 
 
@@ -37,14 +37,19 @@ def render(what: str, params: dict) -> str:
     return TEXTS[what](params)
 
 
+def text_kinds() -> list:
+    """``complaints.<what>`` for every step, registered through ``register_text_kinds``."""
+    from core.contrib import TextKind
+
+    return [TextKind(f"complaints.{what}", fn) for what, fn in TEXTS.items()]
+
+
 def log(complaint, what: str, *, user=None, channel: str | None = None, direction: str | None = None,
         body: str = "", occurred_at=None, **params) -> None:
     """Add step ``what`` of ``complaint`` to its customer's timeline (the caller commits)."""
     params = {"ref": complaint.reference, "complaint_id": complaint.id, **params}
-    with force_locale("en"):
-        subject = render(what, params)
-    log_event(complaint.customer_id, f"complaints.{what}", source="complaints", subject=subject, body=body,
-              data=params, channel=channel if channel in ("email", "portal") else "note",
+    log_event(complaint.customer_id, f"complaints.{what}", source="complaints", subject_kind=f"complaints.{what}",
+              subject_params=params, body=body, data=params, channel=channel if channel in ("email", "portal") else "note",
               direction="inbound" if channel == "portal" else direction,
               user_id=user.id if user is not None and getattr(user, "is_authenticated", False) else None,
               occurred_at=occurred_at, permission="complaints.view")

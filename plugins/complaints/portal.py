@@ -95,11 +95,10 @@ def new():
 def file_complaint(customer, form: PortalComplaintForm) -> Complaint:
     """A complaint from the portal: the same rules as staff's (create_complaint), on the
     portal channel; the acknowledgement goes out by mail as for any other complaint."""
-    with staff_language():  # the timeline entry is written for staff
-        return create_complaint({"customer_id": customer.id, "title": form.title.data,
-                                 "description": form.description.data, "about_ref": form.about_ref.data or None,
-                                 "category_id": parse_id(form.category_id.data) if form.category_id.data else None},
-                                channel="portal")
+    return create_complaint({"customer_id": customer.id, "title": form.title.data,
+                             "description": form.description.data, "about_ref": form.about_ref.data or None,
+                             "category_id": parse_id(form.category_id.data) if form.category_id.data else None},
+                            channel="portal")
 
 
 def _messages(complaint: Complaint) -> list[ComplaintMessage]:
@@ -144,8 +143,8 @@ def add_customer_message(complaint: Complaint, body: str) -> ComplaintMessage:
     body = body.strip()
     row = ComplaintMessage(complaint_id=complaint.id, direction="in", body=body)
     db.session.add(row)
-    with staff_language():
-        history.log(complaint, "customer_replied", channel="portal", direction="inbound")
+    history.log(complaint, "customer_replied", channel="portal", direction="inbound")  # a stored text
+    with staff_language():  # a follow-up's summary is plain text, for staff
         if complaint.assignee_id is not None:
             schedule_activity(complaint.customer_id,
                               summary=_("Answer the customer's message on complaint %(ref)s", ref=complaint.reference),

@@ -206,3 +206,11 @@ def complaint_survey(complaint):
 
     return db.session.execute(sa.select(Survey.id).where(Survey.trigger_kind == "complaints.close",
                                                          Survey.active.is_(True)).limit(1)).first() is not None
+
+
+@hookimpl
+def register_text_kinds():
+    """Campaign, consent and survey entries on the contact history, in each reader's language."""
+    from plugins.marketing.texts import text_kinds
+
+    return text_kinds()

@@ -219,7 +219,8 @@ def answer(response_id: int, score, comment: str) -> SurveyResponse | None:
     db.session.refresh(response)
     label = "NPS" if survey.kind == NPS else "CSAT"
     log_event(response.customer_id, "marketing.survey_answered", source="marketing",
-              subject=f"{label} {value}/{high}: {survey.name}", body=comment,
+              subject_kind="marketing.survey_answered",
+              subject_params={"scale": label, "score": value, "high": high, "survey": survey.name}, body=comment,
               data={"survey_id": survey.id, "score": value, "scale": [low, high]}, channel="email",
               direction="inbound")
     if value <= survey.follow_up_below:

@@ -80,7 +80,8 @@ def _note(recipient: Recipient, what: str) -> None:
     if entry is None:
         campaign = recipient.campaign
         entry = log_event(recipient.customer_id, "marketing.campaign", source="marketing",
-                          subject=f"Campaign “{campaign.name}”", channel=campaign.channel, direction="outbound",
+                          subject_kind="marketing.campaign", subject_params={"campaign": campaign.name},
+                          channel=campaign.channel, direction="outbound",
                           data={"campaign_id": campaign.id, "campaign": campaign.name},
                           occurred_at=recipient.queued_at, permission="marketing.user")
         recipient.interaction_id = entry.id
@@ -126,19 +127,19 @@ def set_consent(customer, channel: str, granted: bool, *, campaign: Campaign | N
         return False
     update_customer(customer, {"consents": {channel: granted}})
     kind = "marketing.subscribed" if granted else "marketing.unsubscribed"
-    what = "Subscribed to" if granted else "Unsubscribed from"
-    subject = f"{what} {channel} marketing" + (f" (campaign “{campaign.name}”)" if campaign else "")
+    text = {"subject_kind": kind,
+            "subject_params": {"channel": channel, **({"campaign": campaign.name} if campaign else {})}}
     data = {"channel": channel, **({"campaign_id": campaign.id} if campaign else {})}
     if in_portal:
         from core.portal import record_portal_activity
 
-        record_portal_activity(kind, customer_id=customer.id, source="marketing", subject=subject, data=data,
-                               permission="marketing.user")
+        record_portal_activity(kind, customer_id=customer.id, source="marketing", data=data,
+                               permission="marketing.user", **text)
     else:
         from core.history.service import log_event
 
-        log_event(customer.id, kind, source="marketing", subject=subject, data=data, channel=channel,
-                  direction="inbound", permission="marketing.user")
+        log_event(customer.id, kind, source="marketing", data=data, channel=channel,
+                  direction="inbound", permission="marketing.user", **text)
     return True
 
 

@@ -108,11 +108,11 @@ def open_claim(eq: Equipment, problem: str, warranty_claim: bool, uploads) -> Se
     req = open_request(equipment_id=eq.id, problem=problem, channel="portal")
     req.warranty_claim = bool(warranty_claim)
     photo_store.attach(req, uploads)
-    with staff_language():
+    record_portal_activity("service.portal_request", subject_kind="service.portal_request",
+                           subject_params={"warranty": req.warranty_claim, "number": req.number, "label": eq.label},
+                           body=req.problem, data={"request_id": req.id}, record=req)
+    with staff_language():  # a follow-up's summary is plain text, for staff
         kind = _("Warranty claim") if req.warranty_claim else _("Service request")
-        record_portal_activity("service.portal_request", subject=_("%(kind)s %(n)s from the portal: %(label)s",
-                                                                    kind=kind, n=req.number, label=eq.label),
-                               body=req.problem, data={"request_id": req.id}, record=req)
         schedule_activity(req.customer_id, summary=_("%(kind)s %(n)s from the portal: decide the coverage",
                                                      kind=kind, n=req.number),
                           due_date=date.today(), assignee_id=req.technician_id or current_portal.customer.owner_id,

@@ -52,4 +52,11 @@ def text_kinds() -> list[TextKind]:
                                                           decision=decision_label(p["decision"]))),
         TextKind("service.visit_done", lambda p: _("Maintenance visit on %(label)s: %(outcome)s", label=p["label"],
                                                    outcome=outcome_label(p["outcome"]))),
+        TextKind("service.portal_request", _portal_request),
     ]
+
+
+def _portal_request(p: dict) -> str:
+    """A request the customer opened in the portal (a warranty claim or a plain request)."""
+    kind = _("Warranty claim") if p.get("warranty") else _("Service request")
+    return _("%(kind)s %(n)s from the portal: %(label)s", kind=kind, n=p["number"], label=p["label"])
