@@ -310,7 +310,7 @@ def index():
     """Service requests: the work queue, and the service area's home page."""
     status = request.args.get("status") or "open"
     stmt = scoped(sa.select(ServiceRequest), ServiceRequest).options(
-        joinedload(ServiceRequest.customer), joinedload(ServiceRequest.technician),
+        joinedload(ServiceRequest.customer), joinedload(ServiceRequest.technician).lazyload(User.roles),
         joinedload(ServiceRequest.equipment).joinedload(Equipment.product))
     if status == "open":
         stmt = stmt.where(ServiceRequest.status.in_(OPEN_STATUSES))
@@ -498,7 +498,7 @@ def maintenance():
     days = min(max(request.args.get("days", default=30, type=int), 0), 3650)
     today = local_today()
     stmt = sa.select(Visit).options(
-        joinedload(Visit.customer), joinedload(Visit.plan), joinedload(Visit.technician),
+        joinedload(Visit.customer), joinedload(Visit.plan), joinedload(Visit.technician).lazyload(User.roles),
         joinedload(Visit.equipment).joinedload(Equipment.product),
     ).where(Visit.status == SCHEDULED, Visit.due_date <= today + timedelta(days=days))
     if request.args.get("mine") == "1":

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from core.testing import assert_queries_constant, count_queries
-from plugins.service.tests.conftest import login
+from plugins.service.tests.conftest import api_headers, login
 
 
 @pytest.fixture
@@ -46,8 +46,20 @@ def test_request_queue_and_equipment_list_have_a_fixed_query_count(svc_app, svc_
     _add_units(svc_app, ids, 3)
     login(svc_client)
     assert_queries_constant(query_counter, lambda: svc_client.get("/service/?status=all"),
-                            lambda: _add_units(svc_app, ids, 27, start=3), limit=6)
+                            lambda: _add_units(svc_app, ids, 27, start=3), limit=4)
     assert_queries_constant(query_counter, lambda: svc_client.get("/service/equipment"),
+                            lambda: _add_units(svc_app, ids, 30, start=30), limit=5)
+
+
+def test_equipment_and_requests_api_have_a_fixed_query_count(svc_app, svc_client, ids, query_counter):
+    _add_units(svc_app, ids, 3)
+    headers = api_headers(svc_app)
+    count = assert_queries_constant(query_counter, lambda: svc_client.get("/api/v1/service/equipment",
+                                                                           headers=headers),
+                                    lambda: _add_units(svc_app, ids, 27, start=3), limit=5)
+    body = svc_client.get("/api/v1/service/equipment?limit=50", headers=headers).get_json()
+    assert {item["model"] for item in body["items"]} >= {"Πλυντήριο M000", "Πλυντήριο M029"}, count
+    assert_queries_constant(query_counter, lambda: svc_client.get("/api/v1/service/requests", headers=headers),
                             lambda: _add_units(svc_app, ids, 30, start=30), limit=6)
 
 
@@ -57,6 +69,6 @@ def test_reliability_page_and_manager_dashboard_have_a_fixed_query_count(svc_app
     _add_units(svc_app, ids, 3)
     login(svc_client, MANAGER_EMAIL)
     assert_queries_constant(query_counter, lambda: svc_client.get("/service/reliability"),
-                            lambda: _add_units(svc_app, ids, 27, start=3), limit=9)
+                            lambda: _add_units(svc_app, ids, 27, start=3), limit=8)
     assert_queries_constant(query_counter, lambda: svc_client.get("/"),
-                            lambda: _add_units(svc_app, ids, 30, start=30), limit=12)
+                            lambda: _add_units(svc_app, ids, 30, start=30), limit=11)
