@@ -107,3 +107,24 @@ def test_query_counter_sees_an_n_plus_one(app, client, login, query_counter):
     assert len(q) == len(ids) + 1, q
     with pytest.raises(AssertionError, match="grew with the rows"):
         assert_queries_constant(query_counter, per_row, lambda: _add_customers(app, 2, start=3))
+
+
+@pytest.mark.plugins()
+def test_company_people_come_from_the_index_in_order(app):
+    """The customer page's people of a company: read from (company_id, name_key, id) in order,
+    with no sort of every member (issue 17), on SQLite and PostgreSQL."""
+    from core.customers.views import company_people
+    from core.db import db
+
+    with app.app_context():
+        sql = str(company_people(42).compile(db.engine, compile_kwargs={"literal_binds": True}))
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                plan = " | ".join(row[-1] for row in conn.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}")))
+                assert "USING INDEX ix_core_customer_company_name" in plan, plan
+                assert "TEMP B-TREE" not in plan, plan
+            else:
+                conn.execute(sa.text("SET LOCAL enable_seqscan = off"))  # an empty table is not what we ask about
+                plan = " | ".join(row[0] for row in conn.execute(sa.text(f"EXPLAIN {sql}")))
+                assert "ix_core_customer_company_name" in plan, plan
+                assert "Sort" not in plan, plan

@@ -274,6 +274,14 @@ def _actions(customer: Customer) -> list:
             if current_user.can(a.permission)]
 
 
+def company_people(company_id: int):
+    """A company's people for its page, in name order: one more than shown, to know whether
+    there are more. ``ix_core_customer_company_name`` returns them in this order, so a company
+    of ten thousand people costs the same as one of ten."""
+    return (sa.select(Customer).where(Customer.company_id == company_id)
+            .order_by(Customer.name_key, Customer.id).limit(PEOPLE_SHOWN + 1))
+
+
 def _render_detail(customer: Customer, interaction_form=None, activity_form=None, status: int = 200):
     """The 360 page; a form passed in (invalid input, 422) is shown opened with its errors."""
     open_form = ("log-interaction" if interaction_form is not None else
@@ -282,10 +290,7 @@ def _render_detail(customer: Customer, interaction_form=None, activity_form=None
     timeline = _timeline(customer, channel)
     people = []
     if customer.kind == COMPANY:
-        people = db.session.execute(
-            sa.select(Customer).where(Customer.company_id == customer.id)
-            .order_by(Customer.name_key, Customer.id).limit(PEOPLE_SHOWN + 1)
-        ).scalars().all()
+        people = db.session.execute(company_people(customer.id)).scalars().all()
     open_activities = db.session.execute(
         sa.select(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_(None),
                                   visible_clause(Activity, current_user))
