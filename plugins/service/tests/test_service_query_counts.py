@@ -69,6 +69,6 @@ def test_reliability_page_and_manager_dashboard_have_a_fixed_query_count(svc_app
     _add_units(svc_app, ids, 3)
     login(svc_client, MANAGER_EMAIL)
     assert_queries_constant(query_counter, lambda: svc_client.get("/service/reliability"),
-                            lambda: _add_units(svc_app, ids, 27, start=3), limit=8)
+                            lambda: _add_units(svc_app, ids, 27, start=3), limit=4)
     assert_queries_constant(query_counter, lambda: svc_client.get("/"),
-                            lambda: _add_units(svc_app, ids, 30, start=30), limit=11)
+                            lambda: _add_units(svc_app, ids, 30, start=30), limit=8)
