@@ -36,10 +36,14 @@ def name_of(row: dict) -> str:
 
 
 def stats_charts(data: dict) -> dict:
+    from core.l10n.numbers import format_number
+    from plugins.complaints.template_helpers import complaint_month
+
     opts = dict(style=STYLE, js=[], disable_xml_declaration=True, width=720, height=300, legend_at_bottom=True,
-                show_y_guides=True)
+                show_y_guides=True,
+                value_formatter=lambda v: format_number(round(v, 2)) if v is not None else "")
     trend = pygal.Line(**opts, x_label_rotation=30)
-    trend.x_labels = [row["month"] for row in data["trend"]]
+    trend.x_labels = [complaint_month(row["month"]) for row in data["trend"]]
     trend.add(_("Opened"), [row["opened"] for row in data["trend"]])
     trend.add(_("Resolved"), [row["resolved"] for row in data["trend"]])
     category = pygal.HorizontalBar(**opts, show_legend=False)
