@@ -20,6 +20,7 @@ from wtforms.validators import InputRequired
 
 from core.customers.models import Customer
 from core.db import db, parse_id
+from core.l10n import format_number
 from core.l10n.context import timezone
 from core.l10n.fields import DateTimeField
 from core.security import check_permission, requires, scoped, user_can
@@ -188,8 +189,8 @@ def segment_count():
     tree = editor.tree_from_form(request.form, criteria)
     try:
         number = count_rules(db.session, clean_rules(tree, criteria))
-        return jsonify({"count": number, "text": ngettext("%(num)d customer matches.", "%(num)d customers match.",
-                                                          number)})
+        return jsonify({"count": number, "text": ngettext("%(num)s customer matches.", "%(num)s customers match.",
+                                                          number, num=format_number(number))})
     except SegmentInputError:
         return jsonify({"problem": _("Fill in every criterion to see the count.")})
     except SegmentUnavailable as exc:
