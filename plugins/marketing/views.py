@@ -11,9 +11,9 @@ import json
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.validators import InputRequired
@@ -189,8 +189,9 @@ def segment_count():
     tree = editor.tree_from_form(request.form, criteria)
     try:
         number = count_rules(db.session, clean_rules(tree, criteria))
-        return jsonify({"count": number, "text": ngettext("%(num)s customer matches.", "%(num)s customers match.",
-                                                          number, num=format_number(number))})
+        # The count in the reader's digits: Flask-Babel's ngettext would put the bare int into %(num)s.
+        text = get_translations().ngettext("%(num)s customer matches.", "%(num)s customers match.", number)
+        return jsonify({"count": number, "text": text % {"num": format_number(number)}})
     except SegmentInputError:
         return jsonify({"problem": _("Fill in every criterion to see the count.")})
     except SegmentUnavailable as exc:
