@@ -123,12 +123,19 @@ def format_datetime(value, style: str | None = "medium") -> str:
     return str(pattern).replace("{1}", format_date(local.date(), style)).replace("{0}", format_time(local))
 
 
-def format_month(value: date) -> str:
+def format_month(value: date | str) -> str:
     """A Gregorian month as a report label (``Μάρτιος 2026``, ``مارس ۲۰۲۶``).
 
     Report periods are Gregorian months in the database, so they are named in the
     Gregorian calendar for every reader (a Solar Hijri month straddles two of them).
+    ``value`` may also be the ``"YYYY-MM"`` key reports group by in SQL; anything else
+    is returned as it is.
     """
+    if isinstance(value, str):
+        year, _sep, month = value.partition("-")
+        if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12):
+            return value
+        value = date(int(year), int(month), 1)
     return native_digits(babel_dates.format_date(value, "LLLL y", locale=context.locale()))
 
 

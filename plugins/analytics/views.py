@@ -9,12 +9,11 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_number, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 
 from core.db import db
+from core.l10n import numbers as l10n_numbers
 from core.security import requires, scoped, user_can
 from core.web.pagination import BadCursor, keyset_page
 from plugins.analytics import rfm
@@ -27,20 +26,33 @@ RECOMPUTE = "analytics.recompute"
 
 @bp.app_template_filter("analytics_money")
 def money_filter(value, currency=""):
-    if value is None:
-        return "—"
-    text = format_decimal(Decimal(value), format="#,##0.00")
-    return Markup("<bdi>%s</bdi>") % f"{text} {currency}".strip()
+    """Money in the reader's conventions (``1.250,50 €``, Persian digits), through core.l10n."""
+    from core.l10n.jinja import money
+
+    return "—" if value is None else money(value, currency or None)
 
 
 @bp.app_template_filter("analytics_number")
 def number_filter(value):
-    return "—" if value is None else format_number(value)
+    return "—" if value is None else l10n_numbers.format_number(value)
 
 
 @bp.app_template_filter("analytics_percent")
 def percent_filter(value):
-    return "—" if value is None else format_percent(value, format="#,##0%")
+    """A probability (0..1) as a whole percentage in the reader's writing (``87%``, ``۸۷٪``)."""
+    return "—" if value is None else l10n_numbers.format_percent(round(Decimal(str(value)) * 100))
+
+
+@bp.app_template_filter("analytics_param")
+def param_filter(value):
+    """A fitted model parameter to four significant digits, never in exponent notation."""
+    if value is None:
+        return "—"
+    d = Decimal(str(value))
+    if d == 0:
+        return l10n_numbers.format_number(0)
+    places = max(0, 3 - d.adjusted())
+    return l10n_numbers.format_number(round(d, places), places)
 
 
 @bp.context_processor

@@ -5,6 +5,7 @@ page's own direction as a caption (the template), not inside the SVG.
 """
 from __future__ import annotations
 
+import math
 import re
 
 import pygal
@@ -35,15 +36,28 @@ def name_of(row: dict) -> str:
     return _(default) if default and row.get("name") == default else row.get("name") or ""
 
 
+def _whole_steps(values) -> list[int]:
+    """Axis ticks for counts: whole complaints, never 0.1 of one."""
+    top = max([int(v or 0) for v in values] or [0]) or 1
+    step = max(1, math.ceil(top / 5))
+    return list(range(0, top + step, step))
+
+
 def stats_charts(data: dict) -> dict:
+    from core.l10n.numbers import format_number
+    from plugins.complaints.template_helpers import complaint_month
+
     opts = dict(style=STYLE, js=[], disable_xml_declaration=True, width=720, height=300, legend_at_bottom=True,
-                show_y_guides=True)
+                show_y_guides=True,
+                value_formatter=lambda v: format_number(round(v, 2)) if v is not None else "")
     trend = pygal.Line(**opts, x_label_rotation=30)
-    trend.x_labels = [row["month"] for row in data["trend"]]
+    trend.x_labels = [complaint_month(row["month"]) for row in data["trend"]]
     trend.add(_("Opened"), [row["opened"] for row in data["trend"]])
     trend.add(_("Resolved"), [row["resolved"] for row in data["trend"]])
     category = pygal.HorizontalBar(**opts, show_legend=False)
     category.x_labels = [name_of(r) for r in data["by_category"]]
     category.add(_("Complaints"), [r["count"] for r in data["by_category"]])
+    trend.y_labels = _whole_steps([v for row in data["trend"] for v in (row["opened"], row["resolved"])])
+    category.y_labels = _whole_steps([r["count"] for r in data["by_category"]])
     return {"trend": _svg(trend, _("Complaints opened and resolved per month")),
             "category": _svg(category, _("Complaints by category"))}

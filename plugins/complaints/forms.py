@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from core.l10n.fields import DateField, DecimalField
 from core.web.picker import PickerField
 
 
@@ -30,7 +31,7 @@ class TransitionForm(FlaskForm):
     resolution = TextAreaField(_l("Resolution"), render_kw={"rows": 3})
     root_cause_id = SelectField(_l("Root cause"), coerce=str, validate_choice=False)
     corrective_action = TextAreaField(_l("Corrective action"), render_kw={"rows": 2})
-    compensation_amount = StringField(_l("Compensation amount"), render_kw={"inputmode": "decimal", "dir": "ltr"})
+    compensation_amount = DecimalField(_l("Compensation amount"), places=2)
     compensation_credit = BooleanField(_l("As a credit note"))
 
 
@@ -65,7 +66,7 @@ class SettingsForm(FlaskForm):
 
 
 class HolidayForm(FlaskForm):
-    day = StringField(_l("Date"), validators=[DataRequired()], render_kw={"type": "date"})
+    day = DateField(_l("Date"), validators=[InputRequired()])
     name = StringField(_l("Name"), validators=[Length(max=120)])
 
 

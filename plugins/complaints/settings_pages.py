@@ -5,7 +5,7 @@ Routes of the ``complaints`` blueprint (views.py); destructive ones are confirme
 """
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import time
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -94,12 +94,7 @@ def settings():
 @requires(MANAGE)
 def holiday_add():
     form = HolidayForm()
-    day = None
-    if form.validate_on_submit():
-        try:
-            day = date.fromisoformat(form.day.data.strip())
-        except ValueError:
-            form.day.errors.append(_("Not a valid date."))
+    day = form.day.data if form.validate_on_submit() else None
     if day is None:
         return _settings_page(holiday_form=form, status=422)
     if db.session.execute(sa.select(Holiday.id).where(Holiday.day == day)).scalar() is None:

@@ -63,15 +63,19 @@ def complaint_about_url(complaint):
 
 @bp.app_template_global()
 def complaint_when(value):
-    """A stored (naive UTC) time in the business calendar's time zone, with the zone's abbreviation."""
-    from datetime import timezone as tz
+    """A stored (naive UTC) time in the reader's zone and calendar (``5 Μαρ 2026, 14:30``,
+    Persian digits and Solar Hijri for a Persian reader) — the staff member's own clock, as
+    every other page shows times; the SLA is still computed in the business calendar."""
+    from core.l10n.dates import format_datetime
 
-    from plugins.complaints.calendar import load_calendar
+    return "" if value is None else format_datetime(value)
 
-    if value is None:
-        return ""
-    local = value.replace(tzinfo=tz.utc).astimezone(load_calendar().tz)
-    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
+
+def complaint_month(text):
+    """A statistics month key (``"2026-03"``) as the reader names the month (``Μάρτιος 2026``)."""
+    from core.l10n.dates import format_month
+
+    return format_month(text)
 
 
 @bp.app_template_filter()
@@ -85,5 +89,6 @@ def complaint_stat_name(row):
 def complaint_duration(seconds):
     if seconds is None:
         return "—"
-    hours = "%.1f" % (seconds / 3600)
-    return _("%(n)s h", n=hours)
+    from core.l10n.numbers import format_number
+
+    return _("%(n)s h", n=format_number(round(seconds / 3600, 1), 1))

@@ -11,12 +11,18 @@ import json
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_translations
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms.validators import InputRequired
 
 from core.customers.models import Customer
 from core.db import db, parse_id
+from core.l10n import format_number
+from core.l10n.context import timezone
+from core.l10n.fields import DateTimeField
 from core.security import check_permission, requires, scoped, user_can
 from core.web.pagination import BadCursor, keyset_page
 from plugins.marketing import editor
@@ -183,8 +189,9 @@ def segment_count():
     tree = editor.tree_from_form(request.form, criteria)
     try:
         number = count_rules(db.session, clean_rules(tree, criteria))
-        return jsonify({"count": number, "text": ngettext("%(num)d customer matches.", "%(num)d customers match.",
-                                                          number)})
+        # The count in the reader's digits: Flask-Babel's ngettext would put the bare int into %(num)s.
+        text = get_translations().ngettext("%(num)s customer matches.", "%(num)s customers match.", number)
+        return jsonify({"count": number, "text": text % {"num": format_number(number)}})
     except SegmentInputError:
         return jsonify({"problem": _("Fill in every criterion to see the count.")})
     except SegmentUnavailable as exc:
@@ -329,13 +336,22 @@ def campaign_new():
                            surveys=surveys, segment_label=segment.name if segment else ""), (422 if errors else 200)
 
 
+class ScheduleForm(FlaskForm):
+    """When to send, typed in the user's own time zone and date form (stored as naive UTC)."""
+
+    scheduled_at = DateTimeField(_l("Send at"), validators=[InputRequired()])
+
+
 @bp.get("/campaigns/<int:campaign_id>")
 @requires("marketing.user")
 def campaign(campaign_id):
+    return _campaign_page(campaign_or_404(campaign_id))
+
+
+def _campaign_page(campaign, schedule_form=None, status=200):
     from plugins.marketing.campaigns import stats
     from plugins.marketing.charts import funnel
 
-    campaign = campaign_or_404(campaign_id)
     figures = stats(campaign.id)
     preview, preview_error, preview_customer = None, None, None
     raw = request.args.get("preview_customer", "")
@@ -363,7 +379,10 @@ def campaign(campaign_id):
     return render_template("marketing/campaign.html", campaign=campaign, figures=figures, chart=funnel(figures),
                            preview=preview, preview_error=preview_error, preview_customer=preview_customer, job=job,
                            ab=ab, bar_class=bar_class, bar_width=bar_width, progress_text=progress_text,
-                           status_class=status_class)
+                           status_class=status_class,
+                           schedule_form=schedule_form or ScheduleForm(formdata=None,
+                                                                       scheduled_at=campaign.scheduled_at),
+                           zone=timezone().key), status
 
 
 @bp.post("/campaigns/<int:campaign_id>/winner")
@@ -435,17 +454,13 @@ def _campaign_action(campaign_id, action):
 @bp.post("/campaigns/<int:campaign_id>/schedule")
 @requires("marketing.user")
 def campaign_schedule(campaign_id):
-    from datetime import datetime
-
     from plugins.marketing.campaigns import schedule
 
     campaign = campaign_or_404(campaign_id)
-    try:
-        when = datetime.fromisoformat(request.form.get("scheduled_at", ""))
-    except ValueError:
-        flash(_("Give a date and time such as 2026-12-01 09:00."), "danger")
-        return redirect(url_for("marketing.campaign", campaign_id=campaign.id)), 422
-    if not schedule(campaign, when.replace(tzinfo=None)):
+    form = ScheduleForm()
+    if not form.validate_on_submit():
+        return _campaign_page(campaign, schedule_form=form, status=422)
+    if not schedule(campaign, form.scheduled_at.data):
         db.session.rollback()
         flash(_("The campaign changed meanwhile; nothing was done."), "warning")
         return redirect(url_for("marketing.campaign", campaign_id=campaign_id)), 409

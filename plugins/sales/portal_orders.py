@@ -17,6 +17,7 @@ from core.catalog.models import Product
 from core.customers.models import Customer
 from core.db import change_state, db, utcnow
 from core.history.service import schedule_activity
+from core.l10n.dates import format_date, local_today
 from core.portal import record_portal_activity, staff_language
 from plugins.sales.models import CANCELLED, DRAFT, PORTAL, SENT, Order
 from plugins.sales.orders import SalesInputError, confirm, create_quotation
@@ -40,14 +41,14 @@ def accept(order: Order, name: str) -> None:
         raise SalesInputError({"name": [_("Type your full name (at most 200 characters).")]})
     if order.state != SENT:
         raise SalesInputError({"state": [_("This quotation can no longer be accepted.")]})
-    if order.valid_until and order.valid_until < date.today():
+    if order.valid_until and order.valid_until < local_today():
         raise SalesInputError({"state": [_("This quotation expired on %(d)s; ask us for a new one.",
-                                           d=order.valid_until.isoformat())]})
+                                           d=format_date(order.valid_until))]})
     confirm(order, accepted_by=name, accepted_at=utcnow())
-    with staff_language():
-        record_portal_activity("sales.quotation_accepted", subject=_("Quotation %(n)s accepted in the portal by %(name)s",
-                                                                      n=order.number, name=name),
-                               data={"order_id": order.id}, record=order)
+    record_portal_activity("sales.quotation_accepted", subject_kind="sales.quotation_accepted",
+                           subject_params={"number": order.number, "name": name},
+                           data={"order_id": order.id}, record=order)
+    with staff_language():  # a follow-up's summary is plain text, for staff
         _tell_staff(order, _("Accepted in the portal: order %(n)s — prepare delivery", n=order.number))
 
 
@@ -58,10 +59,10 @@ def decline(order: Order, reason: str) -> None:
     if order.state != SENT or not change_state(order, "state", SENT, state=CANCELLED, cancelled_at=utcnow(),
                                                declined_at=utcnow(), decline_reason=reason):
         raise SalesInputError({"state": [_("This quotation can no longer be declined.")]})
+    record_portal_activity("sales.quotation_declined", subject_kind="sales.quotation_declined",
+                           subject_params={"number": order.number}, body=reason, data={"order_id": order.id},
+                           record=order)
     with staff_language():
-        record_portal_activity("sales.quotation_declined", subject=_("Quotation %(n)s declined in the portal",
-                                                                      n=order.number),
-                               body=reason, data={"order_id": order.id}, record=order)
         _tell_staff(order, _("Declined in the portal: quotation %(n)s", n=order.number))
 
 
@@ -88,9 +89,9 @@ def place_order(customer: Customer, quantities: dict[int, Decimal]) -> Order:
                              owner_id=customer.owner_id)
     order.origin = PORTAL
     db.session.flush()
+    record_portal_activity("sales.portal_order", subject_kind="sales.portal_order",
+                           subject_params={"number": order.number}, data={"order_id": order.id}, record=order)
     with staff_language():
-        record_portal_activity("sales.portal_order", subject=_("Order %(n)s placed in the portal", n=order.number),
-                               data={"order_id": order.id}, record=order)
         _tell_staff(order, _("Portal order %(n)s to confirm", n=order.number))
     return order
 

@@ -24,4 +24,9 @@ def text_kinds() -> list[TextKind]:
         TextKind("sales.order_confirmed", lambda p: _("Order %(n)s confirmed: %(total)s", n=p["number"],
                                                       total=format_money(p["total"], p["currency"]))),
         TextKind("sales.order_cancelled", lambda p: _("Order %(n)s cancelled", n=p["number"])),
+        # What the customer did in the portal (the name is as they typed it).
+        TextKind("sales.quotation_accepted", lambda p: _("Quotation %(n)s accepted in the portal by %(name)s",
+                                                         n=p["number"], name=p["name"])),
+        TextKind("sales.quotation_declined", lambda p: _("Quotation %(n)s declined in the portal", n=p["number"])),
+        TextKind("sales.portal_order", lambda p: _("Order %(n)s placed in the portal", n=p["number"])),
     ]

@@ -53,7 +53,8 @@ def test_percentiles_compliance_and_volumes(app, client, login, token_for):
     login()
     page = client.get("/complaints/stats").get_data(as_text=True)
     assert "As of" in page and "<svg" in page and "<script" not in page.split("<svg", 1)[1].split("</svg>")[0]
-    assert "Delivery" in page and "5.0 h" in page and "75.0 %" in page
+    assert "Delivery" in page and "5.0 h" in page and "75%" in page and "3.5 of 5 (4)" in page
+    assert "November 2026" in page and ">2026-11<" not in page  # months named, not ISO keys
     api = client.get("/api/v1/complaints/stats", headers=token_for()).get_json()
     assert api["data"]["first_response"]["p90"] == 9 * 3600 and api["as_of"].startswith("2026-11-27")
 

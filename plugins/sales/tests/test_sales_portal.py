@@ -59,6 +59,21 @@ def _activities(app, customer_id):
         return [tuple(k) for k in kinds], list(todos)
 
 
+def _read_by_a_greek_colleague(app, customer_id, number):
+    """The portal's entry is a stored text: English in ``subject``, each colleague's language on screen."""
+    from flask_babel import force_locale
+
+    from core.history.models import Interaction
+
+    with app.app_context():
+        entry = db.session.execute(sa.select(Interaction).where(
+            Interaction.customer_id == customer_id, Interaction.kind == "sales.quotation_accepted")).scalar_one()
+        assert entry.subject == f"Quotation {number} accepted in the portal by Alice Example"
+        assert entry.subject_params == {"number": number, "name": "Alice Example"}
+        with app.test_request_context(), force_locale("el"):
+            assert entry.display_subject == f"Η προσφορά {number} έγινε αποδεκτή στην πύλη από: Alice Example"
+
+
 def test_customer_accepts_a_sent_quotation_with_name_and_confirmation(app, client):
     ids, alice, _bob = _customer_portal(app, client)
     laptop = ids["products"][0]
@@ -78,6 +93,7 @@ def test_customer_accepts_a_sent_quotation_with_name_and_confirmation(app, clien
     kinds, todos = _activities(app, alice)
     assert ("sales.quotation_accepted", "portal") in kinds and ("sales.order_confirmed", "note") in kinds
     assert any("Accepted in the portal" in t for t in todos)
+    _read_by_a_greek_colleague(app, alice, order.number)
     # Accepting twice does nothing more.
     again = client.post(f"/portal/sales/orders/{draft}/accept", data={"name": "Alice Example", "agree": "y"})
     assert again.status_code == 303
