@@ -1,7 +1,7 @@
 """a company's people in name order from an index
 
 Revision ID: core_0018
-Revises: core_0006
+Revises: core_0017
 Create Date: 2026-11-27 20:05:00
 
 The customer page lists a company's people with ``WHERE company_id = ? ORDER BY name_key, id
@@ -13,7 +13,7 @@ hands them over in order, and still serves every lookup by ``company_id`` (the f
 from alembic import op
 
 revision = "core_0018"
-down_revision = "core_0006"
+down_revision = "core_0017"
 branch_labels = None
 depends_on = None
 
