@@ -72,6 +72,8 @@ def menu_items(user):
         MenuItem(_l("Event deliveries"), "events.failing", "admin.jobs", weight=930, group=_l("Administration")),
         MenuItem(_l("Jobs"), "jobs.index", None, weight=850),
         MenuItem(_l("Audit log"), "audit.index", "admin.audit", weight=940, group=_l("Administration")),
+        MenuItem(_l("Portal accounts"), "portal_accounts.accounts", "portal.invite", weight=950,
+                 group=_l("Administration")),
         *_transfer_menu(user),
     ]
 
