@@ -323,6 +323,7 @@ def _recent_customers_widget():
 PORTAL_PERMISSIONS = (
     Permission("portal.invite", _l("Invite customers to the portal and manage their accounts")),
     Permission("portal.view_as", _l("View the portal as a customer sees it")),
+    Permission("portal.settings", _l("Turn customers' self sign-up in the portal on or off")),
 )
 
 

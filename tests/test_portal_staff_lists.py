@@ -155,3 +155,37 @@ def test_rejecting_through_the_api_keeps_the_details_and_tells_the_customer(app,
         mail = db.session.execute(sa.select(OutboxMessage).where(
             OutboxMessage.template_key == "portal.details_rejected")).scalar_one()
         assert "Αιτία: Όχι αυτή" in mail.body_text
+
+
+def test_self_sign_up_is_a_stored_staff_setting_over_the_environment_default(app, client, login, make_user):
+    from core.portal.models import PortalSetting
+
+    app.config["PORTAL_SIGNUP"] = False  # RAPPORT_PORTAL_SIGNUP unset
+    public = app.test_client()
+    assert public.get("/portal/signup").status_code == 404
+    assert "Create an account" not in public.get("/portal/login").get_data(as_text=True)
+    login()
+    page = client.get("/admin/portal/accounts").get_data(as_text=True)
+    assert 'data-signup="off"' in page and "Turn self sign-up on" in page
+    assert client.post("/admin/portal/signup", data={"signup": "maybe"}).status_code == 400
+    turned = client.post("/admin/portal/signup", data={"signup": "on"}, follow_redirects=True)
+    assert "Customers can now sign up in the portal themselves." in turned.get_data(as_text=True)
+    assert public.get("/portal/signup").status_code == 200
+    assert "Create an account" in public.get("/portal/login").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(PortalSetting, "signup").value is True
+    # The stored choice wins over the environment both ways.
+    app.config["PORTAL_SIGNUP"] = True
+    client.post("/admin/portal/signup", data={"signup": "off"})
+    assert public.get("/portal/signup").status_code == 404
+    from core.testing import audit_entries
+
+    assert [e["action"] for e in audit_entries(app, record_type="portal.setting")] == ["create", "update"]
+    # Staff who may invite but not change settings see the state without the button, and cannot post.
+    make_user("inviter@example.com", permissions=["customers.view", "portal.invite"])
+    inviter = app.test_client()
+    inviter.post("/login", data={"email": "inviter@example.com", "password": "correct horse battery"})
+    page = inviter.get("/admin/portal/accounts").get_data(as_text=True)
+    assert 'data-signup="off"' in page and "Turn self sign-up" not in page
+    assert inviter.post("/admin/portal/signup", data={"signup": "on"}).status_code == 403
+    assert public.get("/portal/signup").status_code == 404

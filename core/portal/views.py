@@ -21,6 +21,7 @@ from core.portal.forms import (
 from core.portal.session import (
     VIEW_AS_HOURS, current_portal, end_account_sessions, end_session, is_portal_path, start_session,
 )
+from core.portal.settings import signup_enabled
 from core.security import portal_login_required, public
 from core.web.redirects import safe_target
 
@@ -120,7 +121,7 @@ def login():
         flash(_("Wrong email or password."), "error")
     status = 422 if request.method == "POST" else 200
     return render_template("portal/login.html", form=form, magic_links=current_app.config["PORTAL_MAGIC_LINKS"],
-                           signup=current_app.config["PORTAL_SIGNUP"]), status
+                           signup=signup_enabled()), status
 
 
 @bp.post("/logout")
@@ -224,7 +225,7 @@ def magic_login(token: str):
     return render_template("portal/magic.html", form=form, account=account)
 
 
-# -- self sign-up (when the business turns it on: RAPPORT_PORTAL_SIGNUP=1) ---------------------------
+# -- self sign-up (when the business turns it on: Administration → Portal accounts) -----------------
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -232,7 +233,7 @@ def magic_login(token: str):
 @limiter.limit(_mail_limit, key_func=_mail_key, methods=["POST"])
 @limiter.limit(_mail_limit, key_func=_mail_account_key, methods=["POST"])
 def signup():
-    if not current_app.config["PORTAL_SIGNUP"]:
+    if not signup_enabled():
         abort(404)
     form = SignupForm()
     if form.validate_on_submit():
@@ -250,7 +251,7 @@ def signup():
 @public
 def verify(token: str):
     """The sign-up link: the address is confirmed; choose a password and the account exists."""
-    if not current_app.config["PORTAL_SIGNUP"]:
+    if not signup_enabled():
         abort(404)
     signup = accounts.signup_from_token(token)
     if signup is None:
