@@ -98,11 +98,14 @@ def job_tasks():
     from core.messaging.tasks import send_outbox
 
     from core.messaging.erasure import forget_mail_files
+    from core.portal.accounts import LINK_TASK as PORTAL_LINK_TASK
+    from core.portal.accounts import send_requested_link
     from core.transfer.service import JOB, run_job
 
     return [JobTask("core.catch_up_events", catch_up, _l("Deliver missed events to a plugin"), max_attempts=3),
             JobTask("core.send_outbox", send_outbox, _l("Send queued email and SMS"), max_attempts=3, tracked=False),
             JobTask("core.forget_mail_files", forget_mail_files, tracked=False),
+            JobTask(PORTAL_LINK_TASK, send_requested_link, tracked=False, max_attempts=3),
             JobTask(JOB, run_job, _l("Import"))]
 
 
