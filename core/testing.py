@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import uuid
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -208,6 +209,90 @@ def run_jobs(app):
         return queue(target or app).drain(now=utcnow() + timedelta(seconds=later) if later else None)
 
     return _run
+
+
+class QueryLog:
+    """The SQL statements run while a ``count_queries`` block was open (``len()``, ``.statements``)."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __repr__(self) -> str:  # what pytest prints when an assertion about the count fails
+        listing = "\n".join(f"  {i + 1:>3}. {' '.join(s.split())[:160]}" for i, s in enumerate(self.statements))
+        return f"<{len(self)} statements>\n{listing}"
+
+
+@contextmanager
+def count_queries(app):
+    """Count the SQL statements the app's database engine runs inside the block.
+
+    Every statement counts, whichever session or connection runs it (the request's
+    own, the login check, a hook's), so a page that loads one row per item — an N+1 —
+    shows up as a count that grows with the rows. Savepoint bookkeeping is left out::
+
+        with count_queries(app) as q:
+            client.get("/customers/")
+        assert len(q) <= 12, q
+    """
+    from core.db import db
+
+    log = QueryLog()
+
+    def _record(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
+            log.statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", _record)
+    try:
+        yield log
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", _record)
+
+
+@pytest.fixture
+def query_counter(app):
+    """``with query_counter() as q: client.get(url)`` — ``count_queries`` on the test's ``app``
+    (``query_counter(other_app)`` for another one)."""
+    return lambda target=None: count_queries(target or app)
+
+
+def assert_queries_constant(counter, fetch, grow, *, limit: int | None = None) -> int:
+    """Guard a page against N+1 queries: the statements ``fetch()`` runs must not change after
+    ``grow()`` adds rows, and must stay within ``limit``. Returns the count.
+
+    ``fetch`` is called once before each count, to warm what a process caches (settings,
+    stages, the plugin list) and to take the once-a-minute "last used" writes of sessions
+    and API tokens, so that only per-row work can make the two counts differ::
+
+        assert_queries_constant(query_counter, lambda: client.get("/customers/"), lambda: add(27), limit=15)
+    """
+    def once() -> QueryLog:
+        with counter() as q:
+            response = fetch()
+        status = getattr(response, "status_code", 200)
+        assert status == 200, f"the page answered {status}"
+        return q
+
+    fetch()
+    small = once()
+    assert len(small), "no statement counted: does the counter watch the app that served the page?"
+    grow()
+    fetch()  # again right before counting: a session's or token's "last used" write is not per-row work
+    large = once()
+    assert len(large) == len(small), (
+        f"the statement count grew with the rows: {len(small)} -> {len(large)}\nbefore: {small!r}\nafter: {large!r}")
+    if limit is not None:
+        assert len(large) <= limit, f"{len(large)} statements, more than the bound of {limit}: {large!r}"
+    return len(large)
 
 
 @pytest.fixture

@@ -494,3 +494,15 @@ def test_an_import_is_in_the_audit_log_with_each_new_customer(app, tmp_path):
     assert created[0].customer_id == int(created[0].record_id) and created[0].origin == "cli"
     [whole] = [e for e in entries if e.action == "import"]
     assert whole.detail["created"] == 3 and whole.detail["kind"] == "customers"
+
+
+def test_plugins_find_a_customer_by_any_spelling_of_an_email_in_one_batch(app, tmp_path):
+    """Historical orders name their customer by email as the old system typed it: 'Ruta@…' on one
+    row and 'ruta@…' on the next are the same customer, and both rows must find her."""
+    from core.transfer.lookup import customer_ids
+
+    assert _import_cli(app, tmp_path, _csv(ROWS)).exit_code == 0
+    with app.app_context():
+        found = customer_ids({"Ruta@Example.LT", "ruta@example.lt", "RUTA@example.lt", "nobody@example.lt"}, {})
+        ruta = _ids(app)[1]
+    assert found == {"Ruta@Example.LT": ruta, "ruta@example.lt": ruta, "RUTA@example.lt": ruta}

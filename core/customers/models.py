@@ -45,6 +45,8 @@ class Customer(db.Model):
     __table_args__ = (
         sa.Index("ix_core_customer_name_key_id", "name_key", "id"),
         sa.Index("ix_core_customer_owner_name", "owner_id", "name_key", "id"),
+        # A company's people, in name order (customer page, first page only): also serves company_id lookups.
+        sa.Index("ix_core_customer_company_name", "company_id", "name_key", "id"),
         sa.Index("ix_core_customer_external_ref", "external_ref"),
         sa.Index("ix_core_customer_tax_number", "tax_number"),
     )
@@ -71,8 +73,8 @@ class Customer(db.Model):
     name_key: Mapped[str] = mapped_column(sa.String(200), default="")
     search_key: Mapped[str] = mapped_column(sa.Text, default="")
     company_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("core_customer.id", ondelete="SET NULL"), index=True
-    )
+        sa.ForeignKey("core_customer.id", ondelete="SET NULL")
+    )  # indexed by ix_core_customer_company_name
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
     preferred_language: Mapped[str | None] = mapped_column(sa.String(10))
     preferred_channel: Mapped[str | None] = mapped_column(sa.String(20))

@@ -36,12 +36,16 @@ def customer_ids(refs: set[str], cache: dict) -> dict[str, int]:
             for tax, cid in db.session.execute(sa.select(Customer.tax_number, Customer.id)
                                                .where(Customer.tax_number.in_(list(taxes))).order_by(Customer.id)):
                 found.setdefault(taxes[tax], cid)
-        emails = {r.lower(): r for r in rest if "@" in r}
+        emails: dict[str, list[str]] = {}  # one address may come in several spellings (Anna@x, anna@x)
+        for r in rest:
+            if "@" in r:
+                emails.setdefault(r.lower(), []).append(r)
         if emails:
             for email, cid in db.session.execute(sa.select(CustomerEmail.email, CustomerEmail.customer_id)
                                                  .where(CustomerEmail.email.in_(list(emails)))
                                                  .order_by(CustomerEmail.customer_id)):
-                found.setdefault(emails[email], cid)
+                for ref in emails[email]:
+                    found.setdefault(ref, cid)
         ids = {int(_ID.match(r).group(1)): r for r in rest if _ID.match(r)}
         if ids:
             for (cid,) in db.session.execute(sa.select(Customer.id).where(Customer.id.in_(list(ids)))):

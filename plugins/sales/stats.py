@@ -191,15 +191,15 @@ def performance(period: Period, currency: str, user_ids: list[int] | None = None
             r.won, r.won_revenue = count, _dec(total)
         elif status == LOST:
             r.lost = count
-    # Days to close: fetched per won deal as two timestamps (portable across SQLite/PostgreSQL).
-    durations: dict[int, list[float]] = {}
-    for uid, created, closed_at in db.session.execute(scope(
-        sa.select(Opportunity.owner_id, Opportunity.created_at, Opportunity.closed_at)
+    # Days to close: averaged by the database per salesperson (issue 17: it used to fetch every
+    # won deal's two timestamps and average them in Python).
+    for uid, days in db.session.execute(scope(
+        sa.select(Opportunity.owner_id, _average_days(Opportunity.created_at, Opportunity.closed_at))
         .where(Opportunity.status == WON, Opportunity.closed_at >= start, Opportunity.closed_at < end,
-               Opportunity.currency == currency))):
-        durations.setdefault(uid, []).append((closed_at - created).total_seconds() / 86400)
-    for uid, values in durations.items():
-        row(uid).days_to_close = sum(values) / len(values)
+               Opportunity.currency == currency)
+        .group_by(Opportunity.owner_id))):
+        if days is not None:
+            row(uid).days_to_close = float(days)
     weighted = sa.func.sum(Opportunity.expected_revenue * Opportunity.probability)
     for uid, total, w in db.session.execute(scope(
         sa.select(Opportunity.owner_id, sa.func.sum(Opportunity.expected_revenue), weighted)
@@ -234,17 +234,38 @@ def forecast(currency: str, months: int = 6, user_ids: list[int] | None = None,
         keys.append(d.strftime("%Y-%m"))
         d = date(d.year + (d.month == 12), 1 if d.month == 12 else d.month + 1, 1)
     horizon = d
-    buckets = {k: [ZERO, ZERO] for k in keys}
-    stmt = (sa.select(Opportunity.expected_close, Opportunity.expected_revenue, Opportunity.probability)
-            .where(Opportunity.status == OPEN, Opportunity.currency == currency,
-                   sa.or_(Opportunity.expected_close.is_(None), Opportunity.expected_close < horizon)))
+    close = Opportunity.expected_close
+    # Each deal's bucket is computed by the database: overdue and undated ones fall in this month.
+    bucket = sa.case((sa.or_(close.is_(None), close < first), sa.literal(keys[0])), else_=_month_key(close))
+    deals = (sa.select(bucket.label("month"), Opportunity.expected_revenue.label("amount"),
+                       (Opportunity.expected_revenue * Opportunity.probability).label("weighted"))
+             .where(Opportunity.status == OPEN, Opportunity.currency == currency,
+                    sa.or_(close.is_(None), close < horizon)))
     if user_ids is not None:
-        stmt = stmt.where(Opportunity.owner_id.in_(user_ids))
-    for close, amount, prob in db.session.execute(stmt):
-        key = keys[0] if close is None or close < first else close.strftime("%Y-%m")
-        buckets[key][0] += amount
-        buckets[key][1] += amount * prob / 100
-    return [(k, money(v[0]), money(v[1])) for k, v in buckets.items()]
+        deals = deals.where(Opportunity.owner_id.in_(user_ids))
+    deals = deals.subquery()  # grouped outside, so PostgreSQL groups by the column, not a parametrised CASE
+    sums = {month: (amount, weighted) for month, amount, weighted in db.session.execute(
+        sa.select(deals.c.month, sa.func.sum(deals.c.amount), sa.func.sum(deals.c.weighted))
+        .group_by(deals.c.month))}
+    out = []
+    for k in keys:
+        amount, weighted = sums.get(k, (None, None))
+        out.append((k, _dec(amount), _dec(Decimal(str(weighted or 0)) / 100)))
+    return out
+
+
+def _month_key(col):
+    """``YYYY-MM`` of a date column, computed by the database."""
+    if db.engine.dialect.name == "sqlite":
+        return sa.func.strftime("%Y-%m", col)
+    return sa.func.to_char(col, "YYYY-MM")
+
+
+def _average_days(start, end):
+    """The average of ``end - start`` in (fractional) days, computed by the database."""
+    if db.engine.dialect.name == "sqlite":
+        return sa.func.avg(sa.func.julianday(end) - sa.func.julianday(start))
+    return sa.func.avg(sa.extract("epoch", end - start)) / 86400
 
 
 def month_label(key: str) -> str:

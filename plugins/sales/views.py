@@ -115,13 +115,14 @@ def index():
         if mine and is_manager():
             stmt = stmt.where(Opportunity.owner_id == current_user.id)
         rows = db.session.execute(
-            stmt.options(joinedload(Opportunity.customer), joinedload(Opportunity.owner))
+            stmt.options(joinedload(Opportunity.customer), joinedload(Opportunity.owner).lazyload(User.roles))
             .order_by(Opportunity.updated_at.desc(), Opportunity.id.desc()).limit(cap + 1)
         ).scalars().unique().all()
+        # The column's total, grouped straight off the column's own filter (stage, owner), which the
+        # (stage_id, …) and (owner_id, …) indexes answer, rather than an IN over a sub-select of ids.
         totals = db.session.execute(
-            sa.select(Opportunity.currency, sa.func.count(), sa.func.sum(Opportunity.expected_revenue))
-            .where(Opportunity.id.in_(stmt.with_only_columns(Opportunity.id)))
-            .group_by(Opportunity.currency)
+            stmt.with_only_columns(Opportunity.currency, sa.func.count(), sa.func.sum(Opportunity.expected_revenue))
+            .group_by(Opportunity.currency).order_by(Opportunity.currency)
         ).all() if not (stage.is_won or stage.is_lost) else []
         columns.append({"stage": stage, "cards": rows[:cap], "more": len(rows) > cap,
                         "totals": [(c, n, stats._dec(s)) for c, n, s in totals]})
@@ -193,7 +194,8 @@ def _opportunity_filters(stmt):
 @requires(USER)
 def opportunities():
     stmt = _opportunity_filters(visible(sa.select(Opportunity), Opportunity)).options(
-        joinedload(Opportunity.customer), joinedload(Opportunity.owner), joinedload(Opportunity.stage))
+        joinedload(Opportunity.customer), joinedload(Opportunity.owner).lazyload(User.roles),
+        joinedload(Opportunity.stage))
     page = _keyset(stmt, [Opportunity.id])
     from plugins.sales.forms import source_choices
 
@@ -359,7 +361,8 @@ def opportunity_reopen(opp_id):
 @bp.get("/orders")
 @requires(USER)
 def orders():
-    stmt = visible(sa.select(Order), Order).options(joinedload(Order.customer), joinedload(Order.owner))
+    stmt = visible(sa.select(Order), Order).options(joinedload(Order.customer),
+                                                     joinedload(Order.owner).lazyload(User.roles))
     state = request.args.get("state", "")
     if state in ORDER_STATES:
         stmt = stmt.where(Order.state == state)

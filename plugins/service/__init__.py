@@ -182,8 +182,13 @@ def periodic_tasks():
     from core.jobs import crontab
 
     # Daily, early morning: book the next maintenance visits falling due (as `rapport service schedule`).
+    from plugins.service.reliability import refresh_job
+
     return [PeriodicTask("service.schedule_visits", crontab(minute="15", hour="4"), _schedule_visits,
-                         _l("Book maintenance visits falling due"), params=(("horizon", 30),))]
+                         _l("Book maintenance visits falling due"), params=(("horizon", 30),)),
+            # Hourly: the reliability figures the dashboard and the reliability page read (issue 17).
+            PeriodicTask("service.refresh_reliability", crontab(minute="40"), refresh_job,
+                         _l("Refresh the reliability figures"), tracked=False)]
 
 
 def _schedule_visits(job, horizon=30):

@@ -92,7 +92,8 @@ class EquipmentList(MethodView):
     @_errors(401, 403)
     def get(self, args):
         """Equipment, newest first; filter by customer, serial (exact, case-insensitive) or status."""
-        stmt = sa.select(Equipment)
+        # The model's name comes from the product: load the page's products with it (not one query per unit).
+        stmt = sa.select(Equipment).options(joinedload(Equipment.product))
         if args["customer_id"] is not None:
             stmt = stmt.where(Equipment.customer_id == args["customer_id"])
         if args["serial"]:

@@ -339,3 +339,15 @@ class SalesOrderLink(db.Model):
     state: Mapped[str] = mapped_column(sa.String(20))
     event_id: Mapped[int] = mapped_column(sa.BigInteger)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ReliabilitySnapshot(db.Model):
+    """The reliability figures per model and the age of the installed base as of ``computed_at``
+    (plugins/service/reliability.py): pages read the latest row, a periodic job writes a new one."""
+
+    __tablename__ = "service_reliability_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    as_of: Mapped[date] = mapped_column(sa.Date)
+    data: Mapped[dict] = mapped_column(sa.JSON)

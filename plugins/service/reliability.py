@@ -152,3 +152,64 @@ def age_distribution(as_of: date | None = None) -> list[tuple[str, int]]:
                 counts[label] += n
                 break
     return list(counts.items())
+
+
+# -- the snapshot the pages read (issue 17) ---------------------------------------------------------
+#
+# model_figures() groups every unit and every request: fine for a report, too much for each view of
+# the manager's dashboard. The pages read the latest ReliabilitySnapshot instead ("as of" shown);
+# the periodic job service.refresh_reliability writes a new one every hour.
+
+
+@dataclass
+class Snapshot:
+    computed_at: object  # naive UTC datetime
+    as_of: date
+    figures: list[ModelStats]
+    ages: list[tuple[str, int]]
+
+
+def _dump(m: ModelStats) -> dict:
+    return {"key": m.key, "label": m.label, "product_id": m.product_id, "installed": m.installed, "units": m.units,
+            "exposure_days": m.exposure_days, "failures": m.failures, "within_warranty": m.within_warranty,
+            "warranty_cost": str(m.warranty_cost), "problems": dict(m.problems)}
+
+
+def _load(d: dict) -> ModelStats:
+    return ModelStats(d["key"], d["label"], d["product_id"], installed=d["installed"], units=d["units"],
+                      exposure_days=d["exposure_days"], failures=d["failures"],
+                      within_warranty=d["within_warranty"], warranty_cost=Decimal(d["warranty_cost"]),
+                      problems=Counter(d["problems"]))
+
+
+def refresh_snapshot(as_of: date | None = None):
+    """Compute the figures and store them as the latest snapshot, dropping older ones (the caller commits)."""
+    from core.db import utcnow
+    from plugins.service.models import ReliabilitySnapshot
+
+    as_of = as_of or date.today()
+    row = ReliabilitySnapshot(computed_at=utcnow(), as_of=as_of, data={
+        "figures": [_dump(m) for m in model_figures(as_of)],
+        "ages": [[label, n] for label, n in age_distribution(as_of)]})
+    db.session.add(row)
+    db.session.flush()
+    db.session.execute(sa.delete(ReliabilitySnapshot).where(ReliabilitySnapshot.id < row.id))
+    return row
+
+
+def snapshot() -> Snapshot:
+    """The latest snapshot; the first view after installing computes one (once)."""
+    from plugins.service.models import ReliabilitySnapshot
+
+    row = db.session.execute(sa.select(ReliabilitySnapshot).order_by(ReliabilitySnapshot.id.desc()).limit(1)).scalar()
+    if row is None:
+        row = refresh_snapshot()
+        db.session.commit()
+    return Snapshot(row.computed_at, row.as_of, [_load(d) for d in row.data["figures"]],
+                    [(label, n) for label, n in row.data["ages"]])
+
+
+def refresh_job(job=None):
+    """The periodic refresh (``service.refresh_reliability``)."""
+    refresh_snapshot()
+    db.session.commit()

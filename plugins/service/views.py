@@ -310,7 +310,7 @@ def index():
     """Service requests: the work queue, and the service area's home page."""
     status = request.args.get("status") or "open"
     stmt = scoped(sa.select(ServiceRequest), ServiceRequest).options(
-        joinedload(ServiceRequest.customer), joinedload(ServiceRequest.technician),
+        joinedload(ServiceRequest.customer), joinedload(ServiceRequest.technician).lazyload(User.roles),
         joinedload(ServiceRequest.equipment).joinedload(Equipment.product))
     if status == "open":
         stmt = stmt.where(ServiceRequest.status.in_(OPEN_STATUSES))
@@ -498,7 +498,7 @@ def maintenance():
     days = min(max(request.args.get("days", default=30, type=int), 0), 3650)
     today = local_today()
     stmt = sa.select(Visit).options(
-        joinedload(Visit.customer), joinedload(Visit.plan), joinedload(Visit.technician),
+        joinedload(Visit.customer), joinedload(Visit.plan), joinedload(Visit.technician).lazyload(User.roles),
         joinedload(Visit.equipment).joinedload(Equipment.product),
     ).where(Visit.status == SCHEDULED, Visit.due_date <= today + timedelta(days=days))
     if request.args.get("mine") == "1":
@@ -578,13 +578,15 @@ def plan_toggle(plan_id: int):
 @bp.get("/reliability")
 @requires(MANAGER)
 def reliability():
-    from plugins.service.reliability import age_distribution, model_figures
+    from plugins.service.reliability import snapshot
 
-    figures = model_figures()
+    snap = snapshot()  # refreshed hourly by a job: a view never regroups every unit and request
+    figures = snap.figures
     rate_items = [(m.label, m.repairs_per_100_per_year) for m in figures if m.exposure_days][:12]
-    ages = [(_age_label(label), n) for label, n in age_distribution()]
+    ages = [(_age_label(label), n) for label, n in snap.ages]
     return render_template("service/reliability.html", figures=figures, ages=ages, rate_items=rate_items,
-                           categories=dict(f.category_choices()), currency=current_app.config["DEFAULT_CURRENCY"])
+                           categories=dict(f.category_choices()), currency=current_app.config["DEFAULT_CURRENCY"],
+                           computed_at=snap.computed_at)
 
 
 def _age_label(bucket: str) -> str:
@@ -603,7 +605,7 @@ def _age_label(bucket: str) -> str:
 
 
 def render_dashboard_widget():
-    from plugins.service.reliability import model_figures
+    from plugins.service.reliability import snapshot
 
     today = local_today()
     open_stmt = scoped(sa.select(sa.func.count(ServiceRequest.id)), ServiceRequest).where(
@@ -611,8 +613,10 @@ def render_dashboard_widget():
     open_requests = db.session.execute(open_stmt).scalar()
     overdue = db.session.execute(sa.select(sa.func.count(Visit.id)).where(
         Visit.status == SCHEDULED, Visit.due_date < today)).scalar()
-    worst = [m for m in model_figures(today) if m.failures][:5] if current_user.can(MANAGER) else []
-    return Markup(render_template("service/_widget.html", open_requests=open_requests, overdue=overdue, worst=worst))
+    snap = snapshot() if current_user.can(MANAGER) else None
+    worst = [m for m in snap.figures if m.failures][:5] if snap else []
+    return Markup(render_template("service/_widget.html", open_requests=open_requests, overdue=overdue, worst=worst,
+                                  computed_at=snap.computed_at if snap else None))
 
 
 def render_customer_panel(customer_id: int):

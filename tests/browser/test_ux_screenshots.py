@@ -21,7 +21,8 @@ def test_pages_at_laptop_and_tablet_width(live_server, browser_page, screenshot,
     page = browser_page
     ids, problems = start(live_server, page, lang, opportunities=True)
     pages = {"dashboard": "/", "customer": f"/customers/{ids['pavlos1']}",
-             "quotation": f"/sales/orders/new?customer_id={ids['pavlos1']}", "pipeline": "/sales/"}
+             "quotation": f"/sales/orders/new?customer_id={ids['pavlos1']}", "pipeline": "/sales/",
+             "reliability": "/service/reliability"}
     for width in (1366, 768):
         page.set_viewport_size({"width": width, "height": 900})
         for name, path in pages.items():

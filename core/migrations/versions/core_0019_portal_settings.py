@@ -1,7 +1,7 @@
 """customer portal: settings staff change (self sign-up on/off)
 
 Revision ID: core_0019
-Revises: core_0006
+Revises: core_0018
 Create Date: 2026-11-27 19:55:00
 
 ``core_portal_setting``: one row per setting changed on the staff page; without a row the
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "core_0019"
-down_revision = "core_0006"
+down_revision = "core_0018"
 branch_labels = None
 depends_on = None
 

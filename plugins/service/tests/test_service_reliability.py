@@ -2,6 +2,8 @@
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from .conftest import MANAGER_EMAIL, login
 
 AS_OF = date(2026, 1, 1)
@@ -77,3 +79,35 @@ def test_reliability_page_and_widget_show_the_same_numbers(svc_app, svc_client, 
     assert "<svg" in page and "Washer WM-1" in page and "190.00" in page
     dash = c.get("/").get_data(as_text=True)
     assert "Service: reliability and workload" in dash and "Washer WM-1" in dash
+
+
+def test_pages_read_the_snapshot_until_the_job_refreshes_it(svc_app, svc_client, ids):
+    """A view does not regroup every unit and request: the page and the dashboard card show the
+    snapshot with its time, and new failures appear once the periodic job has run (issue 17)."""
+    from core.db import db
+    from plugins.service import service as svc
+    from plugins.service.models import ReliabilitySnapshot
+    from plugins.service.reliability import refresh_job, snapshot
+
+    _build(svc_app, ids)
+    c = login(svc_client, MANAGER_EMAIL)
+    page = c.get("/service/reliability").get_data(as_text=True)
+    assert "Figures as of" in page
+    with svc_app.app_context():
+        before = {m.label: m.failures for m in snapshot().figures}
+        eq = svc.create_equipment(customer_id=ids["customer"], product_id=ids["washer"], serial="NEW-1",
+                                  install_date=date(2025, 1, 1))
+        db.session.flush()
+        svc.open_request(equipment_id=eq.id, problem="Δεν στύβει", reported_on=date.today())
+        db.session.commit()
+        assert {m.label: m.failures for m in snapshot().figures} == before  # still the old snapshot
+    dash = c.get("/").get_data(as_text=True)
+    assert "as of" in dash
+    from core.jobs.queue import queue
+
+    assert queue(svc_app).tasks["service.refresh_reliability"].plugin == "service"  # the workers' schedule has it
+    with svc_app.app_context():
+        refresh_job()
+        after = {m.label: m.failures for m in snapshot().figures}
+        assert after["Washer WM-1"] == before["Washer WM-1"] + 1
+        assert db.session.execute(sa.select(sa.func.count(ReliabilitySnapshot.id))).scalar() == 1
