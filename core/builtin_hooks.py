@@ -72,6 +72,8 @@ def menu_items(user):
         MenuItem(_l("Event deliveries"), "events.failing", "admin.jobs", weight=930, group=_l("Administration")),
         MenuItem(_l("Jobs"), "jobs.index", None, weight=850),
         MenuItem(_l("Audit log"), "audit.index", "admin.audit", weight=940, group=_l("Administration")),
+        MenuItem(_l("Portal accounts"), "portal_accounts.accounts", "portal.invite", weight=950,
+                 group=_l("Administration")),
         *_transfer_menu(user),
     ]
 
@@ -96,11 +98,14 @@ def job_tasks():
     from core.messaging.tasks import send_outbox
 
     from core.messaging.erasure import forget_mail_files
+    from core.portal.accounts import LINK_TASK as PORTAL_LINK_TASK
+    from core.portal.accounts import send_requested_link
     from core.transfer.service import JOB, run_job
 
     return [JobTask("core.catch_up_events", catch_up, _l("Deliver missed events to a plugin"), max_attempts=3),
             JobTask("core.send_outbox", send_outbox, _l("Send queued email and SMS"), max_attempts=3, tracked=False),
             JobTask("core.forget_mail_files", forget_mail_files, tracked=False),
+            JobTask(PORTAL_LINK_TASK, send_requested_link, tracked=False, max_attempts=3),
             JobTask(JOB, run_job, _l("Import"))]
 
 
@@ -321,6 +326,7 @@ def _recent_customers_widget():
 PORTAL_PERMISSIONS = (
     Permission("portal.invite", _l("Invite customers to the portal and manage their accounts")),
     Permission("portal.view_as", _l("View the portal as a customer sees it")),
+    Permission("portal.settings", _l("Turn customers' self sign-up in the portal on or off")),
 )
 
 

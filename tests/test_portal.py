@@ -223,7 +223,14 @@ def test_logout_ends_the_session_on_the_server(portal_app, client):
 # -- password reset and magic links ---------------------------------------------------------------
 
 
-def test_password_reset_answers_the_same_for_unknown_addresses_and_works_once(portal_app, client):
+def _outbox_count(app):
+    from core.messaging.models import OutboxMessage
+
+    with app.app_context():
+        return db.session.execute(sa.select(sa.func.count()).select_from(OutboxMessage)).scalar()
+
+
+def test_password_reset_answers_the_same_for_unknown_addresses_and_works_once(portal_app, client, run_jobs):
     from core.messaging.models import OutboxMessage
 
     with portal_app.app_context():
@@ -235,6 +242,9 @@ def test_password_reset_answers_the_same_for_unknown_addresses_and_works_once(po
     known = client.post("/portal/reset", data={"email": "Jonas@Example.com"})
     assert unknown.status_code == known.status_code == 200
     assert _page(unknown) == _page(known)
+    # The request did the same work for both: the lookup and the email wait for a worker.
+    assert _outbox_count(portal_app) == 0
+    run_jobs()
     with portal_app.app_context():
         [mail] = db.session.execute(sa.select(OutboxMessage)).scalars().all()
         assert mail.language == "lt" and mail.subject == "Portalo slaptažodžio atkūrimas"
@@ -250,11 +260,15 @@ def test_password_reset_answers_the_same_for_unknown_addresses_and_works_once(po
     assert portal_login(fresh, email, new_password).status_code == 302
 
 
-def test_magic_link_logs_in_on_a_button_press_once(portal_app, client):
+def test_magic_link_logs_in_on_a_button_press_once(portal_app, client, run_jobs):
     with portal_app.app_context():
         customer_id = _customer()
     email = portal_account(portal_app, customer_id, CUSTOMER_PASSWORD)
-    assert client.post("/portal/magic", data={"email": email}).status_code == 200
+    unknown = client.post("/portal/magic", data={"email": "nobody@example.com"})
+    known = client.post("/portal/magic", data={"email": email})
+    assert unknown.status_code == known.status_code == 200 and _page(unknown) == _page(known)
+    assert _outbox_count(portal_app) == 0
+    run_jobs()
     [link] = portal_links_sent(portal_app, "portal.magic_link")
     path = link.removeprefix("https://portal.example.com")
     opened = client.get(path)  # a mail scanner following the link logs nobody in
@@ -516,7 +530,7 @@ def test_sign_up_is_off_unless_the_business_turns_it_on(portal_app, client):
     assert "Create an account" not in client.get("/portal/login").get_data(as_text=True)
 
 
-def test_sign_up_confirms_the_address_before_anything_exists(portal_app, client):
+def test_sign_up_confirms_the_address_before_anything_exists(portal_app, client, run_jobs):
     from core.customers.models import Customer, CustomerEmail
     from core.messaging.models import OutboxMessage
 
@@ -529,6 +543,8 @@ def test_sign_up_confirms_the_address_before_anything_exists(portal_app, client)
     taken = client.post("/portal/signup", data={"name": "Someone", "email": "jonas@example.com"})
     assert new.status_code == taken.status_code == 200
     assert _page(new) == _page(taken)  # no enumeration
+    assert _outbox_count(portal_app) == 0  # nor any difference in the request's work
+    run_jobs()
     with portal_app.app_context():
         assert db.session.execute(sa.select(CustomerEmail).where(CustomerEmail.email == "danai@example.com")
                                   ).first() is None  # nothing stored before the link is followed
@@ -545,13 +561,14 @@ def test_sign_up_confirms_the_address_before_anything_exists(portal_app, client)
     assert ("portal.signed_up", "portal") in _history_kinds(portal_app, customer.id)
 
 
-def test_sign_up_with_the_address_of_a_known_customer_joins_that_customer(portal_app, client):
+def test_sign_up_with_the_address_of_a_known_customer_joins_that_customer(portal_app, client, run_jobs):
     from core.portal.models import PortalAccount
 
     portal_app.config["PORTAL_SIGNUP"] = True
     with portal_app.app_context():
         customer_id = _customer()
     client.post("/portal/signup", data={"name": "Zoe", "email": "ZOE@example.com"})
+    run_jobs()
     [link] = portal_links_sent(portal_app, "portal.verify_email")
     client.post(link.removeprefix("https://portal.example.com"), data={"new": CUSTOMER_PASSWORD,
                                                                        "confirm": CUSTOMER_PASSWORD})
@@ -619,3 +636,18 @@ def test_portal_logins_and_account_changes_are_in_the_audit_log(portal_app, clie
     assert failed and failed[0]["detail"]["email"] == "zoe@example.com" and failed[0]["user_id"] is None
     customer.post("/portal/logout")
     assert audit_entries(portal_app, record_type="portal.account", action="logout")
+
+
+def test_links_sent_in_the_background_point_at_the_address_the_customer_used(app, run_jobs):
+    """Without RAPPORT_PUBLIC_URL the link carries the host of the request that asked for it,
+    although a worker builds it."""
+    app.config["PORTAL_PUBLIC_URL"] = None
+    with app.app_context():
+        customer_id = _customer(email="eleni@example.com")
+    portal_account(app, customer_id, CUSTOMER_PASSWORD)
+    browser = app.test_client()
+    assert browser.post("/portal/reset", data={"email": "eleni@example.com"},
+                        base_url="https://crm.shop.test").status_code == 200
+    run_jobs()
+    [link] = portal_links_sent(app, "portal.password_reset")
+    assert link.startswith("https://crm.shop.test/portal/reset/")

@@ -93,6 +93,50 @@ def authenticate(email: str, password: str) -> PortalAccount | None:
     return account
 
 
+# -- links asked for on the public pages (reset, magic link, sign-up) -----------------------------
+# The page only checks the address's form and asks for a background call (``core.portal_send_link``,
+# after the commit): whether an account exists, and the outbox row that follows when it does, are
+# the worker's business. The request does the same work for a known and an unknown address, so
+# neither the answer nor its timing tells which addresses have accounts.
+
+LINK_TASK = "core.portal_send_link"
+RESET_KIND, MAGIC_KIND, SIGNUP_KIND = "reset", "magic", "signup"
+
+
+def request_link(kind: str, email: str, *, name: str = "", language: str | None = None) -> None:
+    """Queue the sending of a ``kind`` link to ``email`` as a background call. A malformed
+    address raises :class:`PortalInputError` for a sign-up (the form shows it) and is dropped
+    silently for a reset or magic link (as an unknown address). The caller commits."""
+    from flask import has_request_context, request
+
+    from core.jobs import run_soon
+
+    try:
+        email = normalise_email(email)
+    except PortalInputError:
+        if kind == SIGNUP_KIND:
+            raise
+        return
+    base = request.host_url if has_request_context() else None
+    run_soon(LINK_TASK, {"kind": kind, "email": email, "name": " ".join((name or "").split())[:200],
+                         "language": language, "base": base})
+
+
+def send_requested_link(kind: str, email: str, name: str = "", language: str | None = None,
+                        base: str | None = None) -> None:
+    """The background call behind :func:`request_link` (committed by the job runner). ``base``
+    is the address the customer used, for links when ``RAPPORT_PUBLIC_URL`` is not set."""
+    from flask import current_app
+
+    with current_app.test_request_context("/", base_url=base or "http://localhost:5000"):
+        if kind == RESET_KIND:
+            send_reset(email)
+        elif kind == MAGIC_KIND:
+            send_magic_link(email)
+        elif kind == SIGNUP_KIND:
+            send_signup_link(name, email, language or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
 def send_reset(email: str) -> None:
     """Queue a password-reset link when an active account has this email; silently nothing
     otherwise (the page says the same either way). The caller commits."""

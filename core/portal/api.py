@@ -1,4 +1,6 @@
-"""``POST /api/v1/portal/invitations``: invite a customer to the portal (as the customer page does)."""
+"""``/api/v1/portal``: invite a customer to the portal (as the customer page does); the review
+queue of contact details changed in the portal (list, accept, reject — as the queue page does,
+with the same permission ``customers.edit`` and record rules)."""
 from __future__ import annotations
 
 import marshmallow as ma
@@ -8,10 +10,12 @@ from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import fields
 
-from core.api.base import Blueprint, documents_errors, input_error
+import sqlalchemy as sa
+
+from core.api.base import Blueprint, PageArgs, bad_cursor, conflict, documents_errors, input_error
 from core.api.customers import _get_customer
 from core.api.fields import Id, Text, UtcDateTime
-from core.db import db
+from core.db import MAX_ID, db
 from core.portal.accounts import PortalInputError, invite
 from core.security import requires
 
@@ -53,3 +57,130 @@ class Invitations(MethodView):
             db.session.rollback()
             input_error(exc.errors)
         return account
+
+
+# -- the review queue ------------------------------------------------------------------------------
+
+
+class PortalFieldChangeSchema(ma.Schema):
+    field = fields.String(metadata={"description": "name, emails, phones or addresses"})
+    now = fields.List(fields.String(), metadata={"description": "What is saved now (addresses as one line each)."})
+    asked = fields.List(fields.String(), metadata={"description": "What the customer asked for."})
+
+
+class PortalChangeSchema(ma.Schema):
+    id = fields.Integer()
+    customer_id = fields.Integer()
+    status = fields.String(metadata={"description": "pending, accepted or rejected"})
+    created_at = UtcDateTime()
+    decided_at = UtcDateTime(allow_none=True)
+    reason = fields.String()
+    asked = fields.Dict(attribute="after", metadata={"description": "The details asked for, as submitted."})
+    differences = fields.List(fields.Nested(PortalFieldChangeSchema))
+
+
+class PortalChangePageSchema(ma.Schema):
+    items = fields.List(fields.Nested(PortalChangeSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class PortalRejectSchema(ma.Schema):
+    reason = Text(load_default="", max_length=500, strip=True)
+
+
+def _id_cursor(values):
+    if type(values[0]) is not int or not 0 <= values[0] <= MAX_ID:
+        from core.web.pagination import BadCursor
+
+        raise BadCursor("invalid cursor")
+    return values
+
+
+def _with_differences(change, customer):
+    from core.portal.changes import differences
+
+    return {"id": change.id, "customer_id": change.customer_id, "status": change.status,
+            "created_at": change.created_at, "decided_at": change.decided_at, "reason": change.reason or "",
+            "after": change.after, "differences": differences(change, customer)}
+
+
+def _visible_change(change_id: int):
+    from core.customers.models import Customer
+    from core.portal.models import PortalChange
+    from core.security import visible
+
+    change = db.session.get(PortalChange, change_id) if change_id <= MAX_ID else None
+    customer = db.session.get(Customer, change.customer_id) if change is not None else None
+    if customer is None or not visible(customer):
+        abort(404, message=_("No such change."))
+    return change, customer
+
+
+@blp.route("/changes")
+class Changes(MethodView):
+    @requires("customers.edit")
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, PortalChangePageSchema)
+    @documents_errors(blp, 401, 403)
+    def get(self, args):
+        """Contact details changes waiting for review, oldest first, each with what differs
+        from the saved details (customers you may see only)."""
+        from core.customers.models import Customer
+        from core.portal.models import PortalChange
+        from core.portal.staff import _visible_changes
+        from core.web.pagination import BadCursor, keyset_page
+
+        try:
+            page = keyset_page(db.session, _visible_changes(), [PortalChange.id], cursor=args["cursor"],
+                               limit=args["limit"], convert=_id_cursor)
+        except BadCursor:
+            bad_cursor()
+        customers = {c.id: c for c in db.session.execute(
+            sa.select(Customer).where(Customer.id.in_([c.customer_id for c in page.items] or [0]))).scalars()}
+        return {"items": [_with_differences(c, customers[c.customer_id]) for c in page.items],
+                "next_cursor": page.next_cursor}
+
+
+@blp.route("/changes/<int:change_id>/accept")
+class AcceptChange(MethodView):
+    @requires("customers.edit")
+    @blp.response(200, PortalChangeSchema)
+    @documents_errors(blp, 401, 403, 404, 409, 422)
+    def post(self, change_id):
+        """Save the asked-for details on the customer (validated again) and email the customer.
+        409 when the change was already decided; 422 when the details are no longer valid."""
+        from core.portal import changes
+
+        change, customer = _visible_change(change_id)
+        if change.status != "pending":
+            conflict(_("This change was already decided."))
+        try:
+            changes.accept(change, user_id=current_user.id)
+            db.session.commit()
+        except changes.ChangeError as exc:
+            db.session.rollback()
+            if "status" in exc.errors:
+                conflict(_("This change was already decided."))
+            input_error(exc.errors)
+        return _with_differences(change, customer)
+
+
+@blp.route("/changes/<int:change_id>/reject")
+class RejectChange(MethodView):
+    @requires("customers.edit")
+    @blp.arguments(PortalRejectSchema)
+    @blp.response(200, PortalChangeSchema)
+    @documents_errors(blp, 401, 403, 404, 409)
+    def post(self, data, change_id):
+        """Keep the saved details; the customer is emailed the (optional) reason. 409 when the
+        change was already decided."""
+        from core.portal import changes
+
+        change, customer = _visible_change(change_id)
+        try:
+            changes.reject(change, data["reason"], user_id=current_user.id)
+            db.session.commit()
+        except changes.ChangeError:
+            db.session.rollback()
+            conflict(_("This change was already decided."))
+        return _with_differences(change, customer)

@@ -110,6 +110,7 @@ def accept(change: PortalChange, *, user_id: int) -> None:
     if not change_state(change, "status", PENDING, status=ACCEPTED, decided_at=utcnow(), decided_by_id=user_id):
         raise ChangeError({"status": [_("This change was already decided.")]})
     _close_follow_up(change)
+    _tell(change, "portal.details_accepted", user_id=user_id)
 
 
 def reject(change: PortalChange, reason: str, *, user_id: int) -> None:
@@ -118,6 +119,18 @@ def reject(change: PortalChange, reason: str, *, user_id: int) -> None:
                         reason=reason):
         raise ChangeError({"status": [_("This change was already decided.")]})
     _close_follow_up(change)
+    _tell(change, "portal.details_rejected", user_id=user_id)
+
+
+def _tell(change: PortalChange, template: str, *, user_id: int) -> None:
+    """Email the customer the decision (in their language; the queue page shows it to staff)."""
+    from core.portal.links import absolute_url
+    from core.portal.notices import tell_customer
+
+    tell_customer(change.customer_id, template, lambda: {
+        "link": absolute_url("portal.account"),
+        "reason": change.reason or _("No reason was given."),
+    }, ref=f"portal.change:{change.id}:{change.status}", user_id=user_id)
 
 
 def _close_follow_up(change: PortalChange) -> None:

@@ -2,7 +2,8 @@
 
 Created the first time one is needed; staff may then edit them (never overwritten).
 Placeholders: ``{{ portal.link }}`` (the signed link), ``{{ portal.days }}`` /
-``{{ portal.minutes }}`` (how long it works), ``{{ portal.login }}`` (the login page).
+``{{ portal.minutes }}`` (how long it works), ``{{ portal.login }}`` (the login page);
+the decision emails also ``{{ portal.number }}``, ``{{ portal.decision }}``, ``{{ portal.reason }}``.
 """
 from __future__ import annotations
 
@@ -107,16 +108,99 @@ VERIFY = {
                    "אם לא נרשמת, אפשר להתעלם מההודעה."},
 }
 
+# -- what staff decided (core/portal/notices.py) ------------------------------------------------------
+
+DETAILS_ACCEPTED = {
+    "en": {"subject": "Your new contact details are saved",
+           "body": "Hello {{ customer.first_name }},\n\nwe have checked and saved the contact details you changed in "
+                   "our customer portal.\n\nSee them here:\n{{ portal.link }}"},
+    "el": {"subject": "Τα νέα στοιχεία επικοινωνίας σας αποθηκεύτηκαν",
+           "body": "Γεια σας {{ customer.first_name }},\n\nελέγξαμε και αποθηκεύσαμε τα στοιχεία επικοινωνίας που "
+                   "αλλάξατε στην πύλη πελατών μας.\n\nΔείτε τα εδώ:\n{{ portal.link }}"},
+    "lt": {"subject": "Jūsų nauji kontaktiniai duomenys išsaugoti",
+           "body": "Sveiki, {{ customer.first_name }},\n\npatikrinome ir išsaugojome kontaktinius duomenis, kuriuos "
+                   "pakeitėte mūsų klientų portale.\n\nJuos matote čia:\n{{ portal.link }}"},
+    "fa": {"subject": "اطلاعات تماس تازه شما ذخیره شد",
+           "body": "سلام {{ customer.first_name }}،\n\nاطلاعات تماسی را که در درگاه مشتریان تغییر داده بودید "
+                   "بررسی و ذخیره کردیم.\n\nآن‌ها را اینجا ببینید:\n{{ portal.link }}"},
+    "he": {"subject": "פרטי הקשר החדשים שלך נשמרו",
+           "body": "שלום {{ customer.first_name }},\n\nבדקנו ושמרנו את פרטי הקשר ששינית בפורטל הלקוחות.\n\n"
+                   "אפשר לראות אותם כאן:\n{{ portal.link }}"},
+}
+
+DETAILS_REJECTED = {
+    "en": {"subject": "Your change of contact details was not accepted",
+           "body": "Hello {{ customer.first_name }},\n\nwe could not accept the contact details you changed in our "
+                   "customer portal.\n\nReason: {{ portal.reason }}\n\nYour details stay as they were; you can "
+                   "send a corrected change here:\n{{ portal.link }}"},
+    "el": {"subject": "Η αλλαγή των στοιχείων επικοινωνίας σας δεν έγινε δεκτή",
+           "body": "Γεια σας {{ customer.first_name }},\n\nδεν μπορέσαμε να δεχτούμε τα στοιχεία επικοινωνίας που "
+                   "αλλάξατε στην πύλη πελατών μας.\n\nΑιτία: {{ portal.reason }}\n\nΤα στοιχεία σας μένουν ως "
+                   "είχαν· μπορείτε να στείλετε διορθωμένη αλλαγή εδώ:\n{{ portal.link }}"},
+    "lt": {"subject": "Jūsų kontaktinių duomenų pakeitimas nepriimtas",
+           "body": "Sveiki, {{ customer.first_name }},\n\nnegalėjome priimti kontaktinių duomenų, kuriuos pakeitėte "
+                   "mūsų klientų portale.\n\nPriežastis: {{ portal.reason }}\n\nJūsų duomenys lieka tokie patys; "
+                   "pataisytą pakeitimą galite atsiųsti čia:\n{{ portal.link }}"},
+    "fa": {"subject": "تغییر اطلاعات تماس شما پذیرفته نشد",
+           "body": "سلام {{ customer.first_name }}،\n\nنتوانستیم اطلاعات تماسی را که در درگاه مشتریان تغییر داده "
+                   "بودید بپذیریم.\n\nدلیل: {{ portal.reason }}\n\nاطلاعات شما بدون تغییر می‌ماند؛ می‌توانید "
+                   "تغییر اصلاح‌شده را اینجا بفرستید:\n{{ portal.link }}"},
+    "he": {"subject": "השינוי בפרטי הקשר שלך לא התקבל",
+           "body": "שלום {{ customer.first_name }},\n\nלא יכולנו לקבל את פרטי הקשר ששינית בפורטל הלקוחות.\n\n"
+                   "הסיבה: {{ portal.reason }}\n\nהפרטים שלך נשארים כפי שהיו; אפשר לשלוח שינוי מתוקן כאן:\n"
+                   "{{ portal.link }}"},
+}
+
+ORDER_CONFIRMED = {
+    "en": {"subject": "Your order {{ portal.number }} is confirmed",
+           "body": "Hello {{ customer.first_name }},\n\nwe have confirmed the order {{ portal.number }} you placed "
+                   "in our customer portal.\n\nFollow it here:\n{{ portal.link }}"},
+    "el": {"subject": "Η παραγγελία σας {{ portal.number }} επιβεβαιώθηκε",
+           "body": "Γεια σας {{ customer.first_name }},\n\nεπιβεβαιώσαμε την παραγγελία {{ portal.number }} που "
+                   "κάνατε στην πύλη πελατών μας.\n\nΠαρακολουθήστε τη εδώ:\n{{ portal.link }}"},
+    "lt": {"subject": "Jūsų užsakymas {{ portal.number }} patvirtintas",
+           "body": "Sveiki, {{ customer.first_name }},\n\npatvirtinome užsakymą {{ portal.number }}, kurį pateikėte "
+                   "mūsų klientų portale.\n\nJį sekti galite čia:\n{{ portal.link }}"},
+    "fa": {"subject": "سفارش {{ portal.number }} شما تأیید شد",
+           "body": "سلام {{ customer.first_name }}،\n\nسفارش {{ portal.number }} را که در درگاه مشتریان ثبت کرده "
+                   "بودید تأیید کردیم.\n\nآن را اینجا دنبال کنید:\n{{ portal.link }}"},
+    "he": {"subject": "ההזמנה שלך {{ portal.number }} אושרה",
+           "body": "שלום {{ customer.first_name }},\n\nאישרנו את ההזמנה {{ portal.number }} שביצעת בפורטל "
+                   "הלקוחות.\n\nאפשר לעקוב אחריה כאן:\n{{ portal.link }}"},
+}
+
+COVERAGE_DECIDED = {
+    "en": {"subject": "Your request {{ portal.number }}: {{ portal.decision }}",
+           "body": "Hello {{ customer.first_name }},\n\nwe have looked at your request {{ portal.number }}. "
+                   "The repair is {{ portal.decision }}.\n\nDetails here:\n{{ portal.link }}"},
+    "el": {"subject": "Το αίτημά σας {{ portal.number }}: {{ portal.decision }}",
+           "body": "Γεια σας {{ customer.first_name }},\n\nεξετάσαμε το αίτημά σας {{ portal.number }}. "
+                   "Κάλυψη της επισκευής: {{ portal.decision }}.\n\nΛεπτομέρειες εδώ:\n{{ portal.link }}"},
+    "lt": {"subject": "Jūsų prašymas {{ portal.number }}: {{ portal.decision }}",
+           "body": "Sveiki, {{ customer.first_name }},\n\nperžiūrėjome Jūsų prašymą {{ portal.number }}. "
+                   "Remonto apmokėjimas: {{ portal.decision }}.\n\nIšsamiau čia:\n{{ portal.link }}"},
+    "fa": {"subject": "درخواست {{ portal.number }} شما: {{ portal.decision }}",
+           "body": "سلام {{ customer.first_name }}،\n\nدرخواست {{ portal.number }} شما را بررسی کردیم. "
+                   "پوشش تعمیر: {{ portal.decision }}.\n\nجزئیات اینجا:\n{{ portal.link }}"},
+    "he": {"subject": "הבקשה שלך {{ portal.number }}: {{ portal.decision }}",
+           "body": "שלום {{ customer.first_name }},\n\nבדקנו את הבקשה שלך {{ portal.number }}. "
+                   "כיסוי התיקון: {{ portal.decision }}.\n\nפרטים כאן:\n{{ portal.link }}"},
+}
+
 SAMPLE = {"portal": {"link": "https://example.com/portal/welcome/…", "days": 7, "minutes": 30,
-                     "login": "https://example.com/portal/login", "name": "Zoë"}}
+                     "login": "https://example.com/portal/login", "name": "Zoë", "number": "S0000042",
+                     "decision": "covered", "reason": "The street is missing."}}
 
 TEMPLATES = (
     ("portal.invitation", "Portal invitation", INVITATION),
     ("portal.password_reset", "Portal password reset", RESET),
     ("portal.magic_link", "Portal login link", MAGIC),
     ("portal.verify_email", "Portal sign-up: confirm the email address", VERIFY),
+    ("portal.details_accepted", "Portal: changed contact details accepted", DETAILS_ACCEPTED),
+    ("portal.details_rejected", "Portal: changed contact details rejected", DETAILS_REJECTED),
+    ("portal.order_confirmed", "Portal: order confirmed", ORDER_CONFIRMED),
+    ("portal.coverage_decided", "Portal: coverage of a request decided", COVERAGE_DECIDED),
 )
-
 
 def ensure_portal_templates() -> None:
     """Create the portal's templates that do not exist yet (the caller commits)."""

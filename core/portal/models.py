@@ -125,3 +125,18 @@ class PortalChange(db.Model):
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
+
+
+class PortalSetting(db.Model):
+    """A portal setting staff change on *Administration → Portal accounts* (today: ``signup``,
+    whether customers may sign up themselves). A missing row means the environment's default
+    (``RAPPORT_PORTAL_SIGNUP``); see :mod:`core.portal.settings`."""
+
+    __tablename__ = "core_portal_setting"
+    __audit__ = Audit("portal.setting", label=_l("Portal setting"), title="key",
+                      fields={"value": _l("Value"), "updated_by_id": _l("Changed by")}, users=("updated_by_id",))
+
+    key: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
+    value: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))

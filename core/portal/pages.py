@@ -16,11 +16,13 @@ log = logging.getLogger(__name__)
 def register_portal(app, registry) -> None:
     """Mount the portal: the core's pages, the staff side, then each installed plugin's
     ``register_portal_blueprints`` at ``/portal/<plugin>``."""
+    from core.portal.directory import bp as directory_bp
     from core.portal.staff import bp as staff_bp
     from core.portal.views import bp as portal_bp
 
     app.register_blueprint(portal_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(directory_bp)
     from core.app import limiter
 
     for plugin, blueprints in registry.call("register_portal_blueprints", include_disabled=True, app=app):

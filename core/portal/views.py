@@ -21,6 +21,7 @@ from core.portal.forms import (
 from core.portal.session import (
     VIEW_AS_HOURS, current_portal, end_account_sessions, end_session, is_portal_path, start_session,
 )
+from core.portal.settings import signup_enabled
 from core.security import portal_login_required, public
 from core.web.redirects import safe_target
 
@@ -120,7 +121,7 @@ def login():
         flash(_("Wrong email or password."), "error")
     status = 422 if request.method == "POST" else 200
     return render_template("portal/login.html", form=form, magic_links=current_app.config["PORTAL_MAGIC_LINKS"],
-                           signup=current_app.config["PORTAL_SIGNUP"]), status
+                           signup=signup_enabled()), status
 
 
 @bp.post("/logout")
@@ -175,16 +176,17 @@ def reset_password(token: str):
 @limiter.limit(_mail_limit, key_func=_mail_key, methods=["POST"])
 @limiter.limit(_mail_limit, key_func=_mail_account_key, methods=["POST"])
 def request_reset():
-    return _request_link(accounts.send_reset, _("Forgot your password?"),
+    return _request_link(accounts.RESET_KIND, _("Forgot your password?"),
                          _("Enter your email address: if it belongs to a portal account, we send a link to choose "
                            "a new password."))
 
 
-def _request_link(send, title: str, intro: str):
-    """Ask for an emailed link: the same answer whether or not the address has an account."""
+def _request_link(kind: str, title: str, intro: str):
+    """Ask for an emailed link: the same answer, and the same work, whether or not the address
+    has an account (the lookup and the email happen in a background call)."""
     form = EmailForm()
     if form.validate_on_submit():
-        send(form.email.data)
+        accounts.request_link(kind, form.email.data)
         db.session.commit()
         return render_template("portal/link_sent.html")
     return render_template("portal/request_link.html", form=form, title=title, intro=intro,
@@ -198,7 +200,7 @@ def _request_link(send, title: str, intro: str):
 def request_magic_link():
     if not current_app.config["PORTAL_MAGIC_LINKS"]:
         abort(404)
-    return _request_link(accounts.send_magic_link, _("Log in with an email link"),
+    return _request_link(accounts.MAGIC_KIND, _("Log in with an email link"),
                          _("Enter your email address: if it belongs to a portal account, we send a link that logs "
                            "you in once, without a password."))
 
@@ -224,7 +226,7 @@ def magic_login(token: str):
     return render_template("portal/magic.html", form=form, account=account)
 
 
-# -- self sign-up (when the business turns it on: RAPPORT_PORTAL_SIGNUP=1) ---------------------------
+# -- self sign-up (when the business turns it on: Administration → Portal accounts) -----------------
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -232,12 +234,13 @@ def magic_login(token: str):
 @limiter.limit(_mail_limit, key_func=_mail_key, methods=["POST"])
 @limiter.limit(_mail_limit, key_func=_mail_account_key, methods=["POST"])
 def signup():
-    if not current_app.config["PORTAL_SIGNUP"]:
+    if not signup_enabled():
         abort(404)
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            accounts.send_signup_link(form.name.data, form.email.data, str(get_locale()))
+            accounts.request_link(accounts.SIGNUP_KIND, form.email.data, name=form.name.data,
+                                  language=str(get_locale()))
         except accounts.PortalInputError as exc:
             form.email.errors = list(form.email.errors) + exc.errors.get("email", [])
             return render_template("portal/signup.html", form=form), 422
@@ -250,7 +253,7 @@ def signup():
 @public
 def verify(token: str):
     """The sign-up link: the address is confirmed; choose a password and the account exists."""
-    if not current_app.config["PORTAL_SIGNUP"]:
+    if not signup_enabled():
         abort(404)
     signup = accounts.signup_from_token(token)
     if signup is None:

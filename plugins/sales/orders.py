@@ -231,6 +231,9 @@ def confirm(order: Order, *, when=None, **extra) -> None:
     if opp is not None and opp.status == OPEN:
         win_if_open(opp, when=order.confirmed_at)
     announce("sales_order_confirmed", order=order_payload(order))
+    from plugins.sales.portal_orders import tell_customer_confirmed
+
+    tell_customer_confirmed(order)
 
 
 def cancel(order: Order) -> None:

@@ -33,6 +33,21 @@ def _tell_staff(order: Order, summary: str) -> None:
                       ref=f"sales.order:{order.id}", record=order)
 
 
+def tell_customer_confirmed(order: Order) -> None:
+    """Staff confirmed an order the customer placed in the portal: email them (in their
+    language, through the core outbox; nothing when they have no portal account).
+    :func:`plugins.sales.orders.confirm` calls this in the confirming transaction."""
+    from core.portal import current_portal
+    from core.portal.links import absolute_url
+    from core.portal.notices import tell_customer
+
+    if order.origin != PORTAL or current_portal:  # the customer's own acceptance needs no email
+        return
+    tell_customer(order.customer_id, "portal.order_confirmed", lambda: {
+        "number": order.number, "link": absolute_url("sales_portal.order", order_id=order.id),
+    }, ref=f"sales.order:{order.id}:confirmed")
+
+
 def accept(order: Order, name: str) -> None:
     """The customer accepts a sent quotation by typing their name: it becomes a confirmed order
     (atomically; ``sales_order_confirmed`` is announced as for a staff confirmation)."""

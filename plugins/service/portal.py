@@ -48,6 +48,23 @@ def decided(req: ServiceRequest) -> bool:
     return req.diagnosed_at is not None or req.coverage_override is not None
 
 
+def tell_customer_coverage(req: ServiceRequest, *, first: bool) -> None:
+    """Staff decided (``first``: diagnosed) or changed (an override) the coverage of a request
+    the customer made in the portal: email them the decision in their language (core outbox;
+    nothing without a portal account). Called by the service functions in the deciding
+    transaction; the first decision is sent once, every later change again."""
+    from core.portal.links import absolute_url
+    from core.portal.notices import tell_customer
+    from plugins.service.service import decision_label
+
+    if req.channel != "portal" or not decided(req):
+        return
+    tell_customer(req.customer_id, "portal.coverage_decided", lambda: {
+        "number": req.number, "decision": decision_label(req.decision),
+        "link": absolute_url("service_portal.request_detail", request_id=req.id),
+    }, ref=f"service.request:{req.id}:coverage", once=first)
+
+
 @bp.get("/equipment")
 @portal_login_required
 def equipment_list():

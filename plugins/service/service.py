@@ -375,6 +375,10 @@ def transition(req: ServiceRequest, to: str, *, user_id: int | None = None, diag
               subject_params=params,
               body=req.diagnosis if to == DIAGNOSED else "", data={"request_id": req.id}, occurred_at=when,
               record=req)
+    if to == DIAGNOSED:
+        from plugins.service.portal import tell_customer_coverage
+
+        tell_customer_coverage(req, first=True)
     return req
 
 
@@ -451,6 +455,9 @@ def override_coverage(req: ServiceRequest, decision: str | None, reason: str, *,
               subject_kind="service.coverage_override",
               subject_params={"number": req.number, "decision": req.decision},
               body=reason, data={"request_id": req.id, "computed": req.coverage, "override": req.coverage_override}, record=req)
+    from plugins.service.portal import tell_customer_coverage
+
+    tell_customer_coverage(req, first=False)
 
 
 # -- maintenance -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sales_testdata import make_order, seed
 
 from core.db import db
-from core.testing import portal_account, portal_login, portal_probe
+from core.testing import login_client, portal_account, portal_login, portal_probe
 
 pytestmark = pytest.mark.plugins("sales")
 
@@ -153,3 +153,45 @@ def test_every_sales_portal_url_refuses_another_customers_orders(app, client):
     assert problems == []
     assert all(o.customer_id == bob for o in [_order(app, bobs)])  # nothing of Bob's changed hands
     assert _order(app, bobs - 1).state == "sent"
+
+
+def _portal_mails(app, customer_id):
+    from core.messaging.models import OutboxMessage
+
+    with app.app_context():
+        return [(m.template_key, m.language, m.subject, m.body_text) for m in db.session.execute(
+            sa.select(OutboxMessage).where(OutboxMessage.customer_id == customer_id, OutboxMessage.source == "portal",
+                                           OutboxMessage.template_key == "portal.order_confirmed")).scalars()]
+
+
+def test_staff_confirming_a_portal_order_emails_the_customer_in_greek(app, client):
+    from core.customers.models import Customer
+    from core.customers.service import update_customer
+
+    ids, alice, _bob = _customer_portal(app, client)
+    with app.app_context():
+        update_customer(db.session.get(Customer, alice), {"preferred_language": "el"})
+        db.session.commit()
+    laptop, _ink = ids["products"]
+    assert client.post("/portal/sales/catalog", data={f"qty-{laptop}": "1"}).status_code == 302
+    from plugins.sales.models import Order
+
+    with app.app_context():
+        order_id, number = db.session.execute(sa.select(Order.id, Order.number).where(
+            Order.customer_id == alice, Order.origin == "portal")).one()
+    assert _portal_mails(app, alice) == []
+    staff = app.test_client()
+    login_client(staff)
+    assert staff.post(f"/sales/orders/{order_id}/confirm").status_code == 302
+    [(key, language, subject, body)] = _portal_mails(app, alice)
+    assert language == "el" and subject == f"Η παραγγελία σας {number} επιβεβαιώθηκε"
+    assert f"/portal/sales/orders/{order_id}" in body and "επιβεβαιώσαμε την παραγγελία" in body
+
+
+def test_a_quotation_the_customer_accepts_sends_no_portal_email(app, client):
+    ids, alice, _bob = _customer_portal(app, client)
+    order_id = make_order(app, alice, ids["products"][0])
+    _send(app, order_id)
+    client.post(f"/portal/sales/orders/{order_id}/accept", data={"name": "Alice", "agree": "y"})
+    assert _order(app, order_id).state == "confirmed"
+    assert _portal_mails(app, alice) == []

@@ -184,3 +184,60 @@ def test_erasure_removes_the_customers_photos_and_their_files(svc_app, svc_clien
 
     queue(svc_app).drain()  # the background call a worker makes after the commit
     assert not os.path.exists(path)
+
+
+def _coverage_mails(app, customer_id):
+    from core.messaging.models import OutboxMessage
+
+    with app.app_context():
+        return [(m.language, m.subject, m.body_text) for m in db.session.execute(
+            sa.select(OutboxMessage).where(OutboxMessage.customer_id == customer_id,
+                                           OutboxMessage.template_key == "portal.coverage_decided")
+            .order_by(OutboxMessage.id)).scalars()]
+
+
+def test_the_coverage_decision_is_emailed_to_the_customer_in_greek(svc_app, svc_client, ids):
+    from core.customers.models import Customer
+    from core.customers.service import update_customer
+    from plugins.service import service as svc
+    from plugins.service.models import ServiceRequest
+
+    mine, _theirs = _setup(svc_app, ids)
+    with svc_app.app_context():
+        update_customer(db.session.get(Customer, ids["customer"]), {"preferred_language": "el"})
+        db.session.commit()
+    portal_login(svc_client, portal_account(svc_app, ids["customer"]))
+    assert _claim(svc_client, mine).status_code == 302
+    with svc_app.app_context():
+        req = db.session.execute(sa.select(ServiceRequest)).scalar_one()
+        request_id, number = req.id, req.number
+    assert _coverage_mails(svc_app, ids["customer"]) == []  # nothing decided yet
+    staff = svc_app.test_client()
+    login(staff)
+    with svc_app.app_context():
+        svc.update_request(db.session.get(ServiceRequest, request_id), {"diagnosis": "Worn belt"})
+        db.session.commit()
+    assert staff.post(f"/service/requests/{request_id}/transition", data={"to": "diagnosed"}).status_code == 302
+    [(language, subject, body)] = _coverage_mails(svc_app, ids["customer"])
+    assert language == "el" and subject == f"Το αίτημά σας {number}: καλύπτεται"
+    assert f"/portal/service/requests/{request_id}" in body and "Κάλυψη της επισκευής: καλύπτεται." in body
+    # Staff change their mind: the customer is told again.
+    with svc_app.app_context():
+        svc.override_coverage(db.session.get(ServiceRequest, request_id), "billable", "Water damage", user_id=None)
+        db.session.commit()
+    mails = _coverage_mails(svc_app, ids["customer"])
+    assert len(mails) == 2 and mails[1][1] == f"Το αίτημά σας {number}: χρεώνεται"
+
+
+def test_requests_staff_took_by_phone_send_no_portal_email(svc_app, ids):
+    from plugins.service import service as svc
+    from plugins.service.models import ServiceRequest
+
+    mine, _theirs = _setup(svc_app, ids)
+    portal_account(svc_app, ids["customer"])
+    with svc_app.app_context():
+        req = svc.open_request(equipment_id=mine, problem="Noise", channel="phone")
+        req.diagnosis = "Loose screw"
+        svc.transition(req, "diagnosed")
+        db.session.commit()
+    assert _coverage_mails(svc_app, ids["customer"]) == []
