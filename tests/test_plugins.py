@@ -411,10 +411,11 @@ def test_contributions_are_ordered_by_weight_then_plugin_name(make_app, order):
     links = [link for link in nav_links(dashboard) if link in ("/xray/", "/yankee/", "/zulu/")]
     assert links == ["/xray/", "/yankee/", "/zulu/"]
     # Core items keep their places around them: Customers (10) first, the Administration group
-    # (Users 900 … Plugins 920, Event deliveries 930, Audit log 940) last.
-    assert nav_links(dashboard)[0] == "/customers/" and nav_links(dashboard)[-3:] == ["/admin/plugins",
+    # (Users 900 … Plugins 920, Event deliveries 930, Audit log 940, Portal accounts 950) last.
+    assert nav_links(dashboard)[0] == "/customers/" and nav_links(dashboard)[-4:] == ["/admin/plugins",
                                                                                      "/admin/events/",
-                                                                                     "/admin/audit"]
+                                                                                     "/admin/audit",
+                                                                                     "/admin/portal/accounts"]
     positions = [dashboard.index(f"<b>{n} widget</b>") for n in ("xray", "yankee", "zulu")]
     assert positions == sorted(positions)
     search = client.get("/search?q=item").get_data(as_text=True)
