@@ -19,6 +19,7 @@ from core.catalog.models import PRODUCT, Product
 from core.customers.models import Customer
 from core.db import change_state, db, utcnow
 from core.history.service import log_event
+from core.l10n.dates import local_today
 from core.text import fold
 from plugins.service import TECH, coverage
 from plugins.service.models import (
@@ -253,8 +254,8 @@ def open_request(*, equipment_id: int | None, problem: str, reported_on: date | 
     problem = (problem or "").strip()
     if not problem:
         errors.add("problem", _("Describe the reported problem."))
-    reported_on = reported_on or date.today()
-    if reported_on > date.today():
+    reported_on = reported_on or local_today()
+    if reported_on > local_today():  # the reader's today: past 22:00 UTC it is already tomorrow in Athens
         errors.add("reported_on", _("The report date cannot be in the future."))
     _check_request_fields(errors, {"priority": priority, "channel": channel, "problem_category": problem_category,
                                    "technician_id": technician_id})
@@ -286,7 +287,7 @@ def update_request(req: ServiceRequest, changes: dict, *, user_id: int | None = 
     _check_request_fields(errors, changes)
     if "problem" in changes and not (changes["problem"] or "").strip():
         errors.add("problem", _("Describe the reported problem."))
-    if changes.get("reported_on") and changes["reported_on"] > date.today():
+    if changes.get("reported_on") and changes["reported_on"] > local_today():
         errors.add("reported_on", _("The report date cannot be in the future."))
     errors.raise_if_any()
     old_tech = req.technician_id
@@ -553,7 +554,7 @@ def finish_visit(visit: Visit, *, done_on: date | None, outcome: str, notes: str
         raise ServiceStateConflict({"status": [_("This visit is not scheduled any more.")]})
     if done_on is None:
         errors.add("done_on", _("A date is required."))
-    elif done_on > date.today():
+    elif done_on > local_today():
         errors.add("done_on", _("The visit date cannot be in the future."))
     if outcome not in VISIT_OUTCOMES:
         errors.add("outcome", _("Not one of: %(c)s.", c=", ".join(VISIT_OUTCOMES)))

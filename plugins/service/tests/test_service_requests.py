@@ -66,7 +66,7 @@ def test_bad_request_input(svc_app, svc_client, ids):
     r = svc_client.post("/api/v1/service/requests", json={"equipment_id": 12345, "problem": "x"}, headers=h)
     assert r.status_code == 422 and "Unknown equipment." in r.json["errors"]["json"]["equipment_id"]
     eq_id = make_equipment(svc_app, ids["customer"], ids["washer"], "B-1")
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()  # the future in every zone, whatever the hour
     r = svc_client.post("/api/v1/service/requests", json={"equipment_id": eq_id, "problem": "x", "reported_on": tomorrow},
                         headers=h)
     assert r.status_code == 422
