@@ -173,9 +173,11 @@ def _seed_activities(app, user_id, other_id):
     from core.db import db
     from core.history.service import schedule_activity
 
+    from core.l10n.dates import local_today
+
     cid = new_customer(app, "Follow Me")
-    today = date.today()
     with app.app_context():
+        today = local_today()  # the reader's today (the business zone): after 22:00 UTC it is tomorrow in Athens
         ids = {}
         for summary, days in (("Next week", 7), ("Long overdue", -10), ("Today", 0), ("Slightly overdue", -1),
                               ("Far future", 60)):
