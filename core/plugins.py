@@ -10,6 +10,7 @@ only to enabled plugins; pages and API of disabled plugins answer 404.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import traceback
@@ -77,9 +78,21 @@ class RegistryState:
     failed: dict[str, str] = field(default_factory=dict)
 
 
-def _module_version(module: ModuleType) -> str:
+@functools.lru_cache(maxsize=1)
+def _distributions_by_package() -> dict[str, list[str]]:
+    """Which installed distributions provide each top-level package.
+
+    ``packages_distributions()`` reads the file list of every installed distribution (about a
+    second with this project's dependencies), so it is asked once per process, and only for
+    plugins given as modules; entry points already know their distribution."""
+    return metadata.packages_distributions()
+
+
+def _module_version(module: ModuleType, dist: Any = None) -> str:
+    if dist is not None:
+        return dist.version
     top = module.__name__.split(".")[0]
-    for dist in metadata.packages_distributions().get(top, []):
+    for dist in _distributions_by_package().get(top, []):
         try:
             return metadata.version(dist)
         except metadata.PackageNotFoundError:  # pragma: no cover - odd installs
@@ -104,19 +117,19 @@ class PluginRegistry:
     # -- discovery --------------------------------------------------------
 
     def _discover(self, extra_modules, only) -> None:
-        candidates: list[tuple[str, Any]] = []
+        candidates: list[tuple[str, Any, Any]] = []
         for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if only is not None and ep.name not in only:
                 continue
-            candidates.append((ep.name, ep.load))
+            candidates.append((ep.name, ep.load, getattr(ep, "dist", None)))
         for item in extra_modules:
             if isinstance(item, str):
-                candidates.append((item.rsplit(".", 1)[-1], lambda item=item: importlib.import_module(item)))
+                candidates.append((item.rsplit(".", 1)[-1], lambda item=item: importlib.import_module(item), None))
             else:
                 # A module without a proper manifest still gets a name, so it can be reported.
                 label = getattr(getattr(item, "manifest", None), "name", None) or getattr(item, "__name__", repr(item))
-                candidates.append((label, lambda item=item: item))
-        for name, loader in candidates:
+                candidates.append((label, lambda item=item: item, None))
+        for name, loader, dist in candidates:
             try:
                 module = loader()
                 manifest = getattr(module, "manifest", None)
@@ -130,7 +143,7 @@ class PluginRegistry:
                     name=manifest.name,
                     module=module,
                     manifest=manifest,
-                    version=_module_version(module),
+                    version=_module_version(module, dist),
                     migrations_dir=mig if (mig / "versions").is_dir() else None,
                 )
             except Exception as exc:  # a broken plugin must not take the app down
