@@ -1,8 +1,8 @@
 """WTForms fields that read and show values in the reader's conventions.
 
-``DecimalField``, ``DateField`` and ``DateTimeField`` render a text input holding the
-value as the reader writes it (``1.250,50``, ``5/3/2026``, ``۱۴۰۴/۱۲/۱۴ ۱۴:۳۰``), parse
-what comes back with :mod:`core.l10n` and put a ``Decimal``, ``date`` or naive-UTC
+``DecimalField``, ``IntegerField``, ``DateField`` and ``DateTimeField`` render a text input holding the
+value as the reader writes it (``1.250,50``, ``۱۲``, ``5/3/2026``, ``۱۴۰۴/۱۲/۱۴ ۱۴:۳۰``), parse
+what comes back with :mod:`core.l10n` and put a ``Decimal``, ``int``, ``date`` or naive-UTC
 ``datetime`` in ``field.data``. Unreadable input is a field error in the reader's
 language and the typed text is shown again. Use them for every number or date a
 person types; the API keeps ISO dates and dot decimals (marshmallow schemas).
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from wtforms import StringField
 
 from core.l10n.dates import date_example, input_date, input_datetime, parse_date, parse_datetime
@@ -64,6 +65,27 @@ class DecimalField(_LocalField):
 
     def _parse(self, text):
         return parse_decimal(text)
+
+
+class IntegerField(_LocalField):
+    """A whole number in the reader's digits and grouping (``۱۲``, ``10.000``).
+
+    WTForms' own ``IntegerField`` renders ``type="number"``, which a browser shows with Latin
+    digits and empties when a Persian keyboard types ``۱۲``; this one is a text input with the
+    numeric keypad on phones."""
+
+    input_mode = "numeric"
+
+    def _format(self, value) -> str:
+        return format_number(int(value), 0)
+
+    def _parse(self, text):
+        number = parse_decimal(text)
+        if number is None:
+            return None
+        if number != number.to_integral_value():
+            raise ParseError(_("Enter a whole number."))
+        return int(number)
 
 
 class DateField(_LocalField):

@@ -12,14 +12,13 @@ from wtforms import (
     FieldList,
     FormField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from core.l10n.fields import DateField, DecimalField
+from core.l10n.fields import DateField, DecimalField, IntegerField
 from core.web.picker import PickerField
 from core.web.versions import VersionedForm
 from plugins.sales.models import SOURCES

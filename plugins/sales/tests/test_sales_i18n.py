@@ -102,3 +102,33 @@ def _seed_ids(app):
     from plugins.sales.tests.sales_testdata import seed
 
     return seed(app)
+
+
+@pytest.mark.plugins("sales")
+def test_whole_numbers_are_typed_in_persian_digits(app, client, login):
+    """A Persian manager types the stage's order and probability with a Persian keyboard: the
+    inputs are text inputs (a browser empties ``type=number`` fields holding ۱۵), the form reads
+    the digits, and shows them back in Persian when the stage is edited."""
+    import sqlalchemy as sa
+
+    from core.db import db
+    from plugins.sales.models import Stage
+
+    _seed_ids(app)
+    login()
+    client.post("/language", data={"lang": "fa", "next": "/"})
+    page = client.get("/sales/settings/stages/new").get_data(as_text=True)
+    assert 'type="number"' not in page and 'inputmode="numeric"' in page
+    assert client.post("/sales/settings/stages/new", data={"name": "مذاکره", "position": "۱۵",
+                                                            "probability": "۴۰"}).status_code == 302
+    with app.app_context():
+        stage = db.session.execute(sa.select(Stage).where(Stage.name == "مذاکره")).scalar_one()
+        assert (stage.position, stage.probability) == (15, 40)
+        stage_id = stage.id
+    edit = client.get(f"/sales/settings/stages/{stage_id}").get_data(as_text=True)
+    assert 'value="۱۵"' in edit and 'value="۴۰"' in edit
+    bad = client.post(f"/sales/settings/stages/{stage_id}", data={"name": "مذاکره", "position": "۱۵",
+                                                                  "probability": "۲٫۵"})
+    assert bad.status_code == 422 and "یک عدد صحیح وارد کنید." in bad.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Stage, stage_id).probability == 40  # nothing half-saved
