@@ -68,18 +68,25 @@ def init_command(demo: bool, plugin_list: str | None):
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
-def serve_command(host: str, port: int, threads: int):
-    """Serve Rapport with waitress (a production WSGI server)."""
-    import waitress
+@click.option("--processes", default=None, type=click.IntRange(1, 256),
+              help="Web processes, one per core to use (default: every core this process may run on).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per process.")
+def serve_command(host: str, port: int, processes: int | None, threads: int):
+    """Serve Rapport: gunicorn with one process per core (waitress in one process where
+    gunicorn cannot run). See docs/running.md."""
+    from core.serve import core_count, gunicorn_available, serve_gunicorn, serve_waitress
 
     app = current_app._get_current_object()
-    if host in ("127.0.0.1", "localhost", "::1") and app.config.get("SESSION_COOKIE_SECURE"):
-        # Plain HTTP on loopback: browsers would drop Secure cookies on 127.0.0.1.
-        app.config["SESSION_COOKIE_SECURE"] = False
-        app.config["REMEMBER_COOKIE_SECURE"] = False
-    click.echo(f"Rapport is serving http://{host}:{port}/  (Ctrl+C stops)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="rapport")
+    processes = processes or core_count()
+    if gunicorn_available():
+        # The workers build their own app after the fork; this one only read the settings.
+        # Close its connections so that no child inherits a socket it might write to.
+        db.engine.dispose()
+        serve_gunicorn(host, port, processes=processes, threads=threads, echo=click.echo)
+        return
+    if processes > 1:
+        click.echo("gunicorn is not available on this system: serving in one process", err=True)
+    serve_waitress(app, host, port, threads=threads, echo=click.echo)
 
 
 @click.command("mail-in")

@@ -209,7 +209,7 @@ def layout(database_factory, tmp_path_factory, redis_url):
     ports = [free_port(), free_port()]
     try:
         for i, port in enumerate(ports):
-            procs.start(["serve", "--port", str(port), "--threads", "4"], env, f"web-{i + 1}")
+            procs.start(["serve", "--port", str(port), "--processes", "1", "--threads", "4"], env, f"web-{i + 1}")
         for i in range(2):
             procs.start(["worker", "--workers", "2"], env, f"worker-{i + 1}")
         web = [Http(f"http://127.0.0.1:{port}") for port in ports]

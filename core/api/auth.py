@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_smorest import abort
+from sqlalchemy.orm import joinedload
 
 from core.auth.models import ApiToken
 from core.db import db, utcnow
@@ -20,6 +21,18 @@ from core.security import LOGIN, PUBLIC, access_rule
 
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is informative; don't write on every call
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="rapport"'}
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit the "last used" write without expiring what this request has loaded: the
+    token, its user and their roles were read in this very transaction and are unchanged,
+    and expiring them would read all three again for the permission check (issue 17)."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 def authenticate_api_request(endpoint: str):
@@ -33,8 +46,10 @@ def authenticate_api_request(endpoint: str):
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         abort(401, message=_("Send an API token: 'Authorization: Bearer <token>'."), headers=CHALLENGE)
+    # The token and its user in one statement (the user's roles follow, selectin).
     row = db.session.execute(
-        sa.select(ApiToken).where(ApiToken.token_hash == ApiToken.digest(token.strip()))
+        sa.select(ApiToken).options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == ApiToken.digest(token.strip()))
     ).scalar_one_or_none()
     if row is None or row.revoked_at is not None or not row.user.active:
         abort(401, message=_("The API token is invalid or revoked."),
@@ -43,7 +58,7 @@ def authenticate_api_request(endpoint: str):
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
         row.last_used_at = now
-        db.session.commit()
+        _commit_keeping_loaded()
     if rule is None:
         current_app.logger.error("API view %s declares no access rule; denying", endpoint)
         abort(403, message=_("Forbidden."))

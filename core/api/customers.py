@@ -111,7 +111,7 @@ class Customers(MethodView):
         sort = Customer.name_key
         if term:
             stmt = where_matches(stmt, term)
-            sort = sort_key(searching=True)
+            sort = sort_key(term)
         try:
             page = keyset_page(db.session, stmt, [sort, Customer.id], cursor=args["cursor"],
                                limit=args["limit"], convert=_customer_cursor, key=lambda c: [c.name_key, c.id])

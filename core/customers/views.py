@@ -138,7 +138,7 @@ def index():
     stmt = stmt.options(selectinload(Customer.emails), selectinload(Customer.phones),
                         selectinload(Customer.company), selectinload(Customer.owner).lazyload(User.roles), selectinload(Customer.tags))
     try:
-        page = keyset_page(db.session, stmt, [sort_key(bool(fold(filters["q"]))), Customer.id],
+        page = keyset_page(db.session, stmt, [sort_key(fold(filters["q"])), Customer.id],
                            cursor=request.args.get("cursor"), limit=_page_size(), key=lambda c: [c.name_key, c.id])
     except BadCursor:
         abort(400)

@@ -68,9 +68,11 @@ def worker_command(workers: int, worker_type: str, no_periodic: bool, shutdown_t
 @click.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int, help="Web server threads.")
+@click.option("--processes", default=None, type=click.IntRange(1, 256),
+              help="Web processes (default: one per core, as `rapport serve`).")
+@click.option("--threads", default=8, show_default=True, type=int, help="Web server threads per process.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 256), help="Worker threads.")
-def run_command(host: str, port: int, threads: int, workers: int):
+def run_command(host: str, port: int, processes: int | None, threads: int, workers: int):
     """Serve the web app and run a worker together; Ctrl+C stops both.
 
     The two are separate processes (``rapport serve`` and ``rapport worker``) watched
@@ -81,8 +83,8 @@ def run_command(host: str, port: int, threads: int, workers: int):
 
     rapport = [sys.executable, "-m", "core.cli"]
     manager = Manager()
-    manager.add_process("web", shlex.join([*rapport, "serve", "--host", host, "--port", str(port),
-                                           "--threads", str(threads)]))
+    serve = [*rapport, "serve", "--host", host, "--port", str(port), "--threads", str(threads)]
+    manager.add_process("web", shlex.join([*serve, "--processes", str(processes)] if processes else serve))
     manager.add_process("worker", shlex.join([*rapport, "worker", "--workers", str(workers),
                                               "--shutdown-timeout", "4"]))
     manager.loop()

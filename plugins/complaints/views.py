@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from core.auth.models import User
 from core.db import db, utcnow
 from core.security import public, requires
 from core.web.pagination import BadCursor, keyset_page
@@ -82,7 +83,8 @@ def index():
         view = "team"
     now = utcnow()
     stmt = visible(sa.select(Complaint), current_user).options(
-        joinedload(Complaint.customer), joinedload(Complaint.assignee))
+        # The assignee's name only: not their roles (User.roles is selectin, a query per page).
+        joinedload(Complaint.customer), joinedload(Complaint.assignee).lazyload(User.roles))
     if view == "mine":
         stmt = stmt.where(Complaint.assignee_id == current_user.id, Complaint.is_open == sa.true())
     elif view == "queue":

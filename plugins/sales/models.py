@@ -131,6 +131,28 @@ class Opportunity(db.Model):
         return [t for t in (self.tags or "").split(",") if t]
 
 
+class StageTotal(db.Model):
+    """How many opportunities, and how much expected revenue, each stage holds per owner and
+    currency: the kanban's column headers (issue 17).
+
+    Kept by database triggers on ``sales_opportunity`` (migration sales_0020), so every
+    write counts — ORM, bulk ``UPDATE`` (``change_state``), imports, ``ON DELETE SET NULL``
+    of an owner — in the writer's own transaction: the headers never disagree with the
+    cards, and a page view reads a few rows instead of summing the stage. ``owner_key`` is
+    the owner's id, 0 for none (a primary key cannot hold NULL). Amounts are whole cents,
+    so that running sums stay exact on SQLite as on PostgreSQL. Rows whose ``n`` falls to
+    0 stay (the next deal reuses them). Read-only for the application.
+    """
+
+    __tablename__ = "sales_stage_total"
+
+    stage_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    owner_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    currency: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 
 class Order(db.Model):
     """A quotation while draft or sent; an order once confirmed."""

@@ -19,7 +19,7 @@ from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
 from core.web.redirects import safe_referrer
 from core.web.versions import saved_values
-from plugins.sales import charts, stats
+from plugins.sales import charts, kanban, stats
 from plugins.sales.access import MANAGER, USER, ensure_can_see, is_manager, visible
 from plugins.sales.forms import LostForm, LostReasonForm, OpportunityForm, OrderForm, StageForm, TargetForm
 from plugins.sales.models import (
@@ -36,8 +36,6 @@ from plugins.sales.pipeline import (
 
 bp = Blueprint("sales", __name__, url_prefix="/sales", template_folder="templates", static_folder="static")
 
-KANBAN_PER_STAGE = 25  # open stages; the list view pages through the rest
-KANBAN_PER_CLOSED_STAGE = 8  # won/lost columns show only the latest, as a reminder
 PAGE = 50
 
 
@@ -103,30 +101,36 @@ def _apply_form_errors(form, exc: SalesInputError) -> None:
 # -- pipeline --------------------------------------------------------------------------------
 
 
+def _board_owner():
+    """Whose deals the board shows: ``None`` for everyone's (managers), else a user id."""
+    mine = request.args.get("owner") == "me" or not is_manager()
+    return current_user.id if mine else None
+
+
 @bp.get("/")
 @requires(USER)
 def index():
-    """The kanban: one column per stage, newest-touched first, capped per column."""
-    mine = request.args.get("owner") == "me" or not is_manager()
-    columns = []
-    for stage in stages():
-        cap = KANBAN_PER_CLOSED_STAGE if (stage.is_won or stage.is_lost) else KANBAN_PER_STAGE
-        stmt = visible(sa.select(Opportunity), Opportunity).where(Opportunity.stage_id == stage.id)
-        if mine and is_manager():
-            stmt = stmt.where(Opportunity.owner_id == current_user.id)
-        rows = db.session.execute(
-            stmt.options(joinedload(Opportunity.customer), joinedload(Opportunity.owner).lazyload(User.roles))
-            .order_by(Opportunity.updated_at.desc(), Opportunity.id.desc()).limit(cap + 1)
-        ).scalars().unique().all()
-        # The column's total, grouped straight off the column's own filter (stage, owner), which the
-        # (stage_id, …) and (owner_id, …) indexes answer, rather than an IN over a sub-select of ids.
-        totals = db.session.execute(
-            stmt.with_only_columns(Opportunity.currency, sa.func.count(), sa.func.sum(Opportunity.expected_revenue))
-            .group_by(Opportunity.currency).order_by(Opportunity.currency)
-        ).all() if not (stage.is_won or stage.is_lost) else []
-        columns.append({"stage": stage, "cards": rows[:cap], "more": len(rows) > cap,
-                        "totals": [(c, n, stats._dec(s)) for c, n, s in totals]})
-    return render_template("sales/pipeline.html", columns=columns, mine=mine)
+    """The kanban: one column per stage, a page of newest-touched cards each, "Load more"."""
+    owner_id = _board_owner()
+    columns = kanban.board(stages(), owner_id=owner_id)
+    return render_template("sales/pipeline.html", columns=columns, mine=owner_id is not None,
+                           owner_arg="me" if owner_id is not None and is_manager() else None)
+
+
+@bp.get("/stages/<int:stage_id>/cards")
+@requires(USER)
+def stage_cards(stage_id):
+    """The next page of one kanban column. The board's "Load more" script appends its cards;
+    without JavaScript the link opens this page, which reads on its own."""
+    stage = db.session.get(Stage, stage_id) or abort(404)
+    owner_id = _board_owner()
+    try:
+        page = kanban.cards(stage, owner_id=owner_id, cursor=request.args.get("cursor"))
+    except BadCursor:
+        abort(400)
+    column = kanban.Column(stage, page.items, page.next_cursor)
+    return render_template("sales/stage_cards.html", col=column, mine=owner_id is not None,
+                           owner_arg="me" if owner_id is not None and is_manager() else None)
 
 
 @bp.post("/opportunities/<int:opp_id>/move")

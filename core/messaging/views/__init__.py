@@ -26,7 +26,7 @@ def find_customers(q: str) -> list:
     if not folded or not user_can("customers.view"):
         return []
     stmt = where_matches(scoped(sa.select(Customer), Customer), folded)
-    return db.session.execute(stmt.order_by(sort_key(searching=True), Customer.id).limit(CANDIDATES_SHOWN)).scalars().all()
+    return db.session.execute(stmt.order_by(sort_key(folded), Customer.id).limit(CANDIDATES_SHOWN)).scalars().all()
 
 
 @bp.context_processor

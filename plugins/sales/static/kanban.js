@@ -9,8 +9,8 @@
   var status = document.getElementById("kanban-status");
   var dragged = null, origin = null, originNext = null;
 
-  function showError(text) {
-    status.textContent = board.getAttribute("data-error") + " " + text;
+  function showError(text, prefix) {
+    status.textContent = board.getAttribute(prefix || "data-error") + " " + text;
     status.classList.remove("d-none");
   }
 
@@ -31,6 +31,37 @@
       })
       .catch(function () { /* headers stay as they were; the move itself is saved */ });
   }
+
+  // "Load more" is a link to the column's next page (it works without JavaScript); here we
+  // fetch that page, append its cards to the column and take its own "Load more" link.
+  board.addEventListener("click", function (ev) {
+    var more = ev.target.closest ? ev.target.closest("a.kanban-more") : null;
+    if (!more || ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+    ev.preventDefault();
+    if (more.getAttribute("aria-busy") === "true") return;
+    more.setAttribute("aria-busy", "true");
+    var col = more.closest(".kanban-col");
+    fetch(more.href, {credentials: "same-origin", headers: {"Accept": "text/html"}})
+      .then(function (resp) {
+        if (!resp.ok) throw new Error(resp.status + " " + resp.statusText);
+        return resp.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var list = col.querySelector(".kanban-cards");
+        doc.querySelectorAll(".kanban-page .kanban-card").forEach(function (card) {
+          if (!list.querySelector('.kanban-card[data-id="' + card.getAttribute("data-id") + '"]')) {
+            list.appendChild(document.importNode(card, true));
+          }
+        });
+        var next = doc.querySelector(".kanban-page a.kanban-more");
+        if (next) more.replaceWith(document.importNode(next, true)); else more.remove();
+      })
+      .catch(function (err) {
+        more.removeAttribute("aria-busy");
+        showError(String(err), "data-load-error");
+      });
+  });
 
   function moveUrl(id) {
     return board.getAttribute("data-move-url").replace(/\/0\/move$/, "/" + id + "/move");

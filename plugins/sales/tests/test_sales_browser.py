@@ -43,3 +43,38 @@ def test_drag_opportunity_to_next_stage(app, live_server, browser_page, screensh
     with app.app_context():
         opp = db.session.execute(sa.select(Opportunity).where(Opportunity.title == "Drag me")).scalar_one()
         assert opp.stage_id == ids["stages"][1] and opp.probability == 50
+
+
+def test_load_more_appends_the_next_cards_of_a_column(app, live_server, browser_page, screenshot):
+    """30 deals in Lead: 25 cards, then "Load more" appends the other 5 in place (no page
+    change), the link goes away, and a card fetched that way still drags."""
+    from datetime import datetime, timedelta
+
+    from core.testing import watch_page
+    from plugins.sales.models import Opportunity
+
+    ids = seed(app)
+    lead, proposal = ids["stages"][:2]
+    with app.app_context():
+        db.session.add_all([Opportunity(title=f"Deal {i:02d}", prospect_name="Πελάτης", owner_id=1, stage_id=lead,
+                                        status="open", updated_at=datetime(2026, 11, 1) + timedelta(minutes=i))
+                            for i in range(30)])
+        db.session.commit()
+    page = browser_page
+    problems = watch_page(page)
+    browser_login(page, live_server)
+    page.goto(live_server.url + "/sales/")
+    column = page.locator(f'.kanban-col[data-stage-id="{lead}"]')
+    assert column.locator(".kanban-card").count() == 25
+    board_url = page.url
+    column.get_by_role("link", name="Load more").click()
+    column.locator(".kanban-card", has_text="Deal 00").wait_for()  # the oldest, on the second page
+    assert column.locator(".kanban-card").count() == 30
+    assert column.locator("a.kanban-more").count() == 0 and page.url == board_url
+    screenshot(page, "sales-kanban-load-more")
+    with page.expect_response(lambda r: "/move" in r.url) as resp:
+        column.locator(".kanban-card", has_text="Deal 00").drag_to(
+            page.locator(f'.kanban-col[data-stage-id="{proposal}"] .kanban-cards'))
+    assert resp.value.status == 200
+    page.wait_for_selector(".kanban-card.saved")
+    assert problems == []
