@@ -109,6 +109,14 @@ def email_received(message):
     receive(message)
 
 
+@hookimpl(optionalhook=True)
+def survey_answered(answer):
+    """Marketing's survey after closing was answered: its 1–5 score is the complaint's rating."""
+    from plugins.complaints.satisfaction import store_survey_answer
+
+    store_survey_answer(answer)
+
+
 @hookimpl
 def job_tasks():
     from core.contrib import JobTask

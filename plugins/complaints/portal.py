@@ -167,7 +167,7 @@ def rate(complaint_id: int):
         return redirect(url_for("complaints_portal.detail", complaint_id=complaint.id))
     if not form.validate_on_submit():
         return _detail_page(complaint, rating_form=form, status=422)
-    store_rating(complaint, form.rating.data, (form.comment.data or "").strip())
+    store_rating(complaint, form.rating.data, (form.comment.data or "").strip(), source="portal")
     db.session.commit()
     flash(_("Thank you: your rating is recorded."), "success")
     return redirect(url_for("complaints_portal.detail", complaint_id=complaint.id))
