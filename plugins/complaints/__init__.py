@@ -32,7 +32,7 @@ manifest = PluginManifest(
 
 @hookimpl
 def register_blueprints(app):
-    from plugins.complaints import models, settings_pages, template_helpers  # noqa: F401  (tables; routes)
+    from plugins.complaints import from_mail, models, settings_pages, template_helpers  # noqa: F401  (tables; routes)
     from plugins.complaints.views import bp
 
     return [bp]
@@ -115,6 +115,22 @@ def survey_answered(answer):
     from plugins.complaints.satisfaction import store_survey_answer
 
     store_survey_answer(answer)
+
+
+@hookimpl
+def unmatched_mail_actions(mail, user):
+    """*Open a complaint* from a mail no customer matched (choosing or creating the customer)."""
+    from plugins.complaints.from_mail import mail_actions
+
+    return mail_actions(mail)
+
+
+@hookimpl
+def portal_record_actions(portal, ref):
+    """"Complain about this" on the portal page of an order or a piece of equipment of theirs."""
+    from plugins.complaints.portal import record_actions
+
+    return record_actions(portal, ref)
 
 
 @hookimpl
