@@ -284,6 +284,29 @@ class PortalCard:
 
 
 @dataclass(frozen=True)
+class MailAction:
+    """A button on the page of an unmatched mail (``unmatched_mail_actions``): ``url`` is the
+    plugin's page that takes the mail over ("open a complaint from it")."""
+
+    label: str
+    url: str
+    permission: str | None = None
+    weight: int = 100
+
+
+@dataclass(frozen=True)
+class PortalAction:
+    """A link on a portal page showing one record (``portal_record_actions``): ``endpoint``
+    goes to ``url_for`` with ``url_values`` (left out while that endpoint does not exist).
+    Label with ``lazy_gettext``."""
+
+    label: str
+    endpoint: str
+    url_values: tuple[tuple[str, Any], ...] = ()
+    weight: int = 100
+
+
+@dataclass(frozen=True)
 class ImportField:
     """A field an importer fills from a column (``core.transfer``).
 

@@ -145,6 +145,17 @@ def customer_actions(customer, user):
 
 
 @hookspec
+def unmatched_mail_actions(mail, user):
+    """Return a list of :class:`core.contrib.MailAction`: what else staff may do with a mail no
+    customer matched, offered beside "Assign" on its page (*Messages › Unmatched mail*).
+
+    ``mail`` is the ``core.messaging.models.InboundMail``. Link to your own page, which must
+    itself assign the mail (``core.messaging.inbound.assign_mail`` / ``customer_from_mail``);
+    the core shows only actions whose ``permission`` the user has.
+    """
+
+
+@hookspec
 def lookups():
     """Return a list of :class:`core.contrib.Lookup`: kinds of records type-ahead pickers choose.
 
@@ -223,6 +234,17 @@ def portal_menu_items(portal):
 @hookspec
 def portal_cards(portal):
     """Return a list of :class:`core.contrib.PortalCard`: the cards of the portal's home page."""
+
+
+@hookspec
+def portal_record_actions(portal, ref):
+    """Return a list of :class:`core.contrib.PortalAction`: links another plugin offers on a
+    portal page that shows one record ("Complain about this" on an order).
+
+    ``ref`` names the record the way ``record_url`` does, ``"<staff endpoint>:<argument>=<id>"``
+    (``"sales.order:order_id=42"``); the page owner passes it to the ``portal_record_actions(ref)``
+    template global. Offer only what this customer may do with that record (check it is theirs).
+    """
 
 
 # ---------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def register_portal(app, registry) -> None:
             limiter.limit(_post_limit, key_func=_post_key, methods=["POST"])(bp)
             app.register_blueprint(bp, url_prefix=f"{PREFIX}/{plugin}")
             registry.blueprint_owner[bp.name] = plugin
-    app.jinja_env.globals.update(portal_menu=portal_menu)
+    app.jinja_env.globals.update(portal_menu=portal_menu, portal_record_actions=portal_record_actions)
 
 
 def _post_limit() -> str:
@@ -76,3 +76,20 @@ def home_cards() -> list[dict]:
         cards.append({"title": card.title, "body": body if isinstance(body, Markup) else escape(body),
                       "url": card.url})
     return cards
+
+
+def portal_record_actions(ref: str) -> list[dict]:
+    """What other plugins offer on the portal page of record ``ref`` (``portal_record_actions``):
+    ``[{"label", "url"}]``, for ``portal/_record_actions.html``. The page's own plugin never
+    names them, so a complaints link appears on an order only while complaints is enabled."""
+    portal = current_portal._get_current_object()
+    if portal is None:
+        return []
+    registry = current_app.extensions["rapport"].plugins
+    entries = []
+    for action in registry.contributions("portal_record_actions", portal=portal, ref=ref):
+        try:
+            entries.append({"label": str(action.label), "url": url_for(action.endpoint, **dict(action.url_values))})
+        except BuildError:
+            log.warning("portal action %s points to unknown endpoint %s", action.label, action.endpoint)
+    return entries

@@ -32,7 +32,7 @@ manifest = PluginManifest(
 
 @hookimpl
 def register_blueprints(app):
-    from plugins.complaints import models, settings_pages, template_helpers  # noqa: F401  (tables; routes)
+    from plugins.complaints import from_mail, models, settings_pages, template_helpers  # noqa: F401  (tables; routes)
     from plugins.complaints.views import bp
 
     return [bp]
@@ -107,6 +107,30 @@ def email_received(message):
     from plugins.complaints.mail import receive
 
     receive(message)
+
+
+@hookimpl(optionalhook=True)
+def survey_answered(answer):
+    """Marketing's survey after closing was answered: its 1–5 score is the complaint's rating."""
+    from plugins.complaints.satisfaction import store_survey_answer
+
+    store_survey_answer(answer)
+
+
+@hookimpl
+def unmatched_mail_actions(mail, user):
+    """*Open a complaint* from a mail no customer matched (choosing or creating the customer)."""
+    from plugins.complaints.from_mail import mail_actions
+
+    return mail_actions(mail)
+
+
+@hookimpl
+def portal_record_actions(portal, ref):
+    """"Complain about this" on the portal page of an order or a piece of equipment of theirs."""
+    from plugins.complaints.portal import record_actions
+
+    return record_actions(portal, ref)
 
 
 @hookimpl

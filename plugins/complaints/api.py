@@ -55,6 +55,7 @@ class ComplaintSchema(Schema):
     compensation_amount = Money(allow_none=True)
     compensation_credit = fields.Boolean()
     rating = fields.Integer(allow_none=True)
+    rating_source = fields.String(metadata={"description": "link, portal, api or survey (marketing's); empty while unrated"})
 
 
 class ComplaintListArgs(PageArgs):
@@ -228,7 +229,7 @@ def rating_api(data, complaint_id):
     complaint = get_visible(complaint_id)
     if complaint.state != "closed":
         conflict(_("Only a closed complaint is rated."))
-    if not store_rating(complaint, data["rating"], data["comment"]):
+    if not store_rating(complaint, data["rating"], data["comment"], source="api"):
         db.session.rollback()
         conflict(_("This complaint is already rated."))
     db.session.commit()

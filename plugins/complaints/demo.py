@@ -120,3 +120,4 @@ def _progress(rng, complaint, at, now, causes) -> None:
     if rng.random() < 0.7:
         complaint.rating = rng.choices((1, 2, 3, 4, 5), (1, 1, 2, 4, 5))[0]
         complaint.rated_at = min(step_at + timedelta(days=1), now)
+        complaint.rating_source = "link"

@@ -25,6 +25,16 @@ class ComplaintForm(FlaskForm):
     interaction_id = HiddenField()
 
 
+class FromMailForm(FlaskForm):
+    """A complaint from a mail no customer matched: whose it is, and how to file it."""
+    who = SelectField(_l("The customer"), coerce=str, validate_choice=False)
+    customer_id = PickerField(_l("Existing customer"), kind="customer")
+    title = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
+    category_id = SelectField(_l("Category"), coerce=str, validate_choice=False)
+    severity_id = SelectField(_l("Severity"), coerce=str, validate_choice=False)
+    team_id = SelectField(_l("Team"), coerce=str, validate_choice=False)
+
+
 class TransitionForm(FlaskForm):
     """Resolve asks for the outcome; the other steps only carry the CSRF token."""
 

@@ -8,6 +8,8 @@ from plugins.complaints.models import FIRST_RESPONSE
 
 CHANNEL_LABELS = {"staff": _l("In person"), "phone": _l("Phone call"), "email": _l("Email"), "api": _l("API"),
                   "portal": _l("Customer portal")}
+RATING_SOURCES = {"link": _l("the rating link in our mail"), "portal": _l("the customer portal"),
+                  "api": _l("the API"), "survey": _l("the satisfaction survey")}
 SLA_LABELS = {"breached": _l("Breached"), "at_risk": _l("At risk"), "ok": _l("On time")}
 
 

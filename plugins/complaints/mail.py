@@ -180,13 +180,20 @@ def receive(message: dict) -> Complaint | None:
                                         body=(message.get("text") or "")[:100000], inbound_mail_id=message["id"]))
         return complaint
     if message.get("customer_id") and _to_intake(message):
-        from plugins.complaints.workflow import create_complaint
-
-        title = " ".join((message.get("subject") or "").split())[:200] or "—"
-        complaint = create_complaint({"customer_id": message["customer_id"], "title": title,
-                                      "description": (message.get("text") or "")[:20000]},
-                                     channel="email", inbound_mail_id=message["id"])
-        db.session.add(ComplaintMessage(complaint_id=complaint.id, direction="in", subject=message.get("subject") or "",
-                                        body=(message.get("text") or "")[:100000], inbound_mail_id=message["id"]))
-        return complaint
+        return open_from_mail(message, message["customer_id"])
     return None
+
+
+def open_from_mail(message: dict, customer_id: int, *, user=None, **data) -> Complaint:
+    """Open a complaint of ``customer_id`` from a received mail (``{"id", "subject", "text"}``):
+    its subject is the title unless ``data`` gives one, its text the description and the first
+    message of the conversation (the caller commits). Raises ComplaintInputError."""
+    from plugins.complaints.workflow import create_complaint
+
+    title = data.pop("title", None) or " ".join((message.get("subject") or "").split())[:200] or "—"
+    complaint = create_complaint({**data, "customer_id": customer_id, "title": title,
+                                  "description": (message.get("text") or "")[:20000]},
+                                 user=user, channel="email", inbound_mail_id=message["id"])
+    db.session.add(ComplaintMessage(complaint_id=complaint.id, direction="in", subject=message.get("subject") or "",
+                                    body=(message.get("text") or "")[:100000], inbound_mail_id=message["id"]))
+    return complaint

@@ -200,9 +200,11 @@ class Complaint(db.Model):
                 "reopened_count": _l("Reopened"), "root_cause_id": _l("Root cause"),
                 "resolution": _l("Resolution"), "corrective_action": _l("Corrective action"),
                 "compensation_amount": _l("Compensation"), "compensation_credit": _l("As a credit note"),
-                "rating": _l("Rating"), "rating_comment": _l("Rating comment"), "rated_at": _l("Rated")},
+                "rating": _l("Rating"), "rating_comment": _l("Rating comment"), "rated_at": _l("Rated"),
+                "rating_source": _l("Rating from")},
         values={"state": "plugins.complaints.labels:state_label",
                 "channel": "plugins.complaints.labels:CHANNEL_LABELS",
+                "rating_source": "plugins.complaints.labels:RATING_SOURCES",
                 "category_id": "plugins.complaints.labels:category_name",
                 "severity_id": "plugins.complaints.labels:severity_name",
                 "team_id": "plugins.complaints.labels:team_name",
@@ -274,6 +276,8 @@ class Complaint(db.Model):
     rating: Mapped[int | None]
     rating_comment: Mapped[str] = mapped_column(sa.String(1000), default="")
     rated_at: Mapped[datetime | None]
+    # Where the rating came from: "link" (our signed link), "portal", "api", "survey" (marketing's).
+    rating_source: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -57,6 +57,18 @@ def _choices(form: PortalComplaintForm, customer) -> None:
     form.category_id.choices = [("", _("I don't know"))] + [(str(c.id), display_name(c)) for c in categories]
 
 
+def record_actions(portal, ref: str) -> list:
+    """The "Complain about this" link for a record the customer may complain about: one that
+    ``complaint_subjects`` offers them (a confirmed order, their equipment), so the form
+    opens with it chosen. Nothing for a quotation or someone else's record."""
+    from core.contrib import PortalAction
+
+    if ref not in {s["ref"] for s in subjects_for(portal.customer)}:
+        return []
+    return [PortalAction(_l("Complain about this"), "complaints_portal.new", url_values=(("about", ref),),
+                         weight=50)]
+
+
 @bp.get("/")
 @portal_login_required
 def index():
@@ -167,7 +179,7 @@ def rate(complaint_id: int):
         return redirect(url_for("complaints_portal.detail", complaint_id=complaint.id))
     if not form.validate_on_submit():
         return _detail_page(complaint, rating_form=form, status=422)
-    store_rating(complaint, form.rating.data, (form.comment.data or "").strip())
+    store_rating(complaint, form.rating.data, (form.comment.data or "").strip(), source="portal")
     db.session.commit()
     flash(_("Thank you: your rating is recorded."), "success")
     return redirect(url_for("complaints_portal.detail", complaint_id=complaint.id))

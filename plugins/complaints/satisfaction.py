@@ -80,13 +80,52 @@ def request_rating(complaint: Complaint) -> None:
     _record(complaint, message)
 
 
-def store_rating(complaint: Complaint, rating: int, comment: str = "") -> bool:
-    """Store the rating once (one conditional UPDATE); False when it was already rated."""
+def store_rating(complaint: Complaint, rating: int, comment: str = "", *, source: str) -> bool:
+    """Store the rating once (one conditional UPDATE); False when it was already rated.
+    ``source`` is where it came from (``labels.RATING_SOURCES``), shown on the complaint."""
     from plugins.complaints import history
     from plugins.complaints.workflow import update_if
 
     won = update_if(complaint, Complaint.rating.is_(None), rating=rating, rating_comment=comment[:1000],
-                    rated_at=utcnow())
+                    rated_at=utcnow(), rating_source=source)
     if won:
         history.log(complaint, "rated", rating=rating)
     return won
+
+
+def complaint_of_survey(answer: dict) -> Complaint | None:
+    """The complaint a survey answer (marketing's ``survey_answered`` payload) is about, or None.
+
+    A survey triggered by closing is about the ``complaints.close`` entry of the contact
+    history (``ref`` ``interaction:<id>``), whose data names the complaint; the entry, the
+    complaint and the answer must all be the same customer's."""
+    from core.history.models import Interaction
+
+    ref = answer.get("ref") or ""
+    if answer.get("trigger_kind") != "complaints.close" or not ref.startswith("interaction:"):
+        return None
+    try:
+        entry = db.session.get(Interaction, int(ref.split(":", 1)[1]))
+    except ValueError:
+        return None
+    if entry is None or entry.kind != "complaints.close" or entry.customer_id != answer.get("customer_id"):
+        return None
+    complaint_id = (entry.data or {}).get("complaint_id")
+    complaint = db.session.get(Complaint, complaint_id) if isinstance(complaint_id, int) else None
+    if complaint is None or complaint.customer_id != entry.customer_id:
+        return None
+    return complaint
+
+
+def store_survey_answer(answer: dict) -> bool:
+    """Keep a satisfaction survey's score as the rating of the complaint it followed.
+
+    Only a score on our own 1–5 scale (CSAT) is a rating; an NPS answer (0–10, "would you
+    recommend us") is another question and stays in marketing's results. Once per complaint
+    (a redelivered event, or a rating already given through the link, changes nothing)."""
+    if (answer.get("low"), answer.get("high")) != (1, 5) or not isinstance(answer.get("score"), int):
+        return False
+    complaint = complaint_of_survey(answer)
+    if complaint is None or complaint.rating is not None:
+        return False
+    return store_rating(complaint, answer["score"], answer.get("comment") or "", source="survey")

@@ -340,7 +340,7 @@ def rate(token):
         return render_template("complaints/rate.html", complaint=complaint, form=None, done=True)
     if request.method == "POST":
         if form.validate_on_submit():
-            store_rating(complaint, form.rating.data, (form.comment.data or "").strip())
+            store_rating(complaint, form.rating.data, (form.comment.data or "").strip(), source="link")
             db.session.commit()
             return render_template("complaints/rate.html", complaint=complaint, form=None, done=True)
         return render_template("complaints/rate.html", complaint=complaint, form=form, done=False), 422

@@ -204,7 +204,13 @@ def complaint_survey(complaint):
     from core.db import db
     from plugins.marketing.models import Survey
 
+    from plugins.marketing.models import CSAT
+
+    # Only a satisfaction (CSAT, 1–5) survey replaces complaints' own 1–5 rating (its answer
+    # comes back as the complaint's rating through ``survey_answered``); an NPS survey asks
+    # another question, so the rating link still goes.
     return db.session.execute(sa.select(Survey.id).where(Survey.trigger_kind == "complaints.close",
+                                                         Survey.kind == CSAT,
                                                          Survey.active.is_(True)).limit(1)).first() is not None
 
 

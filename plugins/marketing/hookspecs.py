@@ -47,3 +47,23 @@ def survey_triggers():
     for that moment. A survey bound to it is sent to the customer when such an entry is logged
     (marketing hears ``interaction_logged``): nothing more to call, and no import of marketing.
     """
+
+
+@hookspec
+def survey_answered(answer, event_id):
+    """A customer answered a survey (durable event, after the commit that stored the answer).
+
+    ``answer`` is a plain dict::
+
+        {"response_id": 12, "survey_id": 3, "survey": "After a complaint",
+         "kind": "csat",                  # "csat" (1–5) or "nps" (0–10)
+         "low": 1, "high": 5, "score": 4, "comment": "…",
+         "customer_id": 7,
+         "ref": "interaction:991",        # what the invitation was about (a triggered survey:
+                                          # the contact-history entry that triggered it)
+         "trigger_kind": "complaints.close",   # the survey's trigger, or None
+         "answered_at": "2026-11-27T09:15:00"}  # naive UTC, ISO 8601
+
+    A plugin whose history kind triggered the survey finds its own record from ``ref`` (the
+    entry's ``data``) and keeps the score there; complaints stores it as the complaint's rating.
+    """

@@ -217,6 +217,7 @@ def answer(response_id: int, score, comment: str) -> SurveyResponse | None:
     if not won:
         return None
     db.session.refresh(response)
+    _announce_answer(response, survey, low, high)
     label = "NPS" if survey.kind == NPS else "CSAT"
     log_event(response.customer_id, "marketing.survey_answered", source="marketing",
               subject_kind="marketing.survey_answered",
@@ -236,6 +237,19 @@ def answer(response_id: int, score, comment: str) -> SurveyResponse | None:
             ref=f"survey_response:{response.id}")
         response.activity_id = activity.id
     return response
+
+
+def _announce_answer(response: SurveyResponse, survey: Survey, low: int, high: int) -> None:
+    """``survey_answered`` for the plugin whose record the survey was about (hookspecs.py):
+    the complaint a survey after closing was sent for keeps its score, without marketing
+    knowing complaints."""
+    from core.db import announce
+
+    announce("survey_answered", answer={
+        "response_id": response.id, "survey_id": survey.id, "survey": survey.name, "kind": survey.kind,
+        "low": low, "high": high, "score": response.score, "comment": response.comment or "",
+        "customer_id": response.customer_id, "ref": response.ref, "trigger_kind": survey.trigger_kind,
+        "answered_at": response.answered_at.replace(microsecond=0).isoformat()})
 
 
 def results(survey_id: int) -> dict:

@@ -55,7 +55,17 @@ def mail(mail_id: int):
     q = (request.args.get("q") or "").strip()[:200]
     candidates = find_customers(q) if mail.customer_id is None else []
     html = Markup(sanitise_html(mail.html_body)) if mail.html_body else None
-    return render_template("messages/mail.html", mail=mail, html=html, candidates=candidates, q=q)
+    return render_template("messages/mail.html", mail=mail, html=html, candidates=candidates, q=q,
+                           actions=_mail_actions(mail))
+
+
+def _mail_actions(mail: InboundMail) -> list:
+    """What plugins offer for an unmatched mail (``unmatched_mail_actions``), as the user may."""
+    if mail.customer_id is not None or not user_can("messages.inbound"):
+        return []
+    registry = current_app.extensions["rapport"].plugins
+    return [a for a in registry.contributions("unmatched_mail_actions", mail=mail, user=current_user)
+            if a.permission is None or user_can(a.permission)]
 
 
 @bp.post("/mail/<int:mail_id>/assign")

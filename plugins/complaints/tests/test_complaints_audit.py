@@ -63,9 +63,9 @@ def test_taking_from_the_queue_and_the_rating_are_audited(app, client, login, ma
         transition(complaint, "resolve", {"resolution": "Refund", "root_cause_id": td.root_cause().id})
         transition(complaint, "close", {})
         db.session.commit()
-        assert store_rating(complaint, 4, "ok")
+        assert store_rating(complaint, 4, "ok", source="link")
         db.session.commit()
-        assert not store_rating(complaint, 1)  # once: the second changes nothing, records nothing
+        assert not store_rating(complaint, 1, source="link")  # once: the second changes nothing, records nothing
         db.session.commit()
     rated = [e for e in audit_entries(app, record_type="complaints.complaint", record_id=str(complaint_id))
              if "rating" in (e["changes"] or {})]
