@@ -24,7 +24,9 @@ manifest = PluginManifest(
         Permission("analytics.manager", _l("See analytics of every customer and recompute them")),
     ),
     # Figures are derived from orders and mean nothing without the customer.
-    customer_relations=(CustomerRelation("analytics_customer", "customer_id", CASCADE, _l("analytics figures")),),
+    customer_relations=(CustomerRelation("analytics_customer", "customer_id", CASCADE, _l("analytics figures")),
+                        CustomerRelation("analytics_recommendation", "customer_id", CASCADE,
+                                         _l("products to offer"))),
 )
 
 

@@ -79,6 +79,47 @@ class CustomerFigures(db.Model):
     expected_value: Mapped[Decimal | None] = mapped_column(Money)      # predicted net revenue, next HORIZON_DAYS
 
 
+class Rule(db.Model):
+    """A cross-sell rule of one snapshot: customers who bought ``product_id`` then bought ``then_product_id``.
+
+    Mined per customer, not per order: ``buyers`` customers bought X, ``pair_customers`` bought
+    both X and Y (at any time), ``followers`` bought Y for the first time after their first X.
+    ``confidence`` is followers / buyers ("34 % of X's buyers then bought Y"); ``lift`` is that
+    confidence over Y's share of all customers (above 1: X's buyers take Y more than others do);
+    ``support`` is pair_customers over every customer who bought a catalog product.
+    """
+
+    __tablename__ = "analytics_rule"
+
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("core_product.id", ondelete="CASCADE"), primary_key=True)
+    then_product_id: Mapped[int] = mapped_column(sa.ForeignKey("core_product.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    buyers: Mapped[int]
+    pair_customers: Mapped[int]
+    followers: Mapped[int]
+    support: Mapped[float] = mapped_column(sa.Float)
+    confidence: Mapped[float] = mapped_column(sa.Float)
+    lift: Mapped[float] = mapped_column(sa.Float)
+
+
+class Recommendation(db.Model):
+    """One of a customer's top products to offer in one snapshot, with the rule that suggests it."""
+
+    __tablename__ = "analytics_recommendation"
+
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), primary_key=True)
+    rank: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)   # 1 = best
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("core_product.id", ondelete="CASCADE"))
+    # The bought product whose rule suggests it; NULL for a popular product filling the list.
+    because_product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_product.id", ondelete="CASCADE"))
+    confidence: Mapped[float] = mapped_column(sa.Float)
+    lift: Mapped[float] = mapped_column(sa.Float)
+
+
 HORIZON_DAYS = 90
 
 
