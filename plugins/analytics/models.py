@@ -51,6 +51,9 @@ class CustomerFigures(db.Model):
         sa.Index("ix_analytics_customer_owner_rank", "snapshot_id", "owner_id", "expected_value", "customer_id"),
         sa.Index("ix_analytics_customer_class", "snapshot_id", "rfm_class"),
         sa.Index("ix_analytics_customer_customer", "customer_id"),
+        # The overdue list (per snapshot, least overdue first) and the salesperson's view of it.
+        sa.Index("ix_analytics_customer_overdue", "snapshot_id", "overdue_days", "customer_id"),
+        sa.Index("ix_analytics_customer_owner_overdue", "snapshot_id", "owner_id", "overdue_days", "customer_id"),
     )
 
     snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"),
