@@ -102,3 +102,11 @@ def customer_updated(customer, changes, event_id):
         from plugins.analytics.models import reassign
 
         reassign(customer["id"], changes["owner_id"][1])
+
+
+@hookimpl(optionalhook=True)
+def segment_criteria():
+    """Marketing's segment editor (when marketing is enabled): RFM class, probability alive below."""
+    from plugins.analytics.segments import criteria
+
+    return criteria()
