@@ -24,7 +24,9 @@ manifest = PluginManifest(
         Permission("analytics.manager", _l("See analytics of every customer and recompute them")),
     ),
     # Figures are derived from orders and mean nothing without the customer.
-    customer_relations=(CustomerRelation("analytics_customer", "customer_id", CASCADE, _l("analytics figures")),),
+    customer_relations=(CustomerRelation("analytics_customer", "customer_id", CASCADE, _l("analytics figures")),
+                        CustomerRelation("analytics_recommendation", "customer_id", CASCADE,
+                                         _l("products to offer"))),
 )
 
 
@@ -100,3 +102,11 @@ def customer_updated(customer, changes, event_id):
         from plugins.analytics.models import reassign
 
         reassign(customer["id"], changes["owner_id"][1])
+
+
+@hookimpl(optionalhook=True)
+def segment_criteria():
+    """Marketing's segment editor (when marketing is enabled): RFM class, probability alive below."""
+    from plugins.analytics.segments import criteria
+
+    return criteria()

@@ -51,6 +51,9 @@ class CustomerFigures(db.Model):
         sa.Index("ix_analytics_customer_owner_rank", "snapshot_id", "owner_id", "expected_value", "customer_id"),
         sa.Index("ix_analytics_customer_class", "snapshot_id", "rfm_class"),
         sa.Index("ix_analytics_customer_customer", "customer_id"),
+        # The overdue list (per snapshot, least overdue first) and the salesperson's view of it.
+        sa.Index("ix_analytics_customer_overdue", "snapshot_id", "overdue_days", "customer_id"),
+        sa.Index("ix_analytics_customer_owner_overdue", "snapshot_id", "owner_id", "overdue_days", "customer_id"),
     )
 
     snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"),
@@ -77,6 +80,47 @@ class CustomerFigures(db.Model):
     p_alive: Mapped[float | None] = mapped_column(sa.Float)
     expected_purchases: Mapped[float | None] = mapped_column(sa.Float)  # in the next HORIZON_DAYS
     expected_value: Mapped[Decimal | None] = mapped_column(Money)      # predicted net revenue, next HORIZON_DAYS
+
+
+class Rule(db.Model):
+    """A cross-sell rule of one snapshot: customers who bought ``product_id`` then bought ``then_product_id``.
+
+    Mined per customer, not per order: ``buyers`` customers bought X, ``pair_customers`` bought
+    both X and Y (at any time), ``followers`` bought Y for the first time after their first X.
+    ``confidence`` is followers / buyers ("34 % of X's buyers then bought Y"); ``lift`` is that
+    confidence over Y's share of all customers (above 1: X's buyers take Y more than others do);
+    ``support`` is pair_customers over every customer who bought a catalog product.
+    """
+
+    __tablename__ = "analytics_rule"
+
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("core_product.id", ondelete="CASCADE"), primary_key=True)
+    then_product_id: Mapped[int] = mapped_column(sa.ForeignKey("core_product.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    buyers: Mapped[int]
+    pair_customers: Mapped[int]
+    followers: Mapped[int]
+    support: Mapped[float] = mapped_column(sa.Float)
+    confidence: Mapped[float] = mapped_column(sa.Float)
+    lift: Mapped[float] = mapped_column(sa.Float)
+
+
+class Recommendation(db.Model):
+    """One of a customer's top products to offer in one snapshot, with the rule that suggests it."""
+
+    __tablename__ = "analytics_recommendation"
+
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), primary_key=True)
+    rank: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)   # 1 = best
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("core_product.id", ondelete="CASCADE"))
+    # The bought product whose rule suggests it; NULL for a popular product filling the list.
+    because_product_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_product.id", ondelete="CASCADE"))
+    confidence: Mapped[float] = mapped_column(sa.Float)
+    lift: Mapped[float] = mapped_column(sa.Float)
 
 
 HORIZON_DAYS = 90

@@ -9,6 +9,8 @@ from core.db import db
 from core.security import scoped
 from plugins.analytics.models import CustomerFigures, latest_snapshot
 
+PANEL_OFFERS = 3
+
 
 def figures_for(customer_id: int, snapshot) -> CustomerFigures | None:
     """The customer's figures in ``snapshot`` if the current user may see them (record rule), else None."""
@@ -23,7 +25,11 @@ def customer_panel(customer, user):
     from plugins.analytics.models import HORIZON_DAYS
     from plugins.analytics.rfm import class_label
 
+    from plugins.analytics.crosssell import reason, recommendations_for
+
     snapshot = latest_snapshot()
+    row = figures_for(customer.id, snapshot)
+    offers = recommendations_for(customer.id, snapshot, limit=PANEL_OFFERS) if row is not None else []
     not_mine = not user.can("analytics.manager") and customer.owner_id != user.id
-    return Markup(render_template("analytics/panel.html", snapshot=snapshot, row=figures_for(customer.id, snapshot),
-                                  not_mine=not_mine, class_label=class_label, horizon_days=HORIZON_DAYS))
+    return Markup(render_template("analytics/panel.html", snapshot=snapshot, row=row, offers=offers,
+                                  reason=reason, not_mine=not_mine, class_label=class_label, horizon_days=HORIZON_DAYS))

@@ -40,3 +40,25 @@ class CustomerFiguresSchema(ma.Schema):
     expected_purchases = fields.Float(allow_none=True, metadata={"description": "in the next horizon_days"})
     expected_value = Money(allow_none=True, metadata={"description": "net revenue in the next horizon_days"})
     horizon_days = fields.Integer()
+
+
+class RecommendationSchema(ma.Schema):
+    """A product to offer the customer, and why (one rule mined from every customer's purchases)."""
+
+    rank = fields.Integer(metadata={"description": "1 is the best offer"})
+    product_id = fields.Integer()
+    product_name = fields.String()
+    product_sku = fields.String()
+    because_product_id = fields.Integer(allow_none=True, metadata={
+        "description": "the product they bought that suggests it; null for one of the most bought products"})
+    because_product_name = fields.String(allow_none=True)
+    because_product_sku = fields.String(allow_none=True)
+    confidence = fields.Float(metadata={"description": "share of the because-product's buyers who then bought it"})
+    lift = fields.Float(metadata={"description": "confidence over the product's share of all buyers"})
+    reason = fields.String(metadata={"description": "the reason in the request's language"})
+
+
+class RecommendationsSchema(ma.Schema):
+    customer_id = fields.Integer()
+    snapshot = fields.Nested(SnapshotSchema)
+    items = fields.List(fields.Nested(RecommendationSchema))

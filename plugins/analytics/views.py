@@ -81,10 +81,15 @@ def active_recompute():
 def index():
     from core.jobs.views import STATUS_LABELS, bar_class, bar_width, job_json, progress_text, status_class
 
+    from plugins.analytics.movement import class_movement, previous_snapshot
+
     snapshot = latest_snapshot()
     classes = class_distribution(snapshot) if snapshot else []
     total = sum(n for _key, n in classes)
+    previous = previous_snapshot(snapshot)
+    movement = class_movement(snapshot, previous) if previous else None
     return render_template("analytics/index.html", snapshot=snapshot, classes=classes, total=total,
+                           previous=previous, movement=movement,
                            job=active_recompute(), may_recompute=user_can("analytics.manager"),
                            labels=STATUS_LABELS, job_json=job_json, bar_class=bar_class, bar_width=bar_width,
                            progress_text=progress_text, status_class=status_class)
@@ -134,3 +139,37 @@ def customers():
         if ids:  # one query for every name on the page
             names = dict(db.session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())
     return render_template("analytics/customers.html", snapshot=snapshot, page=page, names=names)
+
+
+def _int_cursor(values):
+    try:
+        return [int(values[0]), int(values[1])]
+    except (ValueError, TypeError):
+        raise BadCursor("invalid cursor") from None
+
+
+@bp.get("/overdue")
+@requires("analytics.view")
+def overdue():
+    """Customers past their usual purchase interval, the most recently overdue first (keyset pages).
+
+    Those just past their date are the likeliest to buy again if someone calls; the ones
+    overdue for months come last (their probability alive says how lost they are).
+    """
+    from core.customers.models import Customer
+    from plugins.analytics.movement import overdue_query
+
+    snapshot = latest_snapshot()
+    page, names = None, {}
+    if snapshot is not None:
+        try:
+            page = keyset_page(db.session, overdue_query(snapshot),
+                               [CustomerFigures.overdue_days, CustomerFigures.customer_id],
+                               cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"],
+                               convert=_int_cursor)
+        except BadCursor:
+            abort(400)
+        ids = [row.customer_id for row in page.items]
+        if ids:
+            names = dict(db.session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())
+    return render_template("analytics/overdue.html", snapshot=snapshot, page=page, names=names)

@@ -35,3 +35,23 @@ def buy(customer_id: int, day: date, amount: str, *, currency: str | None = None
     db.session.flush()
     confirm(order, when=datetime(day.year, day.month, day.day, 12, 0))
     return order.id
+
+
+def product(sku: str, name: str, price: str = "10.00") -> int:
+    """A catalog product (cross-sell rules are between catalog products, not free-text lines)."""
+    from core.catalog.service import create_product
+
+    p = create_product({"sku": sku, "name": name, "unit_price": price})
+    db.session.flush()
+    return p.id
+
+
+def buy_products(customer_id: int, day: date, product_ids) -> int:
+    """One confirmed order with one line per product (catalog price), confirmed at noon on ``day``."""
+    from plugins.sales.orders import confirm, create_quotation
+
+    order = create_quotation({"customer_id": customer_id,
+                              "lines": [{"product_id": pid, "quantity": "1"} for pid in product_ids]}, owner_id=1)
+    db.session.flush()
+    confirm(order, when=datetime(day.year, day.month, day.day, 12, 0))
+    return order.id
