@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from core.catalog.models import PRODUCT, Product
 from core.customers.models import Customer
@@ -677,8 +678,9 @@ def retire_from_order(order: dict) -> tuple[int, int]:
 
 def status_label(status: str) -> str:
     return {
-        NEW: _("new"), DIAGNOSED: _("diagnosed"), IN_REPAIR: _("in repair"), DONE: _("done"),
-        CLOSED: _("closed"), CANCELLED: _("cancelled"),
+        NEW: pgettext("service request", "new"), DIAGNOSED: pgettext("service request", "diagnosed"),
+        IN_REPAIR: pgettext("service request", "in repair"), DONE: pgettext("service request", "done"),
+        CLOSED: pgettext("service request", "closed"), CANCELLED: pgettext("service request", "cancelled"),
     }.get(status, status)
 
 
