@@ -10,7 +10,7 @@ Who the reader is (language, time zone, calendar) is decided in :mod:`core.l10n.
 See docs/architecture.md ("Numbers, dates and languages") for the rules.
 """
 from core.l10n.context import (
-    CALENDARS, GREGORIAN, PERSIAN, addressee_conventions, business_timezone, calendar, language, locale, timezone, timezone_choices,
+    CALENDARS, GREGORIAN, HEBREW, PERSIAN, addressee_conventions, business_timezone, calendar, language, locale, timezone, timezone_choices,
     valid_timezone,
 )
 from core.l10n.dates import (
@@ -25,7 +25,7 @@ from core.l10n.numbers import (
 from core.l10n.texts import english, render_text
 
 __all__ = [
-    "CALENDARS", "GREGORIAN", "PERSIAN", "addressee_conventions", "business_timezone", "calendar", "language", "locale", "timezone",
+    "CALENDARS", "GREGORIAN", "HEBREW", "PERSIAN", "addressee_conventions", "business_timezone", "calendar", "language", "locale", "timezone",
     "timezone_choices", "valid_timezone",
     "date_example", "format_date", "format_datetime", "format_month", "format_quarter", "format_time",
     "format_weekday", "input_clock", "input_date", "input_datetime", "local_today", "parse_clock", "parse_date",

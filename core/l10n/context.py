@@ -22,8 +22,10 @@ from babel import Locale
 from flask import current_app, has_app_context, has_request_context
 from flask_babel import lazy_gettext as _l
 
-GREGORIAN, PERSIAN = "gregorian", "persian"
-CALENDARS = {GREGORIAN: _l("Gregorian"), PERSIAN: _l("Solar Hijri (Persian)")}
+GREGORIAN, PERSIAN, HEBREW = "gregorian", "persian", "hebrew"
+# Hebrew is shown beside the Gregorian date (what Israeli businesses type and file by), not instead.
+CALENDARS = {GREGORIAN: _l("Gregorian"), PERSIAN: _l("Solar Hijri (Persian)"),
+             HEBREW: _l("Gregorian with the Hebrew date")}
 # The calendar a language uses when the user has not chosen one.
 DEFAULT_CALENDAR = {"fa": PERSIAN}
 DEFAULT_TIMEZONE = "Europe/Athens"
@@ -84,7 +86,7 @@ def timezone_name() -> str:
 
 
 def calendar() -> str:
-    """``"gregorian"`` or ``"persian"``: the user's choice, else their language's usual one."""
+    """``"gregorian"``, ``"persian"`` or ``"hebrew"``: the user's choice, else their language's usual one."""
     user = _user()
     chosen = getattr(user, "calendar", None) if user else None
     if chosen in CALENDARS:

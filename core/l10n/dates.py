@@ -79,6 +79,17 @@ def _persian_text(d: date, style: str) -> str:
     return native_digits(text)
 
 
+def _hebrew_text(d: date) -> str:
+    """The Hebrew calendar date (``ט״ז אדר תשפ״ו`` in Hebrew, ``16 Adar 5786`` otherwise), by
+    **pyluach** (imported here: only readers who chose this calendar need it)."""
+    from pyluach.dates import GregorianDate
+
+    h = GregorianDate(d.year, d.month, d.day).to_heb()
+    if context.language() == "he":
+        return h.hebrew_date_string()
+    return native_digits(f"{h.day} {h.month_name()} {h.year}")
+
+
 def _style(style: str | None) -> str:
     return style if style in STYLES else "medium"
 
@@ -96,7 +107,10 @@ def format_date(value, style: str | None = "medium") -> str:
     style = _style(style)
     if context.calendar() == context.PERSIAN:
         return _persian_text(value, style)
-    return native_digits(babel_dates.format_date(value, style, locale=context.locale()))
+    text = native_digits(babel_dates.format_date(value, style, locale=context.locale()))
+    if context.calendar() == context.HEBREW and style != "short":
+        return f"{text} ({_hebrew_text(value)})"
+    return text
 
 
 def format_time(value, style: str | None = "short") -> str:
