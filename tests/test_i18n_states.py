@@ -24,6 +24,7 @@ CONTEXTS = {
     ("complaints", "complaint"): ("New", "Acknowledged", "Investigating", "Resolved", "Closed", "closed"),
     ("marketing", "campaign"): ("Draft", "Scheduled", "Sending", "A/B test running", "Paused", "Finished",
                                 "Cancelled"),
+    ("marketing", "recipient"): ("Queued", "Skipped", "Waiting"),
     ("sales", "order state"): ("draft", "sent", "confirmed", "cancelled"),
     ("sales", "opportunity status"): ("Open", "Won", "Lost"),
     ("service", "service request"): ("new", "diagnosed", "in repair", "done", "closed", "cancelled"),
