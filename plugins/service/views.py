@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import ngettext, pgettext
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
@@ -110,8 +110,12 @@ def _request_or_404(request_id: int) -> ServiceRequest:
 @requires(TECH)
 def equipment_list():
     """The installed base: filter by serial (prefix), status or customer."""
-    stmt = sa.select(Equipment).options(joinedload(Equipment.customer), joinedload(Equipment.product),
-                                        selectinload(Equipment.warranties))
+    # Only the columns the list shows (issue 17), not whole units, customers, models and warranties.
+    stmt = sa.select(Equipment).options(
+        load_only(Equipment.customer_id, Equipment.product_id, Equipment.model_name, Equipment.serial,
+                  Equipment.install_date, Equipment.status),
+        joinedload(Equipment.customer).load_only(Customer.name), joinedload(Equipment.product).load_only(Product.name),
+        selectinload(Equipment.warranties).load_only(Warranty.equipment_id, Warranty.end_date))
     q = (request.args.get("q") or "").strip()[:100]
     status = request.args.get("status") or ""
     customer_id = request.args.get("customer_id", type=int)
