@@ -33,9 +33,13 @@ _CUSTOMER_COLUMNS = ("kind", "name", "company_id", "owner_id", "preferred_langua
 
 
 @contextmanager
-def bulk_search_index():
-    """Rebuild the search index once for the customers created inside the block (SQLite)."""
-    conn = db.session.connection()
+def bulk_search_index(conn=None):
+    """Rebuild the search index once for the customers created inside the block (SQLite).
+
+    ``conn``: the connection whose transaction inserts the customers (default: the session's);
+    the bench generator passes its own, writing with Core ``insert`` like :func:`create_customers`.
+    """
+    conn = conn if conn is not None else db.session.connection()
     if conn.dialect.name != "sqlite":
         yield
         return
