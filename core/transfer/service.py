@@ -151,7 +151,7 @@ def run_job(job, import_id: int) -> str:
     if importer is None:
         raise JobError(_("Nothing imports “%(kind)s” any more (was a plugin disabled?).", kind=run.kind))
     try:
-        run = run_import(run, importer, progress=job.progress)
+        run = run_import(run, importer, progress=job.progress, save_progress=job.progress_outside)
     except JobCancelled:
         _stopped(import_id, _("Cancelled before anything was saved."))
         raise
