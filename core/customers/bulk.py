@@ -125,7 +125,7 @@ def _audit_created(conn, ids, params, rows, now) -> None:
     for cid, p, r in zip(ids, params, rows):
         changes = {k: [None, plain(p[k])] for k in _AUDITED if p.get(k) not in (None, "")}
         for field, values in (("emails", r.get("emails")), ("phones", r.get("phones")), ("tags", r.get("tags")),
-                              ("addresses", [Address(**a).one_line() for a in r.get("addresses") or ()]),
+                              ("addresses", [Address.line_of(a) for a in r.get("addresses") or ()]),
                               ("needs", [n["description"] for n in r.get("needs") or ()])):
             if values:
                 changes[field] = [None, list(values)]

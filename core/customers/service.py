@@ -48,6 +48,30 @@ class CustomerInputError(ValueError):
         self.errors = errors
 
 
+def _remember_domain_checks() -> None:
+    """Let email-validator check each domain's syntax once, not once per address.
+
+    Most of ``validate_email``'s time goes to the domain (IDNA and UTS #46, character by
+    character), whose result depends on the domain text alone — and an import brings
+    thousands of addresses at a handful of domains. The library's own function is wrapped
+    in an ``lru_cache`` (4,096 domains): same function, same arguments, same result; a
+    domain it refuses raises again each time (exceptions are not cached), with its message.
+    Skipped if a future email-validator no longer has the function where 2.x has it.
+    """
+    import functools
+    import importlib
+
+    # (``email_validator.validate_email`` the attribute is the function; the module is this.)
+    module = importlib.import_module("email_validator.validate_email")
+
+    check = getattr(module, "validate_email_domain_name", None)
+    if check is not None and not hasattr(check, "cache_info"):
+        module.validate_email_domain_name = functools.lru_cache(maxsize=4096)(check)
+
+
+_remember_domain_checks()
+
+
 def normalise_email(value: str) -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False).normalized.lower()
