@@ -222,7 +222,9 @@ def queue_messages(messages: list[dict]) -> list[MessageInputError | None]:
     """Queue many messages at once — a campaign's batch — in the caller's transaction.
 
     Each item takes the keyword arguments of :func:`queue_message` (``customer`` must be a
-    loaded ``Customer``, with its emails, phones and consents, to avoid a query per message)
+    loaded ``Customer``, with its emails, phones and consents, or an
+    :class:`~core.messaging.addressee.Addressee` from ``load_addressees`` — one query for a
+    whole batch — to avoid a query per message)
     and the same checks apply to it; every item needs a ``dedupe_key``. One query finds the
     keys queued before (those items are skipped: a job that runs twice sends once) and one
     ``INSERT`` writes the rest, instead of an ORM object and a flush per message. Returns,
@@ -255,7 +257,7 @@ def queue_messages(messages: list[dict]) -> list[MessageInputError | None]:
                              user_id=m.get("user_id")))
             results.append(None)
     if rows:
-        db.session.execute(sa.insert(OutboxMessage), rows)
+        db.session.execute(sa.insert(OutboxMessage.__table__), rows)  # Core: no ORM bulk bookkeeping per row
         for channel in sorted({row["channel"] for row in rows}):
             kick(channel)  # one background call per channel and transaction, however many rows
     return results
