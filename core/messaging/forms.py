@@ -16,7 +16,7 @@ from core.messaging.templates import check_syntax
 
 CHANNEL_LABELS = {"email": _l("Email"), "sms": _l("SMS")}
 STATUS_LABELS = {"queued": _l("Queued"), "sending": _l("Sending"), "sent": _l("Sent"), "failed": _l("Failed"),
-                 "bounced": _l("Bounced"), "unknown": _l("Unknown")}
+                 "bounced": _l("Bounced"), "unknown": _l("Unknown"), "cancelled": _l("Cancelled")}
 PURPOSE_LABELS = {"personal": _l("Personal"), "service": _l("Service notice"), "marketing": _l("Marketing")}
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
 

@@ -33,6 +33,7 @@ from core.customers.service import normalise_email, normalise_phone
 from core.db import db, utcnow
 from core.messaging.models import (
     BOUNCED,
+    CANCELLED,
     CHANNELS,
     EMAIL,
     FAILED,
@@ -261,6 +262,22 @@ def queue_messages(messages: list[dict]) -> list[MessageInputError | None]:
         for channel in sorted({row["channel"] for row in rows}):
             kick(channel)  # one background call per channel and transaction, however many rows
     return results
+
+
+def cancel_messages(ids) -> int:
+    """Withdraw the still-queued messages among ``ids`` (a list, or a ``SELECT`` of ids such as
+    a campaign's recipients' outbox ids) in the caller's transaction; returns how many.
+
+    One conditional ``UPDATE … WHERE status = 'queued'``: a message a worker has already
+    claimed (``sending``) or sent is left as it is, and a worker's claim, conditional on
+    ``queued`` too, can no longer take a withdrawn one — so each message is either sent or
+    withdrawn, never both. Withdrawn messages keep their row (status ``cancelled``)."""
+    if isinstance(ids, (list, tuple, set)) and not ids:
+        return 0
+    return db.session.execute(
+        sa.update(OutboxMessage.__table__).where(OutboxMessage.__table__.c.id.in_(ids),
+                                                 OutboxMessage.__table__.c.status == QUEUED)
+        .values(status=CANCELLED, claim_token=None)).rowcount
 
 
 def retry_message(message_id: int) -> bool:

@@ -40,6 +40,7 @@ from plugins.marketing.models import (
     NO_CONSENT,
     PENDING,
     QUEUED,
+    WITHDRAWN,
     SCHEDULED,
     SENDING,
     SKIPPED,
@@ -367,6 +368,26 @@ def queue_batch(campaign: Campaign, recipients: list, links: LinkBook, bases: di
     return len(queued)
 
 
+def withdraw_queued(campaign: Campaign) -> int:
+    """Take the campaign's still-queued messages back out of the outbox
+    (``core.messaging.cancel_messages``) and mark their recipients skipped as *withdrawn*;
+    messages a worker has already claimed or sent stay as they are. Returns how many."""
+    from core.messaging import cancel_messages
+    from core.messaging.models import CANCELLED as OUTBOX_CANCELLED
+    from core.messaging.models import OutboxMessage
+
+    mine = sa.select(Recipient.outbox_id).where(Recipient.campaign_id == campaign.id, Recipient.status == QUEUED,
+                                                Recipient.outbox_id.is_not(None))
+    withdrawn = cancel_messages(mine)
+    if withdrawn:
+        db.session.execute(
+            sa.update(Recipient).where(
+                Recipient.campaign_id == campaign.id, Recipient.status == QUEUED,
+                sa.exists().where(OutboxMessage.id == Recipient.outbox_id, OutboxMessage.status == OUTBOX_CANCELLED))
+            .values(status=SKIPPED, skip_reason=WITHDRAWN).execution_options(synchronize_session=False))
+    return withdrawn
+
+
 # -- the job ----------------------------------------------------------------------------------
 
 
@@ -394,6 +415,9 @@ def send_campaign(job, campaign_id: int) -> str:
     while True:
         db.session.refresh(campaign)
         if campaign.state != SENDING:
+            if campaign.state == CANCELLED:  # what the last batch queued while Cancel was pressed
+                withdraw_queued(campaign)
+                db.session.commit()
             return _("Stopped: the campaign was paused or cancelled.")
         started = time.monotonic()
         batch = [RecipientRow(*row) for row in db.session.execute(
