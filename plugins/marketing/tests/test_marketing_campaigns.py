@@ -323,6 +323,23 @@ def test_campaign_form_refuses_bad_input_and_saves_nothing(mail_app, client, log
         assert db.session.execute(sa.select(sa.func.count()).select_from(Campaign)).scalar() == 0
 
 
+def test_campaign_form_reads_numbers_as_their_reader_writes_them(mail_app, client, login, audience):
+    """Typed on a Persian keyboard: ۱۲۰ messages a minute, a ۷-day cap. A fraction is refused."""
+    from plugins.marketing.models import Campaign
+
+    login()
+    base = {"name": "اعداد", "channel": "email", "segment_id": audience["segment"],
+            "template_key": "marketing.test_newsletter"}
+    half = client.post("/marketing/campaigns/new", data={**base, "rate_per_minute": "12.5"})
+    assert half.status_code == 422 and "A whole number from 0 to 100000." in half.get_data(as_text=True)
+    r = client.post("/marketing/campaigns/new", data={**base, "rate_per_minute": "۱۲۰", "frequency_cap_days": "۷",
+                                                      "conversion_days": "٣٠"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    with mail_app.app_context():
+        saved = db.session.execute(sa.select(Campaign)).scalar_one()
+        assert (saved.rate_per_minute, saved.frequency_cap_days, saved.conversion_days) == (120, 7, 30)
+
+
 def test_api_creates_schedules_sends_and_reports(mail_app, client, token_for, run_jobs, audience):
     h = token_for()
     bad = client.post(f"{API}/campaigns", headers=h, json={"name": "x", "segment_id": audience["segment"],
