@@ -18,7 +18,8 @@ from core.messaging.templates import check_syntax
 CHANNEL_LABELS = {"email": _l("Email"), "sms": _l("SMS")}
 STATUS_LABELS = {"queued": lazy_pgettext("message", "Queued"), "sending": lazy_pgettext("message", "Sending"),
                  "sent": lazy_pgettext("message", "Sent"), "failed": lazy_pgettext("message", "Failed"),
-                 "bounced": lazy_pgettext("message", "Bounced"), "unknown": lazy_pgettext("message", "Unknown")}
+                 "bounced": lazy_pgettext("message", "Bounced"), "unknown": lazy_pgettext("message", "Unknown"),
+                 "cancelled": lazy_pgettext("message", "Cancelled")}
 PURPOSE_LABELS = {"personal": _l("Personal"), "service": _l("Service notice"), "marketing": _l("Marketing")}
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
 

@@ -2,7 +2,8 @@
 
 * ``core_outbox_message`` — every email or SMS the system sends, written in the same
   transaction as the change that causes it and sent later by a worker. ``status`` moves
-  queued → sending → sent | failed | unknown (| bounced when a delivery report comes back);
+  queued → sending → sent | failed | unknown (| bounced when a delivery report comes back),
+  or queued → cancelled when its sender withdraws it before a worker claimed it;
   the claim is a conditional update, so two workers never send one message twice.
 * ``core_inbound_mail`` / ``core_inbound_attachment`` — mail received by ``rapport mail-in``;
   the raw message and attachments live as files in the instance folder, named by their
@@ -32,7 +33,8 @@ from core.db import db, utcnow
 EMAIL, SMS = "email", "sms"
 CHANNELS = (EMAIL, SMS)
 QUEUED, SENDING, SENT, FAILED, BOUNCED, UNKNOWN = "queued", "sending", "sent", "failed", "bounced", "unknown"
-STATUSES = (QUEUED, SENDING, SENT, FAILED, BOUNCED, UNKNOWN)
+CANCELLED = "cancelled"  # withdrawn while still queued (a cancelled campaign's messages); never sent
+STATUSES = (QUEUED, SENDING, SENT, FAILED, BOUNCED, UNKNOWN, CANCELLED)
 # Why a message is sent decides which consent it needs (see core.messaging.outbox).
 PURPOSES = ("personal", "service", "marketing")
 

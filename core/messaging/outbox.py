@@ -33,6 +33,7 @@ from core.customers.service import normalise_email, normalise_phone
 from core.db import db, utcnow
 from core.messaging.models import (
     BOUNCED,
+    CANCELLED,
     CHANNELS,
     EMAIL,
     FAILED,
@@ -222,7 +223,9 @@ def queue_messages(messages: list[dict]) -> list[MessageInputError | None]:
     """Queue many messages at once — a campaign's batch — in the caller's transaction.
 
     Each item takes the keyword arguments of :func:`queue_message` (``customer`` must be a
-    loaded ``Customer``, with its emails, phones and consents, to avoid a query per message)
+    loaded ``Customer``, with its emails, phones and consents, or an
+    :class:`~core.messaging.addressee.Addressee` from ``load_addressees`` — one query for a
+    whole batch — to avoid a query per message)
     and the same checks apply to it; every item needs a ``dedupe_key``. One query finds the
     keys queued before (those items are skipped: a job that runs twice sends once) and one
     ``INSERT`` writes the rest, instead of an ORM object and a flush per message. Returns,
@@ -255,10 +258,26 @@ def queue_messages(messages: list[dict]) -> list[MessageInputError | None]:
                              user_id=m.get("user_id")))
             results.append(None)
     if rows:
-        db.session.execute(sa.insert(OutboxMessage), rows)
+        db.session.execute(sa.insert(OutboxMessage.__table__), rows)  # Core: no ORM bulk bookkeeping per row
         for channel in sorted({row["channel"] for row in rows}):
             kick(channel)  # one background call per channel and transaction, however many rows
     return results
+
+
+def cancel_messages(ids) -> int:
+    """Withdraw the still-queued messages among ``ids`` (a list, or a ``SELECT`` of ids such as
+    a campaign's recipients' outbox ids) in the caller's transaction; returns how many.
+
+    One conditional ``UPDATE … WHERE status = 'queued'``: a message a worker has already
+    claimed (``sending``) or sent is left as it is, and a worker's claim, conditional on
+    ``queued`` too, can no longer take a withdrawn one — so each message is either sent or
+    withdrawn, never both. Withdrawn messages keep their row (status ``cancelled``)."""
+    if isinstance(ids, (list, tuple, set)) and not ids:
+        return 0
+    return db.session.execute(
+        sa.update(OutboxMessage.__table__).where(OutboxMessage.__table__.c.id.in_(ids),
+                                                 OutboxMessage.__table__.c.status == QUEUED)
+        .values(status=CANCELLED, claim_token=None)).rowcount
 
 
 def retry_message(message_id: int) -> bool:

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import jinja2
+import jinja2.meta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
@@ -77,6 +78,18 @@ _ENVIRONMENTS = {(a, p): _environment(a, p) for a in (False, True) for p in (Fal
 @functools.lru_cache(maxsize=512)
 def _compile(source: str, autoescape: bool, preview: bool):
     return _ENVIRONMENTS[(autoescape, preview)].from_string(source)
+
+
+@functools.lru_cache(maxsize=512)
+def _names_in(source: str) -> frozenset[str]:
+    return frozenset(jinja2.meta.find_undeclared_variables(_ENVIRONMENTS[(False, False)].parse(source)))
+
+
+def names_used(text: MessageTemplateText) -> frozenset[str]:
+    """The names (``customer``, a variable) a template text reads. A text that reads neither
+    ``customer`` nor a per-recipient variable renders the same for every customer of its
+    language, so a campaign renders it once (plugins.marketing.sending)."""
+    return frozenset().union(*(_names_in(s) for s in (text.subject, text.body, text.html) if s))
 
 
 def check_syntax(source: str) -> str | None:

@@ -136,8 +136,16 @@ def pause(campaign: Campaign) -> bool:
 
 
 def cancel(campaign: Campaign) -> bool:
-    return change_state(campaign, "state", (DRAFT, SCHEDULED, SENDING, TESTING, PAUSED), state=CANCELLED,
-                        finished_at=utcnow())
+    """Cancel, and withdraw the campaign's messages the outbox has not sent yet (the caller
+    commits). A batch the job was queuing at that moment is withdrawn by the job itself when
+    it next reads the state (:func:`plugins.marketing.sending.send_campaign`)."""
+    from plugins.marketing.sending import withdraw_queued
+
+    if not change_state(campaign, "state", (DRAFT, SCHEDULED, SENDING, TESTING, PAUSED), state=CANCELLED,
+                        finished_at=utcnow()):
+        return False
+    withdraw_queued(campaign)
+    return True
 
 
 @dataclass
@@ -195,6 +203,7 @@ def skip_reason_label(reason: str | None) -> str:
         "unsubscribed": _("Unsubscribed"),
         "frequency_cap": _("Got another campaign recently"),
         "render_failed": _("The template could not be filled in"),
+        "withdrawn": _("Withdrawn unsent when the campaign was cancelled"),
     }.get(reason or "", reason or "")
 
 

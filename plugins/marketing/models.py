@@ -39,9 +39,9 @@ AB_METRICS = ("opens", "clicks")
 
 # Recipient states and the reasons a recipient is skipped.
 PENDING, QUEUED, SKIPPED = "pending", "queued", "skipped"
-NO_CONSENT, NO_ADDRESS, UNSUBSCRIBED, FREQUENCY_CAP, FAILED_RENDER = (
-    "no_consent", "no_address", "unsubscribed", "frequency_cap", "render_failed")
-SKIP_REASONS = (NO_CONSENT, NO_ADDRESS, UNSUBSCRIBED, FREQUENCY_CAP, FAILED_RENDER)
+NO_CONSENT, NO_ADDRESS, UNSUBSCRIBED, FREQUENCY_CAP, FAILED_RENDER, WITHDRAWN = (
+    "no_consent", "no_address", "unsubscribed", "frequency_cap", "render_failed", "withdrawn")
+SKIP_REASONS = (NO_CONSENT, NO_ADDRESS, UNSUBSCRIBED, FREQUENCY_CAP, FAILED_RENDER, WITHDRAWN)
 
 
 class Segment(db.Model):

@@ -29,7 +29,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from core.customers.models import Consent, Customer, CustomerEmail, CustomerPhone
+from core.customers.models import Consent, CustomerEmail, CustomerPhone
 from core.db import change_state, db, utcnow
 from plugins.marketing.models import (
     CANCELLED,
@@ -40,6 +40,7 @@ from plugins.marketing.models import (
     NO_CONSENT,
     PENDING,
     QUEUED,
+    WITHDRAWN,
     SCHEDULED,
     SENDING,
     SKIPPED,
@@ -171,6 +172,34 @@ def _tracked(url: str, recipient, links: LinkBook, click_base: str) -> str:
     return click_base.replace("TOKEN", make_token(CLICK, recipient.id, links.id_for(url)))
 
 
+def _split_links(source: str, pattern, group: int, links: LinkBook, click_base: str) -> tuple:
+    """``source`` cut at the links to track: ``(literal, link id, literal, link id, …, literal)``.
+
+    Done once per distinct text — a text shared by a language's recipients is cut once per
+    job, then each recipient's copy is only the literals joined with their signed tokens."""
+    own, out, last = urlsplit(click_base).netloc, [], 0
+    for m in pattern.finditer(source):
+        url = m.group(group)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or parts.netloc == own:
+            continue
+        out.extend((source[last:m.start(group)], links.id_for(url)))
+        last = m.end(group)
+    out.append(source[last:])
+    return tuple(out)
+
+
+def _join_links(pieces: tuple, recipient, click_base: str, html: bool) -> str:
+    out = []
+    for i, piece in enumerate(pieces):
+        if i % 2 == 0:
+            out.append(piece)
+        else:
+            url = click_base.replace("TOKEN", make_token(CLICK, recipient.id, piece))
+            out.append(escape(url) if html else url)
+    return "".join(out)
+
+
 def footer_texts(language: str | None) -> dict:
     """The unsubscribe lines in the customer's language (cached per language for the job)."""
     from flask_babel import force_locale
@@ -190,18 +219,26 @@ def _footer(language: str | None) -> dict:
     return _FOOTERS[key]
 
 
-def build_email(rendered, recipient, links: LinkBook, bases: dict) -> tuple[str, str, str, dict]:
+def build_email(rendered, recipient, links: LinkBook, bases: dict, cuts: dict | None = None
+                ) -> tuple[str, str, str, dict]:
     """Subject, text, HTML and headers of one campaign email: links go through the signed
     click redirect, an open pixel is added to the HTML, and an unsubscribe link (in the
-    customer's language) and the RFC 8058 one-click headers are added."""
+    customer's language) and the RFC 8058 one-click headers are added. ``cuts`` keeps each
+    distinct text cut at its links (see :func:`_split_links`) for the job."""
+    cuts = {} if cuts is None else cuts
     footer = _footer(rendered.language)
     unsubscribe = bases["unsubscribe"].replace("TOKEN", make_token(UNSUBSCRIBE, recipient.id))
-    text = PLAIN_URL.sub(lambda m: _tracked(m.group(0), recipient, links, bases["click"]), rendered.text)
+    key = ("text", rendered.text)
+    if key not in cuts:
+        cuts[key] = _split_links(rendered.text, PLAIN_URL, 0, links, bases["click"])
+    text = _join_links(cuts[key], recipient, bases["click"], html=False)
     text += "\n\n-- \n" + footer["email"].replace("URL", unsubscribe)
     html = rendered.html or ""
     if html:
-        html = HREF.sub(lambda m: m.group(1) + m.group(2) + escape(_tracked(m.group(3), recipient, links,
-                                                                             bases["click"])) + m.group(2), html)
+        key = ("html", html)
+        if key not in cuts:
+            cuts[key] = _split_links(html, HREF, 3, links, bases["click"])
+        html = _join_links(cuts[key], recipient, bases["click"], html=True)
     else:
         html = "<div>" + escape(text).replace("\n", "<br>\n") + "</div>"
     pixel = bases["open"].replace("TOKEN", make_token(OPEN, recipient.id))
@@ -236,12 +273,28 @@ def link_bases() -> dict:
             "open": public_url("marketing.open_pixel", token="TOKEN")}
 
 
-def _customers(ids: list[int]) -> dict[int, Customer]:
-    rows = db.session.execute(
-        sa.select(Customer).where(Customer.id.in_(ids)).options(
-            sa.orm.selectinload(Customer.emails), sa.orm.selectinload(Customer.phones),
-            sa.orm.selectinload(Customer.consents), sa.orm.selectinload(Customer.company))).scalars()
-    return {c.id: c for c in rows}
+# What a template may read that differs between recipients: a text using neither renders the
+# same for all the customers of its language, so it is rendered once per job and language.
+PERSONAL_NAMES = frozenset({"customer", "survey_url"})
+
+
+def _render(templates: dict, key: str, customer, variables: dict):
+    """The rendered message for ``customer``: shared by every recipient of the language when
+    the text does not read the customer or their survey link (``templates`` caches the
+    template rows and those shared renderings for the job)."""
+    from core.messaging import render_message
+    from core.messaging.templates import choose_text, get_template, names_used
+
+    if key not in templates:
+        templates[key] = get_template(key)
+    template = templates[key]
+    shared_key = (key, customer.preferred_language)
+    if shared_key not in templates:
+        text = choose_text(template, customer.preferred_language)
+        templates[shared_key] = None
+        if text is not None and not names_used(text) & PERSONAL_NAMES:
+            templates[shared_key] = render_message(template, None, {}, language=text.language)
+    return templates[shared_key] or render_message(template, customer, variables)
 
 
 def queue_batch(campaign: Campaign, recipients: list, links: LinkBook, bases: dict,
@@ -249,22 +302,24 @@ def queue_batch(campaign: Campaign, recipients: list, links: LinkBook, bases: di
     """Hand one batch to the outbox (the caller commits); returns how many were queued.
 
     ``recipients`` are light rows (``id``, ``customer_id``, ``variant``), and their new states
-    are written with one ``UPDATE`` per outcome: no ORM object per recipient. Messages go in
-    with ``core.messaging.queue_messages`` — the outbox's own checks (consent at this very
-    moment, address, size) per message, one query and one INSERT per batch. ``templates``
-    caches the campaign's template rows by key (one query per job). The customer's history
-    gets its campaign entry at the first thing they do (:mod:`plugins.marketing.tracking`),
-    not here: a 100,000-recipient campaign would otherwise write and announce 100,000
-    history events while queuing.
+    are written with one ``UPDATE`` per outcome: no ORM object per recipient. The customers
+    are read with one query as plain snapshots (``core.messaging.addressee``), and messages
+    go in with ``core.messaging.queue_messages`` — the outbox's own checks (consent at this
+    very moment, address, size) per message, one query and one INSERT per batch.
+    ``templates`` caches, for the job, the template rows by key and the renderings shared
+    by a language's recipients (:func:`_render`). The customer's history gets its campaign
+    entry at the first thing they do (:mod:`plugins.marketing.tracking`), not here: a
+    100,000-recipient campaign would otherwise write and announce 100,000 history events
+    while queuing.
     """
-    from core.messaging import TemplateError, queue_messages, render_message
+    from core.messaging import TemplateError, queue_messages
+    from core.messaging.addressee import load_addressees
     from core.messaging.models import OutboxMessage
-    from core.messaging.templates import get_template
     from plugins.marketing.surveys import response_for, survey_url
 
     templates = {} if templates is None else templates
-    customers = _customers([r.customer_id for r in recipients])
-    items, sending, skipped = [], [], []
+    customers = load_addressees([r.customer_id for r in recipients])
+    items, sending, skipped, cuts = [], [], [], {}
     with db.session.no_autoflush:
         for recipient in recipients:
             customer = customers.get(recipient.customer_id)
@@ -276,18 +331,15 @@ def queue_batch(campaign: Campaign, recipients: list, links: LinkBook, bases: di
                 response = response_for(campaign.survey, customer.id, f"campaign:{campaign.id}",
                                         customer.preferred_language)
                 survey_link = variables["survey_url"] = survey_url(response)
-            key = template_for(campaign, recipient)
             try:
-                if key not in templates:
-                    templates[key] = get_template(key)
-                rendered = render_message(templates[key], customer, variables)
+                rendered = _render(templates, template_for(campaign, recipient), customer, variables)
             except TemplateError:
                 skipped.append((recipient.id, FAILED_RENDER))
                 continue
             if survey_link and survey_link not in rendered.text:
                 rendered = with_survey_link(rendered, survey_link, campaign.survey, customer.preferred_language)
             if campaign.channel == "email":
-                subject, text, html, headers = build_email(rendered, recipient, links, bases)
+                subject, text, html, headers = build_email(rendered, recipient, links, bases, cuts)
             else:
                 subject, text, html, headers = "", build_sms(rendered, recipient, bases), "", None
             items.append(dict(channel=campaign.channel, customer=customer, subject=subject, body=text, html=html,
@@ -314,6 +366,26 @@ def queue_batch(campaign: Campaign, recipients: list, links: LinkBook, bases: di
                            .values(status=QUEUED, queued_at=sa.bindparam("at"), outbox_id=sa.bindparam("oid")),
                            [{"rid": rid, "at": utcnow(), "oid": outbox.get(ref)} for ref, rid in refs.items()])
     return len(queued)
+
+
+def withdraw_queued(campaign: Campaign) -> int:
+    """Take the campaign's still-queued messages back out of the outbox
+    (``core.messaging.cancel_messages``) and mark their recipients skipped as *withdrawn*;
+    messages a worker has already claimed or sent stay as they are. Returns how many."""
+    from core.messaging import cancel_messages
+    from core.messaging.models import CANCELLED as OUTBOX_CANCELLED
+    from core.messaging.models import OutboxMessage
+
+    mine = sa.select(Recipient.outbox_id).where(Recipient.campaign_id == campaign.id, Recipient.status == QUEUED,
+                                                Recipient.outbox_id.is_not(None))
+    withdrawn = cancel_messages(mine)
+    if withdrawn:
+        db.session.execute(
+            sa.update(Recipient).where(
+                Recipient.campaign_id == campaign.id, Recipient.status == QUEUED,
+                sa.exists().where(OutboxMessage.id == Recipient.outbox_id, OutboxMessage.status == OUTBOX_CANCELLED))
+            .values(status=SKIPPED, skip_reason=WITHDRAWN).execution_options(synchronize_session=False))
+    return withdrawn
 
 
 # -- the job ----------------------------------------------------------------------------------
@@ -343,6 +415,9 @@ def send_campaign(job, campaign_id: int) -> str:
     while True:
         db.session.refresh(campaign)
         if campaign.state != SENDING:
+            if campaign.state == CANCELLED:  # what the last batch queued while Cancel was pressed
+                withdraw_queued(campaign)
+                db.session.commit()
             return _("Stopped: the campaign was paused or cancelled.")
         started = time.monotonic()
         batch = [RecipientRow(*row) for row in db.session.execute(

@@ -21,14 +21,27 @@ def name(errors: dict, data: dict, field: str = "name") -> str:
 
 
 def whole_number(errors: dict, data: dict, field: str, low: int, high: int, default=None):
-    """``data[field]`` as an int within [low, high]; ``default`` when it is empty."""
+    """``data[field]`` as an int within [low, high]; ``default`` when it is empty.
+
+    Text from a form is read as its reader writes numbers (``core.l10n``: ``۱۲۰`` in Persian,
+    ``1.000`` in Greek), as the core's ``IntegerField`` does; the API sends JSON integers."""
+    from core.l10n import ParseError, parse_decimal
+
     value = data.get(field)
     if value in (None, ""):
         return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = None
+    number = None
+    if isinstance(value, str):
+        try:
+            parsed = parse_decimal(value)
+        except ParseError:
+            parsed = None
+        if parsed is None and not value.strip():
+            return default
+        if parsed is not None and parsed == parsed.to_integral_value():
+            number = int(parsed)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
     if number is None or not low <= number <= high:
         errors.setdefault(field, []).append(
             _("A whole number from 0 to %(max)d.", max=high) if low == 0

@@ -257,6 +257,56 @@ def test_cancel_before_the_job_runs_sends_nothing_and_a_second_send_is_a_conflic
         assert len(actions) >= 3 and actions[0] == "create", actions
 
 
+def test_cancel_withdraws_the_messages_still_queued_and_keeps_what_was_sent(mail_app, client, login, run_jobs,
+                                                                           audience, smtp_sink):
+    """Two recipients queued, one already sent: Cancel takes the other back out of the outbox
+    (nobody receives it later), the results count it as withdrawn, the sent one stays sent."""
+    from core.messaging.models import OutboxMessage
+    from core.messaging.sending import send_due
+    from plugins.marketing.campaigns import stats
+    from plugins.marketing.sending import send_campaign
+
+    login()
+    r = client.post("/marketing/campaigns/new", data={"name": "Too early", "channel": "email",
+                                                      "segment_id": audience["segment"],
+                                                      "template_key": "marketing.test_newsletter"})
+    cid = int(r.headers["Location"].rsplit("/", 1)[1])
+    assert client.post(f"/marketing/campaigns/{cid}/send").status_code == 302
+
+    class Stopped(Exception):
+        pass
+
+    class Job:  # the job's own function, stopped after its first batch (both recipients) is committed
+        calls = 0
+
+        def progress(self, done, total=None, message=None):
+            db.session.commit()
+            Job.calls += 1
+            if Job.calls == 2:
+                raise Stopped
+
+    with mail_app.app_context():
+        with pytest.raises(Stopped):
+            send_campaign(Job(), cid)
+        assert send_due("email", limit=1).sent == 1  # a worker got to one of the two
+    assert len(smtp_sink.messages) == 1
+    assert client.post(f"/marketing/campaigns/{cid}/cancel").status_code == 302
+    run_jobs()  # the marketing job started by Send, and any outbox kick: nothing more goes out
+    with mail_app.app_context():
+        assert send_due("email").sent == 0
+        statuses = db.session.execute(sa.select(OutboxMessage.status).where(OutboxMessage.source == "marketing")
+                                      .order_by(OutboxMessage.status)).scalars().all()
+        assert statuses == ["cancelled", "sent"]
+        figures = stats(cid)
+        assert (figures.queued, figures.skip_reasons["withdrawn"]) == (1, 1)
+    assert len(smtp_sink.messages) == 1
+    got = _recipients(mail_app, cid)
+    assert sorted((r.status, r.skip_reason) for r in got.values() if r.skip_reason in (None, "withdrawn")) == [
+        ("queued", None), ("skipped", "withdrawn")]
+    page = client.get(f"/marketing/campaigns/{cid}")
+    assert page.status_code == 200 and "Withdrawn unsent when the campaign was cancelled" in page.get_data(as_text=True)
+
+
 def test_campaign_form_refuses_bad_input_and_saves_nothing(mail_app, client, login, audience):
     from plugins.marketing.models import Campaign
 
@@ -271,6 +321,23 @@ def test_campaign_form_refuses_bad_input_and_saves_nothing(mail_app, client, log
         assert message in html
     with mail_app.app_context():
         assert db.session.execute(sa.select(sa.func.count()).select_from(Campaign)).scalar() == 0
+
+
+def test_campaign_form_reads_numbers_as_their_reader_writes_them(mail_app, client, login, audience):
+    """Typed on a Persian keyboard: ۱۲۰ messages a minute, a ۷-day cap. A fraction is refused."""
+    from plugins.marketing.models import Campaign
+
+    login()
+    base = {"name": "اعداد", "channel": "email", "segment_id": audience["segment"],
+            "template_key": "marketing.test_newsletter"}
+    half = client.post("/marketing/campaigns/new", data={**base, "rate_per_minute": "12.5"})
+    assert half.status_code == 422 and "A whole number from 0 to 100000." in half.get_data(as_text=True)
+    r = client.post("/marketing/campaigns/new", data={**base, "rate_per_minute": "۱۲۰", "frequency_cap_days": "۷",
+                                                      "conversion_days": "٣٠"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    with mail_app.app_context():
+        saved = db.session.execute(sa.select(Campaign)).scalar_one()
+        assert (saved.rate_per_minute, saved.frequency_cap_days, saved.conversion_days) == (120, 7, 30)
 
 
 def test_api_creates_schedules_sends_and_reports(mail_app, client, token_for, run_jobs, audience):
@@ -296,7 +363,7 @@ def test_api_creates_schedules_sends_and_reports(mail_app, client, token_for, ru
     stats = client.get(f"{API}/campaigns/{cid}/stats", headers=h).get_json()
     assert (stats["recipients"], stats["queued"], stats["skipped"]) == (5, 2, 3)
     assert stats["skip_reasons"] == {"no_consent": 1, "no_address": 1, "unsubscribed": 1, "frequency_cap": 0,
-                                     "render_failed": 0}
+                                     "render_failed": 0, "withdrawn": 0}
     assert client.get(f"{API}/campaigns/{cid}", headers=h).get_json()["state"] == "done"
 
 
