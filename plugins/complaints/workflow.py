@@ -21,7 +21,7 @@ from plugins.complaints.models import (
     ACKNOWLEDGED, CHANNELS, CLOSED, INVESTIGATING, NEW, OPEN_STATES, RESOLVED, Category, Complaint, RootCause,
     Severity, Team, TeamMember,
 )
-from plugins.complaints.sla import set_deadlines
+from plugins.complaints.sla import business_seconds, set_deadlines
 
 TITLE_MAX = 200
 TEXT_MAX = 20000
@@ -216,21 +216,22 @@ def transition(complaint: Complaint, action: str, data: dict | None = None, *, u
         values["compensation_amount"] = _money(data.get("compensation_amount"), errors)
         values["compensation_credit"] = bool(data.get("compensation_credit"))
         values["resolved_at"] = now
-        values["resolution_seconds"] = int((now - complaint.created_at).total_seconds())
+        values.update(_durations("resolution", complaint, now))
         values["resolved_in_time"] = complaint.resolution_due is None or now <= complaint.resolution_due
     elif action == "acknowledge":
         values["acknowledged_at"] = now
     elif action == "close":
         values["closed_at"] = now
     elif action == "reopen":
-        values.update(resolved_at=None, resolution_seconds=None, resolved_in_time=None, closed_at=None,
+        values.update(resolved_at=None, resolution_seconds=None, resolution_business_seconds=None,
+                      resolved_in_time=None, closed_at=None,
                       resolution_escalated_at=None, reopened_count=Complaint.reopened_count + 1)
     if errors:
         raise ComplaintInputError(errors)
     if complaint.state not in expected:
         raise ComplaintConflict(complaint.state)
     if action in ("acknowledge", "investigate", "resolve") and complaint.first_response_at is None:
-        values.update(first_response_at=now, first_response_seconds=int((now - complaint.created_at).total_seconds()))
+        values.update(first_response_at=now, **_durations("first_response", complaint, now))
     if not change_state(complaint, "state", expected, state=target, is_open=target in OPEN_STATES, updated_at=now,
                         **values):
         raise ComplaintConflict(complaint.state)
@@ -271,7 +272,14 @@ def record_first_response(complaint: Complaint, now: datetime | None = None) -> 
     now = now or utcnow()
     if complaint.first_response_at is None:
         update_if(complaint, Complaint.first_response_at.is_(None), first_response_at=now,
-                  first_response_seconds=int((now - complaint.created_at).total_seconds()))
+                  **_durations("first_response", complaint, now))
+
+
+def _durations(what: str, complaint: Complaint, now: datetime) -> dict:
+    """``<what>_seconds`` (wall-clock) and ``<what>_business_seconds`` (working time on the
+    SLA calendar) since the complaint came in, for the statistics."""
+    return {f"{what}_seconds": int((now - complaint.created_at).total_seconds()),
+            f"{what}_business_seconds": business_seconds(complaint.created_at, now)}
 
 
 def as_event(complaint: Complaint) -> dict:
