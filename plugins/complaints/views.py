@@ -28,8 +28,8 @@ from plugins.complaints.models import (
 )
 from plugins.complaints.sla import at_risk_clause, breached_clause
 from plugins.complaints.workflow import (
-    ACTION_LABELS, TRANSITIONS, ComplaintConflict, ComplaintInputError, assign, create_complaint, subjects_for,
-    transition,
+    ACTION_LABELS, TRANSITIONS, ComplaintConflict, ComplaintInputError, assign, create_complaint, subject_for,
+    subjects_for, transition,
 )
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints", template_folder="templates", static_folder="static")
@@ -122,12 +122,16 @@ def _fill_choices(form: ComplaintForm, customer):
     form.severity_id.choices = _choices(Severity, order=(Severity.rank,))
     form.team_id.choices = _team_choices(_("Shared queue"))
     form.channel.choices = [(c, labels.CHANNEL_LABELS[c]) for c in CHANNELS if c not in ("api", "portal")]
-    form.about_ref.choices = [("", _("Nothing in particular"))] + _subject_choices(customer)
+    form.about_ref.choices = [("", _("Nothing in particular"))] + _subject_choices(
+        customer, form.about_ref.data if request.method == "POST" else None)
 
 
-def _subject_choices(customer) -> list[tuple[str, str]]:
-    """``(ref, label)`` of what a complaint of ``customer`` may be about (``complaint_subjects``)."""
+def _subject_choices(customer, chosen: str | None = None) -> list[tuple[str, str]]:
+    """``(ref, label)`` of what a complaint of ``customer`` may be about (``complaint_subjects``):
+    the newest 50, and ``chosen`` if it is an older one of theirs (a form sent back with errors)."""
     subjects = subjects_for(customer) if customer is not None else []
+    if customer is not None and chosen and chosen not in {s["ref"] for s in subjects}:
+        subjects += [s for s in [subject_for(customer, chosen)] if s]
     return [(s["ref"], " · ".join(str(p) for p in (s.get("group"), s["label"], s.get("detail")) if p))
             for s in subjects]
 

@@ -25,6 +25,7 @@ from plugins.complaints.sla import business_seconds, set_deadlines
 
 TITLE_MAX = 200
 TEXT_MAX = 20000
+REF_MAX = 80  # complaints_complaint.about_ref
 
 # action -> (states it leaves, state it reaches)
 TRANSITIONS = {
@@ -84,11 +85,25 @@ def _row(model, value, key, errors, *, required=False):
 
 
 def subjects_for(customer) -> list[dict]:
-    """What the customer's complaint may be about, offered by enabled plugins (``complaint_subjects``)."""
+    """What the customer's complaint may be about, offered by enabled plugins (``complaint_subjects``):
+    each plugin's newest 50."""
+    return _subjects(customer, None)
+
+
+def subject_for(customer, ref: str | None) -> dict | None:
+    """The one subject ``ref`` if an enabled plugin offers it to this customer, however old
+    (``complaint_subjects`` asked for that ref alone), else None."""
+    if not isinstance(ref, str) or not ref or len(ref) > REF_MAX:
+        return None
+    return next(iter(_subjects(customer, ref)), None)
+
+
+def _subjects(customer, ref: str | None) -> list[dict]:
     registry = current_app.extensions["rapport"].plugins
     out = []
-    for _plugin, items in registry.call("complaint_subjects", customer=customer):
-        out.extend(i for i in items if isinstance(i, dict) and i.get("ref") and i.get("label"))
+    for _plugin, items in registry.call("complaint_subjects", customer=customer, ref=ref):
+        out.extend(i for i in items if isinstance(i, dict) and i.get("ref") and i.get("label")
+                   and (ref is None or i["ref"] == ref))
     return out
 
 
@@ -113,13 +128,13 @@ def create_complaint(data: dict, *, user=None, channel: str = "staff", inbound_m
         errors.setdefault("channel", []).append(_l("Not a valid choice."))
     about_ref, about_label = data.get("about_ref") or None, ""
     if about_ref and customer is not None:
-        offered = {s["ref"]: s for s in subjects_for(customer)}
-        if about_ref not in offered:
+        offered = subject_for(customer, about_ref)
+        if offered is None:
             errors.setdefault("about_ref", []).append(_l("Not one of this customer's orders or equipment."))
         else:
-            about_label = str(offered[about_ref]["label"])[:200]
-            if product is None and offered[about_ref].get("product_id"):
-                product = db.session.get(Product, offered[about_ref]["product_id"])
+            about_label = str(offered["label"])[:200]
+            if product is None and offered.get("product_id"):
+                product = db.session.get(Product, offered["product_id"])
     interaction = None
     if data.get("interaction_id") not in (None, ""):
         interaction = _row(Interaction, data.get("interaction_id"), "interaction_id", errors)
