@@ -36,6 +36,7 @@ from core.customers.models import (
 )
 from core.db import announce, db, parse_id, utcnow
 from core.text import fold
+from core.l10n import local_today
 
 LIMITS = {"name": 200, "purchase_purpose": 200, "notes": 20000, "tag": 80, "need": 500, "external_ref": 100,
           "tax_number": 40}
@@ -137,7 +138,7 @@ def validate_customer_data(data: dict, *, current: Customer | None = None) -> di
             except ValueError:
                 err("birth_date", _("Use the form YYYY-MM-DD."))
                 value = None
-        if isinstance(value, date) and not (date(1900, 1, 1) <= value <= date.today()):
+        if isinstance(value, date) and not (date(1900, 1, 1) <= value <= local_today()):
             err("birth_date", _("The birth date must be between 1900 and today."))
         out["birth_date"] = value or None
     if "company_id" in data:

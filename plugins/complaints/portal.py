@@ -9,8 +9,6 @@ compensation are the customer's business and are shown once resolved.
 """
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -21,6 +19,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from core.db import db, parse_id
+from core.l10n import local_today
 from core.portal import current_portal, portal_login_required, scoped_to, staff_language
 from core.web.pagination import BadCursor, keyset_page
 from plugins.complaints import history
@@ -166,7 +165,7 @@ def add_customer_message(complaint: Complaint, body: str) -> ComplaintMessage:
         if complaint.assignee_id is not None:
             schedule_activity(complaint.customer_id,
                               summary=_("Answer the customer's message on complaint %(ref)s", ref=complaint.reference),
-                              due_date=date.today(), assignee_id=complaint.assignee_id, source="complaints",
+                              due_date=local_today(), assignee_id=complaint.assignee_id, source="complaints",
                               ref=f"complaint:{complaint.id}", permission="complaints.view")
     return row
 

@@ -118,7 +118,7 @@ def create_equipment(*, customer_id: int, product_id: int | None = None, model_n
         eq.product = db.session.get(Product, product_id)
         eq.model_name = eq.product.name
     if status == RETIRED:
-        eq.retired_on = date.today()
+        eq.retired_on = local_today()
     db.session.add(eq)
     db.session.flush()
     if log:
@@ -151,7 +151,7 @@ def update_equipment(eq: Equipment, changes: dict, *, user_id: int | None = None
         eq.product = db.session.get(Product, eq.product_id)
         eq.model_name = eq.product.name
     if eq.status == RETIRED and old_status != RETIRED:
-        eq.retired_on = date.today()
+        eq.retired_on = local_today()
         log_event(eq.customer_id, "service.equipment_retired", source=SOURCE, user_id=user_id,
                   subject_kind="service.equipment_retired", subject_params={"label": eq.label},
                   data={"equipment_id": eq.id}, permission=TECH)
@@ -509,7 +509,7 @@ def schedule_due_visits(today: date | None = None, horizon_days: int = 30) -> in
     """
     from datetime import timedelta
 
-    today = today or date.today()
+    today = today or local_today()
     limit = today + timedelta(days=horizon_days)
     open_pairs = set(db.session.execute(
         sa.select(Visit.plan_id, Visit.equipment_id).where(Visit.status == SCHEDULED, Visit.plan_id.is_not(None))
@@ -644,7 +644,7 @@ def retire_from_order(order: dict) -> tuple[int, int]:
                                    Equipment.status != RETIRED)
     ).scalars().all()
     retired = kept = 0
-    today = date.today()
+    today = local_today()
     for eq in units:
         worked = db.session.execute(sa.select(ServiceRequest.id).where(ServiceRequest.equipment_id == eq.id)).first() \
             or db.session.execute(sa.select(Visit.id).where(Visit.equipment_id == eq.id,

@@ -31,6 +31,7 @@ from plugins.service.models import (
     CANCELLED, CLOSED, EQUIPMENT_STATUSES, OPEN_STATUSES, REQUEST_STATUSES, SCHEDULED, Equipment,
     MaintenancePlan, RequestPhoto, ServiceRequest, Visit, Warranty,
 )
+from core.l10n import local_today
 
 bp = Blueprint("service", __name__, url_prefix="/service", template_folder="templates")
 
@@ -529,7 +530,7 @@ def visit_detail(visit_id: int):
             visit = db.session.get(Visit, visit_id)
             _apply_errors(form, exc)
             if isinstance(exc, svc.ServiceStateConflict):
-                return render_template("service/visit.html", visit=visit, form=form, today=date.today()), 409
+                return render_template("service/visit.html", visit=visit, form=form, today=local_today()), 409
     status = 422 if request.method == "POST" else 200
     return render_template("service/visit.html", visit=visit, form=form, today=local_today()), status
 
