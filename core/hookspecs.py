@@ -295,6 +295,13 @@ def email_received(message, event_id):
 
 
 @hookspec
+def email_assigned(message, event_id):
+    """Staff assigned a mail nobody matched to a customer (the Unmatched mail page). ``message`` is
+    the ``email_received`` dict with ``customer_id`` now set, ``matched_by`` ``"staff"`` and
+    ``assigned_by_id``."""
+
+
+@hookspec
 def message_status_changed(message, event_id):
     """An outbox message was sent, failed, bounced or has an unknown outcome (dict)."""
 

@@ -232,6 +232,9 @@ def assign_mail(mail: InboundMail, customer: Customer, user_id: int | None) -> N
                  changes={"customer_id": [None, customer.id], "matched_by": [None, "staff"]})
     db.session.refresh(mail)
     _log_received(mail, user_id=user_id)
+    # Plugins that act on mail as it arrives (complaints opens one from its intake address) hear
+    # of it now that it has a customer, as if it had been matched on arrival.
+    announce("email_assigned", message={**as_event(mail), "assigned_by_id": user_id})
 
 
 def customer_from_mail(mail: InboundMail, user_id: int | None) -> Customer:

@@ -110,6 +110,15 @@ def email_received(message):
     receive(message)
 
 
+@hookimpl
+def email_assigned(message):
+    """Staff assigned an unmatched mail to a customer: if it came to the complaints address, it
+    opens a complaint (or joins the complaint its subject names), as if matched on arrival."""
+    from plugins.complaints.mail import receive
+
+    receive(message)
+
+
 @hookimpl(optionalhook=True)
 def survey_answered(answer):
     """Marketing's survey after closing was answered: its 1–5 score is the complaint's rating."""

@@ -10,10 +10,15 @@ from core.hooks import hookspec
 
 
 @hookspec
-def complaint_subjects(customer):
+def complaint_subjects(customer, ref):
     """What a complaint of ``customer`` (a ``core.customers.models.Customer``) may be about.
 
-    Return a list of plain dicts, newest first, at most 50::
+    ``ref`` is None when the list is wanted (the form's *About* list): return plain dicts,
+    newest first, at most 50. When ``ref`` names one record (a complaint about an order older
+    than those 50, a portal page's *Complain about this*), return ``[that subject]`` if it is
+    one of yours, this customer's and open to complaint, else ``[]``: one indexed look-up,
+    not the list. (An implementation without the ``ref`` argument is still called; its list
+    is then searched for ``ref``.) Each dict::
 
         {"ref": "sales.order:order_id=42",  # "<endpoint>:<argument>=<id>" of the record's page
          "label": "Order S0000042",        # shown, and kept on the complaint as it was then

@@ -6,7 +6,8 @@ and ``ref="complaint:<id>"``, and every subject carries the complaint's referenc
 References naming one of our messages, which the core resolves to ``outbox_id``) or,
 failing that, by the reference in its subject — then only from the complaint's own
 customer, so guessing a number attaches nothing to someone else's complaint. Mail to
-the intake address from a known customer that matches no complaint opens one.
+the intake address from a known customer that matches no complaint opens one; so does such
+mail from an unknown sender once staff assign it to a customer (``email_assigned``).
 """
 from __future__ import annotations
 
@@ -166,7 +167,8 @@ def _to_intake(message: dict) -> bool:
 
 
 def receive(message: dict) -> Complaint | None:
-    """``email_received``: thread the mail into its complaint, or open one; idempotent per mail."""
+    """``email_received`` and ``email_assigned``: thread the mail into its complaint, or open one;
+    idempotent per mail (complaints' own *Open a complaint* has already done it when it assigned)."""
     if message.get("bounce") or (message.get("auto_submitted") or "no") != "no":
         return None
     done = db.session.execute(sa.select(ComplaintMessage.complaint_id)
@@ -180,8 +182,15 @@ def receive(message: dict) -> Complaint | None:
                                         body=(message.get("text") or "")[:100000], inbound_mail_id=message["id"]))
         return complaint
     if message.get("customer_id") and _to_intake(message):
-        return open_from_mail(message, message["customer_id"])
+        return open_from_mail(message, message["customer_id"], user=_assigner(message))
     return None
+
+
+def _assigner(message: dict):
+    """Who assigned the mail to its customer (``email_assigned``), to be named as the opener."""
+    from core.auth.models import User
+
+    return db.session.get(User, message["assigned_by_id"]) if message.get("assigned_by_id") else None
 
 
 def open_from_mail(message: dict, customer_id: int, *, user=None, **data) -> Complaint:

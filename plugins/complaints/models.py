@@ -187,7 +187,8 @@ class Complaint(db.Model):
     __audit__ = Audit(
         "complaints.complaint", label=_l("Complaint"), title="title", customer="customer_id",
         ignore=("is_open", "about_ref", "inbound_mail_id", "interaction_id", "first_response_seconds",
-                "resolution_seconds", "first_response_escalated_at", "resolution_escalated_at"),
+                "resolution_seconds", "first_response_business_seconds", "resolution_business_seconds",
+                "first_response_escalated_at", "resolution_escalated_at"),
         private=lambda c: (("description", "rating_comment") if c.channel in ("email", "portal")
                            else ("rating_comment",)),
         users=("assignee_id", "created_by_id"),
@@ -257,12 +258,15 @@ class Complaint(db.Model):
     resolution_due: Mapped[datetime | None]
     first_response_at: Mapped[datetime | None]
     first_response_seconds: Mapped[int | None]
+    # The same durations counted in business hours on the SLA calendar (statistics show both).
+    first_response_business_seconds: Mapped[int | None]
     first_response_escalated_at: Mapped[datetime | None]
     resolution_escalated_at: Mapped[datetime | None]
     escalation_count: Mapped[int] = mapped_column(default=0)
     acknowledged_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     resolution_seconds: Mapped[int | None]
+    resolution_business_seconds: Mapped[int | None]
     resolved_in_time: Mapped[bool | None]
     closed_at: Mapped[datetime | None]
     reopened_count: Mapped[int] = mapped_column(default=0)

@@ -9,7 +9,6 @@ compensation are the customer's business and are shown once resolved.
 """
 from __future__ import annotations
 
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,14 +19,16 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from core.db import db, parse_id
+from core.l10n import local_today
 from core.portal import current_portal, portal_login_required, scoped_to, staff_language
 from core.web.pagination import BadCursor, keyset_page
 from plugins.complaints import history
 from plugins.complaints.defaults import display_name
 from plugins.complaints.forms import RatingForm
 from plugins.complaints.models import CLOSED, OPEN_STATES, RESOLVED, Category, Complaint, ComplaintMessage
-from plugins.complaints.workflow import TEXT_MAX, TITLE_MAX, ComplaintInputError, create_complaint, subjects_for
-from core.l10n import local_today
+from plugins.complaints.workflow import (
+    TEXT_MAX, TITLE_MAX, ComplaintInputError, create_complaint, subject_for, subjects_for,
+)
 
 bp = Blueprint("complaints_portal", __name__, template_folder="templates")
 
@@ -49,9 +50,13 @@ class PortalReplyForm(FlaskForm):
                          render_kw={"rows": 4})
 
 
-def _choices(form: PortalComplaintForm, customer) -> None:
-    form.about_ref.choices = [("", _("Nothing in particular"))] + [
-        (s["ref"], str(s["label"])) for s in subjects_for(customer)]
+def _choices(form: PortalComplaintForm, customer, chosen: str | None = None) -> None:
+    """The newest 50 subjects, and ``chosen`` (from a "Complain about this" link, or sent) if
+    it is an older one of theirs."""
+    subjects = subjects_for(customer)
+    if chosen and chosen not in {s["ref"] for s in subjects}:
+        subjects += [s for s in [subject_for(customer, chosen)] if s]
+    form.about_ref.choices = [("", _("Nothing in particular"))] + [(s["ref"], str(s["label"])) for s in subjects]
     categories = db.session.execute(sa.select(Category).where(Category.active.is_(True))
                                     .order_by(Category.position, Category.id)).scalars()
     form.category_id.choices = [("", _("I don't know"))] + [(str(c.id), display_name(c)) for c in categories]
@@ -63,7 +68,7 @@ def record_actions(portal, ref: str) -> list:
     opens with it chosen. Nothing for a quotation or someone else's record."""
     from core.contrib import PortalAction
 
-    if ref not in {s["ref"] for s in subjects_for(portal.customer)}:
+    if subject_for(portal.customer, ref) is None:  # that one record asked for, however old
         return []
     return [PortalAction(_l("Complain about this"), "complaints_portal.new", url_values=(("about", ref),),
                          weight=50)]
@@ -85,7 +90,7 @@ def index():
 def new():
     customer = current_portal.customer
     form = PortalComplaintForm()
-    _choices(form, customer)
+    _choices(form, customer, request.args.get("about") if request.method == "GET" else form.about_ref.data)
     if request.method == "GET" and request.args.get("about"):
         form.about_ref.data = request.args["about"]  # "complain about this order" links
     if form.validate_on_submit():

@@ -45,6 +45,13 @@ def set_deadlines(complaint: Complaint, *, start: datetime | None = None, calend
     complaint.resolution_due = calendar.add_hours(start, policy.resolution_hours)
 
 
+def business_seconds(start: datetime, end: datetime, calendar: Calendar | None = None) -> int:
+    """Working time between two moments, in seconds, on the calendar the deadlines use: a
+    complaint answered on Monday morning that came in on Friday afternoon waited two business
+    hours, not 66. Stored beside the wall-clock seconds when the moment happens."""
+    return round((calendar or load_calendar()).hours_between(start, end) * 3600)
+
+
 def sla_status(complaint: Complaint, now: datetime | None = None) -> str:
     """``"breached"``, ``"at_risk"``, ``"ok"`` or ``""`` (no target / closed)."""
     if complaint.state not in OPEN_STATES:

@@ -5,7 +5,8 @@ reads the latest :class:`StatsSnapshot` (a JSON document, "as of" shown) and a
 periodic job (``complaints.refresh_stats``, every 15 minutes) recomputes it; a manager
 may also start a refresh (a job with its progress bar). Percentiles are nearest-rank
 over window functions (``row_number() over (order by …)``), which SQLite and PostgreSQL
-both run, on durations stored in seconds when they happened.
+both run, on durations stored in seconds when they happened — wall-clock, and in business
+hours on the SLA calendar (``*_business_seconds``), shown side by side.
 """
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ def compute(now: datetime | None = None) -> dict:
             .group_by(Product.id, Product.name).order_by(sa.func.count(Complaint.id).desc(), Product.id).limit(10))]
     first = _percentiles(Complaint.first_response_seconds)
     resolution = _percentiles(Complaint.resolution_seconds)
+    first_business = _percentiles(Complaint.first_response_business_seconds)
+    resolution_business = _percentiles(Complaint.resolution_business_seconds)
     met_first, due_first = db.session.execute(sa.select(
         sa.func.count().filter(Complaint.first_response_at <= Complaint.first_response_due),
         sa.func.count()).where(Complaint.first_response_at.is_not(None), Complaint.first_response_due.is_not(None))).one()
@@ -102,6 +105,7 @@ def compute(now: datetime | None = None) -> dict:
         "as_of": now.isoformat(timespec="seconds"), "total": total, "by_state": by_state,
         "by_category": by_category, "by_severity": by_severity, "by_product": by_product,
         "first_response": first, "resolution": resolution,
+        "first_response_business": first_business, "resolution_business": resolution_business,
         "first_response_compliance": _share(met_first, due_first), "first_response_measured": due_first,
         "resolution_compliance": _share(met_res, due_res), "resolution_measured": due_res,
         "rating_average": round(float(rating_avg), 2) if rating_avg is not None else None, "rating_count": rating_n,

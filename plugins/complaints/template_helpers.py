@@ -87,7 +87,7 @@ def complaint_stat_name(row):
 
 @bp.app_template_global()
 def complaint_duration(seconds):
-    if seconds is None:
+    if not isinstance(seconds, (int, float)):  # None, or a figure a snapshot made before it existed
         return "—"
     from core.l10n.numbers import format_number
 

@@ -9,14 +9,15 @@ another team's) and lists through ``visible``. Rules live in workflow.py / mail.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from core.auth.models import User
 from core.db import db, utcnow
-from core.security import public, requires
+from core.security import public, requires, user_can
+from core.security import visible as customer_visible
 from core.web.pagination import BadCursor, keyset_page
 from plugins.complaints import labels
 from plugins.complaints.access import ALL, VIEW, get_visible, visible
@@ -27,11 +28,11 @@ from plugins.complaints.models import (
 )
 from plugins.complaints.sla import at_risk_clause, breached_clause
 from plugins.complaints.workflow import (
-    ACTION_LABELS, TRANSITIONS, ComplaintConflict, ComplaintInputError, assign, create_complaint, subjects_for,
-    transition,
+    ACTION_LABELS, TRANSITIONS, ComplaintConflict, ComplaintInputError, assign, create_complaint, subject_for,
+    subjects_for, transition,
 )
 
-bp = Blueprint("complaints", __name__, url_prefix="/complaints", template_folder="templates")
+bp = Blueprint("complaints", __name__, url_prefix="/complaints", template_folder="templates", static_folder="static")
 
 VIEWS = ("mine", "queue", "team", "at_risk", "breached", "all")
 
@@ -121,9 +122,43 @@ def _fill_choices(form: ComplaintForm, customer):
     form.severity_id.choices = _choices(Severity, order=(Severity.rank,))
     form.team_id.choices = _team_choices(_("Shared queue"))
     form.channel.choices = [(c, labels.CHANNEL_LABELS[c]) for c in CHANNELS if c not in ("api", "portal")]
+    form.about_ref.choices = [("", _("Nothing in particular"))] + _subject_choices(
+        customer, form.about_ref.data if request.method == "POST" else None)
+
+
+def _subject_choices(customer, chosen: str | None = None) -> list[tuple[str, str]]:
+    """``(ref, label)`` of what a complaint of ``customer`` may be about (``complaint_subjects``):
+    the newest 50, and ``chosen`` if it is an older one of theirs (a form sent back with errors)."""
     subjects = subjects_for(customer) if customer is not None else []
-    form.about_ref.choices = [("", _("Nothing in particular"))] + [
-        (s["ref"], " · ".join(str(p) for p in (s.get("group"), s["label"], s.get("detail")) if p)) for s in subjects]
+    if customer is not None and chosen and chosen not in {s["ref"] for s in subjects}:
+        subjects += [s for s in [subject_for(customer, chosen)] if s]
+    return [(s["ref"], " · ".join(str(p) for p in (s.get("group"), s["label"], s.get("detail")) if p))
+            for s in subjects]
+
+
+def _customer(customer_id):
+    """The customer ``customer_id`` if the user may see them (``customers.view`` and record rules), else None."""
+    from core.customers.models import Customer
+
+    customer = db.session.get(Customer, customer_id) if customer_id and customer_id > 0 else None
+    if customer is None or not user_can("customers.view") or not customer_visible(customer):
+        return None
+    return customer
+
+
+@bp.get("/subjects")
+@requires(VIEW)
+def subjects():
+    """JSON for the form's *About* list when another customer is picked (complaint_form.js): the
+    same choices the page would render for that customer, under the page's checks (404 for a
+    customer the user may not see)."""
+    customer = _customer(_int_arg("customer_id"))
+    if customer is None:
+        abort(404)
+    response = jsonify({"customer_id": customer.id,
+                        "subjects": [{"ref": ref, "label": label} for ref, label in _subject_choices(customer)]})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -135,7 +170,9 @@ def new():
 
     form = ComplaintForm()
     customer_id = _id(form.customer_id.data if request.method == "POST" else request.args.get("customer_id"))
-    customer = db.session.get(Customer, customer_id) if customer_id and customer_id > 0 else None
+    customer = _customer(customer_id)
+    if request.method == "GET" and customer_id and customer is None:
+        abort(404)  # a customer the user may not see: never their name nor their orders
     if request.method == "GET":
         form.customer_id.data = str(customer.id) if customer else ""
         call_id = _int_arg("interaction_id")
@@ -150,7 +187,10 @@ def new():
             form.title.data = call.subject
             form.description.data = call.body
     _fill_choices(form, customer)
-    if request.method == "POST" and form.validate_on_submit():
+    valid = request.method == "POST" and form.validate_on_submit()
+    if valid and customer is None:  # no such customer, or one the user may not see
+        form.customer_id.errors = [_("Choose the customer.")]
+    elif valid:
         data = {"customer_id": customer_id, "title": form.title.data, "description": form.description.data,
                 "category_id": _id(form.category_id.data), "severity_id": _id(form.severity_id.data),
                 "team_id": _id(form.team_id.data), "about_ref": form.about_ref.data or None,

@@ -21,10 +21,11 @@ from plugins.complaints.models import (
     ACKNOWLEDGED, CHANNELS, CLOSED, INVESTIGATING, NEW, OPEN_STATES, RESOLVED, Category, Complaint, RootCause,
     Severity, Team, TeamMember,
 )
-from plugins.complaints.sla import set_deadlines
+from plugins.complaints.sla import business_seconds, set_deadlines
 
 TITLE_MAX = 200
 TEXT_MAX = 20000
+REF_MAX = 80  # complaints_complaint.about_ref
 
 # action -> (states it leaves, state it reaches)
 TRANSITIONS = {
@@ -84,11 +85,25 @@ def _row(model, value, key, errors, *, required=False):
 
 
 def subjects_for(customer) -> list[dict]:
-    """What the customer's complaint may be about, offered by enabled plugins (``complaint_subjects``)."""
+    """What the customer's complaint may be about, offered by enabled plugins (``complaint_subjects``):
+    each plugin's newest 50."""
+    return _subjects(customer, None)
+
+
+def subject_for(customer, ref: str | None) -> dict | None:
+    """The one subject ``ref`` if an enabled plugin offers it to this customer, however old
+    (``complaint_subjects`` asked for that ref alone), else None."""
+    if not isinstance(ref, str) or not ref or len(ref) > REF_MAX:
+        return None
+    return next(iter(_subjects(customer, ref)), None)
+
+
+def _subjects(customer, ref: str | None) -> list[dict]:
     registry = current_app.extensions["rapport"].plugins
     out = []
-    for _plugin, items in registry.call("complaint_subjects", customer=customer):
-        out.extend(i for i in items if isinstance(i, dict) and i.get("ref") and i.get("label"))
+    for _plugin, items in registry.call("complaint_subjects", customer=customer, ref=ref):
+        out.extend(i for i in items if isinstance(i, dict) and i.get("ref") and i.get("label")
+                   and (ref is None or i["ref"] == ref))
     return out
 
 
@@ -113,13 +128,13 @@ def create_complaint(data: dict, *, user=None, channel: str = "staff", inbound_m
         errors.setdefault("channel", []).append(_l("Not a valid choice."))
     about_ref, about_label = data.get("about_ref") or None, ""
     if about_ref and customer is not None:
-        offered = {s["ref"]: s for s in subjects_for(customer)}
-        if about_ref not in offered:
+        offered = subject_for(customer, about_ref)
+        if offered is None:
             errors.setdefault("about_ref", []).append(_l("Not one of this customer's orders or equipment."))
         else:
-            about_label = str(offered[about_ref]["label"])[:200]
-            if product is None and offered[about_ref].get("product_id"):
-                product = db.session.get(Product, offered[about_ref]["product_id"])
+            about_label = str(offered["label"])[:200]
+            if product is None and offered.get("product_id"):
+                product = db.session.get(Product, offered["product_id"])
     interaction = None
     if data.get("interaction_id") not in (None, ""):
         interaction = _row(Interaction, data.get("interaction_id"), "interaction_id", errors)
@@ -216,21 +231,22 @@ def transition(complaint: Complaint, action: str, data: dict | None = None, *, u
         values["compensation_amount"] = _money(data.get("compensation_amount"), errors)
         values["compensation_credit"] = bool(data.get("compensation_credit"))
         values["resolved_at"] = now
-        values["resolution_seconds"] = int((now - complaint.created_at).total_seconds())
+        values.update(_durations("resolution", complaint, now))
         values["resolved_in_time"] = complaint.resolution_due is None or now <= complaint.resolution_due
     elif action == "acknowledge":
         values["acknowledged_at"] = now
     elif action == "close":
         values["closed_at"] = now
     elif action == "reopen":
-        values.update(resolved_at=None, resolution_seconds=None, resolved_in_time=None, closed_at=None,
+        values.update(resolved_at=None, resolution_seconds=None, resolution_business_seconds=None,
+                      resolved_in_time=None, closed_at=None,
                       resolution_escalated_at=None, reopened_count=Complaint.reopened_count + 1)
     if errors:
         raise ComplaintInputError(errors)
     if complaint.state not in expected:
         raise ComplaintConflict(complaint.state)
     if action in ("acknowledge", "investigate", "resolve") and complaint.first_response_at is None:
-        values.update(first_response_at=now, first_response_seconds=int((now - complaint.created_at).total_seconds()))
+        values.update(first_response_at=now, **_durations("first_response", complaint, now))
     if not change_state(complaint, "state", expected, state=target, is_open=target in OPEN_STATES, updated_at=now,
                         **values):
         raise ComplaintConflict(complaint.state)
@@ -271,7 +287,14 @@ def record_first_response(complaint: Complaint, now: datetime | None = None) -> 
     now = now or utcnow()
     if complaint.first_response_at is None:
         update_if(complaint, Complaint.first_response_at.is_(None), first_response_at=now,
-                  first_response_seconds=int((now - complaint.created_at).total_seconds()))
+                  **_durations("first_response", complaint, now))
+
+
+def _durations(what: str, complaint: Complaint, now: datetime) -> dict:
+    """``<what>_seconds`` (wall-clock) and ``<what>_business_seconds`` (working time on the
+    SLA calendar) since the complaint came in, for the statistics."""
+    return {f"{what}_seconds": int((now - complaint.created_at).total_seconds()),
+            f"{what}_business_seconds": business_seconds(complaint.created_at, now)}
 
 
 def as_event(complaint: Complaint) -> dict:

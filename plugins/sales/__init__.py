@@ -210,8 +210,9 @@ def segment_criteria():
 
 
 @hookimpl(optionalhook=True)
-def complaint_subjects(customer):
-    """Complaints (when installed) may be about one of the customer's confirmed orders."""
+def complaint_subjects(customer, ref):
+    """Complaints (when installed) may be about one of the customer's confirmed orders (the newest
+    50, or the one ``ref`` names however old)."""
     from plugins.sales.complaints import complaint_subjects as subjects
 
-    return subjects(customer)
+    return subjects(customer, ref)

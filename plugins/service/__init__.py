@@ -265,8 +265,9 @@ def survey_triggers():
 
 
 @hookimpl(optionalhook=True)
-def complaint_subjects(customer):
-    """Complaints (when installed) may be about one of the customer's units of equipment."""
+def complaint_subjects(customer, ref):
+    """Complaints (when installed) may be about one of the customer's units of equipment (the
+    newest 50, or the one ``ref`` names however old)."""
     from plugins.service.complaints import complaint_subjects as subjects
 
-    return subjects(customer)
+    return subjects(customer, ref)

@@ -137,3 +137,56 @@ def test_who_may_open_a_complaint_from_unmatched_mail(app, client, receiver, mak
     assert client.get(f"/complaints/from-mail/{mail_id}").status_code == 404
     page = client.get(f"/messages/mail/{mail_id}").get_data(as_text=True)
     assert "/complaints/from-mail/" not in page
+
+
+def test_plain_assign_of_mail_to_the_complaints_address_opens_a_complaint(app, client, login, receiver):
+    """The core's own *Assign* and *New customer* buttons (not complaints' action): the core announces
+    ``email_assigned`` and complaints opens the complaint a known sender's mail would have opened
+    on arrival — only for mail to the complaints address; a subject naming a complaint of that
+    customer joins it instead."""
+    from core.auth.models import User
+    from core.messaging.models import OutboxMessage
+    from plugins.complaints.models import ComplaintMessage, Settings
+
+    with app.app_context():
+        db.session.execute(sa.update(Settings).values(intake_address="complaints@rapport.test"))
+        db.session.commit()
+        customer_id = td.customer(name="Dalia Vaitkutė", email="dalia@example.com").id
+        earlier = td.complaint(customer_id, title="Late delivery")
+        earlier_id, earlier_ref = earlier.id, earlier.reference
+    _deliver(receiver, "Dalia from work <dalia@work.example>", "Sulaužyta kėdė", "Kėdės koja nulūžo.")
+    _deliver(receiver, "Dalia from work <dalia@work.example>", "Invoice copy", "Please send it.",
+             to="office@rapport.test")
+    _deliver(receiver, "Dalia from work <dalia@work.example>", f"Re: [{earlier_ref}] still late", "Nothing yet.",
+             to="office@rapport.test")
+    _deliver(receiver, "Amir Karimi <amir@example.net>", "کالای معیوب", "دستگاه روشن نمی‌شود.")
+    chair, invoice, reply, new = (_unmatched(app, s) for s in (
+        "Sulaužyta kėdė", "Invoice copy", f"Re: [{earlier_ref}] still late", "کالای معیوب"))
+    assert [c.id for c in _complaints(app)] == [earlier_id]
+
+    login()
+    for mail_id in (chair, invoice, reply):
+        done = client.post(f"/messages/mail/{mail_id}/assign", data={"customer_id": str(customer_id)})
+        assert done.status_code == 302 and done.headers["Location"].endswith(f"/customers/{customer_id}")
+    made = client.post(f"/messages/mail/{new}/new-customer")
+    assert made.status_code == 302
+
+    complaints = {c.inbound_mail_id: c for c in _complaints(app)}
+    assert set(complaints) == {None, chair, new}  # the earlier one (staff), the chair, the new customer's
+    opened = complaints[chair]
+    with app.app_context():
+        admin_id = db.session.execute(sa.select(User.id).where(User.email == "admin@example.com")).scalar()
+        assert (opened.customer_id, opened.channel, opened.title, opened.created_by_id) == (
+            customer_id, "email", "Sulaužyta kėdė", admin_id)
+        assert "nulūžo" in opened.description
+        assert complaints[new].customer_id != customer_id and complaints[new].title == "کالای معیوب"
+        # The reply naming her earlier complaint is in its conversation; the invoice mail is nowhere.
+        threaded = db.session.execute(sa.select(ComplaintMessage.complaint_id, ComplaintMessage.inbound_mail_id)
+                                      .where(ComplaintMessage.direction == "in")).all()
+        assert sorted(threaded) == sorted([(earlier_id, reply), (opened.id, chair), (complaints[new].id, new)])
+        acks = db.session.execute(sa.select(OutboxMessage.subject).where(
+            OutboxMessage.source == "complaints", OutboxMessage.customer_id == customer_id)).scalars().all()
+        assert any(opened.reference in s for s in acks)
+    # The customer page shows it in the complaints panel.
+    page = client.get(f"/customers/{customer_id}").get_data(as_text=True)
+    assert opened.reference in page and "Sulaužyta kėdė" in page

@@ -109,3 +109,71 @@ def test_no_link_on_another_customers_record(app, client):
         assert registry.contributions("portal_record_actions", portal=Portal(mine), ref=ref) == []
         offered = registry.contributions("portal_record_actions", portal=Portal(other), ref=ref)
         assert [(a.endpoint, dict(a.url_values)) for a in offered] == [("complaints_portal.new", {"about": ref})]
+
+
+def test_complain_about_equipment_older_than_the_newest_50(app, client, token_for):
+    """The list offers each plugin's 50 newest subjects; the link, the form and filing ask
+    ``complaint_subjects`` for the one ``ref`` instead, so the oldest unit still gets its link,
+    the form opens with it chosen, and the complaint (portal or API) is about it."""
+    from plugins.complaints.models import Complaint
+    from plugins.service.models import Equipment
+
+    with app.app_context():
+        customer_id = td.customer(name="Ελένη Οικονόμου", email="eleni@example.com").id
+        units = [Equipment(customer_id=customer_id, model_name=f"Radiator R{i}", serial=f"SN-R-{i:03d}")
+                 for i in range(52)]
+        db.session.add_all(units)
+        db.session.commit()
+        oldest, second, newest = units[0].id, units[1].id, units[-1].id
+    ref = f"service.equipment:equipment_id={oldest}"
+    portal_login(client, portal_account(app, customer_id))
+    plain = client.get("/portal/complaints/new").get_data(as_text=True)
+    assert f'value="service.equipment:equipment_id={newest}"' in plain
+    assert f'value="{ref}"' not in plain  # the list: the 50 newest only
+
+    url = _link(client.get(f"/portal/service/equipment/{oldest}").get_data(as_text=True))
+    assert url == f"/portal/complaints/new?about=service.equipment:equipment_id%3D{oldest}"
+    form = client.get(url).get_data(as_text=True)
+    assert _chosen(form) == ref and "Radiator R0" in form
+    sent = client.post("/portal/complaints/new", data={"title": "Cold", "description": "It stays cold",
+                                                       "about_ref": ref, "category_id": ""})
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    # Through the API (staff) the second-oldest works too; someone else's or a made-up one does not.
+    headers = token_for()
+    created = client.post("/api/v1/complaints/", headers=headers, json={
+        "customer_id": customer_id, "title": "Noisy", "about_ref": f"service.equipment:equipment_id={second}"})
+    assert created.status_code == 201, created.get_json()
+    for bad in (f"service.equipment:equipment_id={oldest + 1000}", "service.equipment:equipment_id=²",
+                f"service.equipment:equipment_id= {oldest}", f"sales.order:order_id={oldest}"):
+        refused = client.post("/api/v1/complaints/", headers=headers,
+                              json={"customer_id": customer_id, "title": "x", "about_ref": bad})
+        assert refused.status_code == 422 and "about_ref" in str(refused.get_json()), bad
+    with app.app_context():
+        about = dict(db.session.query(Complaint.title, Complaint.about_ref).all())
+        assert about == {"Cold": ref, "Noisy": f"service.equipment:equipment_id={second}"}
+
+
+def test_sales_answers_for_one_order_by_its_ref(app, client, token_for):
+    """``complaint_subjects(customer, ref)`` in sales: that confirmed order of this customer, or nothing."""
+    from core.catalog.service import create_product
+    from core.customers.models import Customer
+    from plugins.complaints.workflow import subject_for
+
+    with app.app_context():
+        mine = td.customer(name="Ελένη Οικονόμου", email="eleni@example.com").id
+        other = td.customer(name="Jonas Petraitis", email="jonas@example.com").id
+        product = create_product({"sku": "KET-1", "name": "Βραστήρας", "unit_price": "40.00"})
+        db.session.commit()
+        product_id = product.id
+    headers = token_for()
+    order = _order(client, headers, mine, product_id)
+    quotation = _order(client, headers, mine, product_id, confirm=False)
+    theirs = _order(client, headers, other, product_id)
+    with app.test_request_context():
+        eleni = db.session.get(Customer, mine)
+        found = subject_for(eleni, f"sales.order:order_id={order['id']}")
+        assert found["ref"] == f"sales.order:order_id={order['id']}" and order["number"] in found["label"]
+        assert found["product_id"] == product_id
+        for ref in (f"sales.order:order_id={quotation['id']}", f"sales.order:order_id={theirs['id']}",
+                    "sales.order:order_id=99999999999", "sales.order:order_id=", "x" * 500, ""):
+            assert subject_for(eleni, ref) is None, ref

@@ -71,3 +71,81 @@ def test_refresh_now_is_a_job(app, client, login, run_jobs):
     with app.app_context():
         assert db.session.execute(sa.select(Job.status)).scalar() == "done"
         assert latest() is not None and latest().data["total"] == 0
+
+
+def test_durations_in_business_hours_beside_wall_clock_across_a_weekend(app, client, login, token_for):
+    """A complaint in at Friday 16:00 Athens and answered Monday 10:00 waited 66 hours by the clock
+    and 2 by the SLA (Fri 16–17, Mon 9–10); resolved Tuesday 12:00: 92 against 12 (1 + 8 + 3).
+    Statistics show both, labelled; the API has both."""
+    from zoneinfo import ZoneInfo
+
+    from plugins.complaints.models import Settings
+    from plugins.complaints.stats import refresh
+    from plugins.complaints.workflow import create_complaint, record_first_response, transition
+
+    athens = ZoneInfo("Europe/Athens")
+
+    def at(*args):
+        return datetime(*args, tzinfo=athens).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+    with app.app_context():
+        db.session.execute(sa.update(Settings).values(timezone="Europe/Athens"))
+        db.session.commit()
+        customer_id = td.customer().id
+        friday = create_complaint({"customer_id": customer_id, "title": "Friday afternoon"}, at=at(2026, 11, 27, 16))
+        transition(friday, "acknowledge", now=at(2026, 11, 30, 10))
+        transition(friday, "resolve", {"resolution": "Replaced", "root_cause_id": td.root_cause().id},
+                   now=at(2026, 12, 1, 12))
+        # Opened and answered (a reply) on Saturday: an hour by the clock, no working time at all.
+        saturday = create_complaint({"customer_id": customer_id, "title": "Saturday"}, at=at(2026, 11, 28, 10))
+        record_first_response(saturday, now=at(2026, 11, 28, 11))
+        db.session.commit()
+        assert (friday.first_response_seconds, friday.first_response_business_seconds) == (66 * 3600, 2 * 3600)
+        assert (friday.resolution_seconds, friday.resolution_business_seconds) == (92 * 3600, 12 * 3600)
+        assert (saturday.first_response_seconds, saturday.first_response_business_seconds) == (3600, 0)
+        data = refresh(at(2026, 12, 2, 9)).data
+        db.session.commit()
+        assert data["first_response"] == {"median": 3600, "p90": 66 * 3600, "count": 2}
+        assert data["first_response_business"] == {"median": 0, "p90": 2 * 3600, "count": 2}
+        assert data["resolution_business"]["median"] == 12 * 3600 and data["resolution"]["median"] == 92 * 3600
+        # Reopening clears both resolution times (resolving again measures anew).
+        transition(friday, "reopen", now=at(2026, 12, 2, 9))
+        assert friday.resolution_seconds is None and friday.resolution_business_seconds is None
+        db.session.rollback()
+    login()
+    page = client.get("/complaints/stats").get_data(as_text=True)
+    table = page.split('class="table table-sm w-auto mb-4 complaint-durations"', 1)[1].split("</table>", 1)[0]
+    assert "Business hours" in table and "as the SLA counts them" in table and "Wall-clock hours" in table
+    rows = [r for r in table.split("<tr>") if "Resolution, median" in r or "First response, 90th" in r]
+    assert ">2.0 h<" in rows[0] and ">66.0 h<" in rows[0]  # first response p90: business, then wall-clock
+    assert ">12.0 h<" in rows[1] and ">92.0 h<" in rows[1]
+    api = client.get("/api/v1/complaints/stats", headers=token_for()).get_json()["data"]
+    assert api["resolution_business"]["p90"] == 12 * 3600 and api["resolution"]["p90"] == 92 * 3600
+
+
+def test_the_migration_fills_business_durations_of_complaints_already_answered(app):
+    """complaints_0021 adds the columns and computes them for what was answered or resolved
+    before it, on the configured calendar (Athens; the same weekend as above)."""
+    from zoneinfo import ZoneInfo
+
+    from core.migrate import downgrade, upgrade
+    from plugins.complaints.models import Complaint, Settings
+
+    def at(*args):
+        return datetime(*args, tzinfo=ZoneInfo("Europe/Athens")).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+    with app.app_context():
+        db.session.execute(sa.update(Settings).values(timezone="Europe/Athens"))
+        customer_id = td.customer().id
+        answered = td.complaint(customer_id, "Answered and resolved")
+        answered.created_at, answered.first_response_at, answered.resolved_at = (
+            at(2026, 11, 27, 16), at(2026, 11, 30, 10), at(2026, 12, 1, 12))
+        waiting = td.complaint(customer_id, "Still waiting")
+        db.session.commit()
+        ids = answered.id, waiting.id
+        db.session.remove()
+        downgrade("complaints@complaints_0003")
+        upgrade("complaints@head")
+        rows = dict(((r.id, (r.first_response_business_seconds, r.resolution_business_seconds)) for r in
+                     db.session.execute(sa.select(Complaint).where(Complaint.id.in_(ids))).scalars()))
+        assert rows == {ids[0]: (2 * 3600, 12 * 3600), ids[1]: (None, None)}
