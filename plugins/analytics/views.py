@@ -173,3 +173,38 @@ def overdue():
         if ids:
             names = dict(db.session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())
     return render_template("analytics/overdue.html", snapshot=snapshot, page=page, names=names)
+
+
+@bp.get("/profit")
+@requires("analytics.view")
+def profit():
+    """Customers ranked by profit (revenue − cost of goods − other costs), with the Pareto view.
+
+    The Pareto summary is over every customer, so it is shown to managers only; a salesperson
+    sees their own customers' ranked figures (record rule).
+    """
+    from core.customers.models import Customer
+    from plugins.analytics import charts
+    from plugins.analytics.models import CustomerProfit
+    from plugins.analytics.profit import cost_labels
+
+    snapshot = latest_snapshot()
+    page, names, summary, charts_svg = None, {}, None, {}
+    may_see_all = user_can("analytics.manager")
+    if snapshot is not None:
+        stmt = scoped(sa.select(CustomerProfit), CustomerProfit).where(CustomerProfit.snapshot_id == snapshot.id)
+        try:
+            page = keyset_page(db.session, stmt, [CustomerProfit.profit, CustomerProfit.customer_id],
+                               cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"],
+                               descending=True, convert=_cursor_values,
+                               key=lambda row: [str(row.profit), row.customer_id])
+        except BadCursor:
+            abort(400)
+        ids = [row.customer_id for row in page.items]
+        if ids:
+            names = dict(db.session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())
+        if may_see_all and snapshot.profit_summary is not None:
+            summary = snapshot.profit_summary
+            charts_svg = {"pareto": charts.pareto_chart(summary), "deciles": charts.deciles_chart(summary)}
+    return render_template("analytics/profit.html", snapshot=snapshot, page=page, names=names, summary=summary,
+                           charts=charts_svg, cost_labels=cost_labels(), may_see_all=may_see_all)
