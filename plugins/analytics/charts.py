@@ -31,8 +31,10 @@ def _svg(chart, label: str) -> Markup:
 
 
 def _options(**extra) -> dict:
-    return dict(style=STYLE, js=[], disable_xml_declaration=True, width=720, height=300, legend_at_bottom=True,
-                show_y_guides=True, value_formatter=_percent, **extra)
+    options = dict(style=STYLE, js=[], disable_xml_declaration=True, width=720, height=300, legend_at_bottom=True,
+                   show_y_guides=True, value_formatter=_percent)
+    options.update(extra)
+    return options
 
 
 def pareto_chart(summary: dict) -> Markup | None:
@@ -58,3 +60,30 @@ def deciles_chart(summary: dict) -> Markup | None:
     chart.x_labels = [str(i) for i in range(1, len(deciles) + 1)]
     chart.add(_("Share of profit"), deciles)
     return _svg(chart, _("Share of profit by tenth of customers"))
+
+
+def demand_chart(rows, label: str) -> Markup | None:
+    """One price band: units sold per month, then the forecast with its interval (dashed)."""
+    from core.l10n.dates import format_month
+    from core.l10n.numbers import format_number
+
+    if not rows:
+        return None
+    history = [r for r in rows if not r.forecast]
+    ahead = [r for r in rows if r.forecast]
+    chart = pygal.Line(**_options(value_formatter=lambda v: format_number(round(v)) if v is not None else "",
+                                  x_label_rotation=30, show_minor_x_labels=False, x_labels_major_every=3,
+                                  include_x_axis=True))
+    chart.x_labels = [format_month(r.month) for r in rows]
+    n = len(history)
+    chart.add(_("Units sold"), [r.units for r in history] + [None] * len(ahead))
+    if ahead:
+        # The forecast line starts from the last month sold, so the two read as one curve.
+        lead = [None] * (n - 1) + [history[-1].units] if history else []
+        chart.add(_("Forecast"), lead + [r.units for r in ahead], stroke_style={"dasharray": "6, 4"})
+        pad = [None] * n
+        chart.add(_("Lowest expected"), pad + [r.lower for r in ahead], show_dots=False,
+                  stroke_style={"dasharray": "2, 4"})
+        chart.add(_("Highest expected"), pad + [r.upper for r in ahead], show_dots=False,
+                  stroke_style={"dasharray": "2, 4"})
+    return _svg(chart, label)

@@ -46,6 +46,8 @@ class Snapshot(db.Model):
     # {"curve": [[customer share, cumulative profit share], ...], "deciles": [profit share, ...],
     #  "costs": [{"key", "amount", "customers"}, ...]} (amounts as decimal strings)
     profit_summary: Mapped[dict | None] = mapped_column(sa.JSON)
+    # Demand (demand.py): the price bands, [{"band", "above", "up_to", "units", "forecast"}, ...]
+    demand_bands: Mapped[list | None] = mapped_column(sa.JSON)
 
 
 class CustomerFigures(db.Model):
@@ -154,6 +156,21 @@ class CustomerProfit(db.Model):
     other_cost: Mapped[Decimal] = mapped_column(Money)
     profit: Mapped[Decimal] = mapped_column(Money)
     uncosted_lines: Mapped[int] = mapped_column(default=0)
+
+
+class Demand(db.Model):
+    """Units sold (history) or forecast in one price band and month of one snapshot."""
+
+    __tablename__ = "analytics_demand"
+
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    band: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)   # 1 = cheapest
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)         # first day of the month
+    units: Mapped[float] = mapped_column(sa.Float)                          # sold, or the forecast's mean
+    forecast: Mapped[bool] = mapped_column(default=False)
+    lower: Mapped[float | None] = mapped_column(sa.Float)                   # 95 % prediction interval
+    upper: Mapped[float | None] = mapped_column(sa.Float)
 
 
 HORIZON_DAYS = 90

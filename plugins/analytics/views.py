@@ -208,3 +208,43 @@ def profit():
             charts_svg = {"pareto": charts.pareto_chart(summary), "deciles": charts.deciles_chart(summary)}
     return render_template("analytics/profit.html", snapshot=snapshot, page=page, names=names, summary=summary,
                            charts=charts_svg, cost_labels=cost_labels(), may_see_all=may_see_all)
+
+
+def band_label(band: dict, currency: str) -> str:
+    """A price band as readers say it: "Up to €20.00", "Above €20.00, up to €50.00", "Above €50.00"."""
+    def money(amount, currency):  # plain text: the label is also the chart's aria-label
+        return l10n_numbers.format_money(amount, currency)
+
+    above, up_to = band.get("above"), band.get("up_to")
+    if above is None and up_to is None:
+        return _("Every price")
+    if above is None:
+        return _("Up to %(price)s", price=money(Decimal(up_to), currency))
+    if up_to is None:
+        return _("Above %(price)s", price=money(Decimal(above), currency))
+    return _("Above %(low)s, up to %(high)s", low=money(Decimal(above), currency), high=money(Decimal(up_to), currency))
+
+
+@bp.get("/demand")
+@requires("analytics.manager")
+def demand():
+    """Units sold per price band and month, with each band's forecast and its interval.
+
+    Company-wide figures (not per customer), so managers only, like the Pareto summary.
+    """
+    from plugins.analytics import charts
+    from plugins.analytics.demand import FORECAST_MONTHS, INTERVAL, demand_for
+
+    snapshot = latest_snapshot()
+    bands = []
+    if snapshot is not None and snapshot.demand_bands:
+        rows = demand_for(snapshot)
+        for band in snapshot.demand_bands:
+            label = band_label(band, snapshot.currency)
+            series = rows.get(band["band"], [])
+            bands.append({"band": band["band"], "label": label, "units": band["units"],
+                          "chart": charts.demand_chart(series, label),
+                          "history": [r for r in series if not r.forecast],
+                          "forecast": [r for r in series if r.forecast]})
+    return render_template("analytics/demand.html", snapshot=snapshot, bands=bands, months=FORECAST_MONTHS,
+                           interval=INTERVAL)
