@@ -173,6 +173,24 @@ class Demand(db.Model):
     upper: Mapped[float | None] = mapped_column(sa.Float)
 
 
+class ProductInterval(db.Model):
+    """How long customers wait before buying a product again, in one snapshot (repurchase.py)."""
+
+    __tablename__ = "analytics_product_interval"
+    __table_args__ = (
+        # The list: most repeat customers first (the best-founded medians), per snapshot.
+        sa.Index("ix_analytics_product_interval_rank", "snapshot_id", "repeat_customers", "product_id"),
+    )
+
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("core_product.id", ondelete="CASCADE"), primary_key=True)
+    buyers: Mapped[int]                 # customers who bought it at least once
+    repeat_customers: Mapped[int]       # … and again on a later day
+    intervals: Mapped[int]              # gaps between a customer's purchases of it
+    median_days: Mapped[float] = mapped_column(sa.Float)
+
+
 HORIZON_DAYS = 90
 
 

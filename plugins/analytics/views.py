@@ -248,3 +248,30 @@ def demand():
                           "forecast": [r for r in series if r.forecast]})
     return render_template("analytics/demand.html", snapshot=snapshot, bands=bands, months=FORECAST_MONTHS,
                            interval=INTERVAL)
+
+
+@bp.get("/products")
+@requires("analytics.view")
+def products():
+    """Per product, the median days between a customer's purchases of it (keyset pages).
+
+    Product figures over all customers, no customer named: every analytics user may see them
+    (a salesperson plans calls with them).
+    """
+    from core.catalog.models import Product
+    from plugins.analytics.models import ProductInterval
+
+    snapshot = latest_snapshot()
+    page, products_by_id = None, {}
+    if snapshot is not None:
+        stmt = sa.select(ProductInterval).where(ProductInterval.snapshot_id == snapshot.id)
+        try:
+            page = keyset_page(db.session, stmt, [ProductInterval.repeat_customers, ProductInterval.product_id],
+                               cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"],
+                               descending=True, convert=_int_cursor)
+        except BadCursor:
+            abort(400)
+        ids = [row.product_id for row in page.items]
+        if ids:
+            products_by_id = {p.id: p for p in db.session.execute(sa.select(Product).where(Product.id.in_(ids))).scalars()}
+    return render_template("analytics/products.html", snapshot=snapshot, page=page, products=products_by_id)
