@@ -128,7 +128,7 @@ def periodic_tasks():
     from core.jobs import crontab
     from core.messaging.tasks import send_outbox
 
-    return [PeriodicTask("core.purge", crontab(minute="40", hour="3"), _purge, _l("Forget old events and jobs")),
+    return [PeriodicTask("core.purge", crontab(minute="40", hour="3"), _purge, _l("Forget old events, jobs and imported files")),
             PeriodicTask("core.outbox_sweep", crontab(), send_outbox, _l("Send email and SMS that are due"),
                          tracked=False)]
 
@@ -138,10 +138,13 @@ def _purge(job) -> str:
 
     from core.events.tasks import purge_events
     from core.jobs.service import purge_jobs
+    from core.transfer.purge import purge_imports
 
     events = purge_events()
     jobs = purge_jobs()
-    return _("Removed %(events)d old events and %(jobs)d old jobs.", events=events, jobs=jobs)
+    imports = purge_imports()
+    return _("Removed %(events)d old events, %(jobs)d old jobs and %(imports)d old imports with their files.",
+             events=events, jobs=jobs, imports=imports)
 
 
 # -- pickers and the customer page's actions --------------------------------------------------

@@ -111,6 +111,10 @@ def default_config(instance: str) -> dict:
         # their job (shared by web processes and workers), and the largest file accepted.
         "IMPORT_DIR": os.environ.get("RAPPORT_IMPORT_DIR") or None,  # default: <instance>/imports
         "IMPORT_MAX_MB": _int_env("RAPPORT_IMPORT_MAX_MB", 200),
+        # Uploaded files hold customers' personal data: core.purge deletes them (and their runs)
+        # this long after the import ended.
+        "IMPORT_RETENTION_DAYS": _int_env("RAPPORT_IMPORT_RETENTION_DAYS",
+                                          _int_env("RAPPORT_JOB_RETENTION_DAYS", 90)),
         **messaging_defaults(),
         # The customer portal (core/portal; docs/running.md#the-customer-portal).
         "PORTAL_PUBLIC_URL": os.environ.get("RAPPORT_PUBLIC_URL") or None,  # base of links in emails

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
+from core.l10n import local_today
 
 pytestmark = pytest.mark.plugins("sales", "service")
 API = "/api/v1"
@@ -104,7 +105,7 @@ def test_references_to_missing_rows_are_422_naming_the_field(client, h, world):
                                                                "technician_id": 999999})
     assert r.status_code == 422 and _errors(r) == {"technician_id": ["Unknown technician."]}
     r = client.post(f"{API}/service/visits/1/finish", headers=h,
-                    json={"done_on": date.today().isoformat(), "outcome": "ok", "technician_id": 999999})
+                    json={"done_on": local_today().isoformat(), "outcome": "ok", "technician_id": 999999})
     assert r.status_code == 422 and "technician_id" in _errors(r)
     r = client.post(f"{API}/sales/opportunities/1/lost", headers=h, json={"lost_reason_id": 999})
     assert r.status_code == 422 and "lost_reason_id" in _errors(r)

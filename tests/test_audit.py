@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from core.l10n import local_today
 from core.testing import ADMIN_EMAIL, PASSWORD
 from core.testing import audit_entries as entries
 
@@ -217,7 +218,7 @@ def test_interactions_and_follow_ups_from_the_customer_page(app, client, login):
     client.post(f"/customers/{cid}/interactions", data={"channel": "phone", "direction": "inbound",
                                                         "subject": "Called about the quote"})
     client.post(f"/customers/{cid}/activities", data={"summary": "Send the quote", "assignee_id": str(user_id(app)),
-                                                      "due_date": date.today().isoformat()})
+                                                      "due_date": local_today().isoformat()})
     call = last(app, record_type="interaction")
     assert call["action"] == "create" and call["customer_id"] == cid and call["origin"] == "web"
     assert call["changes"]["subject"] == [None, "Called about the quote"]

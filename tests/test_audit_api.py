@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.testing import ADMIN_EMAIL
+from core.l10n import local_today
 
 
 def _customers(app, names):
@@ -78,7 +79,7 @@ def test_filter_by_user_action_and_period(app, client, token_for, make_user):
     assert [i["record_label"] for i in items] == ["By Admin", "By Eva"]
     from datetime import date, timedelta
 
-    today = date.today()
+    today = local_today()
     assert client.get(f"/api/v1/audit?record_type=customer&since={today}&until={today}",
                       headers=admin).get_json()["items"]
     assert client.get(f"/api/v1/audit?record_type=customer&until={today - timedelta(days=1)}",

@@ -29,6 +29,7 @@ import sqlalchemy as sa
 import race_listener_plugin
 from core.db import db
 from core.testing import ADMIN_EMAIL, PASSWORD
+from core.l10n import local_today
 
 N = 12
 pytestmark = pytest.mark.plugins("sales", "service", "race_listener", extra=[race_listener_plugin])
@@ -224,10 +225,10 @@ def test_finishing_a_maintenance_visit(app, live_server, tokens, shop):
 
     with app.app_context():
         eq = svc.create_equipment(customer_id=shop["customer"], product_id=shop["washer"], serial="RACE-2")
-        visit = svc.schedule_visit(eq, due_date=date.today())
+        visit = svc.schedule_visit(eq, due_date=local_today())
         db.session.commit()
         vid, eq_id = visit.id, eq.id
-    body = {"done_on": date.today().isoformat(), "outcome": "ok"}
+    body = {"done_on": local_today().isoformat(), "outcome": "ok"}
     one_winner(race(N, lambda i: api_post(live_server, f"/api/v1/service/visits/{vid}/finish", tokens[i], body)))
     assert history(app, "service.visit_done") == 1
     with app.app_context():

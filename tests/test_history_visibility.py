@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from core.db import db
 from core.testing import PASSWORD
+from core.l10n import local_today
 
 pytestmark = pytest.mark.plugins("sales", "service")
 
@@ -52,7 +53,7 @@ def world(app, make_user, token_for, client):
     tia = token_for("tia@example.com")
     opp = client.post("/api/v1/sales/opportunities", headers=tia, json={
         "title": "Kitchen refit for Zoë", "customer_id": ids["zoe"], "expected_revenue": "48000.00",
-        "follow_up_date": (date.today() - timedelta(days=1)).isoformat(),
+        "follow_up_date": (local_today() - timedelta(days=1)).isoformat(),
         "follow_up_summary": "Send Zoë the refit drawings"}).get_json()
     ids["opp"] = opp["id"]
     order = client.post("/api/v1/sales/orders", headers=tia, json={
@@ -205,7 +206,7 @@ def test_plain_follow_ups_stay_shared(app, client, world):
     from core.history.service import schedule_activity
 
     with app.app_context():
-        a = schedule_activity(world["zoe"], summary="Ring Zoë about the invoice", due_date=date.today(),
+        a = schedule_activity(world["zoe"], summary="Ring Zoë about the invoice", due_date=local_today(),
                               assignee_id=_uid(app, "tia@example.com"))
         db.session.commit()
         aid = a.id

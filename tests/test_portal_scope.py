@@ -13,6 +13,7 @@ import pytest
 
 from core.db import db
 from core.testing import portal_account, portal_login, portal_probe, portal_routes
+from core.l10n import local_today
 
 pytestmark = pytest.mark.plugins("sales", "service", extra=["portaltest_plugin"])
 
@@ -36,8 +37,8 @@ def _records_for(customer_id: int, product_id: int, *, label: str) -> None:
         if state == "confirmed":
             confirm(order)
     eq = svc.create_equipment(customer_id=customer_id, product_id=product_id, serial=f"SN-{label}",
-                              install_date=date.today() - timedelta(days=10))
-    svc.add_warranty(eq, start_date=date.today() - timedelta(days=10), months=12)
+                              install_date=local_today() - timedelta(days=10))
+    svc.add_warranty(eq, start_date=local_today() - timedelta(days=10), months=12)
     req = svc.open_request(equipment_id=eq.id, problem=f"broken {label}", channel="portal")
     from PIL import Image
 
@@ -45,9 +46,9 @@ def _records_for(customer_id: int, product_id: int, *, label: str) -> None:
     Image.new("RGB", (8, 8), (1, 2, 3)).save(data, "PNG")
     data.seek(0)
     photos.attach(req, [FileStorage(stream=data, filename=f"{label}.png")])
-    svc.schedule_visit(eq, due_date=date.today() + timedelta(days=30))
+    svc.schedule_visit(eq, due_date=local_today() + timedelta(days=30))
     log_event(customer_id, "portaltest.note", source="portaltest", subject=f"note {label}")
-    schedule_activity(customer_id, summary=f"call {label}", due_date=date.today(), assignee_id=None)
+    schedule_activity(customer_id, summary=f"call {label}", due_date=local_today(), assignee_id=None)
     submit(db.session.get(Customer, customer_id), {"name": f"{label} renamed", "emails": [f"{label}@example.com"],
                                                    "phones": [], "addresses": []}, account_id=None)
     db.session.commit()

@@ -13,6 +13,7 @@ import pytest
 
 from core.testing import ADMIN_EMAIL, PASSWORD
 from core.web.redirects import is_safe_path
+from core.l10n import local_today
 
 HOSTILE = [
     "//evil.example/",
@@ -85,7 +86,7 @@ def test_follow_up_done_and_undo_next(app, client, login, action, target):
     with app.app_context():
         customer = create_customer({"name": "Redirected"})
         db.session.flush()
-        activity = schedule_activity(customer.id, summary="Call back", due_date=date.today(), assignee_id=1)
+        activity = schedule_activity(customer.id, summary="Call back", due_date=local_today(), assignee_id=1)
         db.session.commit()
         activity_id = activity.id
     login()

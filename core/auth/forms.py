@@ -45,9 +45,11 @@ class PreferencesForm(FlaskForm):
         from flask import current_app
 
         from core.l10n import CALENDARS, business_timezone, timezone_choices
+        from core.l10n.context import timezone_label
 
         super().__init__(*args, **kwargs)
         self.ui_language.choices = list(current_app.config["LANGUAGES"].items())
-        business = business_timezone().key
-        self.timezone.choices = [("", _l("The business's time zone (%(zone)s)", zone=business))] + timezone_choices()
+        business = timezone_label(business_timezone().key)
+        self.timezone.choices = ([("", _l("The business's time zone (%(zone)s)", zone=business))]
+                                 + timezone_choices(self.timezone.data))
         self.calendar.choices = [("", _l("Usual for my language"))] + [(k, v) for k, v in CALENDARS.items()]

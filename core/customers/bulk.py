@@ -33,9 +33,13 @@ _CUSTOMER_COLUMNS = ("kind", "name", "company_id", "owner_id", "preferred_langua
 
 
 @contextmanager
-def bulk_search_index():
-    """Rebuild the search index once for the customers created inside the block (SQLite)."""
-    conn = db.session.connection()
+def bulk_search_index(conn=None):
+    """Rebuild the search index once for the customers created inside the block (SQLite).
+
+    ``conn``: the connection whose transaction inserts the customers (default: the session's);
+    the bench generator passes its own, writing with Core ``insert`` like :func:`create_customers`.
+    """
+    conn = conn if conn is not None else db.session.connection()
     if conn.dialect.name != "sqlite":
         yield
         return
@@ -121,7 +125,7 @@ def _audit_created(conn, ids, params, rows, now) -> None:
     for cid, p, r in zip(ids, params, rows):
         changes = {k: [None, plain(p[k])] for k in _AUDITED if p.get(k) not in (None, "")}
         for field, values in (("emails", r.get("emails")), ("phones", r.get("phones")), ("tags", r.get("tags")),
-                              ("addresses", [Address(**a).one_line() for a in r.get("addresses") or ()]),
+                              ("addresses", [Address.line_of(a) for a in r.get("addresses") or ()]),
                               ("needs", [n["description"] for n in r.get("needs") or ()])):
             if values:
                 changes[field] = [None, list(values)]

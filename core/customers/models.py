@@ -176,8 +176,15 @@ class Address(db.Model):
 
     customer: Mapped[Customer] = relationship(back_populates="addresses")
 
+    LINE_PARTS = ("street", "postcode", "city", "region", "country")
+
     def one_line(self) -> str:
-        return ", ".join(p for p in (self.street, self.postcode, self.city, self.region, self.country) if p)
+        return self.line_of({k: getattr(self, k) for k in self.LINE_PARTS})
+
+    @classmethod
+    def line_of(cls, values: dict) -> str:
+        """``one_line`` of plain values (bulk paths: no ORM object per address)."""
+        return ", ".join(p for p in (values.get(k) for k in cls.LINE_PARTS) if p)
 
 
 class Consent(db.Model):

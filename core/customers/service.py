@@ -36,6 +36,7 @@ from core.customers.models import (
 )
 from core.db import announce, db, parse_id, utcnow
 from core.text import fold
+from core.l10n import local_today
 
 LIMITS = {"name": 200, "purchase_purpose": 200, "notes": 20000, "tag": 80, "need": 500, "external_ref": 100,
           "tax_number": 40}
@@ -45,6 +46,30 @@ class CustomerInputError(ValueError):
     def __init__(self, errors: dict[str, list[str]]):
         super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()))
         self.errors = errors
+
+
+def _remember_domain_checks() -> None:
+    """Let email-validator check each domain's syntax once, not once per address.
+
+    Most of ``validate_email``'s time goes to the domain (IDNA and UTS #46, character by
+    character), whose result depends on the domain text alone — and an import brings
+    thousands of addresses at a handful of domains. The library's own function is wrapped
+    in an ``lru_cache`` (4,096 domains): same function, same arguments, same result; a
+    domain it refuses raises again each time (exceptions are not cached), with its message.
+    Skipped if a future email-validator no longer has the function where 2.x has it.
+    """
+    import functools
+    import importlib
+
+    # (``email_validator.validate_email`` the attribute is the function; the module is this.)
+    module = importlib.import_module("email_validator.validate_email")
+
+    check = getattr(module, "validate_email_domain_name", None)
+    if check is not None and not hasattr(check, "cache_info"):
+        module.validate_email_domain_name = functools.lru_cache(maxsize=4096)(check)
+
+
+_remember_domain_checks()
 
 
 def normalise_email(value: str) -> str:
@@ -137,7 +162,7 @@ def validate_customer_data(data: dict, *, current: Customer | None = None) -> di
             except ValueError:
                 err("birth_date", _("Use the form YYYY-MM-DD."))
                 value = None
-        if isinstance(value, date) and not (date(1900, 1, 1) <= value <= date.today()):
+        if isinstance(value, date) and not (date(1900, 1, 1) <= value <= local_today()):
             err("birth_date", _("The birth date must be between 1900 and today."))
         out["birth_date"] = value or None
     if "company_id" in data:

@@ -1,8 +1,8 @@
 """Customer pages: list and search, the 360 page, forms, duplicates, merge, delete, erase.
 
 Lists are keyset-paged on indexed columns and load related rows for the shown
-page only (``selectinload``), so they cost the same at a hundred or a million
-customers. Every change goes through :mod:`core.customers.service` or
+page only (the list: :mod:`core.customers.listing`, two statements per page), so
+they cost the same at a hundred or a million customers. Every change goes through :mod:`core.customers.service` or
 :mod:`core.history.service`; events fire after the commit.
 """
 from __future__ import annotations
@@ -28,6 +28,7 @@ from core.customers.forms import (
     SOURCE_LABELS,
     CustomerForm,
 )
+from core.customers import listing
 from core.customers.deletion import CustomerInUse, delete_customer, erase_customer
 from core.customers.models import (
     COMPANY,
@@ -135,13 +136,13 @@ def _list_statement(args):
 @requires("customers.view")
 def index():
     stmt, filters = _list_statement(request.args)
-    stmt = stmt.options(selectinload(Customer.emails), selectinload(Customer.phones),
-                        selectinload(Customer.company), selectinload(Customer.owner).lazyload(User.roles), selectinload(Customer.tags))
     try:
-        page = keyset_page(db.session, stmt, [sort_key(fold(filters["q"])), Customer.id],
-                           cursor=request.args.get("cursor"), limit=_page_size(), key=lambda c: [c.name_key, c.id])
+        page = keyset_page(db.session, listing.slim(stmt), [sort_key(fold(filters["q"])), Customer.id],
+                           cursor=request.args.get("cursor"), limit=_page_size(), key=lambda c: [c.name_key, c.id],
+                           scalars=False)
     except BadCursor:
         abort(400)
+    page.items = listing.fill(page.items)
     export_args = {k: v for k, v in request.args.items() if k != "cursor" and v}
     return render_template("customers/index.html", page=page, filters=filters, export_args=export_args)
 

@@ -89,6 +89,39 @@ class JobContext:
         if cancel:
             raise JobCancelled()
 
+    def progress_outside(self, done: int, total: int | None = None, message: str | None = None) -> bool:
+        """Record progress **without committing the session**, on a connection of its own.
+
+        For a task whose work is one long transaction (an import's save pass: all of it
+        commits or none): the progress bar moves while the transaction stays open, and
+        :class:`JobCancelled` (raised as by ``progress``) lets the task roll it all back.
+        Returns False, writing nothing, on SQLite: there a second connection cannot write
+        while the session holds the database's write lock, so the task should say on the
+        page that it is busy instead. A progress write that cannot get its row lock within
+        a second is skipped (True is still returned: the next one will try again).
+        """
+        engine = db.session.get_bind()
+        if engine.dialect.name == "sqlite":
+            return False
+        values = {"done": max(0, int(done)), "heartbeat_at": utcnow()}
+        if total is not None:
+            values["total"] = self.total = max(0, int(total))
+        if message is not None:
+            values["message"] = str(message)[:300]
+        try:
+            with engine.begin() as conn:
+                if engine.dialect.name == "postgresql":
+                    conn.execute(sa.text("SET LOCAL lock_timeout = '1s'"))
+                if conn.execute(self._fenced().values(**values)).rowcount != 1:
+                    raise JobLost(f"job {self.id} attempt {self.attempt} lost its lease")
+                cancel = conn.execute(sa.select(Job.cancel_requested).where(Job.id == self.id)).scalar()
+        except sa.exc.OperationalError as exc:  # the row is locked (someone cancelling): next time
+            log.warning("progress of job %s skipped: %s", self.id, exc)
+            return True
+        if cancel:
+            raise JobCancelled()
+        return True
+
     @property
     def cancel_requested(self) -> bool:
         """True once someone asked the job to stop (for tasks that stop without ``progress``)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -23,7 +24,8 @@ bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
 ADMIN = "admin.jobs"
 STATUS_LABELS = {
-    QUEUED: _l("Queued"), RUNNING: _l("Running"), DONE: _l("Done"), FAILED: _l("Failed"), CANCELLED: _l("Cancelled"),
+    QUEUED: lazy_pgettext("job", "Queued"), RUNNING: lazy_pgettext("job", "Running"), DONE: lazy_pgettext("job", "Done"),
+    FAILED: lazy_pgettext("job", "Failed"), CANCELLED: lazy_pgettext("job", "Cancelled"),
 }
 FILTERS = ("active", DONE, FAILED, CANCELLED)
 MAX_POLL_IDS = 100

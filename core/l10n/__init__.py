@@ -10,12 +10,13 @@ Who the reader is (language, time zone, calendar) is decided in :mod:`core.l10n.
 See docs/architecture.md ("Numbers, dates and languages") for the rules.
 """
 from core.l10n.context import (
-    CALENDARS, GREGORIAN, PERSIAN, addressee_conventions, business_timezone, calendar, language, locale, timezone, timezone_choices,
+    CALENDARS, GREGORIAN, HEBREW, PERSIAN, addressee_conventions, business_timezone, calendar, language, locale, timezone, timezone_choices,
     valid_timezone,
 )
 from core.l10n.dates import (
     date_example, format_date, format_datetime, format_month, format_quarter, format_time, format_weekday,
-    input_date, input_datetime, local_today, parse_date, parse_datetime, to_local, to_utc,
+    input_clock, input_date, input_datetime, local_today, parse_clock, parse_date, parse_datetime, to_local, to_utc,
+    weekdays,
 )
 from core.l10n.numbers import (
     ParseError, format_money, format_number, format_percent, format_quantity, latin_digits, native_digits,
@@ -24,11 +25,11 @@ from core.l10n.numbers import (
 from core.l10n.texts import english, render_text
 
 __all__ = [
-    "CALENDARS", "GREGORIAN", "PERSIAN", "addressee_conventions", "business_timezone", "calendar", "language", "locale", "timezone",
+    "CALENDARS", "GREGORIAN", "HEBREW", "PERSIAN", "addressee_conventions", "business_timezone", "calendar", "language", "locale", "timezone",
     "timezone_choices", "valid_timezone",
     "date_example", "format_date", "format_datetime", "format_month", "format_quarter", "format_time",
-    "format_weekday", "input_date", "input_datetime", "local_today", "parse_date", "parse_datetime", "to_local",
-    "to_utc",
+    "format_weekday", "input_clock", "input_date", "input_datetime", "local_today", "parse_clock", "parse_date",
+    "parse_datetime", "to_local", "to_utc", "weekdays",
     "ParseError", "format_money", "format_number", "format_percent", "format_quantity", "latin_digits",
     "native_digits", "number_example", "number_signs", "parse_decimal",
     "english", "render_text", "N_",

@@ -15,14 +15,17 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
 from flask import current_app, has_app_context, has_request_context
 from flask_babel import lazy_gettext as _l
 
-GREGORIAN, PERSIAN = "gregorian", "persian"
-CALENDARS = {GREGORIAN: _l("Gregorian"), PERSIAN: _l("Solar Hijri (Persian)")}
+GREGORIAN, PERSIAN, HEBREW = "gregorian", "persian", "hebrew"
+# Hebrew is shown beside the Gregorian date (what Israeli businesses type and file by), not instead.
+CALENDARS = {GREGORIAN: _l("Gregorian"), PERSIAN: _l("Solar Hijri (Persian)"),
+             HEBREW: _l("Gregorian with the Hebrew date")}
 # The calendar a language uses when the user has not chosen one.
 DEFAULT_CALENDAR = {"fa": PERSIAN}
 DEFAULT_TIMEZONE = "Europe/Athens"
@@ -83,7 +86,7 @@ def timezone_name() -> str:
 
 
 def calendar() -> str:
-    """``"gregorian"`` or ``"persian"``: the user's choice, else their language's usual one."""
+    """``"gregorian"``, ``"persian"`` or ``"hebrew"``: the user's choice, else their language's usual one."""
     user = _user()
     chosen = getattr(user, "calendar", None) if user else None
     if chosen in CALENDARS:
@@ -91,21 +94,52 @@ def calendar() -> str:
     return DEFAULT_CALENDAR.get(language(), GREGORIAN)
 
 
-def timezone_choices() -> list[tuple[str, str]]:
-    """Every IANA zone as ``(name, "City, Country — name")`` in the reader's language, by label."""
-    from babel.dates import get_timezone_location
+def timezone_label(name: str, loc: Locale | None = None) -> str:
+    """An IANA zone as a person reads it, in their language: the city and the zone's own name
+    (``Αθήνα — Ώρα Ανατολικής Ευρώπης``, ``תהרן — שעון איראן``), from CLDR through Babel.
+    The key (``Europe/Athens``) is what is stored; this is only what is shown."""
+    from babel.dates import get_timezone_location, get_timezone_name
 
-    loc = locale()
-    choices = []
-    for name in available_timezones():
-        if "/" not in name or name.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/")):
-            continue
-        try:
-            label = get_timezone_location(name, locale=loc, return_city=True)
-        except (LookupError, ValueError):
-            label = name
-        choices.append((name, f"{label} · {name}"))
-    return sorted(choices, key=lambda c: c[1].casefold())
+    loc = loc or locale()
+    try:
+        city = get_timezone_location(name, locale=loc, return_city=True)
+        zone = get_timezone_name(name, "long", zone_variant="generic", locale=loc)
+    except (LookupError, ValueError):
+        return name
+    return f"{city} — {zone}"
+
+
+def timezone_choices(current: str | None = None) -> list[tuple[str, str]]:
+    """The IANA zones a person picks from, as ``(key, label)`` in the reader's language
+    (:func:`timezone_label`), sorted by label, plus ``UTC``. Only the zones of tzdata's
+    ``zone.tab`` (one per region; old aliases such as ``Asia/Calcutta`` would repeat a label);
+    ``current``, a stored key not among them, is kept so a form shows what is saved."""
+    choices = list(_timezone_choices(str(locale())))
+    if current and valid_timezone(current) and current not in {key for key, _label in choices}:
+        choices.insert(0, (current, f"{timezone_label(current)} ({current})"))
+    return choices
+
+
+def _canonical_zones() -> list[str]:
+    from importlib.resources import files
+
+    try:
+        table = files("tzdata").joinpath("zoneinfo/zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):  # no tzdata package: the system's list
+        return sorted(n for n in available_timezones() if "/" in n and not n.startswith(("Etc/", "posix/", "right/")))
+    return [line.split("\t")[2] for line in table.splitlines() if line and not line.startswith("#")]
+
+
+@lru_cache(maxsize=8)
+def _timezone_choices(language: str) -> tuple[tuple[str, str], ...]:
+    """Cached per language: ~400 zones through CLDR take a noticeable time on every profile page."""
+    loc = Locale.parse(language)
+    labels = [(name, timezone_label(name, loc)) for name in _canonical_zones()]
+    counts: dict[str, int] = {}
+    for _name, label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    choices = [(name, f"{label} ({name})" if counts[label] > 1 else label) for name, label in labels]
+    return (("UTC", "UTC"), *sorted(choices, key=lambda c: (c[1].casefold(), c[0])))
 
 
 @contextmanager

@@ -79,6 +79,17 @@ def _persian_text(d: date, style: str) -> str:
     return native_digits(text)
 
 
+def _hebrew_text(d: date) -> str:
+    """The Hebrew calendar date (``ט״ז אדר תשפ״ו`` in Hebrew, ``16 Adar 5786`` otherwise), by
+    **pyluach** (imported here: only readers who chose this calendar need it)."""
+    from pyluach.dates import GregorianDate
+
+    h = GregorianDate(d.year, d.month, d.day).to_heb()
+    if context.language() == "he":
+        return h.hebrew_date_string()
+    return native_digits(f"{h.day} {h.month_name()} {h.year}")
+
+
 def _style(style: str | None) -> str:
     return style if style in STYLES else "medium"
 
@@ -96,7 +107,10 @@ def format_date(value, style: str | None = "medium") -> str:
     style = _style(style)
     if context.calendar() == context.PERSIAN:
         return _persian_text(value, style)
-    return native_digits(babel_dates.format_date(value, style, locale=context.locale()))
+    text = native_digits(babel_dates.format_date(value, style, locale=context.locale()))
+    if context.calendar() == context.HEBREW and style != "short":
+        return f"{text} ({_hebrew_text(value)})"
+    return text
 
 
 def format_time(value, style: str | None = "short") -> str:
@@ -148,6 +162,21 @@ def format_weekday(value: date) -> str:
     return babel_dates.format_date(value, "EEEE", locale=context.locale())
 
 
+def weekdays() -> list[tuple[int, str]]:
+    """The days of the week as ``(ISO number, name)`` in the reader's language, starting on the
+    day their week starts (Monday in Greek, Saturday in Persian, Sunday in Hebrew): the labels
+    of a working-days choice, stored as ISO numbers (Monday = 1 … Sunday = 7)."""
+    from babel.core import Locale, get_global
+
+    loc = context.locale()
+    names = babel_dates.get_day_names("wide", context="stand-alone", locale=loc)  # 0 = Monday; a label's form
+    # "fa" alone has no country, and CLDR's week data is by country: take the language's usual one
+    # (fa → Iran, he → Israel), as CLDR's likely subtags say.
+    region = loc if loc.territory else Locale.parse(get_global("likely_subtags").get(loc.language, str(loc)))
+    first = region.first_week_day
+    return [((first + i) % 7 + 1, names[(first + i) % 7]) for i in range(7)]
+
+
 # -- what people type -----------------------------------------------------------------------
 
 
@@ -192,6 +221,27 @@ def input_datetime(value: datetime | None) -> str:
         return ""
     local = to_local(value)
     return f"{input_date(local.date())} {native_digits(local.strftime('%H:%M'))}"
+
+
+def input_clock(value: time | None) -> str:
+    """A wall-clock time (opening hours: no date, no zone) as the reader types it: ``09:00``, ``۰۹:۰۰``."""
+    return "" if value is None else native_digits(value.strftime("%H:%M"))
+
+
+def parse_clock(text) -> time | None:
+    """``9:00``, ``09.00``, ``۰۹:۰۰`` → a ``time`` (``None`` for blank). Raises :class:`ParseError`."""
+    if text is None or isinstance(text, time):
+        return text
+    s = latin_digits(str(text)).strip().strip("\u200e\u200f")
+    if not s:
+        return None
+    found = re.fullmatch(r"(\d{1,2})[:.\u066b](\d{2})", s)
+    if not found:
+        raise ParseError(_("Enter a time such as %(example)s.", example=native_digits("09:30")))
+    hours, minutes = int(found.group(1)), int(found.group(2))
+    if hours > 23 or minutes > 59:
+        raise ParseError(_("Enter a time between 00:00 and 23:59."))
+    return time(hours, minutes)
 
 
 def date_example() -> str:

@@ -1,6 +1,6 @@
 """WTForms fields that read and show values in the reader's conventions.
 
-``DecimalField``, ``IntegerField``, ``DateField`` and ``DateTimeField`` render a text input holding the
+``DecimalField``, ``IntegerField``, ``DateField``, ``DateTimeField`` and ``TimeField`` render a text input holding the
 value as the reader writes it (``1.250,50``, ``۱۲``, ``5/3/2026``, ``۱۴۰۴/۱۲/۱۴ ۱۴:۳۰``), parse
 what comes back with :mod:`core.l10n` and put a ``Decimal``, ``int``, ``date`` or naive-UTC
 ``datetime`` in ``field.data``. Unreadable input is a field error in the reader's
@@ -12,9 +12,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from wtforms import StringField
+from wtforms import SelectMultipleField, StringField
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.l10n.dates import date_example, input_date, input_datetime, parse_date, parse_datetime
+from core.l10n.dates import (
+    date_example, input_clock, input_date, input_datetime, parse_clock, parse_date, parse_datetime, weekdays,
+)
 from core.l10n.numbers import ParseError, format_number, native_digits, parse_decimal
 
 
@@ -120,3 +123,33 @@ class DateTimeField(_LocalField):
         kwargs.setdefault("placeholder", f"{date_example()} {native_digits('14:30')}")
         kwargs.setdefault("dir", "ltr")
         return super().__call__(**kwargs)
+
+
+class TimeField(_LocalField):
+    """A wall-clock time of day (``09:00``, ``۰۹:۰۰``) with no date and no zone: opening hours,
+    a working day's start. ``data`` is a ``datetime.time``. ``<input type=time>`` is not used:
+    browsers show it in their own language, not the page's, and refuse Persian digits."""
+
+    def _format(self, value) -> str:
+        return input_clock(value)
+
+    def _parse(self, text):
+        return parse_clock(text)
+
+    def __call__(self, **kwargs):
+        kwargs.setdefault("placeholder", native_digits("09:00"))
+        kwargs.setdefault("dir", "ltr")
+        kwargs.setdefault("size", 6)
+        return super().__call__(**kwargs)
+
+
+class WeekdaysField(SelectMultipleField):
+    """Days of the week as checkboxes named in the reader's language, in the order their week
+    runs; ``data`` is the list of ISO weekday numbers ticked (Monday = 1 … Sunday = 7)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("coerce", int)
+        super().__init__(label, validators, choices=weekdays, **kwargs)

@@ -6,6 +6,7 @@ import re
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
@@ -15,8 +16,9 @@ from core.messaging.models import CHANNELS
 from core.messaging.templates import check_syntax
 
 CHANNEL_LABELS = {"email": _l("Email"), "sms": _l("SMS")}
-STATUS_LABELS = {"queued": _l("Queued"), "sending": _l("Sending"), "sent": _l("Sent"), "failed": _l("Failed"),
-                 "bounced": _l("Bounced"), "unknown": _l("Unknown")}
+STATUS_LABELS = {"queued": lazy_pgettext("message", "Queued"), "sending": lazy_pgettext("message", "Sending"),
+                 "sent": lazy_pgettext("message", "Sent"), "failed": lazy_pgettext("message", "Failed"),
+                 "bounced": lazy_pgettext("message", "Bounced"), "unknown": lazy_pgettext("message", "Unknown")}
 PURPOSE_LABELS = {"personal": _l("Personal"), "service": _l("Service notice"), "marketing": _l("Marketing")}
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
 

@@ -8,7 +8,6 @@ channel and the language are the customer's own choice and change at once
 """
 from __future__ import annotations
 
-from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,6 +17,7 @@ from core.customers.service import CustomerInputError, update_customer, validate
 from core.db import change_state, db, utcnow
 from core.portal import texts
 from core.portal.models import ACCEPTED, PENDING, REJECTED, PortalChange
+from core.l10n import local_today
 
 FIELDS = ("name", "emails", "phones", "addresses")
 ADDRESS_KEYS = ("label", "street", "postcode", "city", "region", "country")
@@ -73,7 +73,7 @@ def submit(customer: Customer, data: dict, *, account_id: int | None) -> PortalC
                            subject_kind=texts.DETAILS_SUBMITTED, data={"change_id": change.id})
     with staff_language():  # a follow-up's summary is plain text, for staff
         schedule_activity(customer.id, summary=_("Review the contact details changed in the portal"),
-                          due_date=date.today(), assignee_id=customer.owner_id, source="core",
+                          due_date=local_today(), assignee_id=customer.owner_id, source="core",
                           ref=f"portal.change:{change.id}")
     return change
 

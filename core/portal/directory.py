@@ -26,7 +26,7 @@ bp = Blueprint("portal_accounts", __name__, url_prefix="/admin/portal")
 PAGE = 50
 SETTINGS_PERMISSION = "portal.settings"
 ACTIVE, INVITED, CLOSED = "active", "invited", "closed"
-STATUSES = {ACTIVE: _l("Active"), INVITED: _l("Invited, no password yet"),
+STATUSES = {ACTIVE: lazy_pgettext("portal account", "Active"), INVITED: _l("Invited, no password yet"),
             CLOSED: lazy_pgettext("portal account", "Closed")}
 
 

@@ -66,7 +66,13 @@ def import_command(kind, file, profile_name, on_duplicate, skip_bad_rows, encodi
             bar.length = max(total or 0, done, 1)
             bar.update(done - bar.pos)
 
-        run = run_import(run, importer, progress=progress)
+        def saving(done, total, _message):  # the terminal's bar needs no database
+            if done == 0:
+                bar.label, bar.length, bar.pos = "Saving", max(total, 1), 0
+            bar.update(done - bar.pos)
+            return True
+
+        run = run_import(run, importer, progress=progress, save_progress=saving)
     click.echo(run.message, err=True)
     if run.bad and os.path.exists(stored_path(run, ".rejected.csv")):
         click.echo(f"Rows with problems, with the reason for each: {stored_path(run, '.rejected.csv')}", err=True)

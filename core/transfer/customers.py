@@ -258,8 +258,8 @@ def merged(customer: Customer, clean: dict) -> dict:
                                                           if t not in {x.name for x in customer.tags}]
     if "addresses" in data:
         have = [{k: getattr(a, k) for k in ("label", *ADDRESS_FIELDS)} for a in customer.addresses]
-        lines = {Address(**a).one_line() for a in have}
-        data["addresses"] = have + [a for a in data["addresses"] if Address(**a).one_line() not in lines]
+        lines = {Address.line_of(a) for a in have}
+        data["addresses"] = have + [a for a in data["addresses"] if Address.line_of(a) not in lines]
     for field in ("notes", "external_ref", "tax_number"):
         if field in data and not data[field]:
             del data[field]  # a blank cell does not erase what is saved

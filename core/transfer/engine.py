@@ -16,11 +16,9 @@ The preview is pass 1 over the first rows, with the duplicates it would match.
 """
 from __future__ import annotations
 
-import bisect
 import csv
 import os
 import pickle
-from array import array
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
@@ -31,6 +29,7 @@ from flask_babel import ngettext
 
 from core.db import db, utcnow
 from core.text import fold, unstorable
+from core.transfer.keyset import KeySet
 from core.transfer.models import CREATE, DONE, FAILED, REFUSED, SKIP, ImportRun
 from core.transfer.readers import Sniffed, TransferError, read_rows
 from core.transfer.writers import neutralise, unwrap
@@ -70,48 +69,6 @@ class ImportContext:
     updated: int = 0
     skipped: int = 0
     cache: dict = field(default_factory=dict)  # for importers: lookups shared across batches
-
-
-class KeySet:
-    """The duplicate keys seen so far in a file, with the line of each, in little memory.
-
-    A million rows with three keys each would take ~300 MB as a dict of strings; here
-    each key is a 64-bit hash in sorted ``array`` runs (16 bytes a key), newest keys in a
-    small dict, runs merged when there are too many. A hash collision (about one in 10¹²
-    for a million keys) would refuse a row as a duplicate; it could never merge two.
-    """
-
-    FLUSH_AT = 50_000
-    MAX_RUNS = 6
-
-    def __init__(self):
-        self.recent: dict[int, int] = {}
-        self.runs: list[tuple[array, array]] = []
-
-    def lookup(self, key: tuple[str, str]) -> tuple[int, int | None]:
-        """``(hash of key, line it was first seen on or None)``."""
-        h = hash(key)
-        first = self.recent.get(h)
-        if first is not None:
-            return h, first
-        for hashes, lines in self.runs:
-            i = bisect.bisect_left(hashes, h)
-            if i < len(hashes) and hashes[i] == h:
-                return h, lines[i]
-        return h, None
-
-    def put(self, key_hash: int, line: int) -> None:
-        self.recent[key_hash] = line
-        if len(self.recent) >= self.FLUSH_AT:
-            self._flush()
-
-    def _flush(self):
-        items = sorted(self.recent.items())
-        self.runs.append((array("q", (h for h, _ in items)), array("q", (ln for _, ln in items))))
-        self.recent = {}
-        if len(self.runs) > self.MAX_RUNS:
-            merged = sorted((h, ln) for hashes, lines in self.runs for h, ln in zip(hashes, lines))
-            self.runs = [(array("q", (h for h, _ in merged)), array("q", (ln for _, ln in merged)))]
 
 
 def import_dir() -> str:
@@ -296,12 +253,17 @@ def estimate_rows(run: ImportRun) -> int | None:
     return max(1, count - (0 if run.format == "vcf" else 1))
 
 
-def run_import(run: ImportRun, importer, *, progress: Callable[[int, int | None, str], None] | None = None) -> ImportRun:
+def run_import(run: ImportRun, importer, *, progress: Callable[[int, int | None, str], None] | None = None,
+               save_progress: Callable[[int, int, str], bool] | None = None) -> ImportRun:
     """Check every row, then save the good ones in one transaction (see the module doc).
 
-    ``progress(done, total, message)`` is called between batches (a job's progress).
-    Returns ``run`` with its state (``done``, ``refused``: bad rows in all-or-nothing
-    mode, or ``failed``) and counts, committed.
+    ``progress(done, total, message)`` is called between batches of the check pass (a
+    job's ``progress``, which commits). ``save_progress(done, total, message)`` is called
+    between batches of the save pass, inside its transaction, so it must not touch the
+    session (a job's ``progress_outside``); when it returns False (SQLite) the page says
+    instead that the rows are being saved in one go. Returns ``run`` with its state
+    (``done``, ``refused``: bad rows in all-or-nothing mode, or ``failed``) and counts,
+    committed.
     """
     ctx = _context(run)
     sniffed = sniffed_of(run)
@@ -340,9 +302,12 @@ def run_import(run: ImportRun, importer, *, progress: Callable[[int, int | None,
                 "upload again, or choose to skip bad rows.", bad))
         if good == 0:
             return _finish(run, REFUSED, _("Nothing was imported: no row could be read without problems."))
-        if progress:
-            progress(read, read, ngettext("Saving %(num)d row…", "Saving %(num)d rows…", good))
-        _save_all(run, importer, ctx, spool_path)
+        live = bool(save_progress) and save_progress(0, good, saving_message(0, good))
+        if progress and not live:
+            progress(0, good, ngettext(
+                "Saving %(num)d row in one go: the bar moves again when it is saved.",
+                "Saving %(num)d rows in one go: the bar moves again when all of them are saved.", good))
+        _save_all(run, importer, ctx, spool_path, save_progress if live else None, good)
         run.created, run.updated, run.skipped = ctx.created, ctx.updated, ctx.skipped
         return _finish(run, DONE, summary(run))
     except TransferError as exc:
@@ -353,15 +318,24 @@ def run_import(run: ImportRun, importer, *, progress: Callable[[int, int | None,
             os.remove(spool_path)
 
 
-def _save_all(run: ImportRun, importer, ctx: ImportContext, spool_path: str) -> None:
+def saving_message(done: int, total: int) -> str:
+    return _("Saving: %(done)s of %(total)s rows…", done=done, total=total)
+
+
+def _save_all(run: ImportRun, importer, ctx: ImportContext, spool_path: str,
+              save_progress: Callable[[int, int, str], bool] | None = None, total: int = 0) -> None:
     """Every good row, in one transaction: all of it commits, or none of it."""
     session = db.session
+    saved = 0
     try:
         with (importer.bulk(ctx) if importer.bulk else nullcontext()):
             with open(spool_path, "rb") as spool:
                 for chunk in _spooled(spool):
                     rows = [ImportRow(line, {}, clean=clean, match_id=match) for line, clean, match in chunk]
                     importer.save(rows, ctx)
+                    saved += len(rows)
+                    if save_progress and saved < total:  # the last one is the commit's
+                        save_progress(saved, total, saving_message(saved, total))
         _audit_import(run, ctx)
         run.created, run.updated, run.skipped = ctx.created, ctx.updated, ctx.skipped
         session.flush()

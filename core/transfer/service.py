@@ -18,7 +18,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from core.db import db
-from core.transfer.engine import auto_mapping, import_dir, profile_mapping, run_import, stored_path
+from core.transfer.engine import auto_mapping, estimate_rows, import_dir, profile_mapping, run_import, stored_path
 from core.transfer.models import ON_DUPLICATE, RUNNING, SKIP, UPLOADED, ImportProfile, ImportRun
 from core.transfer.readers import TransferError, sniff
 
@@ -89,6 +89,7 @@ def create_run(importer, source, filename: str, *, user_id: int | None, profile:
                     size=size, format=sniffed.format, encoding=sniffed.encoding, delimiter=sniffed.delimiter,
                     headers=sniffed.headers, options=opts, state=UPLOADED,
                     mapping=auto_mapping(importer, sniffed.headers, profile.mapping if profile else None))
+    run.options = {**opts, "rows_estimate": estimate_rows(run)}  # shown before mapping
     db.session.add(run)
     db.session.flush()
     return run
@@ -151,7 +152,7 @@ def run_job(job, import_id: int) -> str:
     if importer is None:
         raise JobError(_("Nothing imports “%(kind)s” any more (was a plugin disabled?).", kind=run.kind))
     try:
-        run = run_import(run, importer, progress=job.progress)
+        run = run_import(run, importer, progress=job.progress, save_progress=job.progress_outside)
     except JobCancelled:
         _stopped(import_id, _("Cancelled before anything was saved."))
         raise

@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -31,8 +32,9 @@ from core.web.pagination import BadCursor, keyset_page
 
 bp = Blueprint("transfer", __name__, url_prefix="/transfer")
 
-STATE_LABELS = {"uploaded": _l("Waiting for its columns"), "running": _l("Running"), "done": _l("Done"),
-                "refused": _l("Nothing imported"), "failed": _l("Failed")}
+STATE_LABELS = {"uploaded": _l("Waiting for its columns"), "running": lazy_pgettext("import", "Running"),
+                "done": lazy_pgettext("import", "Done"), "refused": _l("Nothing imported"),
+                "failed": lazy_pgettext("import", "Failed")}
 
 
 def text_dir(value) -> str:

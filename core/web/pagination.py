@@ -54,11 +54,13 @@ class Page:
 
 
 def keyset_page(session, stmt, columns, *, cursor: str | None, limit: int, descending: bool = False,
-                 key=None, convert=None) -> Page:
+                 key=None, convert=None, scalars: bool = True) -> Page:
     """Run ``stmt`` ordered by ``columns`` (last one unique, e.g. ``id``), one page long.
 
     ``key(row)`` returns the row's values for ``columns`` (default: attributes named
     like the columns); ``convert(values)`` turns decoded JSON back into column types.
+    The items are the first column of each row (an ORM object), or with ``scalars=False``
+    the rows themselves (a list page reading only the columns it shows).
     """
     if cursor:
         values = decode_cursor(cursor, len(columns))
@@ -68,7 +70,8 @@ def keyset_page(session, stmt, columns, *, cursor: str | None, limit: int, desce
         tuple_cols = sa.tuple_(*columns)
         stmt = stmt.where(tuple_cols < sa.tuple_(*values) if descending else tuple_cols > sa.tuple_(*values))
     order = [c.desc() for c in columns] if descending else list(columns)
-    rows = session.execute(stmt.order_by(*order).limit(limit + 1)).scalars().all()
+    result = session.execute(stmt.order_by(*order).limit(limit + 1))
+    rows = (result.scalars() if scalars else result).all()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

@@ -78,8 +78,9 @@ def customer_panels(customer, user):
     from core.contrib import CustomerPanel
     from plugins.complaints.panels import customer_panel, open_count
 
-    return [CustomerPanel(_l("Complaints"), lambda: customer_panel(customer, user), "complaints.view", weight=35,
-                          key="complaints", count=lambda: open_count(customer, user))]
+    loaded: dict = {}  # the badge's count, read by the panel's own statement
+    return [CustomerPanel(_l("Complaints"), lambda: customer_panel(customer, user, loaded), "complaints.view",
+                          weight=35, key="complaints", count=lambda: open_count(customer, user, loaded))]
 
 
 @hookimpl

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from core.l10n.fields import DateField, DecimalField, IntegerField
+from core.l10n.fields import DateField, DecimalField, IntegerField, TimeField, WeekdaysField
 from core.web.picker import PickerField
 
 
@@ -65,14 +65,19 @@ class RatingForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)],
-                           render_kw={"dir": "ltr"}, description=_l("For example Europe/Athens."))
-    day_start = StringField(_l("Working day starts"), validators=[DataRequired()], render_kw={"type": "time"})
-    day_end = StringField(_l("Working day ends"), validators=[DataRequired()], render_kw={"type": "time"})
-    weekdays = StringField(_l("Working days"), validators=[DataRequired(), Length(max=7)], render_kw={"dir": "ltr"},
-                           description=_l("Digits of the working weekdays, Monday = 1 … Sunday = 7, e.g. 12345."))
+    timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
+    day_start = TimeField(_l("Working day starts"), validators=[InputRequired()])
+    day_end = TimeField(_l("Working day ends"), validators=[InputRequired()])
+    weekdays = WeekdaysField(_l("Working days"))
     intake_address = StringField(_l("Complaints address"), validators=[Length(max=254)], render_kw={"dir": "ltr"},
                                  description=_l("Mail from a known customer to this address opens a complaint."))
+
+
+    def __init__(self, *args, **kwargs):
+        from core.l10n import timezone_choices
+
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices(self.timezone.data)  # shown in the reader's language
 
 
 class HolidayForm(FlaskForm):

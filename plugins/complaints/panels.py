@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import render_template, url_for
 from markupsafe import Markup
+from sqlalchemy.orm import joinedload
 
 from core.contrib import SearchResult
 from core.db import db, utcnow
@@ -13,22 +14,34 @@ from plugins.complaints.access import visible
 from plugins.complaints.models import Complaint
 
 
-def customer_panel(customer, user):
+def customer_panel(customer, user, loaded: dict | None = None):
+    """The Complaints tab: the ten latest complaints with their assignees, and the open ones
+    counted by a sub-select of the same statement (the tab's badge, left in
+    ``loaded["open"]`` for :func:`open_count`), then the five latest calls."""
+    from core.auth.models import User
     from core.history.guards import visible_clause
     from core.history.models import Interaction
 
-    complaints = db.session.execute(
-        visible(sa.select(Complaint), user).where(Complaint.customer_id == customer.id)
-        .order_by(Complaint.id.desc()).limit(10)).scalars().all()
+    open_ = (visible(sa.select(sa.func.count()).select_from(Complaint), user)
+             .where(Complaint.customer_id == customer.id, Complaint.is_open == sa.true())
+             .correlate(None).scalar_subquery())
+    rows = db.session.execute(
+        visible(sa.select(Complaint, open_), user).where(Complaint.customer_id == customer.id)
+        .options(joinedload(Complaint.assignee).lazyload(User.roles))
+        .order_by(Complaint.id.desc()).limit(10)).all()
+    if loaded is not None:  # no complaint it may see: none open it may see
+        loaded["open"] = (rows[0][1] if rows else 0) or None
     calls = db.session.execute(
         sa.select(Interaction).where(Interaction.customer_id == customer.id, Interaction.channel == "phone",
                                      Interaction.kind == "interaction", visible_clause(Interaction, user))
         .order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(5)).scalars().all()
-    return Markup(render_template("complaints/panel.html", customer=customer, complaints=complaints, calls=calls,
-                                  now=utcnow()))
+    return Markup(render_template("complaints/panel.html", customer=customer, complaints=[r[0] for r in rows],
+                                  calls=calls, now=utcnow()))
 
 
-def open_count(customer, user) -> int | None:
+def open_count(customer, user, loaded: dict | None = None) -> int | None:
+    if loaded is not None and "open" in loaded:
+        return loaded["open"]
     n = db.session.execute(visible(sa.select(sa.func.count()).select_from(Complaint), user)
                            .where(Complaint.customer_id == customer.id, Complaint.is_open == sa.true())).scalar()
     return n or None

@@ -9,7 +9,6 @@ compensation are the customer's business and are shown once resolved.
 """
 from __future__ import annotations
 
-from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -28,6 +27,7 @@ from plugins.complaints.defaults import display_name
 from plugins.complaints.forms import RatingForm
 from plugins.complaints.models import CLOSED, OPEN_STATES, RESOLVED, Category, Complaint, ComplaintMessage
 from plugins.complaints.workflow import TEXT_MAX, TITLE_MAX, ComplaintInputError, create_complaint, subjects_for
+from core.l10n import local_today
 
 bp = Blueprint("complaints_portal", __name__, template_folder="templates")
 
@@ -160,7 +160,7 @@ def add_customer_message(complaint: Complaint, body: str) -> ComplaintMessage:
         if complaint.assignee_id is not None:
             schedule_activity(complaint.customer_id,
                               summary=_("Answer the customer's message on complaint %(ref)s", ref=complaint.reference),
-                              due_date=date.today(), assignee_id=complaint.assignee_id, source="complaints",
+                              due_date=local_today(), assignee_id=complaint.assignee_id, source="complaints",
                               ref=f"complaint:{complaint.id}", permission="complaints.view")
     return row
 

@@ -5,8 +5,6 @@ Routes of the ``complaints`` blueprint (views.py); destructive ones are confirme
 """
 from __future__ import annotations
 
-from datetime import time
-
 import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -30,8 +28,9 @@ def _settings_row() -> Settings:
 
 def _settings_page(form=None, status=200, **forms):
     row = _settings_row()
-    form = form or SettingsForm(obj=row, day_start=row.day_start.strftime("%H:%M"),
-                                day_end=row.day_end.strftime("%H:%M"))
+    form = form or SettingsForm(timezone=row.timezone, day_start=row.day_start, day_end=row.day_end,
+                                weekdays=[int(c) for c in row.weekdays if c.isdigit()],
+                                intake_address=row.intake_address)
     policy_form = forms.get("policy_form") or PolicyForm()
     policy_form.category_id.choices = _choices(Category, blank=_("Any category"))
     policy_form.severity_id.choices = _choices(Severity, blank=_("Any severity"), order=(Severity.rank,))
@@ -50,43 +49,30 @@ def _settings_page(form=None, status=200, **forms):
     return render_template("complaints/settings.html", **ctx), status
 
 
-def _parse_time(text: str) -> time | None:
-    try:
-        return time.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
-
-
 @bp.route("/settings", methods=["GET", "POST"])
 @requires(MANAGE)
 def settings():
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     if request.method == "GET":
         return _settings_page()
     form = SettingsForm()
-    if form.validate_on_submit():
-        start, end = _parse_time(form.day_start.data), _parse_time(form.day_end.data)
-        try:
-            ZoneInfo(form.timezone.data.strip())
-        except (ZoneInfoNotFoundError, ValueError):
-            form.timezone.errors.append(_("Not a known time zone."))
-        if start is None or end is None or end <= start:
-            form.day_end.errors.append(_("The working day must end after it starts."))
-        days = form.weekdays.data.strip()
-        if not days or any(c not in "1234567" for c in days):
-            form.weekdays.errors.append(_("Use the digits 1 to 7."))
-        address = (form.intake_address.data or "").strip()
-        if address and ("@" not in address or " " in address):
-            form.intake_address.errors.append(_("Not a valid email address."))
-        if not any(f.errors for f in form):
-            row = _settings_row()
-            row.timezone, row.day_start, row.day_end = form.timezone.data.strip(), start, end
-            row.weekdays, row.intake_address = "".join(sorted(set(days))), address
-            db.session.commit()
-            g.pop("complaints_calendar", None)
-            flash(_("Settings saved. New deadlines follow the new calendar."), "success")
-            return redirect(url_for("complaints.settings"))
+    valid = form.validate_on_submit()  # then the checks across fields, so every error shows at once
+    start, end = form.day_start.data, form.day_end.data
+    if start is not None and end is not None and end <= start:
+        form.day_end.errors.append(_("The working day must end after it starts."))
+    days = "".join(str(d) for d in sorted(set(form.weekdays.data or ())))
+    if not days and not form.weekdays.errors:
+        form.weekdays.errors.append(_("Tick at least one working day."))
+    address = (form.intake_address.data or "").strip()
+    if address and ("@" not in address or " " in address):
+        form.intake_address.errors.append(_("Not a valid email address."))
+    if valid and not any(f.errors for f in form):
+        row = _settings_row()
+        row.timezone, row.day_start, row.day_end = form.timezone.data, start, end
+        row.weekdays, row.intake_address = days, address
+        db.session.commit()
+        g.pop("complaints_calendar", None)
+        flash(_("Settings saved. New deadlines follow the new calendar."), "success")
+        return redirect(url_for("complaints.settings"))
     return _settings_page(form, 422)
 
 

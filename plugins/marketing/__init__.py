@@ -92,8 +92,9 @@ def customer_panels(customer, user):
     from core.contrib import CustomerPanel
     from plugins.marketing.panels import campaign_count, customer_panel
 
-    return [CustomerPanel(_l("Campaigns"), lambda: customer_panel(customer), "marketing.user", weight=40,
-                          key="marketing", count=lambda: campaign_count(customer))]
+    loaded: dict = {}  # the badge's count, read by the panel's own statement
+    return [CustomerPanel(_l("Campaigns"), lambda: customer_panel(customer, loaded), "marketing.user", weight=40,
+                          key="marketing", count=lambda: campaign_count(customer, loaded))]
 
 
 @hookimpl

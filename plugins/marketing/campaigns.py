@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from core.db import change_state, db, parse_id, utcnow
 from plugins.marketing import validation
@@ -198,8 +199,10 @@ def skip_reason_label(reason: str | None) -> str:
 
 
 def state_label(state: str) -> str:
-    return {DRAFT: _("Draft"), SCHEDULED: _("Scheduled"), SENDING: _("Sending"), TESTING: _("A/B test running"),
-            PAUSED: _("Paused"), DONE: _("Finished"), CANCELLED: _("Cancelled")}.get(state, state)
+    return {DRAFT: pgettext("campaign", "Draft"), SCHEDULED: pgettext("campaign", "Scheduled"),
+            SENDING: pgettext("campaign", "Sending"), TESTING: pgettext("campaign", "A/B test running"),
+            PAUSED: pgettext("campaign", "Paused"), DONE: pgettext("campaign", "Finished"),
+            CANCELLED: pgettext("campaign", "Cancelled")}.get(state, state)
 
 
 def preview(campaign: Campaign, customer):

@@ -21,7 +21,7 @@ from wtforms.validators import InputRequired
 from core.customers.models import Customer
 from core.db import db, parse_id
 from core.l10n import format_number
-from core.l10n.context import timezone
+from core.l10n.context import timezone, timezone_label
 from core.l10n.fields import DateTimeField
 from core.security import check_permission, requires, scoped, user_can
 from core.web.pagination import BadCursor, keyset_page
@@ -382,7 +382,7 @@ def _campaign_page(campaign, schedule_form=None, status=200):
                            status_class=status_class,
                            schedule_form=schedule_form or ScheduleForm(formdata=None,
                                                                        scheduled_at=campaign.scheduled_at),
-                           zone=timezone().key), status
+                           zone=timezone_label(timezone().key)), status
 
 
 @bp.post("/campaigns/<int:campaign_id>/winner")

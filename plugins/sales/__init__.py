@@ -113,8 +113,9 @@ def customer_panels(customer, user):
     from core.contrib import CustomerPanel
     from plugins.sales.panels import customer_panel, open_items
 
-    return [CustomerPanel(_l("Sales"), lambda: customer_panel(customer, user), "sales.user", weight=20, key="sales",
-                          count=lambda: open_items(customer, user))]
+    loaded: dict = {}  # the badge's count, read by the panel's own statements
+    return [CustomerPanel(_l("Sales"), lambda: customer_panel(customer, user, loaded), "sales.user", weight=20,
+                          key="sales", count=lambda: open_items(customer, user, loaded))]
 
 
 @hookimpl

@@ -32,6 +32,7 @@ from plugins.sales.pipeline import (
     parse_decimal,
 )
 from plugins.sales.totals import line_amounts, order_amounts
+from core.l10n import local_today
 
 MAX_LINES = 500
 MAX_QTY = Decimal("9999999.999")
@@ -258,4 +259,4 @@ def state_label(state: str) -> str:
 def default_valid_until() -> date:
     from datetime import timedelta
 
-    return date.today() + timedelta(days=30)
+    return local_today() + timedelta(days=30)

@@ -24,6 +24,7 @@ from core.web.pagination import BadCursor, keyset_page
 from plugins.sales.models import SENT, Order
 from plugins.sales.orders import SalesInputError
 from plugins.sales import portal_orders
+from core.l10n import local_today
 
 bp = Blueprint("sales_portal", __name__, template_folder="templates")
 
@@ -82,9 +83,7 @@ def order(order_id: int):
 @bp.get("/orders/<int:order_id>/print")
 @portal_login_required
 def order_print(order_id: int):
-    from datetime import date
-
-    return render_template("sales/print.html", order=_order(order_id), today=date.today(),
+    return render_template("sales/print.html", order=_order(order_id), today=local_today(),
                            back=url_for("sales_portal.order", order_id=order_id))
 
 

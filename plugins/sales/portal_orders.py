@@ -7,7 +7,6 @@ through ``core.portal.scoped_to``; nothing here trusts an id from the request.
 """
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -21,6 +20,7 @@ from core.l10n.dates import format_date, local_today
 from core.portal import record_portal_activity, staff_language
 from plugins.sales.models import CANCELLED, DRAFT, PORTAL, SENT, Order
 from plugins.sales.orders import SalesInputError, confirm, create_quotation
+from core.l10n import local_today
 
 MAX_PORTAL_LINES = 50
 
@@ -28,7 +28,7 @@ MAX_PORTAL_LINES = 50
 def _tell_staff(order: Order, summary: str) -> None:
     """A follow-up for the order's owner (or the customer's), due today, visible like the order."""
     customer = db.session.get(Customer, order.customer_id)
-    schedule_activity(order.customer_id, summary=summary, due_date=date.today(),
+    schedule_activity(order.customer_id, summary=summary, due_date=local_today(),
                       assignee_id=order.owner_id or (customer.owner_id if customer else None), source="sales",
                       ref=f"sales.order:{order.id}", record=order)
 

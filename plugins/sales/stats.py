@@ -18,6 +18,7 @@ from core.catalog.models import Product
 from core.db import db
 from plugins.sales.models import CONFIRMED, LOST, OPEN, WON, Opportunity, Order, OrderLine, Target
 from plugins.sales.totals import money
+from core.l10n import local_today
 
 ZERO = Decimal("0.00")
 
@@ -100,7 +101,7 @@ class Period:
 
 def parse_period(key: str | None, today: date | None = None) -> Period:
     """``2026-03`` (month) or ``2026-Q1`` (quarter); anything else → this quarter."""
-    today = today or date.today()
+    today = today or local_today()
     try:
         year, rest = (key or "").split("-")
         y = int(year)
@@ -226,7 +227,7 @@ def forecast(currency: str, months: int = 6, user_ids: list[int] | None = None,
     Overdue and undated opportunities are counted in the current month, because
     that is when a salesperson has to act on them.
     """
-    today = today or date.today()
+    today = today or local_today()
     first = today.replace(day=1)
     keys = []
     d = first

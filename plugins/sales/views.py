@@ -8,11 +8,12 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from core.auth.models import User
 from core.catalog.models import Product
 from core.catalog.service import default_tax_rate
+from core.customers.models import Customer
 from core.db import db, parse_id
 from core.l10n import format_month, local_today, number_signs
 from core.security import requires
@@ -365,8 +366,12 @@ def opportunity_reopen(opp_id):
 @bp.get("/orders")
 @requires(USER)
 def orders():
-    stmt = visible(sa.select(Order), Order).options(joinedload(Order.customer),
-                                                     joinedload(Order.owner).lazyload(User.roles))
+    # Only the columns the list shows (issue 17): an order row is wide (notes, addresses, totals).
+    stmt = visible(sa.select(Order), Order).options(
+        load_only(Order.number, Order.customer_id, Order.owner_id, Order.state, Order.confirmed_at, Order.created_at,
+                  Order.total, Order.currency),
+        joinedload(Order.customer).load_only(Customer.name),
+        joinedload(Order.owner).load_only(User.name, User.email).lazyload(User.roles))
     state = request.args.get("state", "")
     if state in ORDER_STATES:
         stmt = stmt.where(Order.state == state)

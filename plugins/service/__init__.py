@@ -125,8 +125,9 @@ def customer_panels(customer, user):
 
     from plugins.service.views import open_request_count
 
-    return [CustomerPanel(_l("Equipment and warranties"), lambda: render_customer_panel(customer.id), TECH,
-                          weight=40, key="service", count=lambda: open_request_count(customer.id))]
+    loaded: dict = {}  # the badge's count, read by the panel's own statement
+    return [CustomerPanel(_l("Equipment and warranties"), lambda: render_customer_panel(customer.id, loaded), TECH,
+                          weight=40, key="service", count=lambda: open_request_count(customer.id, loaded))]
 
 
 @hookimpl

@@ -28,6 +28,7 @@ from plugins.service.schemas import (
     VisitFinishedSchema, VisitIn, VisitPageSchema, VisitQuery, VisitSchema, WarrantyIn, WarrantyPageSchema,
     WarrantyQuery, WarrantySchema,
 )
+from core.l10n import local_today
 
 blp = Blueprint("api_service", __name__, url_prefix="/service",
                 description="Service: installed equipment, warranties, service requests, maintenance visits")
@@ -157,7 +158,7 @@ class WarrantyList(MethodView):
         if args["equipment_id"] is not None:
             stmt = stmt.where(Warranty.equipment_id == args["equipment_id"])
         if args["ending_before"]:
-            stmt = stmt.where(Warranty.end_date >= date.today(), Warranty.end_date <= args["ending_before"],
+            stmt = stmt.where(Warranty.end_date >= local_today(), Warranty.end_date <= args["ending_before"],
                               Equipment.status != "retired")
         return _listing(stmt, [Warranty.end_date, Warranty.id], args, convert=_date_id)
 

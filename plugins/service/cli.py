@@ -7,6 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from core.db import db
+from core.l10n import local_today
 
 
 @click.group("service")
@@ -28,7 +29,7 @@ def schedule_command(horizon: int, today: str | None):
     from plugins.service.service import schedule_due_visits
 
     try:
-        ref = date.fromisoformat(today) if today else date.today()
+        ref = date.fromisoformat(today) if today else local_today()
     except ValueError as exc:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from exc
     created = schedule_due_visits(ref, horizon)
@@ -42,6 +43,6 @@ def schedule_visits_job(job, horizon: int = 30) -> str:
 
     from plugins.service.service import schedule_due_visits
 
-    created = schedule_due_visits(date.today(), int(horizon))
+    created = schedule_due_visits(local_today(), int(horizon))
     job.progress(1, total=1)
     return ngettext("%(num)d visit booked.", "%(num)d visits booked.", created)

@@ -8,7 +8,6 @@ photo answers 404.
 """
 from __future__ import annotations
 
-from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -27,6 +26,7 @@ from core.web.pagination import BadCursor, keyset_page
 from plugins.service import photos as photo_store
 from plugins.service.models import RETIRED, Equipment, RequestPhoto, ServiceRequest, Visit, Warranty
 from plugins.service.service import ServiceInputError, open_request
+from core.l10n import local_today
 
 bp = Blueprint("service_portal", __name__, template_folder="templates")
 
@@ -81,7 +81,7 @@ def equipment_list():
                                     .order_by(Warranty.end_date.desc())).scalars():
             warranties.setdefault(w.equipment_id, []).append(w)
     return render_template("service/portal_equipment_list.html", page=page, warranties=warranties,
-                           today=date.today())
+                           today=local_today())
 
 
 @bp.get("/equipment/<int:equipment_id>")
@@ -93,7 +93,7 @@ def equipment(equipment_id: int):
     visits = db.session.execute(scoped_to().select(Visit).where(Visit.equipment_id == eq.id)
                                 .order_by(Visit.due_date.desc()).limit(50)).scalars().all()
     return render_template("service/portal_equipment.html", eq=eq, requests=requests, visits=visits,
-                           today=date.today(), decided=decided)
+                           today=local_today(), decided=decided)
 
 
 @bp.route("/equipment/<int:equipment_id>/request", methods=["GET", "POST"])
@@ -132,7 +132,7 @@ def open_claim(eq: Equipment, problem: str, warranty_claim: bool, uploads) -> Se
         kind = _("Warranty claim") if req.warranty_claim else _("Service request")
         schedule_activity(req.customer_id, summary=_("%(kind)s %(n)s from the portal: decide the coverage",
                                                      kind=kind, n=req.number),
-                          due_date=date.today(), assignee_id=req.technician_id or current_portal.customer.owner_id,
+                          due_date=local_today(), assignee_id=req.technician_id or current_portal.customer.owner_id,
                           source="service", ref=f"service.request:{req.id}", record=req)
     return req
 
@@ -177,7 +177,7 @@ def cards(portal):
     from core.contrib import PortalCard
 
     def render():
-        today = date.today()
+        today = local_today()
         units = db.session.execute(scoped_to(portal).select(Equipment).where(Equipment.status != RETIRED)
                                    .order_by(Equipment.id.desc()).limit(5)).scalars().all()
         ending = {}

@@ -30,6 +30,7 @@ from plugins.service.models import (
     BILLABLE, CANCELLED, COVERED, LABOUR, LINE_LABOUR, LINE_PART, PARTLY, RETIRED, Equipment, RequestLine,
     ServiceRequest,
 )
+from core.l10n import local_today
 
 AGE_BUCKETS = ((0, 1, "< 1"), (1, 2, "1–2"), (2, 3, "2–3"), (3, 5, "3–5"), (5, 10_000, "5+"))
 
@@ -94,7 +95,7 @@ def model_figures(as_of: date | None = None) -> list[ModelStats]:
     Everything is aggregated by the database (a few grouped queries), so the page
     costs the same whether there are a hundred units or a hundred thousand.
     """
-    as_of = as_of or date.today()
+    as_of = as_of or local_today()
     day = sa.literal(as_of, sa.Date)
     start, key = _start(), _model_key()
     end = sa.case((sa.and_(Equipment.retired_on.is_not(None), Equipment.retired_on < day), Equipment.retired_on),
@@ -136,7 +137,7 @@ def model_figures(as_of: date | None = None) -> list[ModelStats]:
 
 def age_distribution(as_of: date | None = None) -> list[tuple[str, int]]:
     """Units in service by age in completed years (as birthdays count): how old the installed base is."""
-    as_of = as_of or date.today()
+    as_of = as_of or local_today()
     counts = dict.fromkeys((b[2] for b in AGE_BUCKETS), 0)
     start = _start()
     rows = db.session.execute(sa.select(start, sa.func.count(Equipment.id))
@@ -187,7 +188,7 @@ def refresh_snapshot(as_of: date | None = None):
     from core.db import utcnow
     from plugins.service.models import ReliabilitySnapshot
 
-    as_of = as_of or date.today()
+    as_of = as_of or local_today()
     row = ReliabilitySnapshot(computed_at=utcnow(), as_of=as_of, data={
         "figures": [_dump(m) for m in model_figures(as_of)],
         "ages": [[label, n] for label, n in age_distribution(as_of)]})

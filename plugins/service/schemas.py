@@ -18,6 +18,7 @@ from plugins.service.models import (
     DECISIONS, EQUIPMENT_STATUSES, LINE_KINDS, PRIORITIES, PROBLEM_CATEGORIES, REQUEST_CHANNELS,
     REQUEST_STATUSES, TERMS, VISIT_OUTCOMES, WARRANTY_KINDS,
 )
+from core.l10n import local_today
 
 LONG_TEXT = 10_000
 
@@ -149,7 +150,7 @@ class WarrantySchema(ma.Schema):
     end_date = fields.Date()
     visits_per_year = fields.Integer()
     price = Money()
-    status = fields.Function(lambda w: w.status_on(date.today()),
+    status = fields.Function(lambda w: w.status_on(local_today()),
                              metadata={"type": "string", "enum": ["future", "active", "expired"]})
     notes = fields.String()
     source = fields.String()

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import pgettext
 
 from core.catalog.models import PRODUCT, Product
 from core.customers.models import Customer
@@ -118,7 +119,7 @@ def create_equipment(*, customer_id: int, product_id: int | None = None, model_n
         eq.product = db.session.get(Product, product_id)
         eq.model_name = eq.product.name
     if status == RETIRED:
-        eq.retired_on = date.today()
+        eq.retired_on = local_today()
     db.session.add(eq)
     db.session.flush()
     if log:
@@ -151,7 +152,7 @@ def update_equipment(eq: Equipment, changes: dict, *, user_id: int | None = None
         eq.product = db.session.get(Product, eq.product_id)
         eq.model_name = eq.product.name
     if eq.status == RETIRED and old_status != RETIRED:
-        eq.retired_on = date.today()
+        eq.retired_on = local_today()
         log_event(eq.customer_id, "service.equipment_retired", source=SOURCE, user_id=user_id,
                   subject_kind="service.equipment_retired", subject_params={"label": eq.label},
                   data={"equipment_id": eq.id}, permission=TECH)
@@ -509,7 +510,7 @@ def schedule_due_visits(today: date | None = None, horizon_days: int = 30) -> in
     """
     from datetime import timedelta
 
-    today = today or date.today()
+    today = today or local_today()
     limit = today + timedelta(days=horizon_days)
     open_pairs = set(db.session.execute(
         sa.select(Visit.plan_id, Visit.equipment_id).where(Visit.status == SCHEDULED, Visit.plan_id.is_not(None))
@@ -644,7 +645,7 @@ def retire_from_order(order: dict) -> tuple[int, int]:
                                    Equipment.status != RETIRED)
     ).scalars().all()
     retired = kept = 0
-    today = date.today()
+    today = local_today()
     for eq in units:
         worked = db.session.execute(sa.select(ServiceRequest.id).where(ServiceRequest.equipment_id == eq.id)).first() \
             or db.session.execute(sa.select(Visit.id).where(Visit.equipment_id == eq.id,
@@ -677,8 +678,9 @@ def retire_from_order(order: dict) -> tuple[int, int]:
 
 def status_label(status: str) -> str:
     return {
-        NEW: _("new"), DIAGNOSED: _("diagnosed"), IN_REPAIR: _("in repair"), DONE: _("done"),
-        CLOSED: _("closed"), CANCELLED: _("cancelled"),
+        NEW: pgettext("service request", "new"), DIAGNOSED: pgettext("service request", "diagnosed"),
+        IN_REPAIR: pgettext("service request", "in repair"), DONE: pgettext("service request", "done"),
+        CLOSED: pgettext("service request", "closed"), CANCELLED: pgettext("service request", "cancelled"),
     }.get(status, status)
 
 

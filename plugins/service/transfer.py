@@ -28,6 +28,7 @@ from core.transfer.ids import reserve_ids
 from core.transfer.lookup import customer_ids, products
 from core.transfer.models import CREATE, UPDATE
 from plugins.service.models import BOTH, IN_SERVICE, STANDARD, Equipment, Warranty
+from core.l10n import local_today
 
 SOURCE = "import"
 FIELDS = (
@@ -89,7 +90,7 @@ def check(rows, ctx) -> None:
             row.errors.append(_("A warranty end needs the purchase date (the warranty's start)."))
         elif warranty_end and purchased and warranty_end < purchased:
             row.errors.append(_("The warranty cannot end before it starts."))
-        if purchased and purchased > date.today():
+        if purchased and purchased > local_today():
             row.errors.append(_("The purchase date is in the future."))
         if row.errors:
             continue

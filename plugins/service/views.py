@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import ngettext, pgettext
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
@@ -31,6 +31,7 @@ from plugins.service.models import (
     CANCELLED, CLOSED, EQUIPMENT_STATUSES, OPEN_STATUSES, REQUEST_STATUSES, SCHEDULED, Equipment,
     MaintenancePlan, RequestPhoto, ServiceRequest, Visit, Warranty,
 )
+from core.l10n import local_today
 
 bp = Blueprint("service", __name__, url_prefix="/service", template_folder="templates")
 
@@ -110,8 +111,12 @@ def _request_or_404(request_id: int) -> ServiceRequest:
 @requires(TECH)
 def equipment_list():
     """The installed base: filter by serial (prefix), status or customer."""
-    stmt = sa.select(Equipment).options(joinedload(Equipment.customer), joinedload(Equipment.product),
-                                        selectinload(Equipment.warranties))
+    # Only the columns the list shows (issue 17), not whole units, customers, models and warranties.
+    stmt = sa.select(Equipment).options(
+        load_only(Equipment.customer_id, Equipment.product_id, Equipment.model_name, Equipment.serial,
+                  Equipment.install_date, Equipment.status),
+        joinedload(Equipment.customer).load_only(Customer.name), joinedload(Equipment.product).load_only(Product.name),
+        selectinload(Equipment.warranties).load_only(Warranty.equipment_id, Warranty.end_date))
     q = (request.args.get("q") or "").strip()[:100]
     status = request.args.get("status") or ""
     customer_id = request.args.get("customer_id", type=int)
@@ -529,7 +534,7 @@ def visit_detail(visit_id: int):
             visit = db.session.get(Visit, visit_id)
             _apply_errors(form, exc)
             if isinstance(exc, svc.ServiceStateConflict):
-                return render_template("service/visit.html", visit=visit, form=form, today=date.today()), 409
+                return render_template("service/visit.html", visit=visit, form=form, today=local_today()), 409
     status = 422 if request.method == "POST" else 200
     return render_template("service/visit.html", visit=visit, form=form, today=local_today()), status
 
@@ -619,20 +624,33 @@ def render_dashboard_widget():
                                   computed_at=snap.computed_at if snap else None))
 
 
-def render_customer_panel(customer_id: int):
-    rows = db.session.execute(sa.select(Equipment).options(joinedload(Equipment.product),
-                                                            selectinload(Equipment.warranties))
+def render_customer_panel(customer_id: int, loaded: dict | None = None):
+    """The Equipment tab: the 20 latest units with their models and warranties. The open
+    requests (the tab's badge) are counted by a sub-select of the same statement and left in
+    ``loaded["open"]`` for :func:`open_request_count`."""
+    from plugins.service.models import OPEN_STATUSES
+
+    open_ = (scoped(sa.select(sa.func.count()).select_from(ServiceRequest), ServiceRequest)
+             .where(ServiceRequest.customer_id == customer_id, ServiceRequest.status.in_(OPEN_STATUSES))
+             .correlate(None).scalar_subquery())
+    rows = db.session.execute(sa.select(Equipment, open_).options(joinedload(Equipment.product),
+                                                                   selectinload(Equipment.warranties))
                               .where(Equipment.customer_id == customer_id)
-                              .order_by(Equipment.id.desc()).limit(21)).scalars().all()
-    more = len(rows) > 20
-    return Markup(render_template("service/_customer_panel.html", equipment=rows[:20], more=more,
+                              .order_by(Equipment.id.desc()).limit(21)).all()
+    if loaded is not None and rows:  # no unit: open_request_count asks (a moved unit's requests stay)
+        loaded["open"] = rows[0][1] or None
+    equipment = [r[0] for r in rows]
+    more = len(equipment) > 20
+    return Markup(render_template("service/_customer_panel.html", equipment=equipment[:20], more=more,
                                   customer_id=customer_id, today=local_today()))
 
 
-def open_request_count(customer_id: int) -> int | None:
+def open_request_count(customer_id: int, loaded: dict | None = None) -> int | None:
     """Service requests of this customer still being worked on (the customer page's tab badge)."""
     from plugins.service.models import OPEN_STATUSES
 
+    if loaded is not None and "open" in loaded:
+        return loaded["open"]
     n = db.session.execute(scoped(sa.select(sa.func.count()).select_from(ServiceRequest), ServiceRequest)
                            .where(ServiceRequest.customer_id == customer_id,
                                   ServiceRequest.status.in_(OPEN_STATUSES))).scalar()

@@ -96,7 +96,7 @@ def test_jobs_page_in_hebrew(app, live_server, browser_page, screenshot, run_job
     assert page.get_attribute("html", "dir") == "rtl"
     assert page.locator("h1").inner_text() == "המשימות שלי"
     assert page.locator(f'tr[data-job-id="{running}"] .js-job-status').inner_text() == "רצה"
-    assert page.locator(f'tr[data-job-id="{done}"] .js-job-status').inner_text() == "בוצע"
+    assert page.locator(f'tr[data-job-id="{done}"] .js-job-status').inner_text() == "הושלמה"  # a job (משימה) is feminine: pgettext("job", "Done")
     _set(app, running, done=125)
     page.locator(f'tr[data-job-id="{running}"] .js-job-count', has_text="125").wait_for()
     page.wait_for_timeout(800)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from core.testing import PASSWORD, portal_account, watch_page
+from core.l10n import local_today
 
 pytestmark = [pytest.mark.browser, pytest.mark.plugins("sales", "service")]
 
@@ -37,7 +38,7 @@ def _seed(app):
                                     "addresses": [{"street": "Λεωφόρος Βασιλίσσης Σοφίας 120", "postcode": "11526",
                                                    "city": "Αθήνα", "country": "GR"}]})
         db.session.flush()
-        sent = create_quotation({"customer_id": customer.id, "valid_until": (date.today() + timedelta(days=20)).isoformat(),
+        sent = create_quotation({"customer_id": customer.id, "valid_until": (local_today() + timedelta(days=20)).isoformat(),
                                  "lines": [{"product_id": boiler.id, "quantity": "1"},
                                            {"product_id": filt.id, "quantity": "3", "discount_percent": "10"}]},
                                 owner_id=1)
@@ -46,8 +47,8 @@ def _seed(app):
                                 owner_id=1)
         confirm(done)
         eq = svc.create_equipment(customer_id=customer.id, product_id=boiler.id, serial="BX-2024-000123",
-                                  install_date=date.today() - timedelta(days=200))
-        svc.add_warranty(db.session.get(Equipment, eq.id), start_date=date.today() - timedelta(days=200), months=36)
+                                  install_date=local_today() - timedelta(days=200))
+        svc.add_warranty(db.session.get(Equipment, eq.id), start_date=local_today() - timedelta(days=200), months=36)
         svc.open_request(equipment_id=eq.id, problem="Ο λέβητας σβήνει μετά από λίγα λεπτά.", channel="portal")
         db.session.commit()
         return customer.id

@@ -17,12 +17,16 @@ def test_a_manager_configures_calendar_holidays_targets_and_teams(app, client, l
     make_user("ana@example.com", roles=["Complaints agent"])
     login()
     bad = client.post("/complaints/settings", data={"timezone": "Mars/Olympus", "day_start": "17:00",
-                                                    "day_end": "09:00", "weekdays": "1238", "intake_address": "x"})
+                                                    "day_end": "09:00", "weekdays": ["1", "8"], "intake_address": "x"})
     text = bad.get_data(as_text=True)
-    assert bad.status_code == 422 and "Not a known time zone." in text and "Use the digits 1 to 7." in text
-    assert "Mars/Olympus" in text  # what was typed is kept
+    assert bad.status_code == 422 and "Not a valid choice" in text and "not a valid choice for this field" in text
+    assert "The working day must end after it starts." in text and "Not a valid email address." in text
+    assert 'value="17:00"' in text  # what was typed is kept
+    none = client.post("/complaints/settings", data={"timezone": "Asia/Jerusalem", "day_start": "8:30",
+                                                     "day_end": "17:30"})
+    assert none.status_code == 422 and "Tick at least one working day." in none.get_data(as_text=True)
     good = client.post("/complaints/settings", data={"timezone": "Asia/Jerusalem", "day_start": "08:30",
-                                                     "day_end": "17:30", "weekdays": "71234",
+                                                     "day_end": "17:30", "weekdays": ["7", "1", "2", "3", "4"],
                                                      "intake_address": "complaints@example.com"})
     assert good.status_code == 302
     assert client.post("/complaints/settings/holidays", data={"day": "2026-09-21", "name": "Yom Kippur"}).status_code == 302
@@ -58,3 +62,32 @@ def test_a_manager_configures_calendar_holidays_targets_and_teams(app, client, l
     login("ana@example.com")
     assert client.get("/complaints/settings").status_code == 403
     assert client.post("/complaints/settings/holidays", data={"day": "2026-01-01"}).status_code == 403
+
+
+def test_a_persian_manager_sets_the_working_week_in_persian(app, client, login, make_user):
+    """Hours typed in Persian digits, the week from Saturday with Persian day names as checkboxes,
+    the zone picked by its Persian name; stored as times, ISO weekday numbers and the IANA key."""
+    from datetime import time
+
+    from plugins.complaints.models import Settings
+
+    login()
+    client.post("/language", data={"lang": "fa", "next": "/"})
+    page = client.get("/complaints/settings").get_data(as_text=True)
+    days = [page.index(f">{name}</label>") for name in ("شنبه", "یکشنبه", "دوشنبه", "جمعه")]
+    assert days == sorted(days)  # Saturday first, Friday last: the Persian week
+    assert "تهران — وقت ایران" in page and 'value="Asia/Tehran"' in page  # the zone's Persian name, its key
+    assert "12345" not in page and 'type="time"' not in page
+    saved = client.post("/complaints/settings", data={"timezone": "Asia/Tehran", "day_start": "۰۸:۳۰",
+                                                      "day_end": "۱۶:۰۰", "weekdays": ["6", "7", "1", "2", "3"]})
+    assert saved.status_code == 302
+    with app.app_context():
+        row = db.session.execute(sa.select(Settings)).scalar_one()
+        assert (row.timezone, row.day_start, row.day_end, row.weekdays) == ("Asia/Tehran", time(8, 30),
+                                                                              time(16, 0), "12367")
+    page = client.get("/complaints/settings").get_data(as_text=True)
+    assert 'value="۰۸:۳۰"' in page and 'value="۱۶:۰۰"' in page  # shown back in Persian digits
+    wrong = client.post("/complaints/settings", data={"timezone": "Asia/Tehran", "day_start": "۸",
+                                                      "day_end": "۲۵:۰۰", "weekdays": ["6"]})
+    text = wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and "۰۹:۳۰" in text  # the example in the reader's digits

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from core.testing import ADMIN_EMAIL, assert_queries_constant
 from plugins.sales.tests.sales_testdata import seed
+from core.l10n import local_today
 
 SALES = ("sam@example.com", "sara@example.com", "sven@example.com")
 
@@ -38,7 +39,7 @@ def _add_deals(app, n: int, ids: dict, *, start: int = 0) -> None:
             opp = create_opportunity({"title": f"Deal {i}", "customer_id": customer.id,
                                 "stage_id": ids["stages"][i % 2], "expected_revenue": Decimal(100 + i),
                                 "currency": ("EUR", "USD")[i % 2],
-                                "expected_close": date.today() + timedelta(days=20 * (i % 5))})
+                                "expected_close": local_today() + timedelta(days=20 * (i % 5))})
             opp.owner_id = owner
             order = create_quotation({"customer_id": customer.id, "lines": [
                 {"product_id": ids["products"][0], "quantity": "1"},

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from core.testing import audit_entries as _entries
 
 from .conftest import MANAGER_EMAIL, TECH_EMAIL, api_headers, make_equipment
+from core.l10n import local_today
 
 
 def test_equipment_warranty_request_and_lines_through_the_api(svc_app, svc_client, ids):
@@ -60,7 +61,7 @@ def test_visits_scheduled_by_the_cli_and_cancelled_with_their_order(svc_app, ids
     from core.db import db
     from plugins.service import service as svc
 
-    today = date.today()
+    today = local_today()
     make_equipment(svc_app, ids["customer"], ids["washer"], "M-1", installed=today - timedelta(days=170),
                    source="sales", order_id=9)
     with svc_app.app_context():

@@ -8,6 +8,7 @@ import pytest
 from plugins.service.coverage import decide
 
 from .conftest import MANAGER_EMAIL, TECH_EMAIL, api_headers, make_equipment
+from core.l10n import local_today
 
 START, END = date(2025, 3, 1), date(2027, 2, 28)
 
@@ -48,7 +49,7 @@ def test_request_coverage_on_first_day_last_day_and_day_after(svc_app, ids):
     from plugins.service.models import Equipment
 
     eq_id = make_equipment(svc_app, ids["customer"], ids["washer"], "C-1")
-    today = date.today()
+    today = local_today()
     start, end = today - timedelta(days=400), today - timedelta(days=30)
     with svc_app.app_context():
         w = svc.add_warranty(db.session.get(Equipment, eq_id), start_date=start, end_date=end, terms="both")
@@ -67,7 +68,7 @@ def test_partly_covered_amounts_and_manager_override(svc_app, svc_client, ids):
 
     eq_id = make_equipment(svc_app, ids["customer"], ids["washer"], "C-2")
     with svc_app.app_context():
-        svc.add_warranty(db.session.get(Equipment, eq_id), start_date=date.today() - timedelta(days=5),
+        svc.add_warranty(db.session.get(Equipment, eq_id), start_date=local_today() - timedelta(days=5),
                          months=12, terms="parts")
         db.session.commit()
     boss = api_headers(svc_app, MANAGER_EMAIL)

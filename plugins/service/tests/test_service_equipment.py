@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from .conftest import TECH_EMAIL, api_headers, login, make_equipment
+from core.l10n import local_today
 
 
 def _count(app, model):
@@ -121,7 +122,7 @@ def test_warranties_ending_soon_list_and_api(svc_app, svc_client, ids):
     from plugins.service import service as svc
     from plugins.service.models import Equipment
 
-    today = date.today()
+    today = local_today()
     soon = make_equipment(svc_app, ids["customer"], ids["washer"], "SOON")
     later = make_equipment(svc_app, ids["customer"], ids["washer"], "LATER")
     gone = make_equipment(svc_app, ids["customer"], ids["washer"], "GONE")
@@ -148,12 +149,12 @@ def test_equipment_page_timeline_and_customer_panel(svc_app, svc_client, ids):
     from plugins.service import service as svc
     from plugins.service.models import Equipment
 
-    eq_id = make_equipment(svc_app, ids["customer"], ids["washer"], "TL-1", installed=date.today() - timedelta(days=90))
+    eq_id = make_equipment(svc_app, ids["customer"], ids["washer"], "TL-1", installed=local_today() - timedelta(days=90))
     with svc_app.app_context():
         eq = db.session.get(Equipment, eq_id)
-        svc.add_warranty(eq, start_date=date.today() - timedelta(days=90), months=24)
-        req = svc.open_request(equipment_id=eq_id, problem="Drum <b>squeaks</b>", reported_on=date.today())
-        svc.schedule_visit(eq, due_date=date.today() + timedelta(days=3))
+        svc.add_warranty(eq, start_date=local_today() - timedelta(days=90), months=24)
+        req = svc.open_request(equipment_id=eq_id, problem="Drum <b>squeaks</b>", reported_on=local_today())
+        svc.schedule_visit(eq, due_date=local_today() + timedelta(days=3))
         db.session.commit()
         number = req.number
     c = login(svc_client, "admin@example.com")

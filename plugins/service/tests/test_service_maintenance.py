@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from .conftest import TECH_EMAIL, api_headers, login, make_equipment
+from core.l10n import local_today
 
 
 def _visits(app):
@@ -19,7 +20,7 @@ def test_schedule_command_is_idempotent(svc_app, ids):
     from core.db import db
     from plugins.service import service as svc
 
-    today = date.today()
+    today = local_today()
     due_soon = make_equipment(svc_app, ids["customer"], ids["washer"], "M-1", installed=today - timedelta(days=170))
     not_yet = make_equipment(svc_app, ids["customer"], ids["washer"], "M-2", installed=today - timedelta(days=10))
     make_equipment(svc_app, ids["customer"], ids["washer"], "M-3", installed=today - timedelta(days=400),
@@ -62,7 +63,7 @@ def test_finishing_a_visit_books_the_next_and_due_list(svc_app, svc_client, ids)
     from core.db import db
     from plugins.service import service as svc
 
-    today = date.today()
+    today = local_today()
     eq_id = make_equipment(svc_app, ids["customer"], ids["washer"], "V-1", installed=today - timedelta(days=200))
     with svc_app.app_context():
         svc.create_plan(name="Washer half-yearly", product_id=ids["washer"], interval_months=6)
@@ -99,7 +100,7 @@ def test_service_contract_plan_and_visits_api(svc_app, svc_client, ids):
     from plugins.service import service as svc
     from plugins.service.models import Equipment
 
-    today = date.today()
+    today = local_today()
     eq_id = make_equipment(svc_app, ids["customer"], None, None, model_name="Old boiler (not sold by us)")
     with svc_app.app_context():
         svc.add_warranty(db.session.get(Equipment, eq_id), kind="contract", terms="labour",

@@ -13,6 +13,7 @@ from core.db import db
 from core.testing import portal_account, portal_login, portal_probe
 
 from .conftest import TECH_EMAIL, login, make_equipment
+from core.l10n import local_today
 
 
 def _png(color=(200, 30, 30)) -> bytes:
@@ -37,7 +38,7 @@ def _setup(app, ids):
     theirs = make_equipment(app, ids["other"], ids["washer"], serial="SN-JONAS-1")
     with app.app_context():
         for eq_id in (mine, theirs):
-            svc.add_warranty(db.session.get(Equipment, eq_id), start_date=date.today() - timedelta(days=30), months=24)
+            svc.add_warranty(db.session.get(Equipment, eq_id), start_date=local_today() - timedelta(days=30), months=24)
         db.session.commit()
     return mine, theirs
 
@@ -56,7 +57,7 @@ def test_equipment_and_warranties_in_the_portal(svc_app, svc_client, ids):
     portal_login(svc_client, portal_account(svc_app, ids["customer"]))
     page = svc_client.get("/portal/service/equipment").get_data(as_text=True)
     assert "SN-ELENI-1" in page and "SN-JONAS-1" not in page
-    end = (date.today() - timedelta(days=30))
+    end = (local_today() - timedelta(days=30))
     assert str(end.year + 2) in page  # the end date, 24 months on
     detail = svc_client.get(f"/portal/service/equipment/{mine}").get_data(as_text=True)
     assert "Warranties" in detail and "Request service or claim under warranty" in detail

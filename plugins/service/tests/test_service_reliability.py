@@ -5,6 +5,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from .conftest import MANAGER_EMAIL, login
+from core.l10n import local_today
 
 AS_OF = date(2026, 1, 1)
 
@@ -98,7 +99,7 @@ def test_pages_read_the_snapshot_until_the_job_refreshes_it(svc_app, svc_client,
         eq = svc.create_equipment(customer_id=ids["customer"], product_id=ids["washer"], serial="NEW-1",
                                   install_date=date(2025, 1, 1))
         db.session.flush()
-        svc.open_request(equipment_id=eq.id, problem="Δεν στύβει", reported_on=date.today())
+        svc.open_request(equipment_id=eq.id, problem="Δεν στύβει", reported_on=local_today())
         db.session.commit()
         assert {m.label: m.failures for m in snapshot().figures} == before  # still the old snapshot
     dash = c.get("/").get_data(as_text=True)

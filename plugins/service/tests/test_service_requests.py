@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from .conftest import MANAGER_EMAIL, TECH_EMAIL, api_headers, login, make_equipment
+from core.l10n import local_today
 
 
 def _history(app, customer_id):
@@ -66,7 +67,7 @@ def test_bad_request_input(svc_app, svc_client, ids):
     r = svc_client.post("/api/v1/service/requests", json={"equipment_id": 12345, "problem": "x"}, headers=h)
     assert r.status_code == 422 and "Unknown equipment." in r.json["errors"]["json"]["equipment_id"]
     eq_id = make_equipment(svc_app, ids["customer"], ids["washer"], "B-1")
-    tomorrow = (date.today() + timedelta(days=2)).isoformat()  # the future in every zone, whatever the hour
+    tomorrow = (local_today() + timedelta(days=2)).isoformat()  # the future in every zone, whatever the hour
     r = svc_client.post("/api/v1/service/requests", json={"equipment_id": eq_id, "problem": "x", "reported_on": tomorrow},
                         headers=h)
     assert r.status_code == 422
@@ -88,7 +89,7 @@ def test_workflow_through_the_pages(svc_app, svc_client, ids):
     c = login(svc_client, TECH_EMAIL)
     r = c.post("/service/requests/new", data={"equipment_id": eq_id, "problem": "Display is blank",
                                               "problem_category": "display", "priority": "normal",
-                                              "channel": "phone", "reported_on": date.today().isoformat()})
+                                              "channel": "phone", "reported_on": local_today().isoformat()})
     assert r.status_code == 302
     url = r.headers["Location"]
     # The technician's own request is assigned to them, so they still see it.

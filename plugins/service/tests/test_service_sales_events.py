@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from .conftest import api_headers, make_equipment
+from core.l10n import local_today
 
 
 def _order(ids, *, order_id=77, confirmed="2026-03-15", quantity="2.00", months=24, **extra):
@@ -76,7 +77,7 @@ def test_cancel_retires_untouched_units_and_keeps_worked_ones(svc_app, ids):
     from core.db import db
     from plugins.service import service as svc
 
-    _emit(svc_app, "sales_order_confirmed", _order(ids, confirmed=date.today().isoformat()))
+    _emit(svc_app, "sales_order_confirmed", _order(ids, confirmed=local_today().isoformat()))
     (first, *_), (second, *_) = _units(svc_app)
     with svc_app.app_context():
         svc.open_request(equipment_id=second, problem="Dead on arrival")

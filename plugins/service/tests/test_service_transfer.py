@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from core.db import db
 from core.testing import login_client
+from core.l10n import local_today
 
 pytestmark = pytest.mark.plugins("service")
 
@@ -65,7 +66,7 @@ def test_units_with_warranties_and_idempotent_reimport(app, tmp_path):
 
 def test_bad_units_say_why(app, tmp_path):
     _seed(app)
-    future = (date.today() + timedelta(days=30)).isoformat()
+    future = (local_today() + timedelta(days=30)).isoformat()
     path = _file(tmp_path, [["SN-1", "BOIL-1", "", "K-7", "2022-03-01", "2021-01-01"],
                             ["SN-2", "", "", "K-7", "2022-03-01", ""],
                             ["SN-3", "BOIL-1", "", "nobody", "2022-03-01", ""],
