@@ -13,12 +13,14 @@ from flask_babel import lazy_gettext as _l
 
 from core import PluginManifest, hookimpl
 from core.contrib import CASCADE, CustomerRelation, Permission
+from plugins.analytics import hookspecs
 
 manifest = PluginManifest(
     name="analytics",
     label=_l("Analytics"),
     description=_l("RFM classes, purchase intervals, customer lifetime value and probability alive."),
     requires=("sales",),
+    hookspecs=hookspecs,
     permissions=(
         Permission("analytics.view", _l("See analytics of own customers")),
         Permission("analytics.manager", _l("See analytics of every customer and recompute them")),
@@ -26,7 +28,8 @@ manifest = PluginManifest(
     # Figures are derived from orders and mean nothing without the customer.
     customer_relations=(CustomerRelation("analytics_customer", "customer_id", CASCADE, _l("analytics figures")),
                         CustomerRelation("analytics_recommendation", "customer_id", CASCADE,
-                                         _l("products to offer"))),
+                                         _l("products to offer")),
+                        CustomerRelation("analytics_profit", "customer_id", CASCADE, _l("profit figures"))),
 )
 
 
@@ -48,9 +51,10 @@ def register_api(api):
 @hookimpl
 def record_rules():
     from core.contrib import RecordRule
-    from plugins.analytics.models import CustomerFigures
+    from plugins.analytics.models import CustomerFigures, CustomerProfit
 
-    return [RecordRule(CustomerFigures, "owner_id", "analytics.manager")]
+    return [RecordRule(CustomerFigures, "owner_id", "analytics.manager"),
+            RecordRule(CustomerProfit, "owner_id", "analytics.manager")]
 
 
 @hookimpl

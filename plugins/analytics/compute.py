@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from core.db import db, utcnow
-from plugins.analytics import clv, crosssell, rfm
+from plugins.analytics import clv, crosssell, demand, profit, repurchase, rfm
 from plugins.analytics.models import HORIZON_DAYS, CustomerFigures, Snapshot
 
 log = logging.getLogger(__name__)
@@ -202,6 +202,11 @@ def recompute(job=None, as_of: str | None = None) -> str:
     progress(n, n, _("Finding products bought together"))
     crosssell.mine_rules(snapshot.id, as_of_date)
     crosssell.write_recommendations(snapshot.id, as_of_date)
+    progress(n, n, _("Working out each customer's profit"))
+    profit.write_profit(snapshot, as_of_date)
+    progress(n, n, _("Forecasting demand by price band"))
+    demand.write_demand(snapshot, as_of_date)
+    repurchase.write_intervals(snapshot.id, as_of_date)
     _publish(snapshot, n, s)
     db.session.commit()
     return ngettext("%(num)d customer analysed.", "%(num)d customers analysed.", n)
@@ -224,5 +229,8 @@ def _publish(snapshot: Snapshot, n: int, s: dict) -> None:
     old = sa.select(Snapshot.id).where(Snapshot.id < snapshot.id, Snapshot.id.not_in(keep or [0]))
     db.session.execute(sa.delete(CustomerFigures).where(CustomerFigures.snapshot_id.in_(old)))
     crosssell.delete_snapshots(old)
+    profit.delete_snapshots(old)
+    demand.delete_snapshots(old)
+    repurchase.delete_snapshots(old)
     db.session.execute(sa.delete(Snapshot).where(Snapshot.id.in_(old))
                        .execution_options(synchronize_session=False))

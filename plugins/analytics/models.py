@@ -39,6 +39,15 @@ class Snapshot(db.Model):
     gg_p: Mapped[float | None] = mapped_column(sa.Float)
     gg_q: Mapped[float | None] = mapped_column(sa.Float)
     gg_gamma: Mapped[float | None] = mapped_column(sa.Float)
+    # Profit (profit.py): the total over every customer, the Pareto figures and what was counted.
+    profit_total: Mapped[Decimal | None] = mapped_column(Money)
+    pareto_customers: Mapped[int | None]            # fewest customers whose profit makes 80 % of the total
+    top20_share: Mapped[float | None] = mapped_column(sa.Float)   # share of the profit the top 20 % make
+    # {"curve": [[customer share, cumulative profit share], ...], "deciles": [profit share, ...],
+    #  "costs": [{"key", "amount", "customers"}, ...]} (amounts as decimal strings)
+    profit_summary: Mapped[dict | None] = mapped_column(sa.JSON)
+    # Demand (demand.py): the price bands, [{"band", "above", "up_to", "units", "forecast"}, ...]
+    demand_bands: Mapped[list | None] = mapped_column(sa.JSON)
 
 
 class CustomerFigures(db.Model):
@@ -123,6 +132,65 @@ class Recommendation(db.Model):
     lift: Mapped[float] = mapped_column(sa.Float)
 
 
+class CustomerProfit(db.Model):
+    """One customer's profit in one snapshot: revenue − cost of goods − other plugins' costs.
+
+    ``goods_cost`` sums the lines' known costs (``uncosted_lines`` counts lines whose cost was
+    unknown, counted as 0); ``other_cost`` sums what the ``analytics_customer_costs`` hook
+    contributed (repairs not billed, compensation paid).
+    """
+
+    __tablename__ = "analytics_profit"
+    __table_args__ = (
+        sa.Index("ix_analytics_profit_rank", "snapshot_id", "profit", "customer_id"),
+        sa.Index("ix_analytics_profit_owner_rank", "snapshot_id", "owner_id", "profit", "customer_id"),
+        sa.Index("ix_analytics_profit_customer", "customer_id"),
+    )
+
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="CASCADE"), primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
+    revenue: Mapped[Decimal] = mapped_column(Money)
+    goods_cost: Mapped[Decimal] = mapped_column(Money)
+    other_cost: Mapped[Decimal] = mapped_column(Money)
+    profit: Mapped[Decimal] = mapped_column(Money)
+    uncosted_lines: Mapped[int] = mapped_column(default=0)
+
+
+class Demand(db.Model):
+    """Units sold (history) or forecast in one price band and month of one snapshot."""
+
+    __tablename__ = "analytics_demand"
+
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    band: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)   # 1 = cheapest
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)         # first day of the month
+    units: Mapped[float] = mapped_column(sa.Float)                          # sold, or the forecast's mean
+    forecast: Mapped[bool] = mapped_column(default=False)
+    lower: Mapped[float | None] = mapped_column(sa.Float)                   # 95 % prediction interval
+    upper: Mapped[float | None] = mapped_column(sa.Float)
+
+
+class ProductInterval(db.Model):
+    """How long customers wait before buying a product again, in one snapshot (repurchase.py)."""
+
+    __tablename__ = "analytics_product_interval"
+    __table_args__ = (
+        # The list: most repeat customers first (the best-founded medians), per snapshot.
+        sa.Index("ix_analytics_product_interval_rank", "snapshot_id", "repeat_customers", "product_id"),
+    )
+
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("core_product.id", ondelete="CASCADE"), primary_key=True)
+    buyers: Mapped[int]                 # customers who bought it at least once
+    repeat_customers: Mapped[int]       # … and again on a later day
+    intervals: Mapped[int]              # gaps between a customer's purchases of it
+    median_days: Mapped[float] = mapped_column(sa.Float)
+
+
 HORIZON_DAYS = 90
 
 
@@ -135,5 +203,5 @@ def latest_snapshot() -> Snapshot | None:
 
 def reassign(customer_id: int, owner_id: int | None) -> None:
     """The customer changed hands: their figures in every snapshot now belong to the new owner."""
-    db.session.execute(sa.update(CustomerFigures).where(CustomerFigures.customer_id == customer_id)
-                       .values(owner_id=owner_id))
+    for model in (CustomerFigures, CustomerProfit):
+        db.session.execute(sa.update(model).where(model.customer_id == customer_id).values(owner_id=owner_id))

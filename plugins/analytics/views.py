@@ -173,3 +173,105 @@ def overdue():
         if ids:
             names = dict(db.session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())
     return render_template("analytics/overdue.html", snapshot=snapshot, page=page, names=names)
+
+
+@bp.get("/profit")
+@requires("analytics.view")
+def profit():
+    """Customers ranked by profit (revenue − cost of goods − other costs), with the Pareto view.
+
+    The Pareto summary is over every customer, so it is shown to managers only; a salesperson
+    sees their own customers' ranked figures (record rule).
+    """
+    from core.customers.models import Customer
+    from plugins.analytics import charts
+    from plugins.analytics.models import CustomerProfit
+    from plugins.analytics.profit import cost_labels
+
+    snapshot = latest_snapshot()
+    page, names, summary, charts_svg = None, {}, None, {}
+    may_see_all = user_can("analytics.manager")
+    if snapshot is not None:
+        stmt = scoped(sa.select(CustomerProfit), CustomerProfit).where(CustomerProfit.snapshot_id == snapshot.id)
+        try:
+            page = keyset_page(db.session, stmt, [CustomerProfit.profit, CustomerProfit.customer_id],
+                               cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"],
+                               descending=True, convert=_cursor_values,
+                               key=lambda row: [str(row.profit), row.customer_id])
+        except BadCursor:
+            abort(400)
+        ids = [row.customer_id for row in page.items]
+        if ids:
+            names = dict(db.session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())
+        if may_see_all and snapshot.profit_summary is not None:
+            summary = snapshot.profit_summary
+            charts_svg = {"pareto": charts.pareto_chart(summary), "deciles": charts.deciles_chart(summary)}
+    return render_template("analytics/profit.html", snapshot=snapshot, page=page, names=names, summary=summary,
+                           charts=charts_svg, cost_labels=cost_labels(), may_see_all=may_see_all)
+
+
+def band_label(band: dict, currency: str) -> str:
+    """A price band as readers say it: "Up to €20.00", "Above €20.00, up to €50.00", "Above €50.00"."""
+    def money(amount, currency):  # plain text: the label is also the chart's aria-label
+        return l10n_numbers.format_money(amount, currency)
+
+    above, up_to = band.get("above"), band.get("up_to")
+    if above is None and up_to is None:
+        return _("Every price")
+    if above is None:
+        return _("Up to %(price)s", price=money(Decimal(up_to), currency))
+    if up_to is None:
+        return _("Above %(price)s", price=money(Decimal(above), currency))
+    return _("Above %(low)s, up to %(high)s", low=money(Decimal(above), currency), high=money(Decimal(up_to), currency))
+
+
+@bp.get("/demand")
+@requires("analytics.manager")
+def demand():
+    """Units sold per price band and month, with each band's forecast and its interval.
+
+    Company-wide figures (not per customer), so managers only, like the Pareto summary.
+    """
+    from plugins.analytics import charts
+    from plugins.analytics.demand import FORECAST_MONTHS, INTERVAL, demand_for
+
+    snapshot = latest_snapshot()
+    bands = []
+    if snapshot is not None and snapshot.demand_bands:
+        rows = demand_for(snapshot)
+        for band in snapshot.demand_bands:
+            label = band_label(band, snapshot.currency)
+            series = rows.get(band["band"], [])
+            bands.append({"band": band["band"], "label": label, "units": band["units"],
+                          "chart": charts.demand_chart(series, label),
+                          "history": [r for r in series if not r.forecast],
+                          "forecast": [r for r in series if r.forecast]})
+    return render_template("analytics/demand.html", snapshot=snapshot, bands=bands, months=FORECAST_MONTHS,
+                           interval=INTERVAL)
+
+
+@bp.get("/products")
+@requires("analytics.view")
+def products():
+    """Per product, the median days between a customer's purchases of it (keyset pages).
+
+    Product figures over all customers, no customer named: every analytics user may see them
+    (a salesperson plans calls with them).
+    """
+    from core.catalog.models import Product
+    from plugins.analytics.models import ProductInterval
+
+    snapshot = latest_snapshot()
+    page, products_by_id = None, {}
+    if snapshot is not None:
+        stmt = sa.select(ProductInterval).where(ProductInterval.snapshot_id == snapshot.id)
+        try:
+            page = keyset_page(db.session, stmt, [ProductInterval.repeat_customers, ProductInterval.product_id],
+                               cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"],
+                               descending=True, convert=_int_cursor)
+        except BadCursor:
+            abort(400)
+        ids = [row.product_id for row in page.items]
+        if ids:
+            products_by_id = {p.id: p for p in db.session.execute(sa.select(Product).where(Product.id.in_(ids))).scalars()}
+    return render_template("analytics/products.html", snapshot=snapshot, page=page, products=products_by_id)

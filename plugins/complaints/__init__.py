@@ -234,3 +234,11 @@ def register_text_kinds():
     from plugins.complaints.history import text_kinds
 
     return text_kinds()
+
+
+@hookimpl(optionalhook=True)
+def analytics_customer_costs():
+    """Analytics' profit ranking (when analytics is enabled): compensation paid."""
+    from plugins.complaints.costs import contributions
+
+    return contributions()

@@ -271,3 +271,11 @@ def complaint_subjects(customer, ref):
     from plugins.service.complaints import complaint_subjects as subjects
 
     return subjects(customer, ref)
+
+
+@hookimpl(optionalhook=True)
+def analytics_customer_costs():
+    """Analytics' profit ranking (when analytics is enabled): repairs not billed."""
+    from plugins.service.costs import contributions
+
+    return contributions()

@@ -37,11 +37,15 @@ def buy(customer_id: int, day: date, amount: str, *, currency: str | None = None
     return order.id
 
 
-def product(sku: str, name: str, price: str = "10.00") -> int:
-    """A catalog product (cross-sell rules are between catalog products, not free-text lines)."""
+def product(sku: str, name: str, price: str = "10.00", cost: str | None = None) -> int:
+    """A catalog product (cross-sell rules are between catalog products, not free-text lines);
+    ``cost``: what one unit costs the business (order lines copy it, for profit)."""
     from core.catalog.service import create_product
 
-    p = create_product({"sku": sku, "name": name, "unit_price": price})
+    data = {"sku": sku, "name": name, "unit_price": price}
+    if cost is not None:
+        data["unit_cost"] = cost
+    p = create_product(data)
     db.session.flush()
     return p.id
 
