@@ -20,7 +20,7 @@ class UserForm(FlaskForm):
     name = StringField(lazy_pgettext("person", "Name"), validators=[Optional(), Length(max=200)])
     password = PasswordField(_l("Password"), validators=[Optional(strip_whitespace=False), _POLICY],
                              description=_l("Leave empty to keep the current password."))
-    active = BooleanField(_l("Active"), default=True)
+    active = BooleanField(lazy_pgettext("user", "Active"), default=True)
     roles = CheckboxList(_l("Roles"), coerce=int)
 
     def __init__(self, *args, creating: bool = False, **kwargs):
