@@ -537,6 +537,21 @@ def browser_login(page, server: LiveServer, email: str = ADMIN_EMAIL, password: 
     return page
 
 
+def choose_language(page, code: str):
+    """Switch the page's language as a person does: pick it in the footer's language list.
+
+    The list submits its form on change (``js-autosubmit``); the "Change" button next to it is for
+    browsers without JavaScript. Picking *and* clicking the button sends two requests, and the second
+    navigation can land after the test has moved on (a menu opened on the first page, a click lost
+    on the second): wait for exactly the one navigation the choice makes.
+    """
+    select = page.locator("footer form.js-autosubmit select")
+    with page.expect_navigation():
+        select.select_option(code)
+    page.wait_for_load_state()
+    return page
+
+
 _FORM_ANSWER = re.compile(r"status of (409|422)\b")
 
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from core.testing import browser_login
+from core.testing import browser_login, choose_language
 
 pytestmark = pytest.mark.browser
 
@@ -78,9 +78,7 @@ def test_create_log_call_and_find_without_accents(live_server, browser_page, scr
     assert page.url.split("#")[0] == detail_url
 
     # The same page in Hebrew is right-to-left, and the Greek data is unchanged.
-    page.select_option("#lang-select", "he")
-    with page.expect_navigation():
-        page.click("footer form button[type=submit]")
+    choose_language(page, "he")
     assert page.get_attribute("html", "dir") == "rtl"
     assert NAME in page.locator("main").inner_text()
     screenshot(page, "customer-detail-he")
@@ -129,9 +127,7 @@ def test_erase_personal_data_after_confirming(live_server, browser_page, screens
     assert NAME not in main and "giorgos" not in main.lower() and "Personal data erased on" in main
     assert page.locator("form[action$='/erase']").count() == 0  # once is enough
     screenshot(page, "customer-erased-en")
-    page.select_option("#lang-select", "he")
-    with page.expect_navigation():
-        page.click("footer form button[type=submit]")
+    choose_language(page, "he")
     assert page.get_attribute("html", "dir") == "rtl"
     assert "הנתונים האישיים נמחקו" in page.locator("main").inner_text()
     screenshot(page, "customer-erased-he")

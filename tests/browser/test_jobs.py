@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 import eventtest_plugin
 import jobtest_plugin
-from core.testing import browser_login, watch_page
+from core.testing import browser_login, choose_language, watch_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.plugins("jobtest", extra=[jobtest_plugin])]
 
@@ -89,9 +89,7 @@ def test_jobs_page_in_hebrew(app, live_server, browser_page, screenshot, run_job
     _start(app, "jobtest.fail", {"public": True})
     run_jobs()
     browser_login(page, live_server)
-    page.select_option("#lang-select", "he")
-    with page.expect_navigation():
-        page.click("footer form button[type=submit]")
+    choose_language(page, "he")
     page.goto(f"{live_server.url}/jobs/")
     assert page.get_attribute("html", "dir") == "rtl"
     assert page.locator("h1").inner_text() == "המשימות שלי"
@@ -126,9 +124,7 @@ def test_event_deliveries_page_in_english_and_hebrew(app, live_server, browser_p
     page.goto(f"{live_server.url}/admin/events/")
     assert page.locator("tbody tr").count() == 2
     screenshot(page, "event-deliveries-en")
-    page.select_option("#lang-select", "he")
-    with page.expect_navigation():
-        page.click("footer form button[type=submit]")
+    choose_language(page, "he")
     assert page.get_attribute("html", "dir") == "rtl"
     screenshot(page, "event-deliveries-he")
     with page.expect_navigation():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.testing import browser_login, watch_page
+from core.testing import browser_login, choose_language, watch_page
 
 pytestmark = pytest.mark.browser
 
@@ -49,11 +49,7 @@ def checked_page(browser_page):
 
 def _hebrew(page, server):
     page.goto(f"{server.url}/")
-    page.select_option("#lang-select", "he")
-    page.wait_for_load_state()
-    if page.get_attribute("html", "dir") != "rtl":
-        with page.expect_navigation():
-            page.click("footer form button[type=submit]")
+    choose_language(page, "he")
     assert page.get_attribute("html", "dir") == "rtl"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.testing import browser_login, portal_links_sent, watch_page
+from core.testing import browser_login, choose_language, portal_links_sent, watch_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.plugins()]
 
@@ -61,9 +61,7 @@ def test_invite_set_password_on_a_phone_and_view_as_customer(live_server, browse
         page.get_by_role("link", name="My account").click()
     assert page.input_value("input[name='addresses-0-street']") == "Οδός Ερμού 12"
     screenshot(page, "portal-account-375-en")
-    page.select_option("#portal-lang", "he")
-    with page.expect_navigation():
-        page.click("footer form button[type=submit]")
+    choose_language(page, "he")
     assert page.get_attribute("html", "dir") == "rtl"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "portal-account-375-he")
@@ -71,9 +69,7 @@ def test_invite_set_password_on_a_phone_and_view_as_customer(live_server, browse
     with page.expect_navigation():
         page.locator("nav form button[type=submit]").click()  # log out
     assert "/portal/login" in page.url
-    page.select_option("#portal-lang", "fa")
-    with page.expect_navigation():
-        page.click("footer form button[type=submit]")
+    choose_language(page, "fa")
     screenshot(page, "portal-login-375-fa")
     assert not problems, problems
     phone.close()

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from core.testing import ADMIN_EMAIL, PASSWORD, browser_login, watch_page
+from core.testing import ADMIN_EMAIL, PASSWORD, browser_login, choose_language, watch_page
 
 pytestmark = pytest.mark.browser
 
 
 def _hebrew(page):
-    page.select_option("#lang-select", "he")
-    with page.expect_navigation():
-        page.click("footer form button[type=submit]")
+    choose_language(page, "he")
     assert page.get_attribute("html", "dir") == "rtl"
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.testing import browser_login
+from core.testing import browser_login, choose_language
 
 pytestmark = pytest.mark.browser
 
@@ -27,16 +27,12 @@ def test_login_shows_the_dashboard(live_server, browser_page, screenshot):
 
 def test_switching_to_hebrew_turns_the_page_right_to_left(live_server, browser_page, screenshot):
     page = browser_login(browser_page, live_server)
-    page.select_option("#lang-select", "he")
-    with page.expect_navigation():
-        page.click("footer form button[type=submit]")
+    choose_language(page, "he")
     assert page.get_attribute("html", "dir") == "rtl"
     assert page.get_attribute("html", "lang") == "he"
     # The choice is the user's: a new page load keeps it.
     page.goto(f"{live_server.url}/")
     assert page.get_attribute("html", "dir") == "rtl"
     screenshot(page, "dashboard-he")
-    page.select_option("#lang-select", "en")
-    with page.expect_navigation():
-        page.click("footer form button[type=submit]")
+    choose_language(page, "en")
     assert page.get_attribute("html", "dir") == "ltr"
