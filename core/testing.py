@@ -545,10 +545,12 @@ def choose_language(page, code: str):
     navigation can land after the test has moved on (a menu opened on the first page, a click lost
     on the second): wait for exactly the one navigation the choice makes.
     """
-    select = page.locator("footer form.js-autosubmit select")
-    with page.expect_navigation():
-        select.select_option(code)
-    page.wait_for_load_state()
+    if page.get_attribute("html", "lang") != code:
+        select = page.locator("footer form.js-autosubmit select")
+        with page.expect_navigation():
+            select.select_option(code)
+        page.wait_for_load_state()
+    assert page.get_attribute("html", "lang") == code
     return page
 
 
@@ -574,16 +576,6 @@ def watch_page(page) -> list[str]:
     page.on("response", lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}")
             if resp.status >= 400 and resp.status not in (409, 422) else None)
     return problems
-
-
-def browser_language(page, server: LiveServer, lang: str) -> None:
-    """Switch the logged-in user's language through the footer's form, as a user does."""
-    if page.get_attribute("html", "lang") == lang:
-        return
-    page.select_option("#lang-select", lang)
-    with page.expect_navigation():
-        page.click("footer form button[type=submit]")
-    assert page.get_attribute("html", "lang") == lang
 
 
 def pick(page, selector: str, text: str, choose: str | None = None) -> None:

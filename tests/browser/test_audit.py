@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from core.testing import browser_language, browser_login, watch_page
+from core.testing import browser_login, choose_language, watch_page
 
 pytestmark = pytest.mark.browser
 
@@ -87,7 +87,7 @@ def test_changes_tab_and_audit_log(app, live_server, browser_page, screenshot):
         page.click("main form button[type=submit]")
 
     # The same log in Hebrew: right to left, labels translated, data unchanged.
-    browser_language(page, live_server, "he")
+    choose_language(page, "he")
     assert page.get_attribute("html", "dir") == "rtl"
     log = page.locator("main .audit-log").inner_text()
     assert NEW_NAME in log and "שונה" in log  # "changed"

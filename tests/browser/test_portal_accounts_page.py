@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.testing import browser_language, browser_login, portal_account, watch_page
+from core.testing import browser_login, choose_language, portal_account, watch_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.plugins()]
 
@@ -44,7 +44,7 @@ def test_staff_find_portal_accounts_and_turn_sign_up_on(live_server, browser_pag
         page.get_by_role("button", name="Turn self sign-up on").click()
     assert page.locator("[data-signup=on]").count() == 1
     screenshot(page, "portal-accounts-en")
-    browser_language(page, live_server, "he")
+    choose_language(page, "he")
     assert page.get_attribute("html", "dir") == "rtl"
     assert page.locator("tr[data-account]").count() == 3 and "חשבונות פורטל" in page.inner_text("h1")
     screenshot(page, "portal-accounts-he")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from core.testing import browser_language, browser_login, watch_page
+from core.testing import browser_login, choose_language, watch_page
 
 pytestmark = pytest.mark.browser
 
@@ -86,7 +86,7 @@ def test_the_pages_in_hebrew(app, live_server, browser_page, screenshot, run_job
     page = browser_page
     problems = watch_page(page)
     browser_login(page, live_server)
-    browser_language(page, live_server, "he")
+    choose_language(page, "he")
     assert page.get_attribute("html", "dir") == "rtl"
     _upload(page, live_server, tmp_path, "lakochot.csv", HEBREW)
     assert [page.input_value(f"#col-{i}") for i in range(5)] == ["name", "emails", "phones", "street", "city"]

@@ -65,12 +65,12 @@ def seed_opportunities(app, ids) -> None:
 
 def start(live_server, page, lang: str, *, opportunities: bool = False):
     """Seed, watch the page for breakage, log in and switch language: ``(ids, problems)``."""
-    from core.testing import browser_language, browser_login, watch_page
+    from core.testing import browser_login, choose_language, watch_page
 
     ids = seed(live_server.app)
     if opportunities:
         seed_opportunities(live_server.app, ids)
     problems = watch_page(page)
     browser_login(page, live_server)
-    browser_language(page, live_server, lang)
+    choose_language(page, lang)
     return ids, problems

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
-from core.testing import browser_language, browser_login, watch_page
+from core.testing import browser_login, choose_language, watch_page
 
 from analytics_testdata import buy, customer
 
@@ -70,7 +70,7 @@ def test_recompute_and_watch_progress(app, live_server, browser_page, screenshot
     assert page.locator(".js-ranked tbody tr").count() == 8
     screenshot(page, "analytics-customers-en")
 
-    browser_language(page, live_server, "he")
+    choose_language(page, "he")
     assert page.get_attribute("html", "dir") == "rtl"
     screenshot(page, "analytics-customers-he")
     page.goto(f"{live_server.url}/analytics/")

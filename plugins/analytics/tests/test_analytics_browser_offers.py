@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
-from core.testing import browser_language, browser_login, watch_page
+from core.testing import browser_login, choose_language, watch_page
 
 from analytics_testdata import buy_products, customer, product
 
@@ -50,7 +50,7 @@ def test_movement_overdue_and_offers_in_both_directions(app, live_server, browse
     browser_login(page, live_server)
     for lang in ("en", "he"):
         if lang == "he":
-            browser_language(page, live_server, "he")
+            choose_language(page, "he")
             assert page.get_attribute("html", "dir") == "rtl"
         page.goto(f"{live_server.url}/analytics/")
         page.locator(".js-movement").wait_for()

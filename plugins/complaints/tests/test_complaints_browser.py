@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.db import db
-from core.testing import browser_language, browser_login, watch_page
+from core.testing import browser_login, choose_language, watch_page
 from plugins.complaints.tests import complaints_testdata as td
 
 pytestmark = [pytest.mark.browser, pytest.mark.plugins("complaints", "sales")]
@@ -27,7 +27,7 @@ def test_open_and_resolve_a_complaint_in_the_browser(app, live_server, browser_p
     page = browser_page
     problems = watch_page(page)
     browser_login(page, live_server)
-    browser_language(page, live_server, lang)
+    choose_language(page, lang)
     page.goto(f"{live_server.url}/customers/{customer_id}#tab-complaints")
     page.click("a[href$='#tab-complaints'], button[data-bs-target='#tab-complaints']") \
         if page.locator("a[href$='#tab-complaints'], button[data-bs-target='#tab-complaints']").count() else None

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
-from core.testing import browser_language, browser_login, watch_page
+from core.testing import browser_login, choose_language, watch_page
 from plugins.complaints.tests import complaints_testdata as td
 
 pytestmark = pytest.mark.plugins("complaints", "sales")
@@ -84,7 +84,7 @@ def test_the_about_list_follows_the_picked_customer(app, client, live_server, br
     page = browser_page
     problems = watch_page(page)
     browser_login(page, live_server)
-    browser_language(page, live_server, lang)
+    choose_language(page, lang)
     page.goto(f"{live_server.url}/complaints/new?customer_id={dana}")
     about = page.locator("#about_ref")
     assert about.locator(f"option[value='sales.order:order_id={dana_order}']").count() == 1

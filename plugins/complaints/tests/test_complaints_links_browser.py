@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from core.db import db
-from core.testing import PASSWORD, browser_language, browser_login, portal_account, watch_page
+from core.testing import PASSWORD, browser_login, choose_language, portal_account, watch_page
 from plugins.complaints.tests import complaints_testdata as td
 
 pytestmark = [pytest.mark.browser, pytest.mark.plugins("complaints", "service")]
@@ -38,7 +38,7 @@ def test_complaint_from_unmatched_mail_and_from_the_portal(app, live_server, bro
     page = browser_page
     problems = watch_page(page)
     browser_login(page, live_server)
-    browser_language(page, live_server, lang)
+    choose_language(page, lang)
     page.goto(f"{live_server.url}/messages/mail/{mail_id}")
     with page.expect_navigation():
         page.locator(f"a[href='/complaints/from-mail/{mail_id}']").click()

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
-from core.testing import browser_language, browser_login, pick, watch_page
+from core.testing import browser_login, choose_language, pick, watch_page
 from marketing_testdata import customer, newsletter_template, rules
 
 pytestmark = [pytest.mark.browser, pytest.mark.plugins("marketing")]
@@ -59,7 +59,7 @@ def test_segment_editor_campaign_and_survey_pages_in_english_and_persian(app, li
     problems = watch_page(page)
     browser_login(page, live_server)
     for lang in ("en", "fa"):
-        browser_language(page, live_server, lang)
+        choose_language(page, lang)
         page.goto(live_server.url + "/marketing/segments/new")
         page.fill("#name", "VIP")
         page.select_option("select[name='crit/']", "core.tag")
