@@ -19,7 +19,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
-from flask import current_app, has_app_context, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import lazy_gettext as _l
 
 GREGORIAN, PERSIAN, HEBREW = "gregorian", "persian", "hebrew"
@@ -35,15 +35,27 @@ DEFAULT_TIMEZONE = "Europe/Athens"
 _addressee: ContextVar[bool] = ContextVar("l10n_addressee", default=False)
 
 
+_ENGLISH = Locale.parse("en")
+
+
 def locale() -> Locale:
-    """The reader's language as a Babel ``Locale``."""
-    if has_app_context() and "babel" in current_app.extensions:
+    """The reader's language as a Babel ``Locale``.
+
+    Asked once per number or date formatted (a report formats thousands): the locale Flask-Babel
+    has already chosen for this context (``force_locale`` included) is read straight from where it
+    keeps it, and ``get_locale`` runs only the first time."""
+    if not has_app_context():
+        return _ENGLISH
+    chosen = getattr(g.get("_flask_babel"), "babel_locale", None)
+    if chosen is not None:
+        return chosen
+    if "babel" in current_app.extensions:
         from flask_babel import get_locale
 
         loc = get_locale()  # the user's choice in a request, the business language elsewhere
         if loc is not None:
             return loc
-    return Locale.parse("en")
+    return _ENGLISH
 
 
 def language() -> str:

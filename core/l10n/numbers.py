@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel import numbers as babel_numbers
 from flask_babel import gettext as _
@@ -61,6 +62,14 @@ def _plain(value) -> Decimal:
     return d.normalize()
 
 
+@lru_cache(maxsize=16)
+def _pattern(places: int | None) -> babel_numbers.NumberPattern:
+    """The parsed number pattern (Babel parses a pattern string again on every call)."""
+    if places is None:
+        return babel_numbers.parse_pattern("#,##0.##########")
+    return babel_numbers.parse_pattern("#,##0" + ("." + "0" * places if places else ""))
+
+
 def format_number(value, places: int | None = None, locale=None) -> str:
     """``1250.5`` → ``1.250,5`` (el). ``places`` fixes the decimals (``places=2`` → ``1.250,50``)."""
     if value is None or value == "":
@@ -68,11 +77,10 @@ def format_number(value, places: int | None = None, locale=None) -> str:
     loc = _loc(locale)
     d = value if isinstance(value, Decimal) else Decimal(str(value))
     if places is None:
-        text = babel_numbers.format_decimal(_plain(d), format="#,##0.##########", locale=loc,
+        text = babel_numbers.format_decimal(_plain(d), format=_pattern(None), locale=loc,
                                             decimal_quantization=False, numbering_system=_numbering(loc))
     else:
-        pattern = "#,##0" + ("." + "0" * places if places else "")
-        text = babel_numbers.format_decimal(d, format=pattern, locale=loc, numbering_system=_numbering(loc))
+        text = babel_numbers.format_decimal(d, format=_pattern(places), locale=loc, numbering_system=_numbering(loc))
     return native_digits(text, loc)
 
 
