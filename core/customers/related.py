@@ -43,7 +43,8 @@ def related(ids, company_ids=()) -> sa.CompoundSelect:
     """One statement reading the collections of customers ``ids`` (and the names of ``company_ids``).
 
     Rows: ``ref`` (customer id), ``what`` (e email, p phone, t tag, a address, n need,
-    k consent, c company), ``pos`` (the row's id), texts ``t1``…``t6``, ``number``, ``at``, ``flag``.
+    k consent, c company), ``pos`` (the row's id; a tag's rank by name), texts ``t1``…``t6``,
+    ``number`` (a need's priority, a tag's id), ``at``, ``flag``.
     """
     ids = list(ids)
     parts = [
@@ -51,7 +52,11 @@ def related(ids, company_ids=()) -> sa.CompoundSelect:
                 typed=True).where(CustomerEmail.customer_id.in_(ids)),
         _branch(CustomerPhone.customer_id, "p", CustomerPhone.id, [CustomerPhone.number, CustomerPhone.label])
         .where(CustomerPhone.customer_id.in_(ids)),
-        _branch(customer_tags.c.customer_id, "t", Tag.id, [Tag.name])
+        # Tags: ordered by name in SQL (the database's collation, as Customer.tags' order_by),
+        # the tag's id in ``number``.
+        _branch(customer_tags.c.customer_id, "t",
+                sa.func.row_number().over(partition_by=customer_tags.c.customer_id, order_by=Tag.name),
+                [Tag.name], number=Tag.id)
         .join(Tag, Tag.id == customer_tags.c.tag_id).where(customer_tags.c.customer_id.in_(ids)),
         _branch(Address.customer_id, "a", Address.id, [getattr(Address, f) for f in ADDRESS_FIELDS])
         .where(Address.customer_id.in_(ids)),
@@ -66,7 +71,7 @@ def related(ids, company_ids=()) -> sa.CompoundSelect:
 
 
 # The relationships' own order (Customer.emails … order_by), applied to the rows of one kind.
-ORDER = {"e": lambda r: r.pos, "p": lambda r: r.pos, "a": lambda r: r.pos, "t": lambda r: r.t1,
+ORDER = {"e": lambda r: r.pos, "p": lambda r: r.pos, "a": lambda r: r.pos, "t": lambda r: r.pos,
          "n": lambda r: (r.number, r.pos), "k": lambda r: r.t1, "c": lambda r: r.pos}
 
 
@@ -112,7 +117,7 @@ def preload(customer: Customer) -> None:
     collections = {
         "emails": [_persistent(CustomerEmail, id=r.pos, customer_id=cid, email=r.t1, label=r.t2) for r in rows("e")],
         "phones": [_persistent(CustomerPhone, id=r.pos, customer_id=cid, number=r.t1, label=r.t2) for r in rows("p")],
-        "tags": [_persistent(Tag, id=r.pos, name=r.t1) for r in rows("t")],
+        "tags": [_persistent(Tag, id=r.number, name=r.t1) for r in rows("t")],
         "addresses": [_persistent(Address, id=r.pos, customer_id=cid,
                                   **dict(zip(ADDRESS_FIELDS, (r.t1, r.t2, r.t3, r.t4, r.t5, r.t6)))) for r in rows("a")],
         "needs": [_persistent(Need, id=r.pos, customer_id=cid, description=r.t1, source=r.t2, priority=r.number,
