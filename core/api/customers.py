@@ -16,8 +16,8 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import abort
-from sqlalchemy.orm import selectinload
 
+from core.api import customer_rows
 from core.api.base import Blueprint, bad_cursor, conflict, documents_errors, input_error
 from core.api.schemas import (
     CustomerInputSchema,
@@ -33,6 +33,7 @@ from core.api.schemas import (
 )
 from core.api.fields import MAX_ID
 from core.customers.deletion import CustomerInUse, delete_customer, erase_customer
+from core.customers import related
 from core.customers.models import Customer
 from core.customers.search import sort_key, where_matches
 from core.customers.service import CustomerInputError, create_customer, update_customer
@@ -72,11 +73,6 @@ def customer_dict(c: Customer) -> dict:
     }
 
 
-LOAD_ALL = (selectinload(Customer.emails), selectinload(Customer.phones), selectinload(Customer.tags),
-            selectinload(Customer.addresses), selectinload(Customer.needs), selectinload(Customer.consents),
-            selectinload(Customer.company))
-
-
 def _customer_cursor(values):
     if not (isinstance(values[0], str) and type(values[1]) is int and 0 <= values[1] <= MAX_ID):
         raise BadCursor("invalid cursor")
@@ -106,7 +102,7 @@ class Customers(MethodView):
     @_errors(401, 403)
     def get(self, args):
         """List customers A→Z, optionally searched (``q``), one keyset page at a time."""
-        stmt = scoped(sa.select(Customer), Customer).options(*LOAD_ALL)
+        stmt = customer_rows.slim(scoped(sa.select(Customer), Customer))
         term = fold(args["q"])
         sort = Customer.name_key
         if term:
@@ -114,10 +110,11 @@ class Customers(MethodView):
             sort = sort_key(term)
         try:
             page = keyset_page(db.session, stmt, [sort, Customer.id], cursor=args["cursor"],
-                               limit=args["limit"], convert=_customer_cursor, key=lambda c: [c.name_key, c.id])
+                               limit=args["limit"], convert=_customer_cursor, key=lambda c: [c.name_key, c.id],
+                               scalars=False)
         except BadCursor:
             bad_cursor()
-        return {"items": [customer_dict(c) for c in page.items], "next_cursor": page.next_cursor}
+        return {"items": customer_rows.documents(page.items), "next_cursor": page.next_cursor}
 
     @requires("customers.edit")
     @blp.arguments(CustomerInputSchema)
@@ -142,6 +139,7 @@ class CustomerItem(MethodView):
     def get(self, customer_id):
         """One customer with emails, phones, tags, addresses, needs and consents (``ETag``: its version)."""
         customer = _get_customer(customer_id)
+        related.preload(customer)  # the six collections in one statement, not six lazy loads
         return customer_dict(customer), etag_headers(customer)
 
     @requires("customers.edit")

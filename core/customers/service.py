@@ -394,38 +394,49 @@ def _token_key(name_key: str) -> str:
 def find_duplicates(customer: Customer, limit: int = 20) -> list[tuple[Customer, list[str]]]:
     """Other customers that are probably the same: same email, same phone, or same name
     (ignoring case, accents and word order). Returns ``[(customer, reasons)]``."""
-    reasons: dict[int, list[str]] = {}
+    # Every probe is one branch of a single UNION ALL (issue 17: the customer page ran one
+    # statement per probe); each branch keeps its own LIMIT inside a sub-select.
     emails = [e.email for e in customer.emails]
     phones = [p.number for p in customer.phones]
+    branches = []
+
+    def branch(what: str, stmt):
+        inner = stmt.subquery()
+        branches.append(sa.select(sa.literal_column(f"'{what}'").label("what"), *inner.c))
+
     if emails:
-        for cid in db.session.execute(sa.select(CustomerEmail.customer_id).where(
-                CustomerEmail.email.in_(emails), CustomerEmail.customer_id != customer.id).limit(limit)).scalars():
-            reasons.setdefault(cid, []).append(_("same email"))
+        branch("e", sa.select(CustomerEmail.customer_id.label("id"), sa.cast(sa.null(), sa.String).label("key"))
+               .where(CustomerEmail.email.in_(emails), CustomerEmail.customer_id != customer.id).limit(limit))
     if phones:
-        for cid in db.session.execute(sa.select(CustomerPhone.customer_id).where(
-                CustomerPhone.number.in_(phones), CustomerPhone.customer_id != customer.id).limit(limit)).scalars():
-            reasons.setdefault(cid, []).append(_("same phone"))
+        branch("p", sa.select(CustomerPhone.customer_id, sa.cast(sa.null(), sa.String))
+               .where(CustomerPhone.number.in_(phones), CustomerPhone.customer_id != customer.id).limit(limit))
     words = customer.name_key.split()
     if words:
         # Same words in any order: such a name starts with one of this name's words.
         # One index range per word (a LIKE 'w%' can use no index: SQLite's LIKE ignores
         # case), each bounded, so this stays a handful of index probes at any size.
-        target = _token_key(customer.name_key)
-        seen: set[int] = set()
         probes = [Customer.name_key == customer.name_key] + [
             sa.and_(Customer.name_key >= word, Customer.name_key < word + "\U0010ffff")
             for word in list(dict.fromkeys(words))[:NAME_WORDS_PROBED]
         ]
         for probe in probes:
-            candidates = db.session.execute(
-                sa.select(Customer.id, Customer.name_key).where(
-                    probe, Customer.id != customer.id, Customer.kind == customer.kind,
-                ).limit(NAME_CANDIDATES_PER_WORD)
-            ).all()
-            for cid, key in candidates:
-                if cid not in seen and _token_key(key) == target:
-                    seen.add(cid)
-                    reasons.setdefault(cid, []).append(_("same name"))
+            branch("n", sa.select(Customer.id, Customer.name_key).where(
+                probe, Customer.id != customer.id, Customer.kind == customer.kind).limit(NAME_CANDIDATES_PER_WORD))
+    if not branches:
+        return []
+    reasons: dict[int, list[str]] = {}
+    rows = db.session.execute(branches[0] if len(branches) == 1 else sa.union_all(*branches)).all()
+    rows.sort(key=lambda row: "epn".index(row[0]))  # email, phone, name reasons in that order (a stable sort)
+    target = _token_key(customer.name_key)
+    seen: set[int] = set()
+    for what, cid, key in rows:
+        if what == "e":
+            reasons.setdefault(cid, []).append(_("same email"))
+        elif what == "p":
+            reasons.setdefault(cid, []).append(_("same phone"))
+        elif what == "n" and cid not in seen and _token_key(key) == target:
+            seen.add(cid)
+            reasons.setdefault(cid, []).append(_("same name"))
     if not reasons:
         return []
     found = db.session.execute(sa.select(Customer).where(Customer.id.in_(list(reasons)))).scalars().all()
