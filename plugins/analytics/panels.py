@@ -12,22 +12,23 @@ from plugins.analytics.models import CustomerFigures, CustomerProfit, latest_sna
 PANEL_OFFERS = 3
 
 
-def figures_for(customer_id: int, snapshot) -> CustomerFigures | None:
-    """The customer's figures in ``snapshot`` if the current user may see them (record rule), else None."""
+def _visible_row(model, customer_id: int, snapshot):
+    """The customer's row of ``model`` in ``snapshot`` if the current user may see it (the model's
+    record rule on the snapshot's owner), else None."""
     if snapshot is None:
         return None
-    stmt = scoped(sa.select(CustomerFigures), CustomerFigures).where(
-        CustomerFigures.snapshot_id == snapshot.id, CustomerFigures.customer_id == customer_id)
+    stmt = scoped(sa.select(model), model).where(model.snapshot_id == snapshot.id, model.customer_id == customer_id)
     return db.session.execute(stmt).scalar_one_or_none()
+
+
+def figures_for(customer_id: int, snapshot) -> CustomerFigures | None:
+    """The customer's figures in ``snapshot`` if the current user may see them, else None."""
+    return _visible_row(CustomerFigures, customer_id, snapshot)
 
 
 def profit_for(customer_id: int, snapshot) -> CustomerProfit | None:
-    """The customer's profit in ``snapshot`` if the current user may see it (its own record rule), else None."""
-    if snapshot is None:
-        return None
-    stmt = scoped(sa.select(CustomerProfit), CustomerProfit).where(
-        CustomerProfit.snapshot_id == snapshot.id, CustomerProfit.customer_id == customer_id)
-    return db.session.execute(stmt).scalar_one_or_none()
+    """The customer's profit in ``snapshot`` if the current user may see it, else None."""
+    return _visible_row(CustomerProfit, customer_id, snapshot)
 
 
 def other_costs_label(snapshot) -> str:
