@@ -82,6 +82,15 @@ def customer_panels(customer, user):
 
 
 @hookimpl
+def dashboard_widgets(user):
+    """The "Today" card: the program's own suggestions about the user's customers, and why."""
+    from core.contrib import DashboardWidget
+    from plugins.analytics.views import today_card
+
+    return [DashboardWidget(_l("Today"), today_card, "analytics.view", weight=5)]
+
+
+@hookimpl
 def job_tasks():
     from core.contrib import JobTask
     from plugins.analytics.compute import recompute

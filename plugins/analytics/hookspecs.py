@@ -34,3 +34,23 @@ def analytics_customer_costs():
     Called by analytics' recomputation job for enabled plugins only: a disabled plugin's
     costs are simply not subtracted, and the profit page says which costs were counted.
     """
+
+
+@hookspec(firstresult=True)
+def analytics_open_quotations():
+    """Products on customers' open quotations, so the "Today" dashboard card can suggest the
+    best product to add to each (sales implements it; analytics reads it with
+    ``core.query("analytics_open_quotations")``).
+
+    Return a SQLAlchemy ``Select`` (never rows: analytics joins it with its cross-sell rules
+    in SQL), one row per catalog product on a quotation that is still open, with exactly:
+
+    ================  ==================================================================
+    ``quotation_id``  the quotation's id in your plugin
+    ``number``        what staff call it (``"Q0000012"``), shown in the suggestion's reason
+    ``customer_id``   ``core_customer.id``
+    ``owner_id``      the user responsible for the quotation (``core_user.id``) or NULL:
+                      the suggestion goes to their card only
+    ``product_id``    ``core_product.id`` (free-text lines left out)
+    ================  ==================================================================
+    """

@@ -4,7 +4,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from core.api.fields import Date, Money, UtcDateTime
+from core.api.base import PageArgs
+from core.api.fields import Choice, Date, Money, Page, UtcDateTime
 from plugins.analytics.rfm import CLASSES
 
 
@@ -62,3 +63,91 @@ class RecommendationsSchema(ma.Schema):
     customer_id = fields.Integer()
     snapshot = fields.Nested(SnapshotSchema)
     items = fields.List(fields.Nested(RecommendationSchema))
+
+
+# -- lists (keyset pages), classes, forecasts, today's suggestions ------------------------------
+
+
+class CustomerFiguresListArgs(PageArgs):
+    rfm_class = Choice(CLASSES, load_default=None, metadata={"description": "only customers of this RFM class"})
+    overdue = fields.Boolean(load_default=None, metadata={
+        "description": "true: only customers past their usual purchase interval; false: only the others"})
+
+
+class CustomerFiguresItemSchema(CustomerFiguresSchema):
+    """One customer's figures in a list (the snapshot is given once, beside the items)."""
+
+    class Meta:
+        exclude = ("snapshot", "horizon_days")
+
+
+class CustomerFiguresPageSchema(Page):
+    snapshot = fields.Nested(SnapshotSchema, allow_none=True, metadata={"description": "null before the first run"})
+    horizon_days = fields.Integer()
+    items = fields.List(fields.Nested(CustomerFiguresItemSchema), required=True)
+
+
+class ClassCountSchema(ma.Schema):
+    rfm_class = fields.String(metadata={"enum": list(CLASSES)})
+    label = fields.String(metadata={"description": "the class's name in the request's language"})
+    customers = fields.Integer()
+
+
+class ClassMoveSchema(ma.Schema):
+    from_class = fields.String(allow_none=True, metadata={
+        "enum": list(CLASSES), "description": "null: the customer is new since the previous snapshot"})
+    to_class = fields.String(metadata={"enum": list(CLASSES)})
+    customers = fields.Integer()
+
+
+class ClassesSchema(ma.Schema):
+    """Customers per RFM class (the ones you may see), and how they moved since the previous snapshot."""
+
+    snapshot = fields.Nested(SnapshotSchema, allow_none=True)
+    previous_snapshot = fields.Nested(SnapshotSchema, allow_none=True)
+    classes = fields.List(fields.Nested(ClassCountSchema))
+    moves = fields.List(fields.Nested(ClassMoveSchema), metadata={
+        "description": "changed class only, most customers first; empty without a previous snapshot"})
+    stayed = fields.Integer(allow_none=True, metadata={"description": "customers who kept their class"})
+
+
+class ForecastMonthSchema(ma.Schema):
+    month = Date(metadata={"description": "first day of the month"})
+    units = fields.Float(metadata={"description": "units sold, or the forecast's mean"})
+    forecast = fields.Boolean()
+    lower = fields.Float(allow_none=True, metadata={"description": "95 % prediction interval (forecast only)"})
+    upper = fields.Float(allow_none=True)
+
+
+class ForecastBandSchema(ma.Schema):
+    band = fields.Integer(metadata={"description": "1 is the cheapest"})
+    above = Money(allow_none=True, metadata={"description": "net unit prices above this (null: from zero)"})
+    up_to = Money(allow_none=True, metadata={"description": "… up to this (null: no upper bound)"})
+    label = fields.String(metadata={"description": "the band in the request's language"})
+    units = fields.Float(metadata={"description": "units sold in the history window"})
+    months = fields.List(fields.Nested(ForecastMonthSchema))
+
+
+class ForecastsSchema(ma.Schema):
+    """Demand per price band and month: the history and the next months' forecast (company-wide)."""
+
+    snapshot = fields.Nested(SnapshotSchema, allow_none=True)
+    interval = fields.Float(metadata={"description": "coverage of lower..upper"})
+    bands = fields.List(fields.Nested(ForecastBandSchema))
+
+
+class SuggestionSchema(ma.Schema):
+    kind = fields.String(metadata={"enum": ["overdue", "falling", "crosssell"]})
+    customer_id = fields.Integer()
+    customer_name = fields.String()
+    reason = fields.String(metadata={"description": "why, in the request's language"})
+    product_id = fields.Integer(allow_none=True, metadata={"description": "crosssell: the product to add"})
+    quotation_id = fields.Integer(allow_none=True, metadata={"description": "crosssell: the quotation to add it to"})
+    scheduled = Date(allow_none=True, metadata={"description": "due date of the follow-up already made from it"})
+
+
+class TodaySchema(ma.Schema):
+    """The "Today" card of the user the token belongs to: suggestions about their own customers."""
+
+    snapshot = fields.Nested(SnapshotSchema, allow_none=True)
+    items = fields.List(fields.Nested(SuggestionSchema))

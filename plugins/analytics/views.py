@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from core.db import db
 from core.l10n import numbers as l10n_numbers
@@ -275,3 +276,45 @@ def products():
         if ids:
             products_by_id = {p.id: p for p in db.session.execute(sa.select(Product).where(Product.id.in_(ids))).scalars()}
     return render_template("analytics/products.html", snapshot=snapshot, page=page, products=products_by_id)
+
+
+@bp.post("/today/<kind>/<int:customer_id>")
+@requires("analytics.view")
+def today_follow_up(kind, customer_id):
+    """Act on a suggestion of the "Today" card: schedule a follow-up in the customer's history.
+
+    The suggestion is looked up again for this user (their own customers, the latest snapshot):
+    nothing in the form is trusted but the kind and the customer, and a customer the card would
+    not show them is a 404. Scheduling twice is refused politely (the card already shows it).
+    """
+    from core.l10n import local_today
+
+    from plugins.analytics import today
+
+    if not user_can("history.log"):
+        abort(403)
+    if kind not in today.KINDS:
+        abort(404)
+    suggestion = today.find(current_user, latest_snapshot(), kind, customer_id)
+    if suggestion is None:
+        abort(404)
+    if suggestion["scheduled"] is None:
+        today.schedule(current_user, suggestion, local_today())
+        db.session.commit()
+        flash(_("Follow-up scheduled for %(name)s.", name=suggestion["customer_name"]), "success")
+    else:
+        flash(_("A follow-up for %(name)s is already scheduled.", name=suggestion["customer_name"]), "info")
+    return redirect(url_for("web.dashboard") + "#analytics-today")
+
+
+def today_card():
+    """The "Today" dashboard card (``dashboard_widgets``): this user's suggestions and why."""
+    from core.l10n import local_today
+
+    from plugins.analytics import today
+
+    snapshot = latest_snapshot()
+    items = today.suggestions(current_user, snapshot)
+    groups = [(kind, label, [s for s in items if s["kind"] == kind]) for kind, label in today.KINDS.items()]
+    return Markup(render_template("analytics/_today.html", snapshot=snapshot, groups=groups, any=bool(items),
+                                  reason=today.reason, today=local_today(), may_act=user_can("history.log")))

@@ -177,6 +177,14 @@ def sales_orders():
     return orders()
 
 
+@hookimpl(optionalhook=True)
+def analytics_open_quotations():
+    """Analytics' "Today" card suggests a product to add to each open quotation (no import of analytics)."""
+    from plugins.sales.facts import open_quotation_products
+
+    return open_quotation_products()
+
+
 # -- the customer portal (/portal/sales) -------------------------------------------------------------
 
 

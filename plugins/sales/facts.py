@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from core.catalog.models import Money
-from plugins.sales.models import CONFIRMED, Order, OrderLine
+from plugins.sales.models import CONFIRMED, DRAFT, SENT, Order, OrderLine
 
 
 def _order_date():
@@ -46,3 +46,16 @@ def orders() -> sa.Select:
         Order.confirmed_at.label("confirmed_at"), _order_date().label("order_date"), Order.currency.label("currency"),
         Order.subtotal.label("subtotal"), Order.tax_total.label("tax_total"), Order.total.label("total"),
     ).where(Order.state == CONFIRMED)
+
+
+def open_quotation_products() -> sa.Select:
+    """Catalog products on quotations still open (draft or sent), for analytics' "Today" card
+    (its ``analytics_open_quotations`` hook): which product to suggest adding to each."""
+    return (
+        sa.select(Order.id.label("quotation_id"), Order.number.label("number"),
+                  Order.customer_id.label("customer_id"), Order.owner_id.label("owner_id"),
+                  OrderLine.product_id.label("product_id"))
+        .join(Order, OrderLine.order_id == Order.id)
+        .where(Order.state.in_((DRAFT, SENT)), OrderLine.product_id.is_not(None))
+        .distinct()
+    )

@@ -188,6 +188,47 @@ def test_profit_page_for_manager_salesperson_and_in_hebrew(app, client, login, m
     assert "<bdi>مریم کریمی</bdi>" in he
 
 
+def _panel_profit(html):
+    """The profit block of the customer page's analytics panel: (label, amount) pairs as shown."""
+    import re
+
+    block = html.split('js-profit">')[1].split("</dl>")[0]
+    return [(re.sub(r"<[^>]+>", "", dt).strip(), re.sub(r"<[^>]+>", "", dd).strip())
+            for dt, dd in re.findall(r"<dt[^>]*>(.*?)</dt><dd[^>]*>(.*?)</dd>", block)]
+
+
+@pytest.mark.plugins(*ALL)
+def test_customer_panel_shows_profit_from_the_snapshot(app, client, login, make_user):
+    from plugins.analytics.compute import recompute
+
+    make_user(SALES, permissions=["analytics.view", "customers.view"])
+    with app.app_context():
+        ids = _seed()
+        recompute(as_of=AS_OF.isoformat())
+    login()
+    # A: 150 − 80 − 10 compensation = 60 (see _seed); the other costs name what was counted.
+    assert _panel_profit(client.get(f"/customers/{ids['a']}").get_data(as_text=True)) == [
+        ("Profit", "€60.00"), ("Revenue", "€150.00"), ("Cost of goods", "-€80.00"),
+        ("Compensation paid, Repairs not billed", "-€10.00")]
+    # E made a loss: 50 − 20 − 40 = −10.
+    assert _panel_profit(client.get(f"/customers/{ids['e']}").get_data(as_text=True))[0] == ("Profit", "-€10.00")
+    # C: no other costs row, and the line without a known cost is said.
+    c = client.get(f"/customers/{ids['c']}").get_data(as_text=True)
+    assert _panel_profit(c) == [("Profit", "€40.00"), ("Revenue", "€40.00"), ("Cost of goods", "€0.00")]
+    assert "1 order line has no known cost" in c.split('js-profit">')[1].split("</dl>")[0]
+    # The salesperson sees the profit of their own customer, not of another's.
+    login(SALES)
+    assert _panel_profit(client.get(f"/customers/{ids['b']}").get_data(as_text=True))[0] == ("Profit", "€50.00")
+    d = client.get(f"/customers/{ids['d']}").get_data(as_text=True)
+    assert "js-profit" not in d and "You see the analytics of your own customers only." in d
+    # Hebrew: the labels translated, the money in the language's conventions through the l10n filter.
+    login()
+    client.post("/language", data={"lang": "he", "next": "/"})
+    he = _panel_profit(client.get(f"/customers/{ids['a']}").get_data(as_text=True))
+    assert [label for label, _amount in he][:3] == ["רווח", "הכנסות", "עלות הסחורה"]
+    assert "60.00" in he[0][1] and "€" in he[0][1] and "Compensation paid" not in he[3][0]
+
+
 @pytest.mark.plugins(*ALL)
 def test_analytics_customer_costs_hook_contributions(app):
     """Service and complaints answer analytics' ``analytics_customer_costs`` hook with the documented columns."""
