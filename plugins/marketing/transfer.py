@@ -131,7 +131,7 @@ def check(rows, ctx) -> None:
         row.keys = [("member", f"{shown}, #{customer_id}")]
         if segment_id and (segment_id, customer_id) in members:
             row.match_id = customer_id
-            row.match_label = _("already in “%(name)s”", name=shown)
+            row.match_label = f"{shown} · {row.values.get('customer', '')}"  # "Already saved as “VIP · +30…”"
 
 
 def save(rows, ctx) -> None:

@@ -156,7 +156,7 @@ def test_pages_choose_the_list_preview_and_import(app, client, run_jobs, phoned)
     assert response.status_code == 302, response.get_data(as_text=True)
     preview = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "for every row" in preview and "<bdi>VIP</bdi>" in preview
-    assert "already in “VIP”" in preview and "nobody@example.com" in preview
+    assert "Already saved as “VIP · dana@example.co.il”" in preview and "nobody@example.com" in preview
     assert _members(app) == [("VIP", "static", phoned["dana"])]  # the preview saves nothing
     import_id = int(re.search(r"/imports/(\d+)/", response.headers["Location"]).group(1))
     assert client.post(f"/transfer/imports/{import_id}/start").status_code == 302
