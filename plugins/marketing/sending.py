@@ -384,13 +384,13 @@ def queue_batch(campaign: Campaign, recipients: list, links: LinkBook, bases: di
         db.session.execute(sa.update(Recipient.__table__).where(Recipient.__table__.c.id == sa.bindparam("rid"))
                            .values(status=SKIPPED, skip_reason=sa.bindparam("reason")),
                            [{"rid": rid, "reason": reason} for rid, reason in skipped])
-    if queued:  # with the outbox rows' ids, for bounce reports that name the message
-        refs = {f"campaign:{campaign.id}:{rid}": rid for rid in queued}
-        outbox = dict(db.session.execute(sa.select(OutboxMessage.ref, OutboxMessage.id).where(
-            OutboxMessage.ref.in_(list(refs)))).all())
-        db.session.execute(sa.update(Recipient.__table__).where(Recipient.__table__.c.id == sa.bindparam("rid"))
-                           .values(status=QUEUED, queued_at=sa.bindparam("at"), outbox_id=sa.bindparam("oid")),
-                           [{"rid": rid, "at": utcnow(), "oid": outbox.get(ref)} for ref, rid in refs.items()])
+    if queued:  # with the outbox rows' ids (bounce reports name the message): one statement, each
+        # recipient's outbox row found by its ref ("campaign:<id>:<recipient id>", indexed) in SQL
+        r, o = Recipient.__table__, OutboxMessage.__table__
+        ref = sa.literal(f"campaign:{campaign.id}:", sa.String) + sa.cast(r.c.id, sa.String)
+        db.session.execute(sa.update(r).where(r.c.id.in_(queued)).values(
+            status=QUEUED, queued_at=utcnow(),
+            outbox_id=sa.select(o.c.id).where(o.c.ref == ref).order_by(o.c.id.desc()).limit(1).scalar_subquery()))
     return len(queued)
 
 
