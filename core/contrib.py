@@ -312,6 +312,11 @@ class ImportField:
 
     ``aliases`` are header names that map to it automatically, in any language, case or
     accents (compared folded); the ``name`` and the translated ``label`` always do.
+
+    ``choices`` (``() -> [(value, label), ...]``, called in a request or command with the
+    importing user known) lets the user give the field one value for every row instead of
+    a column: a select on the mapping page, ``--value NAME=VALUE`` in the terminal (a
+    static list chosen once for a file of customers). A column mapped to the field wins.
     """
 
     name: str
@@ -319,6 +324,7 @@ class ImportField:
     aliases: tuple[str, ...] = ()
     required: bool = False
     help: Any = ""
+    choices: Callable[[], list[tuple[str, str]]] | None = None
 
 
 @dataclass(frozen=True)

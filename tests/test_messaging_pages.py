@@ -2,6 +2,7 @@
 permissions and record rules, 422 on bad input, messages shown escaped, retry."""
 from __future__ import annotations
 
+import re
 import types
 
 import pytest
@@ -199,3 +200,36 @@ def test_outbox_page_filters_shows_escaped_and_retries(app, client, login):
         assert db.session.get(OutboxMessage, failed_id).status == "queued"
     assert client.get("/messages/outbox?cursor=bogus").status_code == 400
     assert client.get("/messages/outbox/999999").status_code == 404
+
+
+def test_outbox_page_filters_cancelled_messages_and_offers_no_retry(app, client, login):
+    """A withdrawn message (a cancelled campaign's) is listed under its own status, in the
+    reader's language, and cannot be sent again from its page."""
+    from core.messaging import cancel_messages, queue_message
+
+    customer_id = _customer(app)
+    with app.app_context():
+        from core.customers.models import Customer
+
+        customer = db.session.get(Customer, customer_id)
+        kept = queue_message(channel="email", customer=customer, subject="Still going", body="b")
+        withdrawn = queue_message(channel="email", customer=customer, subject="Withdrawn one", body="b")
+        db.session.commit()
+        assert cancel_messages([withdrawn.id]) == 1
+        db.session.commit()
+        kept_id, withdrawn_id = kept.id, withdrawn.id
+    login()
+    only = client.get("/messages/outbox?status=cancelled").get_data(as_text=True)
+    assert "Withdrawn one" in only and "Still going" not in only
+    assert re.search(r'<option value="cancelled" selected>Cancelled</option>', only)
+    queued = client.get("/messages/outbox?status=queued").get_data(as_text=True)
+    assert "Still going" in queued and "Withdrawn one" not in queued
+    detail = client.get(f"/messages/outbox/{withdrawn_id}").get_data(as_text=True)
+    assert "Cancelled" in detail and "Send again" not in detail
+    assert client.post(f"/messages/outbox/{withdrawn_id}/retry").status_code == 302
+    with app.app_context():
+        assert db.session.get(OutboxMessage, withdrawn_id).status == "cancelled"  # refused: never sent
+        assert db.session.get(OutboxMessage, kept_id).status == "queued"
+    client.post("/language", data={"lang": "he"})
+    hebrew = client.get("/messages/outbox?status=cancelled").get_data(as_text=True)
+    assert re.search(r'<option value="cancelled" selected>בוטלה</option>', hebrew) and "Withdrawn one" in hebrew

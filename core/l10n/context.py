@@ -32,7 +32,8 @@ DEFAULT_TIMEZONE = "Europe/Athens"
 
 # Set while writing for someone other than the logged-in user (a customer's email):
 # the business time zone and the addressee's language's calendar, not the staff member's.
-_addressee: ContextVar[bool] = ContextVar("l10n_addressee", default=False)
+# Holds the addressee's language (or True without one).
+_addressee: ContextVar[bool | str] = ContextVar("l10n_addressee", default=False)
 
 
 _ENGLISH = Locale.parse("en")
@@ -157,10 +158,16 @@ def _timezone_choices(language: str) -> tuple[tuple[str, str], ...]:
 @contextmanager
 def addressee_conventions(language: str | None):
     """Format for a reader who is not the logged-in user (a customer receiving an email):
-    ``language``'s conventions and usual calendar, the business time zone."""
-    from flask_babel import force_locale
+    ``language``'s conventions and usual calendar, the business time zone.
 
-    token = _addressee.set(True)
+    Inside a block for the same language (a campaign rendering a language's customers one
+    after the other) it changes nothing and costs nothing: no second ``force_locale``."""
+    from flask_babel import force_locale, get_locale
+
+    if language and _addressee.get() == language and str(get_locale()) == language:
+        yield
+        return
+    token = _addressee.set(language or True)
     try:
         if language:
             with force_locale(language):

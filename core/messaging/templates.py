@@ -187,8 +187,8 @@ def render_message(template, customer=None, variables: dict | None = None, *, la
     text = choose_text(template, wanted)
     if text is None:
         raise TemplateError(_("The template “%(key)s” has no text yet.", key=template.key))
-    context = {"customer": customer_context(customer), **plain_variables(variables or {})}
-    context["customer"] = customer_context(customer)  # a variable may not pose as the customer
+    context = {**plain_variables(variables or {}), "customer": customer_context(customer)}  # a variable may not
+    # pose as the customer: theirs comes last
     # Numbers and dates as the text's reader writes them, not as the staff member sending it.
     with addressee_conventions(text.language):
         subject = render_source(text.subject, context, preview=preview).strip()

@@ -22,6 +22,22 @@ def _importer(kind: str):
     return importer
 
 
+def _fixed(importer, values) -> dict[str, str]:
+    """``--value FIELD=VALUE`` options, each checked against the field's choices."""
+    fields = {f.name: f for f in importer.fields if f.choices}
+    fixed = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or name not in fields:
+            raise click.ClickException(f"--value wants FIELD=VALUE with FIELD one of: {', '.join(fields) or '(none)'}")
+        choices = dict(fields[name].choices())
+        if value not in choices:
+            raise click.ClickException(f"{value!r} is not a choice for {name}: "
+                                       + ", ".join(f"{v} ({label})" for v, label in choices.items()))
+        fixed[name] = value
+    return fixed
+
+
 @click.command("import")
 @click.argument("kind")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
@@ -33,10 +49,12 @@ def _importer(kind: str):
 @click.option("--encoding", default=None, help="The file's encoding, e.g. cp1253 (default: detected).")
 @click.option("--delimiter", default=None, help="The CSV delimiter (default: detected).")
 @click.option("--language", default=None, help="Dates and numbers are written as in: en, el, lt, fa, he.")
+@click.option("--value", "values", multiple=True, metavar="FIELD=VALUE",
+              help="One value for every row of a field no column holds (e.g. segment=#12: a static list).")
 @with_appcontext
-def import_command(kind, file, profile_name, on_duplicate, skip_bad_rows, encoding, delimiter, language):
+def import_command(kind, file, profile_name, on_duplicate, skip_bad_rows, encoding, delimiter, language, values):
     """Import FILE (CSV, .xlsx or .vcf) as KIND (customers, or a plugin's: orders, equipment)."""
-    from core.transfer.engine import mapping_problems, run_import, stored_path
+    from core.transfer.engine import fixed_values, mapping_problems, run_import, stored_path
     from core.transfer.readers import TransferError
     from core.transfer.service import create_run, profile_named
 
@@ -48,12 +66,13 @@ def import_command(kind, file, profile_name, on_duplicate, skip_bad_rows, encodi
             raise click.ClickException(f"no mapping profile {profile_name!r} for {importer.kind}")
     options = {k: v for k, v in (("on_duplicate", on_duplicate), ("skip_bad_rows", skip_bad_rows),
                                  ("language", language)) if v is not None}
+    options["fixed"] = _fixed(importer, values)
     try:
         run = create_run(importer, file, os.path.basename(file), user_id=None, profile=profile, encoding=encoding,
                          delimiter=delimiter.replace("\\t", "\t") if delimiter else None, options=options)
     except TransferError as exc:
         raise click.ClickException(str(exc)) from None
-    problems = mapping_problems(importer, run.mapping)
+    problems = mapping_problems(importer, run.mapping, fixed_values(importer, run))
     if problems:
         db.session.rollback()
         raise click.ClickException(" ".join(problems) + f" Columns: {', '.join(run.headers)}")

@@ -126,8 +126,16 @@ def profile_mapping(headers: list[str], mapping: dict[str, str]) -> dict[str, st
     return {_header_key(headers[int(i)]): name for i, name in mapping.items() if int(i) < len(headers)}
 
 
-def mapping_problems(importer, mapping: dict[str, str]) -> list[str]:
-    mapped = set(mapping.values())
+def fixed_values(importer, run: ImportRun) -> dict[str, str]:
+    """The values chosen for every row (``ImportField.choices``) of fields no column holds."""
+    mapped = set(run.mapping.values())
+    chosen = run.options.get("fixed") or {}
+    return {f.name: chosen[f.name] for f in importer.fields
+            if f.choices and f.name not in mapped and chosen.get(f.name)}
+
+
+def mapping_problems(importer, mapping: dict[str, str], fixed: dict[str, str] | None = None) -> list[str]:
+    mapped = set(mapping.values()) | set(fixed or {})
     problems = [_("Map a column to “%(field)s”: it is required.", field=f.label)
                 for f in importer.fields if f.required and f.name not in mapped and not _alternative(importer, f, mapped)]
     if not mapped:
@@ -164,16 +172,20 @@ def _mapped(number: int, cells: list[str], mapping: dict[int, str], width: int, 
     return row
 
 
-def _batches(path: str, sniffed: Sniffed, mapping: dict[str, str], language: str, limit: int | None = None
-             ) -> Iterator[list[ImportRow]]:
-    """Rows mapped to fields, a batch at a time; in a Persian file Arabic ي/ك become ی/ک."""
+def _batches(path: str, sniffed: Sniffed, mapping: dict[str, str], language: str, limit: int | None = None,
+             fixed: dict[str, str] | None = None) -> Iterator[list[ImportRow]]:
+    """Rows mapped to fields (plus the values chosen for every row), a batch at a time; in a
+    Persian file Arabic ي/ك become ی/ک."""
     index_map = {int(i): name for i, name in mapping.items()}
     persian = language == "fa"
     width = len(sniffed.headers)
     batch: list[ImportRow] = []
     read = 0
     for number, cells in read_rows(path, sniffed):
-        batch.append(_mapped(number, cells, index_map, width, persian))
+        row = _mapped(number, cells, index_map, width, persian)
+        if fixed:
+            row.values.update(fixed)
+        batch.append(row)
         read += 1
         if len(batch) >= BATCH or (limit and read >= limit):
             yield batch
@@ -216,7 +228,8 @@ def preview(run: ImportRun, importer, *, rows: int = PREVIEW_ROWS) -> list[Impor
     ctx = _context(run)
     seen = KeySet()
     out: list[ImportRow] = []
-    for batch in _batches(stored_path(run), sniffed_of(run), run.mapping, ctx.language, limit=rows):
+    for batch in _batches(stored_path(run), sniffed_of(run), run.mapping, ctx.language, limit=rows,
+                          fixed=fixed_values(importer, run)):
         check_batch(importer, batch, ctx, seen)
         out.extend(batch)
     db.session.rollback()  # a check may have autoflushed nothing; make sure nothing lingers
@@ -276,7 +289,8 @@ def run_import(run: ImportRun, importer, *, progress: Callable[[int, int | None,
         with open(spool_path, "wb") as spool, open(rejected_path, "w", encoding="utf-8-sig", newline="") as rej:
             writer = csv.writer(rej)
             writer.writerow([_("Line"), _("Reason"), *sniffed.headers])
-            for batch in _batches(stored_path(run), sniffed, run.mapping, ctx.language):
+            for batch in _batches(stored_path(run), sniffed, run.mapping, ctx.language,
+                                  fixed=fixed_values(importer, run)):
                 check_batch(importer, batch, ctx, seen)
                 db.session.rollback()  # checks only read
                 kept = [(r.line, r.clean, r.match_id) for r in batch if r.ok]

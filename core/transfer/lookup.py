@@ -13,8 +13,8 @@ import re
 import sqlalchemy as sa
 
 from core.catalog.models import Product
-from core.customers.models import Customer, CustomerEmail
-from core.customers.service import normalise_tax_number
+from core.customers.models import Customer, CustomerEmail, CustomerPhone
+from core.customers.service import normalise_phone, normalise_tax_number
 from core.db import db
 from core.text import fold
 
@@ -53,6 +53,34 @@ def customer_ids(refs: set[str], cache: dict) -> dict[str, int]:
         for ref in todo:
             known[ref] = found.get(ref)
     return {r: known[r] for r in refs if known.get(r)}
+
+
+def customer_ids_by_phone(refs: set[str], cache: dict) -> tuple[dict[str, int], set[str]]:
+    """``({reference: customer id}, {references several customers share})`` for the references
+    that read as a phone number (in the default region, any spelling: ``+30 697…``, ``697…``).
+
+    Phones are compared as stored (E.164). A number two customers share (a family's landline)
+    names nobody: the caller says so rather than pick one.
+    """
+    known = cache.setdefault("customer_phones", {})
+    todo = {r for r in refs if r and r not in known}
+    if todo:
+        numbers: dict[str, list[str]] = {}
+        for ref in todo:
+            try:
+                numbers.setdefault(normalise_phone(ref), []).append(ref)
+            except ValueError:
+                known[ref] = None
+        owners: dict[str, set[int]] = {}
+        if numbers:
+            for number, cid in db.session.execute(sa.select(CustomerPhone.number, CustomerPhone.customer_id)
+                                                  .where(CustomerPhone.number.in_(list(numbers)))):
+                owners.setdefault(number, set()).add(cid)
+        for number, spellings in numbers.items():
+            ids = owners.get(number, set())
+            for ref in spellings:
+                known[ref] = next(iter(ids)) if len(ids) == 1 else (0 if ids else None)  # 0: shared
+    return ({r: known[r] for r in refs if known.get(r)}, {r for r in refs if known.get(r) == 0})
 
 
 def products(skus: set[str], names: set[str], cache: dict) -> tuple[dict[str, Product], dict[str, Product | None]]:

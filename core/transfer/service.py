@@ -104,11 +104,13 @@ def resniff(run: ImportRun, *, encoding: str | None, delimiter: str | None) -> N
     run.encoding, run.delimiter, run.headers = sniffed.encoding, sniffed.delimiter, sniffed.headers
 
 
-def set_options(run: ImportRun, *, on_duplicate: str, skip_bad_rows: bool, language: str) -> None:
+def set_options(run: ImportRun, *, on_duplicate: str, skip_bad_rows: bool, language: str,
+                fixed: dict[str, str] | None = None) -> None:
+    """``fixed``: values chosen for every row (``ImportField.choices``), already checked."""
     if on_duplicate not in ON_DUPLICATE:
         raise ValueError(on_duplicate)
     run.options = {**run.options, "on_duplicate": on_duplicate, "skip_bad_rows": bool(skip_bad_rows),
-                   "language": language}
+                   "language": language, "fixed": dict(fixed or {})}
 
 
 def save_profile(run: ImportRun, name: str, user_id: int | None) -> ImportProfile:

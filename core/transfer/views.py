@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from core.db import db
 from core.security import login_required, user_can
 from core.transfer import service
-from core.transfer.engine import PREVIEW_ROWS, mapping_problems, preview, stored_path
+from core.transfer.engine import PREVIEW_ROWS, fixed_values, mapping_problems, preview, stored_path
 from core.transfer.models import CREATE, SKIP, UPDATE, UPLOADED, ImportRun
 from core.transfer.readers import CSV, DELIMITERS, ENCODINGS, TransferError
 from core.transfer.writers import csv_stream, vcf_stream, xlsx_stream
@@ -183,11 +183,13 @@ def mapping(import_id: int):
                 if value in chosen.values():
                     problems.append(_("Two columns are mapped to “%(field)s”.", field=_field_label(importer, value)))
                 chosen[str(i)] = value
-        problems += mapping_problems(importer, chosen)
+        fixed = _fixed_from_form(importer, chosen)
+        problems += mapping_problems(importer, chosen, fixed)
         language = form.language.data if form.language.data in current_app.config["LANGUAGES"] else "en"
         on_duplicate = form.on_duplicate.data if form.on_duplicate.data in DUPLICATE_LABELS else SKIP
         run.mapping = chosen
-        service.set_options(run, on_duplicate=on_duplicate, skip_bad_rows=form.skip_bad_rows.data, language=language)
+        service.set_options(run, on_duplicate=on_duplicate, skip_bad_rows=form.skip_bad_rows.data, language=language,
+                            fixed=fixed)
         if not problems:
             name = (form.profile_name.data or "").strip()
             if name:
@@ -197,10 +199,41 @@ def mapping(import_id: int):
         db.session.rollback()
         run = db.session.get(ImportRun, import_id)
         run.mapping = chosen
+        run.options = {**run.options, "fixed": fixed}
     samples = _samples(run)
     status = 422 if problems else 200
     return render_template("transfer/mapping.html", run=run, importer=importer, form=form, problems=problems,
-                           samples=samples, is_csv=run.format == CSV), status
+                           samples=samples, is_csv=run.format == CSV, choosable=_choosable(importer)), status
+
+
+def _choosable(importer) -> list[tuple[object, list[tuple[str, str]]]]:
+    """The fields that can take one value for every row, with their choices (for the user)."""
+    return [(f, f.choices()) for f in importer.fields if f.choices]
+
+
+def _fixed_from_form(importer, mapped: dict[str, str]) -> dict[str, str]:
+    """The values chosen for every row; one that is not among the field's choices is a 400
+    (the select offers only those: someone wrote the request by hand)."""
+    fixed = {}
+    for f in importer.fields:
+        value = request.form.get(f"fixed-{f.name}", "")
+        if not f.choices or not value:
+            continue
+        if value not in {v for v, _label in f.choices()}:
+            abort(400)
+        if f.name not in mapped.values():
+            fixed[f.name] = value
+    return fixed
+
+
+def _fixed_labels(importer, run: ImportRun) -> list[tuple[str, str]]:
+    """``[(field label, chosen value's label)]`` for the preview."""
+    fixed = fixed_values(importer, run)
+    out = []
+    for f in importer.fields:
+        if f.name in fixed:
+            out.append((str(f.label), dict(f.choices()).get(fixed[f.name], fixed[f.name])))
+    return out
 
 
 def _field_label(importer, name: str) -> str:
@@ -242,6 +275,7 @@ def preview_page(import_id: int):
         return redirect(url_for("transfer.mapping", import_id=run.id))
     fields = [f for f in importer.fields if f.name in run.mapping.values()]
     return render_template("transfer/preview.html", run=run, importer=importer, rows=rows, fields=fields,
+                           fixed=_fixed_labels(importer, run),
                            shown=PREVIEW_ROWS, form=FlaskForm(), duplicate_label=_duplicate_label(importer, run.on_duplicate))
 
 

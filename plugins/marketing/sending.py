@@ -50,7 +50,7 @@ from plugins.marketing.models import (
     Link,
     Recipient,
 )
-from plugins.marketing.tracking import CLICK, OPEN, UNSUBSCRIBE, make_token
+from plugins.marketing.tracking import CLICK, OPEN, UNSUBSCRIBE, token_maker
 
 BATCH = 500
 HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?://[^"'<>\s]+)\2""", re.IGNORECASE)
@@ -164,14 +164,6 @@ class LinkBook:
         return self.ids[url]
 
 
-def _tracked(url: str, recipient, links: LinkBook, click_base: str) -> str:
-    """The click redirect for ``url``; our own links (survey, unsubscribe) stay as they are."""
-    parts, own = urlsplit(url), urlsplit(click_base)
-    if parts.scheme not in ("http", "https") or parts.netloc == own.netloc:
-        return url
-    return click_base.replace("TOKEN", make_token(CLICK, recipient.id, links.id_for(url)))
-
-
 def _split_links(source: str, pattern, group: int, links: LinkBook, click_base: str) -> tuple:
     """``source`` cut at the links to track: ``(literal, link id, literal, link id, …, literal)``.
 
@@ -189,13 +181,13 @@ def _split_links(source: str, pattern, group: int, links: LinkBook, click_base: 
     return tuple(out)
 
 
-def _join_links(pieces: tuple, recipient, click_base: str, html: bool) -> str:
+def _join_links(pieces: tuple, recipient, click_base: str, html: bool, sign) -> str:
     out = []
     for i, piece in enumerate(pieces):
         if i % 2 == 0:
             out.append(piece)
         else:
-            url = click_base.replace("TOKEN", make_token(CLICK, recipient.id, piece))
+            url = click_base.replace("TOKEN", sign(recipient.id, piece))
             out.append(escape(url) if html else url)
     return "".join(out)
 
@@ -226,22 +218,22 @@ def build_email(rendered, recipient, links: LinkBook, bases: dict, cuts: dict | 
     customer's language) and the RFC 8058 one-click headers are added. ``cuts`` keeps each
     distinct text cut at its links (see :func:`_split_links`) for the job."""
     cuts = {} if cuts is None else cuts
-    footer = _footer(rendered.language)
-    unsubscribe = bases["unsubscribe"].replace("TOKEN", make_token(UNSUBSCRIBE, recipient.id))
+    footer, sign = _footer(rendered.language), bases["sign"]
+    unsubscribe = bases["unsubscribe"].replace("TOKEN", sign[UNSUBSCRIBE](recipient.id))
     key = ("text", rendered.text)
     if key not in cuts:
         cuts[key] = _split_links(rendered.text, PLAIN_URL, 0, links, bases["click"])
-    text = _join_links(cuts[key], recipient, bases["click"], html=False)
+    text = _join_links(cuts[key], recipient, bases["click"], False, sign[CLICK])
     text += "\n\n-- \n" + footer["email"].replace("URL", unsubscribe)
     html = rendered.html or ""
     if html:
         key = ("html", html)
         if key not in cuts:
             cuts[key] = _split_links(html, HREF, 3, links, bases["click"])
-        html = _join_links(cuts[key], recipient, bases["click"], html=True)
+        html = _join_links(cuts[key], recipient, bases["click"], True, sign[CLICK])
     else:
         html = "<div>" + escape(text).replace("\n", "<br>\n") + "</div>"
-    pixel = bases["open"].replace("TOKEN", make_token(OPEN, recipient.id))
+    pixel = bases["open"].replace("TOKEN", sign[OPEN](recipient.id))
     html += ('<p style="font-size:small;color:#666"><a href="{u}">{t}</a></p>'
              '<img src="{p}" width="1" height="1" alt="">').format(u=escape(unsubscribe), t=escape(footer["link"]),
                                                                   p=escape(pixel))
@@ -263,14 +255,17 @@ def with_survey_link(rendered, link: str, survey, language):
 
 
 def build_sms(rendered, recipient, bases: dict) -> str:
-    unsubscribe = bases["unsubscribe"].replace("TOKEN", make_token(UNSUBSCRIBE, recipient.id))
+    unsubscribe = bases["unsubscribe"].replace("TOKEN", bases["sign"][UNSUBSCRIBE](recipient.id))
     return rendered.text.strip() + "\n" + _footer(rendered.language)["sms"].replace("URL", unsubscribe)
 
 
 def link_bases() -> dict:
+    """The job's tracking URLs (``TOKEN`` replaced per recipient) and its token makers, one per
+    purpose (:func:`plugins.marketing.tracking.token_maker`: the key looked up once per job)."""
     return {"unsubscribe": public_url("marketing.unsubscribe", token="TOKEN"),
             "click": public_url("marketing.click", token="TOKEN"),
-            "open": public_url("marketing.open_pixel", token="TOKEN")}
+            "open": public_url("marketing.open_pixel", token="TOKEN"),
+            "sign": {p: token_maker(p) for p in (UNSUBSCRIBE, CLICK, OPEN)}}
 
 
 # What a template may read that differs between recipients: a text using neither renders the
@@ -297,6 +292,35 @@ def _render(templates: dict, key: str, customer, variables: dict):
     return templates[shared_key] or render_message(template, customer, variables)
 
 
+def _render_all(templates: dict, campaign: Campaign, todo: list) -> dict:
+    """``{recipient id: rendered message, or None when the template failed}``, rendered a
+    (template, language) at a time inside one ``addressee_conventions`` block, so the reader's
+    locale is switched once per group instead of once per message; each text is the same as
+    rendering the recipients one by one, and the messages keep the batch's order."""
+    from core.l10n.context import addressee_conventions
+    from core.messaging import TemplateError
+    from core.messaging.templates import choose_text, get_template
+
+    groups: dict[tuple, list] = {}
+    for item in todo:
+        groups.setdefault((template_for(campaign, item[0]), item[1].preferred_language), []).append(item)
+    out = {}
+    for (key, language), items in groups.items():
+        try:
+            if key not in templates:
+                templates[key] = get_template(key)
+            text = choose_text(templates[key], language)
+        except TemplateError:
+            text = None
+        with addressee_conventions(text.language if text is not None else None):
+            for recipient, customer, variables, _link in items:
+                try:
+                    out[recipient.id] = _render(templates, key, customer, variables)
+                except TemplateError:
+                    out[recipient.id] = None
+    return out
+
+
 def queue_batch(campaign: Campaign, recipients: list, links: LinkBook, bases: dict,
                 templates: dict | None = None) -> int:
     """Hand one batch to the outbox (the caller commits); returns how many were queued.
@@ -312,14 +336,14 @@ def queue_batch(campaign: Campaign, recipients: list, links: LinkBook, bases: di
     100,000-recipient campaign would otherwise write and announce 100,000 history events
     while queuing.
     """
-    from core.messaging import TemplateError, queue_messages
+    from core.messaging import queue_messages
     from core.messaging.addressee import load_addressees
     from core.messaging.models import OutboxMessage
     from plugins.marketing.surveys import response_for, survey_url
 
     templates = {} if templates is None else templates
     customers = load_addressees([r.customer_id for r in recipients])
-    items, sending, skipped, cuts = [], [], [], {}
+    items, sending, skipped, cuts, todo = [], [], [], {}, []
     with db.session.no_autoflush:
         for recipient in recipients:
             customer = customers.get(recipient.customer_id)
@@ -331,9 +355,11 @@ def queue_batch(campaign: Campaign, recipients: list, links: LinkBook, bases: di
                 response = response_for(campaign.survey, customer.id, f"campaign:{campaign.id}",
                                         customer.preferred_language)
                 survey_link = variables["survey_url"] = survey_url(response)
-            try:
-                rendered = _render(templates, template_for(campaign, recipient), customer, variables)
-            except TemplateError:
+            todo.append((recipient, customer, variables, survey_link))
+        renderings = _render_all(templates, campaign, todo)
+        for recipient, customer, variables, survey_link in todo:
+            rendered = renderings[recipient.id]
+            if rendered is None:
                 skipped.append((recipient.id, FAILED_RENDER))
                 continue
             if survey_link and survey_link not in rendered.text:
@@ -358,13 +384,13 @@ def queue_batch(campaign: Campaign, recipients: list, links: LinkBook, bases: di
         db.session.execute(sa.update(Recipient.__table__).where(Recipient.__table__.c.id == sa.bindparam("rid"))
                            .values(status=SKIPPED, skip_reason=sa.bindparam("reason")),
                            [{"rid": rid, "reason": reason} for rid, reason in skipped])
-    if queued:  # with the outbox rows' ids, for bounce reports that name the message
-        refs = {f"campaign:{campaign.id}:{rid}": rid for rid in queued}
-        outbox = dict(db.session.execute(sa.select(OutboxMessage.ref, OutboxMessage.id).where(
-            OutboxMessage.ref.in_(list(refs)))).all())
-        db.session.execute(sa.update(Recipient.__table__).where(Recipient.__table__.c.id == sa.bindparam("rid"))
-                           .values(status=QUEUED, queued_at=sa.bindparam("at"), outbox_id=sa.bindparam("oid")),
-                           [{"rid": rid, "at": utcnow(), "oid": outbox.get(ref)} for ref, rid in refs.items()])
+    if queued:  # with the outbox rows' ids (bounce reports name the message): one statement, each
+        # recipient's outbox row found by its ref ("campaign:<id>:<recipient id>", indexed) in SQL
+        r, o = Recipient.__table__, OutboxMessage.__table__
+        ref = sa.literal(f"campaign:{campaign.id}:", sa.String) + sa.cast(r.c.id, sa.String)
+        db.session.execute(sa.update(r).where(r.c.id.in_(queued)).values(
+            status=QUEUED, queued_at=utcnow(),
+            outbox_id=sa.select(o.c.id).where(o.c.ref == ref).order_by(o.c.id.desc()).limit(1).scalar_subquery()))
     return len(queued)
 
 

@@ -1,14 +1,18 @@
 """Static lists from a file (the ``importers`` hook; docs/importing.md): one row per member —
-the customer (their number in the other system, tax number, email, ``#id`` or a bare Rapport
-id) and the static list's name.
+the customer (their number in the other system, tax number, email, phone, ``#id`` or a bare
+Rapport id) and the static list, either a column of list names or one list chosen for the
+whole file on the mapping page (``rapport import segment_members FILE --value segment=#12``).
 
 A list named in the file that does not exist yet is created (static, owned by the importing
 user); a name that belongs to a rule-based segment, or to several segments, is refused with
 the reason. A customer already in the list is matched (skipped, whatever *on duplicate* says:
 membership has nothing to update); the same customer twice for one list inside the file is
-refused naming the first line. Members are written with one ``executemany`` per batch.
+refused naming the first line. A phone two customers share is refused (it names nobody).
+Members are written with one ``executemany`` per batch.
 """
 from __future__ import annotations
+
+import re
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -16,18 +20,34 @@ from flask_babel import lazy_gettext as _l
 
 from core.contrib import ImportField, Importer
 from core.db import db, utcnow
-from core.transfer.lookup import customer_ids
+from core.transfer.lookup import customer_ids, customer_ids_by_phone
 from plugins.marketing.models import STATIC, Segment, SegmentMember
+
+CHOICES_SHOWN = 500
+_ID = re.compile(r"^#(\d{1,9})$")
+
+
+def static_lists() -> list[tuple[str, str]]:
+    """The static lists one can import into, by name (``#id`` values: names need not be unique);
+    the newest :data:`CHOICES_SHOWN` when there are more (older ones: name them in a column)."""
+    rows = db.session.execute(sa.select(Segment.id, Segment.name).where(Segment.kind == STATIC)
+                              .order_by(Segment.id.desc()).limit(CHOICES_SHOWN)).all()
+    return sorted(((f"#{r.id}", r.name) for r in rows), key=lambda c: (c[1].casefold(), c[0]))
+
 
 FIELDS = (
     ImportField("customer", _l("Customer reference"),
-                ("customer", "customer id", "customer number", "email", "e-mail", "πελάτης", "κωδικός πελάτη",
-                 "klientas", "kliento kodas", "el. paštas", "مشتری", "کد مشتری", "ایمیل", "לקוח", "מספר לקוח",
-                 "דוא\"ל", "דוא״ל"), required=True,
-                help=_l("Their number in your other system, tax number, email, or the Rapport id.")),
+                ("customer", "customer id", "customer number", "external reference", "email", "e-mail", "phone",
+                 "telephone", "mobile",
+                 "πελάτης", "κωδικός πελάτη", "εξωτερικός κωδικός", "τηλέφωνο", "κινητό",
+                 "klientas", "kliento kodas", "išorinis kodas", "el. paštas", "telefonas", "mobilusis",
+                 "مشتری", "کد مشتری", "کد خارجی", "ایمیل", "تلفن", "موبایل", "تلفن همراه",
+                 "לקוח", "מספר לקוח", "מזהה חיצוני", "דוא\"ל", "דוא״ל", "טלפון", "נייד"), required=True,
+                help=_l("Their number in your other system, tax number, email, phone, or the Rapport id.")),
     ImportField("segment", _l("Static list"),
-                ("segment", "list", "mailing list", "λίστα", "τμήμα", "sąrašas", "segmentas", "فهرست", "بخش",
-                 "רשימה", "פלח"), required=True),
+                ("segment", "list", "mailing list", "static list", "λίστα", "τμήμα", "sąrašas", "segmentas",
+                 "فهرست", "بخش", "רשימה", "פלח"), required=True, choices=static_lists,
+                help=_l("A column of list names (missing lists are created), or one list for the whole file.")),
 )
 MAX_NAME = 200
 
@@ -36,6 +56,18 @@ def _segments(names: set[str], cache: dict) -> dict[str, tuple[int | None, str |
     """``{name: (segment id or None when it will be created, error or None)}`` — cached."""
     known = cache.setdefault("marketing_segments", {})
     todo = {n for n in names if n and n not in known}
+    chosen = {int(m.group(1)): n for n in todo if (m := _ID.match(n))}  # a list chosen on the mapping page
+    if chosen:
+        rows = {r.id: r for r in db.session.execute(sa.select(Segment.id, Segment.kind, Segment.name)
+                                                    .where(Segment.id.in_(list(chosen))))}
+        for sid, name in chosen.items():
+            row = rows.get(sid)
+            if row is not None and row.kind == STATIC:
+                known[name] = (sid, None)
+                cache.setdefault("marketing_segment_names", {})[name] = row.name
+            else:
+                known[name] = (None, _("There is no static list %(name)s any more.", name=name))
+        todo -= set(chosen.values())
     if todo:
         rows = db.session.execute(sa.select(Segment.name, Segment.id, Segment.kind).where(Segment.name.in_(todo))).all()
         by_name: dict[str, list] = {}
@@ -65,6 +97,8 @@ def check(rows, ctx) -> None:
     refs = {_reference(r) for r in rows}
     bare = {ref for ref in refs if ref.isascii() and ref.isdigit()}
     found = customer_ids(refs | {f"#{ref}" for ref in bare}, ctx.cache)
+    phones, shared = customer_ids_by_phone({r for r in refs if r not in found and "@" not in r}, ctx.cache)
+    found = {**phones, **found}  # a reference, tax number or email wins over a phone spelled the same
     segments = _segments({r.values.get("segment", "").strip() for r in rows}, ctx.cache)
     existing_ids = {sid for sid, _error in segments.values() if sid}
     members = set()
@@ -77,8 +111,11 @@ def check(rows, ctx) -> None:
         customer_id = found.get(ref) or found.get(f"#{ref}")
         if not ref:
             row.errors.append(_("A customer reference is required."))
+        elif customer_id is None and ref in shared:
+            row.errors.append(_("Several customers have the phone “%(ref)s”: use their email or number instead.",
+                                ref=row.values.get("customer", "")))
         elif customer_id is None:
-            row.errors.append(_("No customer has the reference, tax number or email “%(ref)s”.",
+            row.errors.append(_("No customer has the reference, tax number, email or phone “%(ref)s”.",
                                 ref=row.values.get("customer", "")))
         segment_id, error = segments.get(name, (None, None))
         if not name:
@@ -90,10 +127,11 @@ def check(rows, ctx) -> None:
         if row.errors:
             continue
         row.clean = {"customer_id": customer_id, "segment": name}
-        row.keys = [("member", f"{name}, #{customer_id}")]
+        shown = ctx.cache.get("marketing_segment_names", {}).get(name, name)
+        row.keys = [("member", f"{shown}, #{customer_id}")]
         if segment_id and (segment_id, customer_id) in members:
             row.match_id = customer_id
-            row.match_label = _("already in “%(name)s”", name=name)
+            row.match_label = f"{shown} · {row.values.get('customer', '')}"  # "Already saved as “VIP · +30…”"
 
 
 def save(rows, ctx) -> None:

@@ -523,3 +523,20 @@ def test_pause_stops_before_the_next_batch_and_resume_continues(mail_app, client
     with mail_app.app_context():
         assert db.session.execute(sa.select(sa.func.count()).select_from(OutboxMessage)).scalar() == 2
     assert "Finished" in client.get(f"/marketing/campaigns/{cid}").get_data(as_text=True)
+
+
+def test_job_token_maker_signs_exactly_as_itsdangerous_and_tokens_read_back(app):
+    """The campaign job's fast signer (keyed HMAC copied per token) must give the very tokens
+    ``make_token`` (itsdangerous) gives, so links already sent keep working either way."""
+    from plugins.marketing import tracking
+
+    with app.app_context():
+        for purpose in (tracking.CLICK, tracking.OPEN, tracking.UNSUBSCRIBE):
+            make = tracking.token_maker(purpose)
+            for rid, link in ((1, None), (987654321, None), (42, 7), (123456, 999999999)):
+                token = make(rid, link)
+                assert token == tracking.make_token(purpose, rid, link)
+                assert tracking.read_token(purpose, token) == (rid, link)
+        assert tracking.read_token(tracking.OPEN, tracking.token_maker(tracking.CLICK)(5, 6)) is None
+        app.config["SECRET_KEY"] = "another secret"  # a new secret: new keys, old tokens refused
+        assert tracking.token_maker(tracking.OPEN)(5) == tracking.make_token(tracking.OPEN, 5)
