@@ -1,5 +1,5 @@
 """What every API blueprint shares: a JSON parser with clear errors, paging arguments
-and the 422/409 error helpers.
+and pages (:func:`api_page`), and the 422/409 error helpers.
 
 Plugins should build their API blueprints from :class:`Blueprint` (a flask-smorest
 ``Blueprint``) so a malformed body gets the same clear answer everywhere:
@@ -19,6 +19,9 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
 from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser, is_json_request
+
+from core.db import db
+from core.web.pagination import BadCursor, keyset_page
 
 MAX_LIMIT, DEFAULT_LIMIT = 200, 50
 
@@ -75,6 +78,25 @@ def input_error(errors: dict[str, list[str]], location: str = "json", message: s
 def bad_cursor():
     why = _("Not a cursor from this list; start again without one.")
     input_error({"cursor": [why]}, location="query", message=why)
+
+
+def api_page(stmt, columns, args, *, item=None, items=None, **keyset) -> dict:
+    """One page of a keyset-paged API list: ``{"items": [...], "next_cursor": ...}`` (a
+    :func:`page_schema` answer), ``stmt`` ordered by ``columns`` with the request's ``limit``
+    and ``cursor`` (:class:`PageArgs`). A forged or stale cursor answers 422 (:func:`bad_cursor`).
+
+    ``item(row)`` turns each row into its answer (default: the row, dumped by the schema), or
+    ``items(rows)`` the whole page at once (a list that loads each row's collections in one batch);
+    ``keyset`` goes to :func:`core.web.pagination.keyset_page` (``descending``, ``key``, and
+    ``convert``, e.g. ``cursor_of("date", "id")`` for a list ordered by a date then id)."""
+    try:
+        page = keyset_page(db.session, stmt, columns, cursor=args["cursor"], limit=args["limit"], **keyset)
+    except BadCursor:
+        bad_cursor()
+    if items is not None:
+        return {"items": items(page.items), "next_cursor": page.next_cursor}
+    return {"items": page.items if item is None else [item(row) for row in page.items],
+            "next_cursor": page.next_cursor}
 
 
 def conflict(message: str):

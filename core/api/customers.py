@@ -8,7 +8,6 @@ list per field, in the shape flask-smorest uses for schema errors.
 """
 from __future__ import annotations
 
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask import g
@@ -18,7 +17,7 @@ from flask_login import current_user
 from flask_smorest import abort
 
 from core.api import customer_rows
-from core.api.base import Blueprint, bad_cursor, conflict, documents_errors, input_error
+from core.api.base import Blueprint, api_page, conflict, documents_errors, input_error
 from core.api.schemas import (
     CustomerInputSchema,
     CustomerListArgs,
@@ -43,7 +42,7 @@ from core.history.models import Interaction
 from core.history.service import HistoryInputError, log_interaction
 from core.security import requires, scoped, visible
 from core.text import fold
-from core.web.pagination import BadCursor, keyset_page
+from core.web.pagination import cursor_of
 from core.web.versions import check_if_match, etag_headers
 
 blp = Blueprint("api_customers", __name__, url_prefix="/customers", description="Customers and their history")
@@ -73,10 +72,6 @@ def customer_dict(c: Customer) -> dict:
     }
 
 
-def _customer_cursor(values):
-    if not (isinstance(values[0], str) and type(values[1]) is int and 0 <= values[1] <= MAX_ID):
-        raise BadCursor("invalid cursor")
-    return values
 
 
 def _get_customer(customer_id: int) -> Customer:
@@ -108,13 +103,8 @@ class Customers(MethodView):
         if term:
             stmt = where_matches(stmt, term)
             sort = sort_key(term)
-        try:
-            page = keyset_page(db.session, stmt, [sort, Customer.id], cursor=args["cursor"],
-                               limit=args["limit"], convert=_customer_cursor, key=lambda c: [c.name_key, c.id],
-                               scalars=False)
-        except BadCursor:
-            bad_cursor()
-        return {"items": customer_rows.documents(page.items), "next_cursor": page.next_cursor}
+        return api_page(stmt, [sort, Customer.id], args, items=customer_rows.documents,
+                        convert=cursor_of("text", "id"), key=lambda c: [c.name_key, c.id], scalars=False)
 
     @requires("customers.edit")
     @blp.arguments(CustomerInputSchema)
@@ -201,15 +191,6 @@ class CustomerErasure(MethodView):
         return customer_dict(customer)
 
 
-def _interaction_cursor(values):
-    try:
-        if type(values[1]) is not int or not 0 <= values[1] <= MAX_ID:
-            raise TypeError
-        return [datetime.fromisoformat(values[0]), values[1]]
-    except (TypeError, ValueError):
-        raise BadCursor("invalid cursor") from None
-
-
 @blp.route("/<int:customer_id>/interactions")
 class CustomerInteractions(MethodView):
     @requires("customers.view")
@@ -223,12 +204,8 @@ class CustomerInteractions(MethodView):
                                             visible_clause(Interaction, current_user))
         if args["channel"]:
             stmt = stmt.where(Interaction.channel == args["channel"])
-        try:
-            page = keyset_page(db.session, stmt, [Interaction.occurred_at, Interaction.id], cursor=args["cursor"],
-                               limit=args["limit"], descending=True, convert=_interaction_cursor)
-        except BadCursor:
-            bad_cursor()
-        return {"items": page.items, "next_cursor": page.next_cursor}
+        return api_page(stmt, [Interaction.occurred_at, Interaction.id], args, descending=True,
+                        convert=cursor_of("datetime", "id"))
 
     @requires("history.log")
     @blp.arguments(InteractionInputSchema)

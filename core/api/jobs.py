@@ -13,14 +13,13 @@ from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import fields
 
-from core.api.base import Blueprint, PageArgs, bad_cursor, conflict, documents_errors
+from core.api.base import Blueprint, PageArgs, api_page, conflict, documents_errors
 from core.api.fields import Choice, UtcDateTime
 from core.db import db
 from core.jobs.models import STATUSES, Job
 from core.jobs.queue import queue
 from core.jobs.service import cancel_job, job_for, jobs_query
 from core.security import login_required, user_can
-from core.web.pagination import BadCursor, keyset_page
 
 blp = Blueprint("api_jobs", __name__, url_prefix="/jobs", description="Background jobs and their progress")
 
@@ -77,12 +76,7 @@ class Jobs(MethodView):
         if args["everyone"] and not user_can(ADMIN):
             abort(403, message=_("Seeing everyone's jobs needs the permission “%(perm)s”.", perm=ADMIN))
         stmt = jobs_query(current_user, everyone=args["everyone"], status=args["status"])
-        try:
-            page = keyset_page(db.session, stmt, [Job.id], cursor=args["cursor"], limit=args["limit"],
-                               descending=True)
-        except BadCursor:
-            bad_cursor()
-        return {"items": page.items, "next_cursor": page.next_cursor}
+        return api_page(stmt, [Job.id], args, descending=True)
 
 
 @blp.route("/<int:job_id>")

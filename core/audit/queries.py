@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 import sqlalchemy as sa
 
 from core.audit.models import AuditEntry
-from core.web.pagination import BadCursor, Page, keyset_page
+from core.web.pagination import Page, cursor_of, keyset_page
 
 MAX_ID = 2**63 - 1
 
@@ -59,16 +59,7 @@ def statement(f: Filters):
     return stmt
 
 
-def _cursor(values):
-    try:
-        if type(values[1]) is not int or not 0 < values[1] <= MAX_ID:
-            raise TypeError
-        return [datetime.fromisoformat(values[0]), values[1]]
-    except (TypeError, ValueError):
-        raise BadCursor("invalid cursor") from None
-
-
 def find(session, f: Filters, *, cursor: str | None, limit: int) -> Page:
     """One page of entries, newest first (raises :class:`BadCursor`)."""
     return keyset_page(session, statement(f), [AuditEntry.at, AuditEntry.id], cursor=cursor, limit=limit,
-                       descending=True, convert=_cursor)
+                       descending=True, convert=cursor_of("datetime", "id"))

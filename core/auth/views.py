@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
-from core.app import limiter
 from core.audit import record_event
 from core.audit.models import LOGIN, LOGIN_FAILED, LOGOUT
+from core.auth.limits import throttled
 from core.auth.forms import LoginForm, PasswordForm, PreferencesForm, TokenForm
 from core.auth.models import ApiToken, User, verify_nothing
 from core.auth.sessions import end_session, end_sessions, live_sessions, start_session
@@ -20,42 +20,13 @@ from core.web.redirects import safe_target
 bp = Blueprint("auth", __name__)
 
 
-# -- login throttling -------------------------------------------------------------------
-# Two limits, counting failed attempts only (a successful login redirects): one per
-# account, whatever the address (no fresh guesses from each new address), and one per
-# address, whatever the account (password spraying). A locked account locks nobody else.
-# Behind a proxy the address is the client's only when RAPPORT_PROXY_COUNT says how many
-# proxies to trust (core.app: werkzeug's ProxyFix).
-
-
-def _account_key() -> str:
-    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
-
-
-def _address_key() -> str:
-    return "login-address:" + (request.remote_addr or "unknown")
-
-
-def _failed(response) -> bool:
-    return response.status_code != 302
-
-
-def _account_limit() -> str:
-    return current_app.config["LOGIN_ACCOUNT_LIMIT"]
-
-
-def _address_limit() -> str:
-    return current_app.config["LOGIN_ADDRESS_LIMIT"]
-
-
 def _safe_next(target: str | None) -> str:
     return safe_target(target, url_for("web.dashboard"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_address_limit, key_func=_address_key, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@throttled("login", account_limit="LOGIN_ACCOUNT_LIMIT", address_limit="LOGIN_ADDRESS_LIMIT", failed_only=True)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("web.dashboard"))

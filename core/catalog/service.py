@@ -275,21 +275,12 @@ def product_page(*, q: str | None = None, kind: str | None = None, active: bool 
     once and sorts the matches, instead of walking the name index and fetching every
     row to test it (much slower when matches are rare; same order either way).
     """
-    from core.web.pagination import keyset_page
+    from core.web.pagination import cursor_of, keyset_page
 
     stmt = product_query(q, kind, active)
     sort = Product.name_key.concat("") if fold(q) else Product.name_key
     return keyset_page(db.session, stmt, [sort, Product.id], cursor=cursor, limit=limit,
-                       convert=cursor_values, key=lambda p: [p.name_key, p.id])
-
-
-def cursor_values(values: list) -> list:
-    """Check a decoded ``(name_key, id)`` cursor (a forged one must not reach the database)."""
-    from core.web.pagination import BadCursor
-
-    if not (isinstance(values[0], str) and type(values[1]) is int and 0 <= values[1] <= MAX_ID):
-        raise BadCursor("invalid cursor")
-    return values
+                       convert=cursor_of("text", "id"), key=lambda p: [p.name_key, p.id])
 
 
 # -- the product picker (``product`` lookup) ------------------------------------------------

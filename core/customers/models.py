@@ -40,7 +40,27 @@ class Tag(db.Model):
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
 
 
-class Customer(db.Model):
+class ContactFacts:
+    """What a customer answers from its emails, phones and consents (first address of each
+    channel, consent per channel), for :class:`Customer` and for the messaging snapshot
+    :class:`core.messaging.addressee.Addressee` alike: one definition, so both answer the same."""
+
+    __slots__ = ()
+
+    @property
+    def primary_email(self) -> str | None:
+        return self.emails[0].email if self.emails else None
+
+    @property
+    def primary_phone(self) -> str | None:
+        return self.phones[0].number if self.phones else None
+
+    def consent_for(self, channel: str):
+        """The customer's consent row (or snapshot) for ``channel``; None when never asked."""
+        return next((c for c in self.consents if c.channel == channel), None)
+
+
+class Customer(ContactFacts, db.Model):
     __tablename__ = "core_customer"
     __table_args__ = (
         sa.Index("ix_core_customer_name_key_id", "name_key", "id"),
@@ -113,17 +133,6 @@ class Customer(db.Model):
         back_populates="customer", cascade="all, delete-orphan", order_by="Consent.channel"
     )
     tags: Mapped[list[Tag]] = relationship(secondary=customer_tags, order_by=Tag.name)
-
-    @property
-    def primary_email(self) -> str | None:
-        return self.emails[0].email if self.emails else None
-
-    @property
-    def primary_phone(self) -> str | None:
-        return self.phones[0].number if self.phones else None
-
-    def consent_for(self, channel: str) -> "Consent | None":
-        return next((c for c in self.consents if c.channel == channel), None)
 
     def as_event(self) -> dict:
         """Plain-data snapshot for event listeners."""

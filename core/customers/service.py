@@ -114,6 +114,23 @@ def _choice(errors, field, value, allowed):
     return value
 
 
+def _normalised(raws, normalise, field: str, err) -> list[str]:
+    """The non-blank ``raws`` normalised (``normalise_email``, ``normalise_phone``), each once, in
+    the order given; each one ``normalise`` refuses is reported with ``err(field, why)``."""
+    values: list[str] = []
+    for raw in raws or []:
+        if not (raw or "").strip():
+            continue
+        try:
+            value = normalise(raw)
+        except ValueError as exc:
+            err(field, str(exc))
+            continue
+        if value not in values:
+            values.append(value)
+    return values
+
+
 def validate_customer_data(data: dict, *, current: Customer | None = None) -> dict:
     """Check and normalise ``data`` (partial for updates); raise CustomerInputError."""
     errors: dict[str, list[str]] = {}
@@ -187,30 +204,9 @@ def validate_customer_data(data: dict, *, current: Customer | None = None) -> di
         before = current.owner_id if current is not None else None
         if "owner_id" in out and out["owner_id"] != before and not may_set_owner(out["owner_id"], current):
             err("owner_id", _("Only users allowed to assign customers may change the owner."))
-    if "emails" in data:
-        emails = []
-        for raw in data["emails"] or []:
-            if not (raw or "").strip():
-                continue
-            try:
-                e = normalise_email(raw)
-                if e not in emails:
-                    emails.append(e)
-            except ValueError as exc:
-                err("emails", str(exc))
-        out["emails"] = emails
-    if "phones" in data:
-        phones = []
-        for raw in data["phones"] or []:
-            if not (raw or "").strip():
-                continue
-            try:
-                p = normalise_phone(raw)
-                if p not in phones:
-                    phones.append(p)
-            except ValueError as exc:
-                err("phones", str(exc))
-        out["phones"] = phones
+    for name, normalise in (("emails", normalise_email), ("phones", normalise_phone)):
+        if name in data:
+            out[name] = _normalised(data[name], normalise, name, err)
     if "tags" in data:
         tags = []
         for raw in data["tags"] or []:

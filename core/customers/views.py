@@ -7,8 +7,6 @@ they cost the same at a hundred or a million customers. Every change goes throug
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -57,7 +55,7 @@ from core.history.service import HistoryInputError, log_interaction, schedule_ac
 from core.security import check_permission, ensure_visible, requires, scoped
 from core.customers.search import sort_key, where_matches
 from core.text import fold
-from core.web.pagination import BadCursor, keyset_page
+from core.web.pagination import BadCursor, cursor_of, keyset_page
 from core.web.picker import PickerField
 from core.web.versions import saved_values
 
@@ -234,12 +232,10 @@ def _timeline(customer: Customer, channel: str | None):
     if channel:
         stmt = stmt.where(Interaction.channel == channel)
 
-    def convert(values):
-        return [datetime.fromisoformat(values[0]), int(values[1])]
-
     try:
         return keyset_page(db.session, stmt, [Interaction.occurred_at, Interaction.id],
-                           cursor=request.args.get("cursor"), limit=min(_page_size(), TIMELINE_SHOWN), descending=True, convert=convert)
+                           cursor=request.args.get("cursor"), limit=min(_page_size(), TIMELINE_SHOWN), descending=True,
+                           convert=cursor_of("datetime", "id"))
     except (BadCursor, ValueError, TypeError):
         abort(400)
 

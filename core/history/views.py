@@ -6,8 +6,6 @@ the list is keyset-paged on ``(due_date, id)`` and answered by the
 """
 from __future__ import annotations
 
-from datetime import date, datetime
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,7 +17,7 @@ from core.history.guards import can_see_entry, visible_clause
 from core.l10n import local_today
 from core.history.models import Activity
 from core.security import ensure_visible, requires
-from core.web.pagination import BadCursor, keyset_page
+from core.web.pagination import BadCursor, cursor_of, keyset_page
 from core.web.redirects import safe_target
 
 bp = Blueprint("history", __name__)
@@ -36,12 +34,12 @@ def my_activities():
             stmt = stmt.where(Activity.done_at.is_not(None))
             page = keyset_page(db.session, stmt, [Activity.done_at, Activity.id], cursor=request.args.get("cursor"),
                                limit=current_app.config["PAGE_SIZE"], descending=True,
-                               convert=lambda v: [datetime.fromisoformat(v[0]), int(v[1])])
+                               convert=cursor_of("datetime", "id"))
         else:
             stmt = stmt.where(Activity.done_at.is_(None))
             page = keyset_page(db.session, stmt, [Activity.due_date, Activity.id], cursor=request.args.get("cursor"),
                                limit=current_app.config["PAGE_SIZE"],
-                               convert=lambda v: [date.fromisoformat(v[0]), int(v[1])])
+                               convert=cursor_of("date", "id"))
     except (BadCursor, ValueError, TypeError):
         abort(400)
     return render_template("history/my_activities.html", page=page, show_done=show_done, today=local_today())

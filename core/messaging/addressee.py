@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from core.customers.models import Consent, Customer, CustomerEmail, CustomerPhone
+from core.customers.models import Consent, ContactFacts, Customer, CustomerEmail, CustomerPhone
 from core.db import db
 
 Email = namedtuple("Email", "email")
@@ -30,7 +30,7 @@ ConsentState = namedtuple("ConsentState", "channel granted")
 
 
 @dataclass(frozen=True, slots=True)
-class Addressee:
+class Addressee(ContactFacts):
     """A read-only snapshot of a customer for messaging (same attribute names as ``Customer``)."""
 
     id: int
@@ -41,17 +41,6 @@ class Addressee:
     emails: tuple[Email, ...]
     phones: tuple[Phone, ...]
     consents: tuple[ConsentState, ...]
-
-    @property
-    def primary_email(self) -> str | None:
-        return self.emails[0].email if self.emails else None
-
-    @property
-    def primary_phone(self) -> str | None:
-        return self.phones[0].number if self.phones else None
-
-    def consent_for(self, channel: str) -> ConsentState | None:
-        return next((c for c in self.consents if c.channel == channel), None)
 
 
 def _first(column, owner, order):

@@ -15,7 +15,7 @@ from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import fields
 
-from core.api.base import Blueprint, PageArgs, bad_cursor, documents_errors, input_error
+from core.api.base import Blueprint, PageArgs, api_page, documents_errors, input_error
 from core.api.customers import _get_customer
 from core.api.fields import Choice, Text, UtcDateTime
 from core.db import MAX_ID, db
@@ -24,7 +24,7 @@ from core.messaging.outbox import HTML_MAX, SUBJECT_MAX, TEXT_MAX, MessageInputE
 from core.messaging.templates import VARIABLE_DEPTH_MAX
 from core.security import requires, visible
 from core.text import unstorable
-from core.web.pagination import BadCursor, keyset_page
+from core.web.pagination import cursor_of
 
 blp = Blueprint("api_messages", __name__, url_prefix="", description="Email and SMS through the outbox")
 
@@ -115,12 +115,6 @@ def _errors(*codes):
     return documents_errors(blp, *codes)
 
 
-def _id_cursor(values):
-    if type(values[0]) is not int or not 0 <= values[0] <= MAX_ID:
-        raise BadCursor("invalid cursor")
-    return values
-
-
 @blp.route("/customers/<int:customer_id>/messages")
 class CustomerMessages(MethodView):
     @requires("customers.view")
@@ -133,12 +127,7 @@ class CustomerMessages(MethodView):
         stmt = sa.select(OutboxMessage).where(OutboxMessage.customer_id == customer.id)
         if args["status"]:
             stmt = stmt.where(OutboxMessage.status == args["status"])
-        try:
-            page = keyset_page(db.session, stmt, [OutboxMessage.id], cursor=args["cursor"], limit=args["limit"],
-                               descending=True, convert=_id_cursor)
-        except BadCursor:
-            bad_cursor()
-        return {"items": page.items, "next_cursor": page.next_cursor}
+        return api_page(stmt, [OutboxMessage.id], args, descending=True, convert=cursor_of("id"))
 
     @requires("messages.send")
     @blp.arguments(MessageInputSchema)

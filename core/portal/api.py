@@ -12,12 +12,13 @@ from marshmallow import fields
 
 import sqlalchemy as sa
 
-from core.api.base import Blueprint, PageArgs, bad_cursor, conflict, documents_errors, input_error
+from core.api.base import Blueprint, PageArgs, api_page, conflict, documents_errors, input_error
 from core.api.customers import _get_customer
 from core.api.fields import Id, Text, UtcDateTime
 from core.db import MAX_ID, db
 from core.portal.accounts import PortalInputError, invite
 from core.security import requires
+from core.web.pagination import cursor_of
 
 blp = Blueprint("api_portal", __name__, url_prefix="/portal", description="The customer portal")
 
@@ -88,14 +89,6 @@ class PortalRejectSchema(ma.Schema):
     reason = Text(load_default="", max_length=500, strip=True)
 
 
-def _id_cursor(values):
-    if type(values[0]) is not int or not 0 <= values[0] <= MAX_ID:
-        from core.web.pagination import BadCursor
-
-        raise BadCursor("invalid cursor")
-    return values
-
-
 def _with_differences(change, customer):
     from core.portal.changes import differences
 
@@ -128,17 +121,11 @@ class Changes(MethodView):
         from core.customers.models import Customer
         from core.portal.models import PortalChange
         from core.portal.staff import _visible_changes
-        from core.web.pagination import BadCursor, keyset_page
-
-        try:
-            page = keyset_page(db.session, _visible_changes(), [PortalChange.id], cursor=args["cursor"],
-                               limit=args["limit"], convert=_id_cursor)
-        except BadCursor:
-            bad_cursor()
+        answer = api_page(_visible_changes(), [PortalChange.id], args, convert=cursor_of("id"))
         customers = {c.id: c for c in db.session.execute(
-            sa.select(Customer).where(Customer.id.in_([c.customer_id for c in page.items] or [0]))).scalars()}
-        return {"items": [_with_differences(c, customers[c.customer_id]) for c in page.items],
-                "next_cursor": page.next_cursor}
+            sa.select(Customer).where(Customer.id.in_([c.customer_id for c in answer["items"]] or [0]))).scalars()}
+        answer["items"] = [_with_differences(c, customers[c.customer_id]) for c in answer["items"]]
+        return answer
 
 
 @blp.route("/changes/<int:change_id>/accept")

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from core.app import limiter
+from core.auth.limits import throttled
 from core.db import db, utcnow
 from core.portal import accounts, links
 from core.portal.forms import (
@@ -29,39 +29,11 @@ bp = Blueprint("portal", __name__, url_prefix="/portal")
 
 
 # -- rate limits: failed logins per account and per address (as for staff, own counters);
-#    link requests per address, so nobody can flood an inbox or probe many addresses.
+#    link requests per address and per account, so nobody can flood an inbox or probe many
+#    addresses (core.auth.limits).
 
-
-def _account_key() -> str:
-    return "portal-login-account:" + (request.form.get("email") or "").strip().lower()[:254]
-
-
-def _address_key() -> str:
-    return "portal-login-address:" + (request.remote_addr or "unknown")
-
-
-def _mail_key() -> str:
-    return "portal-mail-address:" + (request.remote_addr or "unknown")
-
-
-def _mail_account_key() -> str:
-    return "portal-mail-account:" + (request.form.get("email") or "").strip().lower()[:254]
-
-
-def _failed(response) -> bool:
-    return response.status_code != 302
-
-
-def _account_limit() -> str:
-    return current_app.config["LOGIN_ACCOUNT_LIMIT"]
-
-
-def _address_limit() -> str:
-    return current_app.config["LOGIN_ADDRESS_LIMIT"]
-
-
-def _mail_limit() -> str:
-    return current_app.config["PORTAL_MAIL_LIMIT"]
+LOGIN_LIMITS = dict(account_limit="LOGIN_ACCOUNT_LIMIT", address_limit="LOGIN_ADDRESS_LIMIT", failed_only=True)
+MAIL_LIMITS = dict(account_limit="PORTAL_MAIL_LIMIT", address_limit="PORTAL_MAIL_LIMIT")
 
 
 def _audit(action: str, account=None, **detail) -> None:
@@ -104,8 +76,7 @@ def home():
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(_address_limit, key_func=_address_key, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@throttled("portal-login", **LOGIN_LIMITS)
 def login():
     if current_portal and not current_portal.read_only:
         return redirect(url_for("portal.home"))
@@ -173,8 +144,7 @@ def reset_password(token: str):
 
 @bp.route("/reset", methods=["GET", "POST"])
 @public
-@limiter.limit(_mail_limit, key_func=_mail_key, methods=["POST"])
-@limiter.limit(_mail_limit, key_func=_mail_account_key, methods=["POST"])
+@throttled("portal-mail", **MAIL_LIMITS)
 def request_reset():
     return _request_link(accounts.RESET_KIND, _("Forgot your password?"),
                          _("Enter your email address: if it belongs to a portal account, we send a link to choose "
@@ -195,8 +165,7 @@ def _request_link(kind: str, title: str, intro: str):
 
 @bp.route("/magic", methods=["GET", "POST"])
 @public
-@limiter.limit(_mail_limit, key_func=_mail_key, methods=["POST"])
-@limiter.limit(_mail_limit, key_func=_mail_account_key, methods=["POST"])
+@throttled("portal-mail", **MAIL_LIMITS)
 def request_magic_link():
     if not current_app.config["PORTAL_MAGIC_LINKS"]:
         abort(404)
@@ -231,8 +200,7 @@ def magic_login(token: str):
 
 @bp.route("/signup", methods=["GET", "POST"])
 @public
-@limiter.limit(_mail_limit, key_func=_mail_key, methods=["POST"])
-@limiter.limit(_mail_limit, key_func=_mail_account_key, methods=["POST"])
+@throttled("portal-mail", **MAIL_LIMITS)
 def signup():
     if not signup_enabled():
         abort(404)

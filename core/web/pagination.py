@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Sequence
 
 import sqlalchemy as sa
@@ -45,6 +46,51 @@ def _check_types(columns, values) -> None:
         if isinstance(getattr(column, "type", None), sa.Integer) and (
                 type(value) is not int or not -MAX_ID - 1 <= value <= MAX_ID):
             raise BadCursor("invalid cursor")
+
+
+def _id(value):
+    from core.db import MAX_ID
+
+    if type(value) is not int or not 0 <= value <= MAX_ID:
+        raise TypeError
+    return value
+
+
+def _text(value):
+    if not isinstance(value, str):
+        raise TypeError
+    return value
+
+
+def _iso(parse):
+    def read(value):
+        if not isinstance(value, str):
+            raise TypeError
+        return parse(value)
+    return read
+
+
+#: What each column kind of a cursor decodes with: a row id, a text key, a date, a time.
+_READERS = {"id": _id, "text": _text, "date": _iso(date.fromisoformat), "datetime": _iso(datetime.fromisoformat)}
+
+
+def cursor_of(*kinds: str):
+    """The ``convert`` for :func:`keyset_page` of a list ordered by columns of these kinds
+    (``"id"``, ``"text"``, ``"date"``, ``"datetime"``), e.g. ``cursor_of("datetime", "id")``.
+
+    A cursor is user input: each value is checked and parsed back into its column's type,
+    and anything else (a string for an id, a negative id, a malformed date) raises
+    :class:`BadCursor`, which a page answers with 400 and the API with 422. One converter
+    for every list, so no list forgets a check."""
+    readers = [_READERS[k] for k in kinds]
+
+    def convert(values: list) -> list:
+        try:
+            return [read(v) for read, v in zip(readers, values, strict=True)]
+        except (TypeError, ValueError):
+            raise BadCursor("invalid cursor") from None
+
+    return convert
 
 
 @dataclass

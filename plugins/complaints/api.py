@@ -12,11 +12,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import EXCLUDE, RAISE, Schema, fields
 
-from core.api.base import Blueprint, PageArgs, bad_cursor, conflict, documents_errors, input_error
+from core.api.base import Blueprint, PageArgs, api_page, conflict, documents_errors, input_error
 from core.api.fields import Choice, Id, Integer, Money, Text, UtcDateTime, page_of
 from core.db import db
 from core.security import requires
-from core.web.pagination import BadCursor, keyset_page
 from plugins.complaints.access import ALL, VIEW, get_visible, visible
 from plugins.complaints.labels import state_label
 from plugins.complaints.models import CHANNELS, STATES, Complaint
@@ -149,12 +148,7 @@ def list_complaints(args):
         stmt = stmt.where(Complaint.assignee_id == current_user.id)
     elif args.get("assignee") == "none":
         stmt = stmt.where(Complaint.assignee_id.is_(None))
-    try:
-        page = keyset_page(db.session, stmt, [Complaint.id], cursor=args["cursor"], limit=args["limit"],
-                           descending=True)
-    except BadCursor:
-        bad_cursor()
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return api_page(stmt, [Complaint.id], args, descending=True)
 
 
 @blp.route("/", methods=["POST"])

@@ -14,12 +14,11 @@ from flask_login import current_user
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
-from core.api.base import Blueprint, PageArgs, bad_cursor, conflict, documents_errors, input_error
+from core.api.base import Blueprint, PageArgs, api_page, conflict, documents_errors, input_error
 from core.api.fields import Choice, Id, Integer, Text, UtcDateTime, page_of
 from core.customers.models import Customer
 from core.db import db, parse_id
 from core.security import check_permission, requires, scoped
-from core.web.pagination import BadCursor, keyset_page
 from plugins.marketing.models import RULES, SEGMENT_KINDS, STATIC, Campaign, Segment
 from plugins.marketing.campaigns import campaign_or_404
 from plugins.marketing.segments import (
@@ -183,13 +182,9 @@ def segment_members(args, segment_id):
     check_permission("customers.view")
     segment = segment_or_404(segment_id)
     try:
-        page = keyset_page(db.session, members_select(segment), [Customer.id], cursor=args["cursor"],
-                           limit=args["limit"])
+        return api_page(members_select(segment), [Customer.id], args)
     except SegmentUnavailable as exc:
         conflict(exc.message())
-    except BadCursor:
-        bad_cursor()
-    return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 # -- campaigns --------------------------------------------------------------------------------------
@@ -218,12 +213,7 @@ def create_campaign_api(data):
 @blp.response(200, CampaignPage)
 def list_campaigns(args):
     """Newest first, keyset-paged (``limit``, ``cursor``: the last page's ``next_cursor``)."""
-    try:
-        page = keyset_page(db.session, scoped(sa.select(Campaign), Campaign), [Campaign.id], cursor=args["cursor"],
-                           limit=args["limit"], descending=True)
-    except BadCursor:
-        bad_cursor()
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return api_page(scoped(sa.select(Campaign), Campaign), [Campaign.id], args, descending=True)
 
 
 @blp.route("/campaigns/<int:campaign_id>", methods=["GET"])

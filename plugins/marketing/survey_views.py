@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from core.db import db
 from core.security import public, requires
-from core.web.pagination import BadCursor, keyset_page
+from core.web.pagination import BadCursor, cursor_of, keyset_page
 from plugins.marketing import tracking
 from plugins.marketing.models import SCALES, SURVEY_KINDS, Survey, SurveyResponse
 from plugins.marketing.views import bp
@@ -72,19 +72,13 @@ def survey(survey_id):
         comments = keyset_page(db.session, stmt.options(sa.orm.joinedload(SurveyResponse.customer)),
                                [SurveyResponse.answered_at, SurveyResponse.id], cursor=request.args.get("cursor"),
                                limit=current_app.config["PAGE_SIZE"], descending=True,
-                               convert=lambda v: [_parse_dt(v[0]), v[1]])
+                               convert=cursor_of("datetime", "id"))
     except BadCursor:
         abort(400)
     months = trend(survey)
     return render_template("marketing/survey.html", survey=survey, figures=results(survey.id), comments=comments,
                            chart=trend_chart(survey, months), months=months, kind_label=kind_label,
                            question=question(survey, None), triggers=dict(trigger_choices()))
-
-
-def _parse_dt(value):
-    from datetime import datetime
-
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 # -- the customer's side --------------------------------------------------------------------------

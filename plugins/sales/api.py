@@ -18,10 +18,9 @@ from flask_babel import gettext as _
 from flask_smorest import abort
 from sqlalchemy.orm import selectinload
 
-from core.api.base import Blueprint, bad_cursor, documents_errors, input_error
+from core.api.base import Blueprint, api_page, documents_errors, input_error
 from core.db import db
 from core.security import requires
-from core.web.pagination import BadCursor, keyset_page
 from core.web.versions import check_if_match, etag_headers
 from plugins.sales.access import USER, can_see, visible
 from plugins.sales.models import Opportunity, Order
@@ -73,13 +72,6 @@ def _fail(exc: SalesInputError):
     input_error(_nest(exc.errors), message=str(exc))
 
 
-def _page(stmt, args, model):
-    try:
-        return keyset_page(db.session, stmt, [model.id], cursor=args["cursor"], limit=args["limit"], descending=True)
-    except BadCursor:
-        bad_cursor()
-
-
 def _opp(opp_id) -> Opportunity:
     opp = db.session.get(Opportunity, opp_id)
     if not can_see(opp):
@@ -120,8 +112,7 @@ class Opportunities(MethodView):
         for key in ("status", "stage_id", "owner_id", "customer_id"):
             if args.get(key) is not None:
                 stmt = stmt.where(getattr(Opportunity, key) == args[key])
-        page = _page(stmt, args, Opportunity)
-        return {"items": page.items, "next_cursor": page.next_cursor}
+        return api_page(stmt, [Opportunity.id], args, descending=True)
 
     @requires(USER)
     @blp.arguments(OpportunityInputSchema)
@@ -212,8 +203,7 @@ class Orders(MethodView):
         for key in ("state", "customer_id"):
             if args.get(key) is not None:
                 stmt = stmt.where(getattr(Order, key) == args[key])
-        page = _page(stmt, args, Order)
-        return {"items": page.items, "next_cursor": page.next_cursor}
+        return api_page(stmt, [Order.id], args, descending=True)
 
     @requires(USER)
     @blp.arguments(OrderInputSchema)

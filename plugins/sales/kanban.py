@@ -14,7 +14,6 @@ them. The triggers run in the writer's transaction, so the headers are exact.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -22,7 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from core.auth.models import User
 from core.db import db
-from core.web.pagination import BadCursor, keyset_page
+from core.web.pagination import cursor_of, keyset_page
 from plugins.sales.access import visible
 from plugins.sales.models import Opportunity, Stage, StageTotal
 
@@ -42,13 +41,6 @@ def page_size(stage: Stage) -> int:
     return PER_CLOSED_STAGE if (stage.is_won or stage.is_lost) else PER_OPEN_STAGE
 
 
-def _convert(values):
-    try:
-        return [datetime.fromisoformat(values[0]), values[1]]
-    except (TypeError, ValueError) as exc:
-        raise BadCursor("invalid cursor") from exc
-
-
 def cards(stage: Stage, *, owner_id: int | None, cursor: str | None = None):
     """One page of ``stage``'s cards the current user may see (``owner_id``: only theirs).
 
@@ -58,7 +50,7 @@ def cards(stage: Stage, *, owner_id: int | None, cursor: str | None = None):
         stmt = stmt.where(Opportunity.owner_id == owner_id)
     stmt = stmt.options(joinedload(Opportunity.customer), joinedload(Opportunity.owner).lazyload(User.roles))
     return keyset_page(db.session, stmt, [Opportunity.updated_at, Opportunity.id], cursor=cursor,
-                       limit=page_size(stage), descending=True, convert=_convert)
+                       limit=page_size(stage), descending=True, convert=cursor_of("datetime", "id"))
 
 
 def totals(owner_id: int | None) -> dict[int, list[tuple[str, int, Decimal]]]:

@@ -7,7 +7,6 @@ nothing is saved in either case.
 """
 from __future__ import annotations
 
-from datetime import date
 
 import sqlalchemy as sa
 from flask.views import MethodView
@@ -16,10 +15,10 @@ from flask_babel import gettext as _
 from flask_smorest import abort
 from sqlalchemy.orm import joinedload, selectinload
 
-from core.api.base import Blueprint, bad_cursor, documents_errors, input_error
+from core.api.base import Blueprint, api_page, documents_errors, input_error
 from core.db import db
 from core.security import ensure_visible, requires, scoped
-from core.web.pagination import BadCursor, keyset_page
+from core.web.pagination import cursor_of
 from plugins.service import service as svc
 from plugins.service.models import Equipment, ServiceRequest, Visit, Warranty
 from plugins.service.schemas import (
@@ -51,15 +50,6 @@ def _fail(exc: svc.ServiceInputError):
     input_error(exc.errors, message=str(exc))
 
 
-def _listing(stmt, columns, args, *, descending=False, convert=None):
-    try:
-        page = keyset_page(db.session, stmt, columns, cursor=args["cursor"], limit=args["limit"],
-                           descending=descending, convert=convert)
-    except BadCursor:
-        bad_cursor()
-    return {"items": page.items, "next_cursor": page.next_cursor}
-
-
 def _get(model, obj_id):
     obj = db.session.get(model, obj_id)
     if obj is None:
@@ -73,13 +63,6 @@ def _equipment(equipment_id):
     if eq is None:
         input_error({"equipment_id": [_("Unknown equipment.")]})
     return eq
-
-
-def _date_id(values):
-    try:
-        return [date.fromisoformat(values[0]), int(values[1])]
-    except (TypeError, ValueError, IndexError):
-        raise BadCursor("invalid cursor") from None
 
 
 # -- equipment -----------------------------------------------------------------------------------
@@ -101,7 +84,7 @@ class EquipmentList(MethodView):
             stmt = stmt.where(Equipment.serial_key == svc.fold_serial(args["serial"]))
         if args["status"]:
             stmt = stmt.where(Equipment.status == args["status"])
-        return _listing(stmt, [Equipment.id], args, descending=True)
+        return api_page(stmt, [Equipment.id], args, descending=True)
 
     @requires(TECH)
     @blp.arguments(EquipmentIn)
@@ -160,7 +143,7 @@ class WarrantyList(MethodView):
         if args["ending_before"]:
             stmt = stmt.where(Warranty.end_date >= local_today(), Warranty.end_date <= args["ending_before"],
                               Equipment.status != "retired")
-        return _listing(stmt, [Warranty.end_date, Warranty.id], args, convert=_date_id)
+        return api_page(stmt, [Warranty.end_date, Warranty.id], args, convert=cursor_of("date", "id"))
 
     @requires(MANAGER)
     @blp.arguments(WarrantyIn)
@@ -192,7 +175,7 @@ class RequestList(MethodView):
         for key in ("status", "customer_id", "equipment_id"):
             if args[key] is not None:
                 stmt = stmt.where(getattr(ServiceRequest, key) == args[key])
-        return _listing(stmt, [ServiceRequest.id], args, descending=True)
+        return api_page(stmt, [ServiceRequest.id], args, descending=True)
 
     @requires(TECH)
     @blp.arguments(RequestIn)
@@ -294,7 +277,7 @@ class VisitList(MethodView):
             stmt = stmt.where(Visit.due_date <= args["due_before"])
         if args["equipment_id"] is not None:
             stmt = stmt.where(Visit.equipment_id == args["equipment_id"])
-        return _listing(stmt, [Visit.due_date, Visit.id], args, convert=_date_id)
+        return api_page(stmt, [Visit.due_date, Visit.id], args, convert=cursor_of("date", "id"))
 
     @requires(TECH)
     @blp.arguments(VisitIn)

@@ -6,7 +6,7 @@ and alone may sell warranties, manage plans, assign work and override coverage.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -23,7 +23,7 @@ from core.customers.models import Customer
 from core.db import db
 from core.l10n import format_date, format_number, local_today
 from core.security import check_permission, ensure_visible, requires, scoped
-from core.web.pagination import BadCursor, keyset_page
+from core.web.pagination import BadCursor, cursor_of, keyset_page
 from plugins.service import forms as f
 from plugins.service import service as svc
 from plugins.service.coverage import covered_amounts
@@ -71,10 +71,6 @@ def _page(stmt, columns, *, descending=False, convert=None):
                            descending=descending, convert=convert)
     except BadCursor:
         abort(400)
-
-
-def _dates(values):
-    return [date.fromisoformat(values[0]), int(values[1])]
 
 
 def _apply_errors(form, exc: svc.ServiceInputError) -> None:
@@ -302,7 +298,7 @@ def warranties_ending():
                      joinedload(Warranty.equipment).joinedload(Equipment.product))
             .where(Warranty.end_date >= today, Warranty.end_date <= today + timedelta(days=days),
                    Equipment.status != "retired"))
-    page = _page(stmt, [Warranty.end_date, Warranty.id], convert=_dates)
+    page = _page(stmt, [Warranty.end_date, Warranty.id], convert=cursor_of("date", "id"))
     return render_template("service/warranties_ending.html", page=page, days=days, today=today)
 
 
@@ -508,7 +504,7 @@ def maintenance():
     ).where(Visit.status == SCHEDULED, Visit.due_date <= today + timedelta(days=days))
     if request.args.get("mine") == "1":
         stmt = stmt.where(Visit.technician_id == current_user.id)
-    page = _page(stmt, [Visit.due_date, Visit.id], convert=_dates)
+    page = _page(stmt, [Visit.due_date, Visit.id], convert=cursor_of("date", "id"))
     return render_template("service/maintenance.html", page=page, days=days, today=today)
 
 
