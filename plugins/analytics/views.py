@@ -275,3 +275,29 @@ def products():
         if ids:
             products_by_id = {p.id: p for p in db.session.execute(sa.select(Product).where(Product.id.in_(ids))).scalars()}
     return render_template("analytics/products.html", snapshot=snapshot, page=page, products=products_by_id)
+
+
+@bp.get("/clusters")
+@requires("analytics.view")
+def clusters():
+    """The customer clusters of the latest snapshot, each with its profile and a generated description.
+
+    Profiles describe groups (no customer named), so every analytics user sees them; a
+    salesperson also sees how many of their own customers fall in each (record rule).
+    """
+    from plugins.analytics.clusters import attribute_label, describe
+    from plugins.analytics.models import Cluster
+
+    snapshot = latest_snapshot()
+    rows, own = [], None
+    if snapshot is not None:
+        rows = db.session.execute(sa.select(Cluster).where(Cluster.snapshot_id == snapshot.id)
+                                  .order_by(Cluster.number)).scalars().all()
+        if not user_can("analytics.manager"):
+            stmt = scoped(sa.select(CustomerFigures.cluster, sa.func.count()).select_from(CustomerFigures),
+                          CustomerFigures).where(CustomerFigures.snapshot_id == snapshot.id,
+                                                 CustomerFigures.cluster.is_not(None)).group_by(CustomerFigures.cluster)
+            own = dict(db.session.execute(stmt).all())
+    total = sum(row.customers for row in rows)
+    return render_template("analytics/clusters.html", snapshot=snapshot, rows=rows, total=total, own=own,
+                           describe=describe, attribute_label=attribute_label)
