@@ -301,3 +301,38 @@ def clusters():
     total = sum(row.customers for row in rows)
     return render_template("analytics/clusters.html", snapshot=snapshot, rows=rows, total=total, own=own,
                            describe=describe, attribute_label=attribute_label)
+
+
+@bp.get("/retention")
+@requires("analytics.view")
+def retention():
+    """Retention per salesperson for the periods the user picks (live SQL over sales' orders).
+
+    A salesperson sees their own row only; ``analytics.manager`` sees every owner's.
+    """
+    from core.l10n import local_today
+    from plugins.analytics.retention import default_period, parse_period, previous_period, retention as compute
+
+    errors = {}
+    period_key, previous_key = request.args.get("period", ""), request.args.get("previous", "")
+    current = parse_period(period_key) if period_key else default_period(local_today())
+    if current is None:
+        errors["period"] = _("A month (2026-03), a quarter (2026-Q1) or a year (2026).")
+    previous = None
+    if previous_key:
+        previous = parse_period(previous_key)
+        if previous is None:
+            errors["previous"] = _("A month (2026-03), a quarter (2026-Q1) or a year (2026).")
+    elif current is not None:
+        previous = previous_period(current)
+    if current is not None and previous is not None and previous.end > current.start:
+        errors["previous"] = _("The earlier period must end before this one starts.")
+    manager = user_can("analytics.manager")
+    rows = None
+    if not errors:
+        rows = compute(current, previous, current_user.id, only_owner=not manager)
+    totals = (sum(r.customers for r in rows), sum(r.returned for r in rows)) if rows else (0, 0)
+    return render_template("analytics/retention.html", current=current, previous=previous, rows=rows,
+                           errors=errors, period_key=current.key if current else period_key,
+                           previous_key=previous.key if previous else previous_key, manager=manager,
+                           totals=totals), 400 if errors else 200
