@@ -313,16 +313,20 @@ def retention():
     from core.l10n import local_today
     from plugins.analytics.retention import default_period, parse_period, previous_period, retention as compute
 
+    # The examples are isolated left to right (U+2066 … U+2069): in a Hebrew sentence "2026-Q1"
+    # would otherwise be shown as "Q1-2026".
+    examples = {"month": "\u20662026-03\u2069", "quarter": "\u20662026-Q1\u2069", "year": "\u20662026\u2069"}
+    keys = _("A month (%(month)s), a quarter (%(quarter)s) or a year (%(year)s).", **examples)
     errors = {}
     period_key, previous_key = request.args.get("period", ""), request.args.get("previous", "")
     current = parse_period(period_key) if period_key else default_period(local_today())
     if current is None:
-        errors["period"] = _("A month (2026-03), a quarter (2026-Q1) or a year (2026).")
+        errors["period"] = keys
     previous = None
     if previous_key:
         previous = parse_period(previous_key)
         if previous is None:
-            errors["previous"] = _("A month (2026-03), a quarter (2026-Q1) or a year (2026).")
+            errors["previous"] = keys
     elif current is not None:
         previous = previous_period(current)
     if current is not None and previous is not None and previous.end > current.start:
@@ -335,4 +339,4 @@ def retention():
     return render_template("analytics/retention.html", current=current, previous=previous, rows=rows,
                            errors=errors, period_key=current.key if current else period_key,
                            previous_key=previous.key if previous else previous_key, manager=manager,
-                           totals=totals), 400 if errors else 200
+                           totals=totals, keys=keys), 400 if errors else 200

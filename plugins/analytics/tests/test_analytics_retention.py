@@ -102,7 +102,7 @@ def test_periods_are_checked(app, client, login, make_user):
     _seed(app, make_user)
     login()
     bad = client.get("/analytics/retention?period=2026-13")
-    assert bad.status_code == 400 and "A month (2026-03), a quarter (2026-Q1) or a year (2026)." in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "A month (\u20662026-03\u2069), a quarter (\u20662026-Q1\u2069)" in bad.get_data(as_text=True)
     overlap = client.get("/analytics/retention?period=2026-Q2&previous=2026-05")
     assert overlap.status_code == 400 and "must end before this one starts" in overlap.get_data(as_text=True)
     assert "js-retention" not in overlap.get_data(as_text=True)
