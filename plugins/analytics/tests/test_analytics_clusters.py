@@ -125,6 +125,23 @@ def test_kmeans_recovers_planted_blobs_and_silhouette_picks_their_number():
     assert silhouette(data[truth == 0], rng.integers(0, 2, 150)) < 0.1
 
 
+def test_kmeans_past_the_fit_sample_assigns_everyone_to_the_planted_blobs():
+    """Beyond FIT_SAMPLE customers the centroids come from a sample; everyone is still assigned right."""
+    from plugins.analytics.clusters import FIT_SAMPLE, kmeans
+
+    rng = np.random.default_rng(5)
+    n = FIT_SAMPLE + 10_000
+    centres = np.array([[0, 0], [5, 0], [0, 5]], dtype=float)
+    truth = rng.integers(0, 3, n)
+    data = centres[truth] + rng.normal(scale=0.6, size=(n, 2))
+    labels = kmeans(data, 3)
+    table = np.zeros((3, 3), int)
+    np.add.at(table, (truth, labels), 1)
+    # Blobs 5 apart with spread 0.6 overlap for a handful of points only (beyond 4 standard deviations).
+    assert table.max(axis=1).sum() >= n - 20 and (table.max(axis=1) > 0).all()
+    assert len({int(np.argmax(row)) for row in table}) == 3
+
+
 def test_age_bands_at_the_snapshot_date():
     from plugins.analytics.clusters import age_band
 
