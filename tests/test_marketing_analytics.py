@@ -103,3 +103,37 @@ def test_criteria_are_offered_only_while_analytics_is_enabled(app, figures):
     with app.test_request_context():
         keys = set(available_criteria())
         assert "analytics.rfm_class" not in keys and "sales.total_spent" in keys
+
+
+def test_analytics_cluster_criterion_counts_each_cluster_of_the_latest_snapshot(app):
+    """"Analytics cluster is N": offered with each cluster's generated description, counts its members."""
+    from plugins.analytics.compute import recompute
+    from plugins.analytics.models import CustomerFigures, latest_snapshot
+    from plugins.marketing.criteria import available_criteria
+
+    with app.app_context():
+        for i in range(12):  # two kinds of buyers, enough to cluster (clusters.MIN_CUSTOMERS)
+            cid = customer(f"Κλάστερ {i}").id
+            for k in range(6 if i % 2 else 1):
+                buy(cid, AS_OF - timedelta(days=(3 if i % 2 else 300) + 20 * k), "300.00" if i % 2 else "10.00")
+        db.session.commit()
+        recompute(as_of=AS_OF.isoformat())
+        sid = latest_snapshot().id
+        members = db.session.execute(sa.select(CustomerFigures.cluster, sa.func.count())
+                                     .where(CustomerFigures.snapshot_id == sid)
+                                     .group_by(CustomerFigures.cluster)).all()
+    members = dict(members)
+    assert None not in members and members.get(1) == 6        # the frequent big buyers are cluster 1
+    with app.test_request_context():
+        choices = dict(available_criteria()["analytics.cluster"].params[0].choices)
+    assert set(choices) == {str(n) for n in members}
+    # Each choice names its cluster and says what it is (clusters.describe); the two differ.
+    assert choices["1"].startswith("Cluster 1: ") and choices["2"].startswith("Cluster 2: ")
+    assert "buy" in choices["1"] and choices["1"][10:] != choices["2"][10:]
+    for number, count in members.items():
+        assert _count(app, rules(crit("analytics.cluster", cluster=str(number)))) == count
+    with app.test_request_context():
+        from plugins.marketing.segments import clean_rules
+
+        with pytest.raises(Exception):
+            clean_rules(rules(crit("analytics.cluster", cluster="99")))   # not a cluster of this snapshot

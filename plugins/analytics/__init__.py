@@ -123,3 +123,14 @@ def segment_criteria():
     from plugins.analytics.segments import criteria
 
     return criteria()
+
+
+@hookimpl(optionalhook=True)
+def sales_performance_links(period_key, user):
+    """Sales' performance page links to retention per salesperson, for the same period."""
+    from flask import url_for
+
+    if not user.can("analytics.view"):
+        return []
+    return [{"label": _l("Retention per salesperson"), "url": url_for("analytics.retention", period=period_key),
+             "weight": 10}]

@@ -4,6 +4,7 @@ table of the same numbers. Axes read left to right in every language, so the cha
 """
 from __future__ import annotations
 
+import math
 import re
 
 import pygal
@@ -31,8 +32,9 @@ def _svg(chart, label: str) -> Markup:
 
 
 def _options(**extra) -> dict:
+    # truncate_label=-1: pygal shortens long axis labels to a few characters ("10…" for 100 %).
     options = dict(style=STYLE, js=[], disable_xml_declaration=True, width=720, height=300, legend_at_bottom=True,
-                   show_y_guides=True, value_formatter=_percent)
+                   show_y_guides=True, value_formatter=_percent, truncate_label=-1)
     options.update(extra)
     return options
 
@@ -75,6 +77,11 @@ def demand_chart(rows, label: str) -> Markup | None:
                                   x_label_rotation=30, show_minor_x_labels=False, x_labels_major_every=3,
                                   include_x_axis=True))
     chart.x_labels = [format_month(r.month) for r in rows]
+    # Whole units on the y axis: pygal's own guides (0.5, 1.5 …) would print as repeated rounded
+    # numbers ("1, 1, 2, 2") on a band that sells a few units a month.
+    top = max([r.units for r in rows] + [r.upper or 0 for r in ahead] + [1])
+    step = max(1, math.ceil(top / 8))
+    chart.y_labels = list(range(0, int(math.ceil(top / step)) * step + 1, step))
     n = len(history)
     chart.add(_("Units sold"), [r.units for r in history] + [None] * len(ahead))
     if ahead:

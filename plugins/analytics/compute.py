@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from core.db import db, utcnow
-from plugins.analytics import clv, crosssell, demand, profit, repurchase, rfm
+from plugins.analytics import clusters, clv, crosssell, demand, profit, repurchase, rfm
 from plugins.analytics.models import HORIZON_DAYS, CustomerFigures, Snapshot
 
 log = logging.getLogger(__name__)
@@ -168,6 +168,7 @@ def _rows(snapshot_id: int, summary: Summary, s: dict, start: int, stop: int):
             "p_alive": None if s["p_alive"] is None else float(s["p_alive"][i]),
             "expected_purchases": None if s["expected_purchases"] is None else float(s["expected_purchases"][i]),
             "expected_value": None if s["expected_value"] is None else _money(s["expected_value"][i]),
+            "cluster": None if s.get("cluster") is None else int(s["cluster"][i]),
         }
 
 
@@ -193,12 +194,16 @@ def recompute(job=None, as_of: str | None = None) -> str:
     n = len(summary)
     progress(0, n, _("Fitting the models"))
     s = score(summary)
+    progress(0, n, _("Grouping customers into clusters"))
+    groups = clusters.cluster(summary, s)
+    s["cluster"] = groups.labels
     for start in range(0, n, WRITE_CHUNK):
         stop = min(start + WRITE_CHUNK, n)
         # Core executemany on the session's connection (same transaction), not the ORM's bulk path.
         db.session.connection().execute(CustomerFigures.__table__.insert(),
                                          list(_rows(snapshot.id, summary, s, start, stop)))
         progress(stop, n, _("Writing customer figures"))
+    clusters.write_profiles(snapshot.id, groups)
     progress(n, n, _("Finding products bought together"))
     crosssell.mine_rules(snapshot.id, as_of_date)
     crosssell.write_recommendations(snapshot.id, as_of_date)
@@ -232,5 +237,6 @@ def _publish(snapshot: Snapshot, n: int, s: dict) -> None:
     profit.delete_snapshots(old)
     demand.delete_snapshots(old)
     repurchase.delete_snapshots(old)
+    clusters.delete_snapshots(old)
     db.session.execute(sa.delete(Snapshot).where(Snapshot.id.in_(old))
                        .execution_options(synchronize_session=False))

@@ -63,6 +63,8 @@ class CustomerFigures(db.Model):
         # The overdue list (per snapshot, least overdue first) and the salesperson's view of it.
         sa.Index("ix_analytics_customer_overdue", "snapshot_id", "overdue_days", "customer_id"),
         sa.Index("ix_analytics_customer_owner_overdue", "snapshot_id", "owner_id", "overdue_days", "customer_id"),
+        # Marketing's "analytics cluster is" criterion (clusters.py, segments.py).
+        sa.Index("ix_analytics_customer_cluster", "snapshot_id", "cluster"),
     )
 
     snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"),
@@ -89,6 +91,7 @@ class CustomerFigures(db.Model):
     p_alive: Mapped[float | None] = mapped_column(sa.Float)
     expected_purchases: Mapped[float | None] = mapped_column(sa.Float)  # in the next HORIZON_DAYS
     expected_value: Mapped[Decimal | None] = mapped_column(Money)      # predicted net revenue, next HORIZON_DAYS
+    cluster: Mapped[int | None] = mapped_column(sa.SmallInteger)       # clusters.py: 1 = most valuable group
 
 
 class Rule(db.Model):
@@ -189,6 +192,27 @@ class ProductInterval(db.Model):
     repeat_customers: Mapped[int]       # … and again on a later day
     intervals: Mapped[int]              # gaps between a customer's purchases of it
     median_days: Mapped[float] = mapped_column(sa.Float)
+
+
+class Cluster(db.Model):
+    """One cluster of customers in one snapshot (clusters.py): its size and profile.
+
+    ``profile`` holds the most common value of each attribute and its share of the cluster:
+    ``{"gender": {"value": "female", "share": 0.8}, "age_band": …, "income_band": …,
+    "purpose": …}`` (None for an attribute nobody in the cluster has filled in).
+    """
+
+    __tablename__ = "analytics_cluster"
+
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    number: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)   # 1 = highest mean R + F + M
+    customers: Mapped[int]
+    mean_r: Mapped[float] = mapped_column(sa.Float)
+    mean_f: Mapped[float] = mapped_column(sa.Float)
+    mean_m: Mapped[float] = mapped_column(sa.Float)
+    mean_revenue: Mapped[Decimal] = mapped_column(Money)
+    profile: Mapped[dict] = mapped_column(sa.JSON)
 
 
 HORIZON_DAYS = 90

@@ -318,3 +318,68 @@ def today_card():
     groups = [(kind, label, [s for s in items if s["kind"] == kind]) for kind, label in today.KINDS.items()]
     return Markup(render_template("analytics/_today.html", snapshot=snapshot, groups=groups, any=bool(items),
                                   reason=today.reason, today=local_today(), may_act=user_can("history.log")))
+
+
+@bp.get("/clusters")
+@requires("analytics.view")
+def clusters():
+    """The customer clusters of the latest snapshot, each with its profile and a generated description.
+
+    Profiles describe groups (no customer named), so every analytics user sees them; a
+    salesperson also sees how many of their own customers fall in each (record rule).
+    """
+    from plugins.analytics.clusters import attribute_label, describe
+    from plugins.analytics.models import Cluster
+
+    snapshot = latest_snapshot()
+    rows, own = [], None
+    if snapshot is not None:
+        rows = db.session.execute(sa.select(Cluster).where(Cluster.snapshot_id == snapshot.id)
+                                  .order_by(Cluster.number)).scalars().all()
+        if not user_can("analytics.manager"):
+            stmt = scoped(sa.select(CustomerFigures.cluster, sa.func.count()).select_from(CustomerFigures),
+                          CustomerFigures).where(CustomerFigures.snapshot_id == snapshot.id,
+                                                 CustomerFigures.cluster.is_not(None)).group_by(CustomerFigures.cluster)
+            own = dict(db.session.execute(stmt).all())
+    total = sum(row.customers for row in rows)
+    return render_template("analytics/clusters.html", snapshot=snapshot, rows=rows, total=total, own=own,
+                           describe=describe, attribute_label=attribute_label)
+
+
+@bp.get("/retention")
+@requires("analytics.view")
+def retention():
+    """Retention per salesperson for the periods the user picks (live SQL over sales' orders).
+
+    A salesperson sees their own row only; ``analytics.manager`` sees every owner's.
+    """
+    from core.l10n import local_today
+    from plugins.analytics.retention import default_period, parse_period, previous_period, retention as compute
+
+    # The examples are isolated left to right (U+2066 … U+2069): in a Hebrew sentence "2026-Q1"
+    # would otherwise be shown as "Q1-2026".
+    examples = {"month": "\u20662026-03\u2069", "quarter": "\u20662026-Q1\u2069", "year": "\u20662026\u2069"}
+    keys = _("A month (%(month)s), a quarter (%(quarter)s) or a year (%(year)s).", **examples)
+    errors = {}
+    period_key, previous_key = request.args.get("period", ""), request.args.get("previous", "")
+    current = parse_period(period_key) if period_key else default_period(local_today())
+    if current is None:
+        errors["period"] = keys
+    previous = None
+    if previous_key:
+        previous = parse_period(previous_key)
+        if previous is None:
+            errors["previous"] = keys
+    elif current is not None:
+        previous = previous_period(current)
+    if current is not None and previous is not None and previous.end > current.start:
+        errors["previous"] = _("The earlier period must end before this one starts.")
+    manager = user_can("analytics.manager")
+    rows = None
+    if not errors:
+        rows = compute(current, previous, current_user.id, only_owner=not manager)
+    totals = (sum(r.customers for r in rows), sum(r.returned for r in rows)) if rows else (0, 0)
+    return render_template("analytics/retention.html", current=current, previous=previous, rows=rows,
+                           errors=errors, period_key=current.key if current else period_key,
+                           previous_key=previous.key if previous else previous_key, manager=manager,
+                           totals=totals, keys=keys), 400 if errors else 200

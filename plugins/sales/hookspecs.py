@@ -116,3 +116,23 @@ def sales_orders():
     ``opportunity_id``, ``confirmed_at`` (naive UTC), ``order_date``, ``currency``,
     ``subtotal``, ``tax_total``, ``total`` (``Decimal``).
     """
+
+
+# ---------------------------------------------------------------------------
+# Contribution hooks sales asks other plugins for
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def sales_performance_links(period_key, user):
+    """Links shown on sales' performance page, beside the salespeople's figures.
+
+    ``period_key`` is the period the page shows (``"2026-03"`` or ``"2026-Q1"``), so a link
+    can open the same period in your page; ``user`` is the signed-in user (offer a link only
+    if they may open it). Return a list of plain dicts::
+
+        {"label": _l("Retention per salesperson"), "url": url_for("analytics.retention", period=period_key),
+         "weight": 10}
+
+    Called for enabled plugins only; a disabled plugin's links disappear.
+    """

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, load_only, selectinload
@@ -546,6 +546,14 @@ def order_cancel(order_id):
 # -- performance ------------------------------------------------------------------------------
 
 
+def performance_links(period_key: str) -> list[dict]:
+    """Other plugins' links for the performance page (``sales_performance_links``), by weight."""
+    registry = current_app.extensions["rapport"].plugins
+    links = [link for _plugin, items in registry.call("sales_performance_links", period_key=period_key,
+                                                      user=current_user) for link in items or ()]
+    return sorted(links, key=lambda link: (link.get("weight", 100), str(link["label"])))
+
+
 @bp.get("/performance")
 @requires(USER)
 def performance():
@@ -565,6 +573,7 @@ def performance():
     prev_key, next_key = stats.neighbour_periods(period)
     currencies = [c for (c,) in db.session.execute(sa.select(Opportunity.currency).distinct().limit(20))] or ["EUR"]
     return render_template("sales/performance.html", rows=rows, period=period, currency=currency,
+                           links=performance_links(period.key),
                            period_label=period_label(period),
                            forecast=list(zip(month_names, fc)), chart_perf=chart_perf, chart_fc=chart_fc,
                            prev_key=prev_key, next_key=next_key, currencies=sorted(set(currencies) | {currency}))
