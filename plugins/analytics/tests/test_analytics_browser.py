@@ -79,7 +79,7 @@ def test_recompute_and_watch_progress(app, live_server, browser_page, screenshot
     page.goto(f"{live_server.url}/analytics/customers")
     page.locator(".js-ranked a", has_text="Maria Example").click()  # four purchases: every figure shown
     page.click("#tab-btn-analytics")
-    page.locator("#pane-analytics .analytics-panel dl").wait_for()
+    page.locator("#pane-analytics .analytics-panel dl").first.wait_for()  # figures, then profit
     page.wait_for_timeout(300)
     screenshot(page, "analytics-panel-he")
     assert not problems, problems
