@@ -56,9 +56,17 @@ def bulk_search_index(conn=None):
         conn.exec_driver_sql(FTS_INSERT_TRIGGER)
 
 
-def search_text(name: str, emails: list[str], phones: list[str], company_name: str | None = None) -> str:
-    """What ``refresh_keys`` computes, from plain values."""
-    return fold(" ".join(p for p in (name, *emails, *phones, company_name or "") if p))
+def search_text(name: str, emails: list[str], phones: list[str], company_name: str | None = None, *,
+                folded_name: str | None = None) -> str:
+    """What ``refresh_keys`` computes, from plain values: ``fold`` of them joined by spaces.
+
+    Folded part by part (the same string: ``fold`` works character by character and
+    collapses spaces) so a caller that has ``fold(name)`` already passes it as
+    ``folded_name`` instead of folding the name twice.
+    """
+    parts = [folded_name if folded_name is not None else fold(name)]
+    parts.extend(fold(p) for p in (*emails, *phones, company_name or "") if p)
+    return " ".join(p for p in parts if p)
 
 
 def create_customers(rows: list[dict], *, tag_cache: dict | None = None) -> list[int]:
@@ -76,8 +84,9 @@ def create_customers(rows: list[dict], *, tag_cache: dict | None = None) -> list
         p = {c: r.get(c) for c in _CUSTOMER_COLUMNS}
         p["kind"] = p["kind"] or "person"
         p["notes"] = p["notes"] or ""
-        p["name_key"] = fold(r["name"])[:200]
-        p["search_key"] = search_text(r["name"], r.get("emails") or [], r.get("phones") or [])
+        folded = fold(r["name"])
+        p["name_key"] = folded[:200]
+        p["search_key"] = search_text(r["name"], r.get("emails") or [], r.get("phones") or [], folded_name=folded)
         p["created_at"] = p["updated_at"] = now
         p["version"] = 1
         params.append(p)
