@@ -58,7 +58,14 @@ def _check(rows: list):
             importer.check(rows, ctx)
     finally:
         db.session.rollback()  # checks only read
-    return rows
+    return [(r.clean, r.errors, r.keys, r.match_id, r.match_label) for r in rows]  # what check decided
+
+
+def _merge(batch: list, results: list) -> list:
+    """Put a worker's decisions on the parent's own rows (the file's cells never travel back)."""
+    for row, (clean, errors, keys, match_id, match_label) in zip(batch, results):
+        row.clean, row.errors, row.keys, row.match_id, row.match_label = clean, errors, keys, match_id, match_label
+    return batch
 
 
 def checked_batches(batches: Iterable[list], importer, ctx, workers: int) -> Iterator[list]:
@@ -70,11 +77,13 @@ def checked_batches(batches: Iterable[list], importer, ctx, workers: int) -> Ite
     pending: deque = deque()
     try:
         for batch in batches:
-            pending.append(pool.submit(_check, batch))
+            pending.append((batch, pool.submit(_check, batch)))
             if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
+                batch_, future = pending.popleft()
+                yield _merge(batch_, future.result())
         while pending:
-            yield pending.popleft().result()
+            batch_, future = pending.popleft()
+            yield _merge(batch_, future.result())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _state.clear()
