@@ -14,7 +14,7 @@ from core import PluginManifest, hookimpl
 from core.db import db
 from core.history.models import Interaction
 from core.l10n import (
-    ParseError, format_date, format_datetime, format_money, format_number, format_percent, format_quantity,
+    ParseError, format_date, format_datetime, format_list, format_money, format_number, format_percent, format_quantity,
     input_date, parse_date, parse_datetime, parse_decimal, to_utc,
 )
 
@@ -48,6 +48,17 @@ def test_percent_never_in_exponent_notation(ctx, lang, expected):
         assert format_quantity(Decimal("10.000")) == "10"
         assert format_number(Decimal("100")) == "100"
         assert "E" not in format_percent(Decimal("12.50")) + format_quantity(Decimal("1000.000"))
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("en", "raise, reassign, and notify"), ("el", "raise, reassign και notify"), ("lt", "raise, reassign ir notify"),
+    ("fa", "raise،\u200f reassign، و notify"), ("he", "raise, reassign וnotify"),
+])
+def test_lists_joined_as_each_language_writes_them(ctx, lang, expected):
+    """The complaints SLA table listed escalation actions with a Latin comma in Persian."""
+    with force_locale(lang):
+        assert format_list(["raise", None, "reassign", "notify"]) == expected
+        assert format_list([]) == ""
 
 
 @pytest.mark.parametrize("lang, text, expected", [

@@ -29,6 +29,23 @@ def test_a_hebrew_user_picks_a_zone_by_its_hebrew_name(app, client, login):
     assert 'selected value="Asia/Jerusalem"' in client.get("/profile").get_data(as_text=True)
 
 
+def test_the_history_form_names_the_users_zone_as_the_profile_does(app, client, login):
+    """"When" is typed in the user's zone; the hint under it names the zone, not only a city."""
+    from core.customers.models import Customer
+
+    with app.app_context():
+        customer = Customer(name="Ρούλα Κ.")
+        db.session.add(customer)
+        db.session.commit()
+        customer_id = customer.id
+    login()
+    client.post("/language", data={"lang": "he", "next": "/"})
+    assert client.post("/profile/preferences", data={"ui_language": "he", "timezone": "Asia/Jerusalem",
+                                                     "calendar": ""}).status_code == 302
+    html = client.get(f"/customers/{customer_id}").get_data(as_text=True)
+    assert "ירושלים — שעון ישראל" in html
+
+
 @pytest.mark.parametrize("lang", ["en", "el", "lt", "fa", "he"])
 def test_every_zone_has_its_own_label(app, lang):
     from core.l10n import timezone_choices

@@ -52,11 +52,9 @@ class InteractionForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from babel.dates import get_timezone_location
+        from core.l10n.context import timezone, timezone_label
 
-        from core.l10n import locale, timezone
-
-        zone = get_timezone_location(timezone(), locale=locale(), return_city=True)
+        zone = timezone_label(timezone().key)  # "Αθήνα — Ώρα Ανατολικής Ευρώπης", as the profile's picker
         self.occurred_at.description = _l("Empty means now. Your time zone: %(zone)s.", zone=zone)
 
     def validate_occurred_at(self, field):

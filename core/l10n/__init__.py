@@ -19,7 +19,7 @@ from core.l10n.dates import (
     weekdays,
 )
 from core.l10n.numbers import (
-    ParseError, format_money, format_number, format_percent, format_quantity, latin_digits, native_digits,
+    ParseError, format_list, format_money, format_number, format_percent, format_quantity, latin_digits, native_digits,
     number_example, number_signs, parse_decimal,
 )
 from core.l10n.texts import english, render_text
@@ -30,7 +30,7 @@ __all__ = [
     "date_example", "format_date", "format_datetime", "format_month", "format_quarter", "format_time",
     "format_weekday", "input_clock", "input_date", "input_datetime", "local_today", "parse_clock", "parse_date",
     "parse_datetime", "to_local", "to_utc", "weekdays",
-    "ParseError", "format_money", "format_number", "format_percent", "format_quantity", "latin_digits",
+    "ParseError", "format_list", "format_money", "format_number", "format_percent", "format_quantity", "latin_digits",
     "native_digits", "number_example", "number_signs", "parse_decimal",
     "english", "render_text", "N_",
     "DecimalField", "DateField", "DateTimeField",

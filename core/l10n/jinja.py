@@ -43,6 +43,7 @@ def install(app) -> None:
         quantity=numbers.format_quantity,
         money=money,
         percent=numbers.format_percent,
+        and_list=numbers.format_list,
         date=lambda v, style="medium": dates.format_date(v, style),
         datetime=lambda v, style="medium": dates.format_datetime(v, style),
         time=lambda v, style="short": dates.format_time(v, style),

@@ -93,6 +93,15 @@ def format_money(amount, currency: str | None = None, locale=None) -> str:
     return native_digits(text, loc)
 
 
+def format_list(items, locale=None) -> str:
+    """Several things in one sentence as the language joins them: ``A, B and C`` (en),
+    ``A, B και C`` (el), ``A، B، و C`` (fa), ``A, B וC`` (he) — never a Latin comma in Persian."""
+    from babel.lists import format_list as babel_format_list
+
+    items = [str(i) for i in items if i not in (None, "")]
+    return babel_format_list(items, style="standard", locale=_loc(locale)) if items else ""
+
+
 def format_percent(points, locale=None) -> str:
     """Percentage points as the language writes them: ``10`` → ``10%`` (el), ``10 %`` (lt), ``۱۰٪`` (fa).
 

@@ -147,7 +147,7 @@ def as_event(mail: InboundMail, parsed: ParsedMail | None = None) -> dict:
         "received_at": mail.received_at.isoformat(), "text": mail.text_body,
         "html": sanitise_html(mail.html_body) if mail.html_body else "",
         "customer_id": mail.customer_id, "matched_by": mail.matched_by, "outbox_id": mail.outbox_id,
-        "auto_submitted": parsed.auto_submitted if parsed else "",
+        "auto_submitted": mail.auto_submitted or "",
         "attachments": [{"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size,
                          "stored": a.stored} for a in mail.attachments],
         "bounce": None if bounce is None else {
@@ -180,7 +180,7 @@ def receive_email(raw: bytes, *, source: str = "smtp") -> InboundMail:
         from_address=c(parsed.from_address), from_name=c(parsed.from_name), to_addresses=c(", ".join(parsed.to)),
         cc_addresses=c(", ".join(parsed.cc)), subject=c(parsed.subject), sent_date=parsed.date,
         text_body=c(parsed.text[:1_000_000]), html_body=c(parsed.html[:2_000_000]),
-        is_bounce=parsed.bounce is not None, received_at=utcnow(),
+        is_bounce=parsed.bounce is not None, auto_submitted=c(parsed.auto_submitted), received_at=utcnow(),
     )
     limit = config["MAIL_ATTACHMENT_MAX_BYTES"]
     for part in parsed.attachments[:100]:

@@ -130,6 +130,9 @@ class InboundMail(db.Model):
     html_body: Mapped[str] = mapped_column(sa.Text, default="")  # as received; sanitised when shown
     problems: Mapped[list | None] = mapped_column(sa.JSON)  # what was wrong with it, for staff
     is_bounce: Mapped[bool] = mapped_column(default=False)
+    # The Auto-Submitted header (RFC 3834), lower-cased: "" or "no" from a person; "auto-replied" for
+    # out-of-office answers. Kept so a mail assigned later still tells listeners it came from a robot.
+    auto_submitted: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
     customer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_customer.id", ondelete="SET NULL"))
     matched_by: Mapped[str | None] = mapped_column(sa.String(10))  # thread / address / staff
     outbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_outbox_message.id", ondelete="SET NULL"),

@@ -190,3 +190,30 @@ def test_plain_assign_of_mail_to_the_complaints_address_opens_a_complaint(app, c
     # The customer page shows it in the complaints panel.
     page = client.get(f"/customers/{customer_id}").get_data(as_text=True)
     assert opened.reference in page and "Sulaužyta kėdė" in page
+
+
+def test_an_out_of_office_answer_assigned_by_hand_opens_no_complaint(app, client, login, receiver):
+    """Staff file an automatic answer to the complaints address under its customer: it goes to the
+    history, but it is no complaint (the Auto-Submitted header is kept with the mail)."""
+    from core.messaging.models import InboundMail
+
+    with app.app_context():
+        from plugins.complaints.models import Settings
+
+        db.session.execute(sa.update(Settings).values(intake_address="complaints@rapport.test"))
+        db.session.commit()
+        customer_id = td.customer(name="Νίκος Αλεξίου", email="nikos@example.com").id
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "Nikos <nikos@holiday.example>", "complaints@rapport.test", "Εκτός γραφείου"
+    msg["Auto-Submitted"] = "auto-replied"
+    msg.set_content("Επιστρέφω τη Δευτέρα.")
+    with smtplib.SMTP(receiver.hostname, receiver.port) as smtp:
+        smtp.send_message(msg, from_addr="", to_addrs=["complaints@rapport.test"])
+    mail_id = _unmatched(app, "Εκτός γραφείου")
+    login()
+    done = client.post(f"/messages/mail/{mail_id}/assign", data={"customer_id": str(customer_id)})
+    assert done.status_code == 302
+    assert _complaints(app) == []
+    with app.app_context():
+        mail = db.session.get(InboundMail, mail_id)
+        assert (mail.customer_id, mail.auto_submitted) == (customer_id, "auto-replied")

@@ -91,3 +91,15 @@ def test_a_persian_manager_sets_the_working_week_in_persian(app, client, login, 
                                                       "day_end": "۲۵:۰۰", "weekdays": ["6"]})
     text = wrong.get_data(as_text=True)
     assert wrong.status_code == 422 and "۰۹:۳۰" in text  # the example in the reader's digits
+
+
+def test_escalation_actions_are_listed_as_persian_writes_a_list(app, client, login):
+    """The SLA table once joined "raise severity" and "to the manager" with a Latin comma in Persian."""
+    login()
+    assert client.post("/complaints/settings/policies", data={
+        "category_id": "", "severity_id": "", "first_response_hours": "2", "resolution_hours": "10",
+        "raise_severity": "y", "reassign_to_manager": "y"}).status_code == 302
+    client.post("/language", data={"lang": "fa", "next": "/"})
+    page = client.get("/complaints/settings").get_data(as_text=True)
+    assert "افزایش شدت و به مدیر" in page
+    assert "افزایش شدت, " not in page
