@@ -111,6 +111,10 @@ def default_config(instance: str) -> dict:
         # their job (shared by web processes and workers), and the largest file accepted.
         "IMPORT_DIR": os.environ.get("RAPPORT_IMPORT_DIR") or None,  # default: <instance>/imports
         "IMPORT_MAX_MB": _int_env("RAPPORT_IMPORT_MAX_MB", 200),
+        # Processes that check a big import's rows side by side (core/transfer/pool.py); 0 or 1:
+        # in the importing process only (the default: on a busy machine the pool costs CPU and
+        # was not measured faster; bench/README.md "Imports in a process pool").
+        "IMPORT_WORKERS": _int_env("RAPPORT_IMPORT_WORKERS", 1),
         # Uploaded files hold customers' personal data: core.purge deletes them (and their runs)
         # this long after the import ended.
         "IMPORT_RETENTION_DAYS": _int_env("RAPPORT_IMPORT_RETENTION_DAYS",

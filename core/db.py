@@ -149,6 +149,20 @@ def iso_utc(value: datetime | None) -> str | None:
     return aware.isoformat()
 
 
+def is_lock_timeout(exc: sa.exc.OperationalError) -> bool:
+    """True when ``exc`` means "another transaction holds the lock; try again later".
+
+    SQLite: ``database is locked`` / ``database table is locked`` (the busy timeout ran
+    out, e.g. while an import's save pass holds the write lock); PostgreSQL: SQLSTATE
+    55P03 ``lock_not_available`` (a ``lock_timeout`` ran out). Anything else (a lost
+    connection, a full disk) is a real error and must not be answered with "try again".
+    """
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) == "55P03" or getattr(orig, "pgcode", None) == "55P03":
+        return True
+    return "database is locked" in str(orig) or "database table is locked" in str(orig)
+
+
 def configure_engine(engine) -> None:
     """Per-connection settings for SQLite: WAL, foreign keys, a busy timeout."""
     if engine.dialect.name != "sqlite":

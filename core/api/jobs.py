@@ -18,7 +18,7 @@ from core.api.fields import Choice, UtcDateTime
 from core.db import db
 from core.jobs.models import STATUSES, Job
 from core.jobs.queue import queue
-from core.jobs.service import cancel_job, job_for, jobs_query
+from core.jobs.service import JobBusy, cancel_job, job_for, jobs_query
 from core.security import login_required, user_can
 
 blp = Blueprint("api_jobs", __name__, url_prefix="/jobs", description="Background jobs and their progress")
@@ -95,9 +95,16 @@ class JobCancel(MethodView):
     @blp.response(200, JobSchema)
     @documents_errors(blp, 401, 404, 409)
     def post(self, job_id):
-        """Cancel a queued job, or ask a running one to stop at its next step (409 once finished)."""
+        """Cancel a queued job, or ask a running one to stop at its next step.
+
+        409 once finished, and also while the job is saving in one transaction on SQLite (it
+        holds the write lock: retry in a few seconds)."""
         job = _get(job_id)
-        if not cancel_job(job):
+        try:
+            cancelled = cancel_job(job)
+        except JobBusy:  # SQLite: the job holds the write lock while it saves; the client retries
+            conflict(_("The job is saving; try again in a few seconds."))
+        if not cancelled:
             db.session.rollback()
             conflict(_("The job had already finished."))
         db.session.commit()

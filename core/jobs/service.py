@@ -7,7 +7,7 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 
-from core.db import db, utcnow
+from core.db import db, is_lock_timeout, utcnow
 from core.jobs.models import ACTIVE, CANCELLED, QUEUED, RUNNING, Job
 
 log = logging.getLogger(__name__)
@@ -107,21 +107,35 @@ def mark_enqueued(job_ids: list[int]) -> None:
     db.session.commit()
 
 
+class JobBusy(Exception):
+    """The cancel request could not be recorded now: the job holds the database's write lock
+    (on SQLite, an import saving all its rows in one transaction). Ask the user to try again."""
+
+
 def cancel_job(job: Job) -> bool:
     """Cancel a queued job at once, or ask a running one to stop; the caller commits.
 
     Returns False when the job had already finished. A running job stops at its next
-    ``progress()`` call (the task decides where it is safe to stop).
+    ``progress()`` call (the task decides where it is safe to stop). Raises
+    :class:`JobBusy` (after rolling the session back) when the job's row cannot be
+    written within the busy timeout: on SQLite a job saving in one long transaction
+    holds the write lock, and the user should get an answer, not an error page.
     """
     now = utcnow()
-    if db.session.execute(
-        sa.update(Job).where(Job.id == job.id, Job.status == QUEUED)
-        .values(status=CANCELLED, cancel_requested=True, finished_at=now)
-    ).rowcount:
-        return True
-    return bool(db.session.execute(
-        sa.update(Job).where(Job.id == job.id, Job.status == RUNNING).values(cancel_requested=True)
-    ).rowcount)
+    try:
+        if db.session.execute(
+            sa.update(Job).where(Job.id == job.id, Job.status == QUEUED)
+            .values(status=CANCELLED, cancel_requested=True, finished_at=now)
+        ).rowcount:
+            return True
+        return bool(db.session.execute(
+            sa.update(Job).where(Job.id == job.id, Job.status == RUNNING).values(cancel_requested=True)
+        ).rowcount)
+    except sa.exc.OperationalError as exc:
+        if not is_lock_timeout(exc):
+            raise
+        db.session.rollback()
+        raise JobBusy() from exc
 
 
 def jobs_query(user, *, everyone: bool = False, status: str | None = None):

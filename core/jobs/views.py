@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from core.db import db
 from core.jobs.models import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
 from core.jobs.queue import queue
-from core.jobs.service import cancel_job, job_for, jobs_query
+from core.jobs.service import JobBusy, cancel_job, job_for, jobs_query
 from core.l10n import format_number, format_percent
 from core.security import login_required, user_can
 from core.web.pagination import BadCursor, keyset_page
@@ -130,7 +130,12 @@ def detail(job_id: int):
 @login_required
 def cancel(job_id: int):
     job = job_for(current_user, job_id, everyone=user_can(ADMIN)) or abort(404)
-    if cancel_job(job):
+    try:
+        cancelled = cancel_job(job)
+    except JobBusy:  # SQLite: the job is saving in one transaction and holds the write lock
+        flash(_("The job is saving; try again in a few seconds."), "warning")
+        return redirect(url_for("jobs.detail", job_id=job_id))
+    if cancelled:
         db.session.commit()
         flash(_("The job was cancelled.") if job.status == CANCELLED else
               _("The job was asked to stop; it stops at its next step."), "success")

@@ -31,6 +31,7 @@ from core.db import db, utcnow
 from core.text import fold, unstorable
 from core.transfer.keyset import KeySet
 from core.transfer.models import CREATE, DONE, FAILED, REFUSED, SKIP, ImportRun
+from core.transfer.pool import checked_batches, workers_for
 from core.transfer.readers import Sniffed, TransferError, read_rows
 from core.transfer.writers import neutralise, unwrap
 
@@ -198,6 +199,11 @@ def _batches(path: str, sniffed: Sniffed, mapping: dict[str, str], language: str
 
 def check_batch(importer, rows: list[ImportRow], ctx: ImportContext, seen: KeySet) -> None:
     importer.check(rows, ctx)
+    mark_duplicates(rows, seen)
+
+
+def mark_duplicates(rows: list[ImportRow], seen: KeySet) -> None:
+    """Refuse a checked row sharing a duplicate key with an earlier row of the file (in file order)."""
     for row in rows:
         if not row.ok:
             continue
@@ -289,10 +295,11 @@ def run_import(run: ImportRun, importer, *, progress: Callable[[int, int | None,
         with open(spool_path, "wb") as spool, open(rejected_path, "w", encoding="utf-8-sig", newline="") as rej:
             writer = csv.writer(rej)
             writer.writerow([_("Line"), _("Reason"), *sniffed.headers])
-            for batch in _batches(stored_path(run), sniffed, run.mapping, ctx.language,
-                                  fixed=fixed_values(importer, run)):
-                check_batch(importer, batch, ctx, seen)
-                db.session.rollback()  # checks only read
+            batches = _batches(stored_path(run), sniffed, run.mapping, ctx.language, fixed=fixed_values(importer, run))
+            workers = workers_for(total, BATCH)
+            checked = checked_batches(batches, importer, ctx, workers) if workers else _checked_here(batches, importer, ctx)
+            for batch in checked:
+                mark_duplicates(batch, seen)
                 kept = [(r.line, r.clean, r.match_id) for r in batch if r.ok]
                 for r in batch:
                     if not r.ok:
@@ -330,6 +337,14 @@ def run_import(run: ImportRun, importer, *, progress: Callable[[int, int | None,
     finally:
         if os.path.exists(spool_path):
             os.remove(spool_path)
+
+
+def _checked_here(batches, importer, ctx: ImportContext) -> Iterator[list[ImportRow]]:
+    """``batches`` after ``importer.check``, in this process (small files, or no workers)."""
+    for batch in batches:
+        importer.check(batch, ctx)
+        db.session.rollback()  # checks only read
+        yield batch
 
 
 def saving_message(done: int, total: int) -> str:

@@ -89,7 +89,8 @@ def create_run(importer, source, filename: str, *, user_id: int | None, profile:
                     size=size, format=sniffed.format, encoding=sniffed.encoding, delimiter=sniffed.delimiter,
                     headers=sniffed.headers, options=opts, state=UPLOADED,
                     mapping=auto_mapping(importer, sniffed.headers, profile.mapping if profile else None))
-    run.options = {**opts, "rows_estimate": estimate_rows(run)}  # shown before mapping
+    run.options = {**opts, "rows_estimate": estimate_rows(run),  # shown before mapping
+                   "profile_id": profile.id if profile is not None else None}  # remembered for the next upload
     db.session.add(run)
     db.session.flush()
     return run
@@ -122,7 +123,26 @@ def save_profile(run: ImportRun, name: str, user_id: int | None) -> ImportProfil
         db.session.add(profile)
     profile.mapping = profile_mapping(run.headers, run.mapping)
     profile.options = {k: run.options[k] for k in ("on_duplicate", "skip_bad_rows", "language") if k in run.options}
+    db.session.flush()
+    run.options = {**run.options, "profile_id": profile.id}  # the user's choice for next time
     return profile
+
+
+def may_delete_profile(profile: ImportProfile, user) -> bool:
+    """Only the user who saved a mapping, or an administrator, may delete it (others use it)."""
+    return bool(user.is_admin or (profile.user_id is not None and profile.user_id == user.id))
+
+
+def last_profile(kind: str, user_id: int) -> ImportProfile | None:
+    """The saved mapping this user chose (or saved) in their latest import of ``kind``, if it
+    still exists: the upload page selects it again. None when they matched columns by name."""
+    options = db.session.execute(sa.select(ImportRun.options).where(
+        ImportRun.user_id == user_id, ImportRun.kind == kind).order_by(ImportRun.id.desc()).limit(1)).scalar()
+    profile_id = (options or {}).get("profile_id")
+    if not isinstance(profile_id, int):
+        return None
+    profile = db.session.get(ImportProfile, profile_id)
+    return profile if profile is not None and profile.kind == kind else None
 
 
 def profiles(kind: str) -> list[ImportProfile]:

@@ -25,7 +25,7 @@ from core.db import db
 from core.security import login_required, user_can
 from core.transfer import service
 from core.transfer.engine import PREVIEW_ROWS, fixed_values, mapping_problems, preview, stored_path
-from core.transfer.models import CREATE, SKIP, UPDATE, UPLOADED, ImportRun
+from core.transfer.models import CREATE, SKIP, UPDATE, UPLOADED, ImportProfile, ImportRun
 from core.transfer.readers import CSV, DELIMITERS, ENCODINGS, TransferError
 from core.transfer.writers import csv_stream, vcf_stream, xlsx_stream
 from core.web.pagination import BadCursor, keyset_page
@@ -103,8 +103,11 @@ class UploadForm(FlaskForm):
 def upload(kind: str):
     importer = _importer(kind)
     form = UploadForm()
-    form.profile.choices = [("", _("Match columns by their names"))] + [
-        (p.name, p.name) for p in service.profiles(importer.kind)]
+    saved = service.profiles(importer.kind)
+    form.profile.choices = [("", _("Match columns by their names"))] + [(p.name, p.name) for p in saved]
+    if request.method == "GET":
+        last = service.last_profile(importer.kind, current_user.id)
+        form.profile.data = last.name if last is not None else ""
     error = None
     if request.method == "POST":
         request.max_content_length = service.max_bytes() + 1024 * 1024  # the form around the file
@@ -124,7 +127,27 @@ def upload(kind: str):
                 db.session.commit()
                 return redirect(url_for("transfer.mapping", import_id=run.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("transfer/upload.html", importer=importer, form=form, error=error), status
+    deletable = {p.id for p in saved if service.may_delete_profile(p, current_user)}
+    return render_template("transfer/upload.html", importer=importer, form=form, error=error, profiles=saved,
+                           deletable=deletable), status
+
+
+@bp.post("/profiles/<int:profile_id>/delete")
+@login_required
+def delete_profile(profile_id: int):
+    """Delete a saved mapping (its owner or an administrator; the page asks to confirm first).
+    Imports that used it keep their own copy of the mapping."""
+    profile = db.session.get(ImportProfile, profile_id) or abort(404)
+    importer = _importer(profile.kind)  # 404 for a kind nothing imports, 403 without its permission
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if not service.may_delete_profile(profile, current_user):
+        abort(403)
+    name = profile.name
+    db.session.delete(profile)
+    db.session.commit()
+    flash(_("The saved mapping “%(name)s” was deleted.", name=name), "success")
+    return redirect(url_for("transfer.upload", kind=importer.kind))
 
 
 def _ui_language() -> str:

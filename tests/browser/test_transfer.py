@@ -110,3 +110,41 @@ def test_the_pages_in_hebrew(app, live_server, browser_page, screenshot, run_job
     screenshot(page, "transfer-customer-list-he")
     assert _names(app) == ["דוד כהן", "שרה לוי"]
     assert not problems, problems
+
+
+def test_a_saved_mapping_is_deleted_after_a_confirmation(app, live_server, browser_page, screenshot):
+    from core.auth.models import User
+    from core.db import db
+    from core.transfer.models import ImportProfile
+
+    with app.app_context():
+        admin = db.session.execute(sa.select(User.id).order_by(User.id)).scalars().first()
+        for name in ("Παλιό σύστημα", "ייבוא 2019"):
+            db.session.add(ImportProfile(kind="customers", name=name, mapping={"courriel": "emails"}, options={},
+                                         user_id=admin))
+        db.session.commit()
+
+    def names():
+        with app.app_context():
+            return sorted(db.session.execute(sa.select(ImportProfile.name)).scalars())
+
+    page = browser_page
+    problems = watch_page(page)
+    browser_login(page, live_server)
+    page.goto(f"{live_server.url}/transfer/import/customers")
+    screenshot(page, "transfer-profiles-en")
+    row = page.locator("main li", has_text="Παλιό σύστημα")
+    messages = []
+    page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.dismiss()))
+    row.get_by_role("button", name="Delete").click()
+    assert messages == ["Delete the saved mapping “Παλιό σύστημα”? Imports that used it are not affected."]
+    assert names() == ["Παλιό σύστημα", "ייבוא 2019"]  # dismissed: nothing deleted
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        row.get_by_role("button", name="Delete").click()
+    assert "The saved mapping “Παλιό σύστημα” was deleted." in page.locator("main").inner_text()
+    assert names() == ["ייבוא 2019"]
+    choose_language(page, "he")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    screenshot(page, "transfer-profiles-he")
+    assert problems == []
