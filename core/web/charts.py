@@ -67,8 +67,9 @@ def chart_html(chart, label: str, *, caption: bool = False) -> Markup:
     return html
 
 
-def whole_steps(values) -> list[int]:
-    """Axis ticks for counts from 0 past the largest, about five of them, whole numbers only."""
-    top = max([int(v or 0) for v in values] or [0]) or 1
-    step = max(1, math.ceil(top / 5))
+def whole_steps(values, ticks: int = 5) -> list[int]:
+    """Axis ticks for counts from 0 to at least the largest value, about ``ticks`` of them, whole
+    numbers only (a forecast's 7.4 units reaches up to the 8 tick)."""
+    top = math.ceil(max([v or 0 for v in values] or [0])) or 1
+    step = max(1, math.ceil(top / ticks))
     return list(range(0, top + step, step))

@@ -10,6 +10,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Sequence
 
 import sqlalchemy as sa
@@ -20,7 +21,9 @@ class BadCursor(ValueError):
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
-    raw = json.dumps([v.isoformat() if hasattr(v, "isoformat") else v for v in values], separators=(",", ":"))
+    # Dates as ISO text, amounts (Decimal) as exact decimal text: JSON has neither.
+    raw = json.dumps([v.isoformat() if hasattr(v, "isoformat") else str(v) if isinstance(v, Decimal) else v
+                      for v in values], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -56,6 +59,25 @@ def _id(value):
     return value
 
 
+def _int(value):
+    if type(value) is not int:
+        raise TypeError
+    return value
+
+
+def _decimal(value):
+    # An amount travels as decimal text ("1250.50"); a float would lose cents.
+    if not isinstance(value, str):
+        raise TypeError
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(value) from None
+    if not amount.is_finite():
+        raise ValueError(value)
+    return amount
+
+
 def _text(value):
     if not isinstance(value, str):
         raise TypeError
@@ -70,13 +92,14 @@ def _iso(parse):
     return read
 
 
-#: What each column kind of a cursor decodes with: a row id, a text key, a date, a time.
-_READERS = {"id": _id, "text": _text, "date": _iso(date.fromisoformat), "datetime": _iso(datetime.fromisoformat)}
+#: What each column kind of a cursor decodes with: a row id, a whole number (a count, days), an
+#: amount, a text key, a date, a time.
+_READERS = {"id": _id, "int": _int, "decimal": _decimal, "text": _text, "date": _iso(date.fromisoformat), "datetime": _iso(datetime.fromisoformat)}
 
 
 def cursor_of(*kinds: str):
     """The ``convert`` for :func:`keyset_page` of a list ordered by columns of these kinds
-    (``"id"``, ``"text"``, ``"date"``, ``"datetime"``), e.g. ``cursor_of("datetime", "id")``.
+    (``"id"``, ``"int"``, ``"decimal"``, ``"text"``, ``"date"``, ``"datetime"``), e.g. ``cursor_of("datetime", "id")``.
 
     A cursor is user input: each value is checked and parsed back into its column's type,
     and anything else (a string for an id, a negative id, a malformed date) raises

@@ -1,21 +1,19 @@
-"""Analytics charts: pygal SVG drawn on the server (no JavaScript, printable), each beside a
-table of the same numbers. Axes read left to right in every language, so the chart sits in
-``dir="ltr"`` and its title is the page's own caption, not text inside the SVG.
+"""Analytics charts: the Pareto curve, profit by tenth of customers, demand per price band.
+
+Drawn with core's one chart setup (:mod:`core.web.charts`: the suite's style, no script, left to
+right inside RTL pages, labelled for screen readers); this module only says what each chart shows,
+in analytics' colours, with shares as percentages.
 """
 from __future__ import annotations
-
-import math
-import re
 
 import pygal
 from flask_babel import gettext as _
 from markupsafe import Markup
-from pygal.style import Style
 
-SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL | re.IGNORECASE)
-STYLE = Style(background="transparent", plot_background="transparent", font_family="system-ui, sans-serif",
-              colors=("#0d6efd", "#6c757d", "#20c997", "#fd7e14"), label_font_size=12,
-              major_label_font_size=12, legend_font_size=12)
+from core.web.charts import chart_html, make_chart, whole_steps
+
+#: Blue (figures), grey (the reference line), teal and orange (the forecast's bounds).
+COLORS = ("#0d6efd", "#6c757d", "#20c997", "#fd7e14")
 
 
 def _percent(fraction) -> str:
@@ -24,19 +22,12 @@ def _percent(fraction) -> str:
     return "" if fraction is None else format_percent(round(fraction * 100))
 
 
-def _svg(chart, label: str) -> Markup:
-    # pygal embeds a configuration <script> for tooltips; the CSP forbids it and nothing needs it.
-    svg = SCRIPT.sub("", chart.render(is_unicode=True))
-    return (Markup('<div class="chart" dir="ltr" role="img" aria-label="{}">').format(label) + Markup(svg)
-            + Markup("</div>"))
-
-
-def _options(**extra) -> dict:
+def _chart(kind, **extra):
     # truncate_label=-1: pygal shortens long axis labels to a few characters ("10…" for 100 %).
-    options = dict(style=STYLE, js=[], disable_xml_declaration=True, width=720, height=300, legend_at_bottom=True,
-                   show_y_guides=True, value_formatter=_percent, truncate_label=-1)
+    options = dict(colors=COLORS, width=720, height=300, legend_at_bottom=True, show_y_guides=True,
+                   value_formatter=_percent, truncate_label=-1)
     options.update(extra)
-    return options
+    return make_chart(kind, **options)
 
 
 def pareto_chart(summary: dict) -> Markup | None:
@@ -45,12 +36,12 @@ def pareto_chart(summary: dict) -> Markup | None:
     curve = summary.get("curve") or []
     if not curve:
         return None
-    chart = pygal.Line(**_options(range=(0, max(1.0, max(p for _c, p in curve))), x_label_rotation=0))
+    chart = _chart(pygal.Line, range=(0, max(1.0, max(p for _c, p in curve))), x_label_rotation=0)
     chart.x_labels = [_percent(c) if i % 4 == 0 else "" for i, (c, _p) in enumerate(curve)]
     chart.y_labels = [i / 5 for i in range(6)]
     chart.add(_("Share of profit"), [p for _c, p in curve])
     chart.add(_("%(share)s of profit", share=_percent(0.8)), [0.8] * len(curve), show_dots=False, stroke_style={"dasharray": "4, 4"})
-    return _svg(chart, _("Cumulative share of profit by share of customers, most profitable first"))
+    return chart_html(chart, _("Cumulative share of profit by share of customers, most profitable first"))
 
 
 def deciles_chart(summary: dict) -> Markup | None:
@@ -58,10 +49,10 @@ def deciles_chart(summary: dict) -> Markup | None:
     deciles = summary.get("deciles") or []
     if not deciles:
         return None
-    chart = pygal.Bar(**_options(show_legend=False))
+    chart = _chart(pygal.Bar, show_legend=False)
     chart.x_labels = [str(i) for i in range(1, len(deciles) + 1)]
     chart.add(_("Share of profit"), deciles)
-    return _svg(chart, _("Share of profit by tenth of customers"))
+    return chart_html(chart, _("Share of profit by tenth of customers"))
 
 
 def demand_chart(rows, label: str) -> Markup | None:
@@ -73,15 +64,12 @@ def demand_chart(rows, label: str) -> Markup | None:
         return None
     history = [r for r in rows if not r.forecast]
     ahead = [r for r in rows if r.forecast]
-    chart = pygal.Line(**_options(value_formatter=lambda v: format_number(round(v)) if v is not None else "",
-                                  x_label_rotation=30, show_minor_x_labels=False, x_labels_major_every=3,
-                                  include_x_axis=True))
+    chart = _chart(pygal.Line, value_formatter=lambda v: format_number(round(v)) if v is not None else "",
+                   x_label_rotation=30, show_minor_x_labels=False, x_labels_major_every=3, include_x_axis=True)
     chart.x_labels = [format_month(r.month) for r in rows]
     # Whole units on the y axis: pygal's own guides (0.5, 1.5 …) would print as repeated rounded
     # numbers ("1, 1, 2, 2") on a band that sells a few units a month.
-    top = max([r.units for r in rows] + [r.upper or 0 for r in ahead] + [1])
-    step = max(1, math.ceil(top / 8))
-    chart.y_labels = list(range(0, int(math.ceil(top / step)) * step + 1, step))
+    chart.y_labels = whole_steps([r.units for r in rows] + [r.upper for r in ahead], ticks=8)
     n = len(history)
     chart.add(_("Units sold"), [r.units for r in history] + [None] * len(ahead))
     if ahead:
@@ -93,4 +81,4 @@ def demand_chart(rows, label: str) -> Markup | None:
                   stroke_style={"dasharray": "2, 4"})
         chart.add(_("Highest expected"), pad + [r.upper for r in ahead], show_dots=False,
                   stroke_style={"dasharray": "2, 4"})
-    return _svg(chart, label)
+    return chart_html(chart, label)

@@ -5,7 +5,7 @@ Every page reads the latest complete snapshot only; the record rule on
 """
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -16,7 +16,7 @@ from markupsafe import Markup
 from core.db import db
 from core.l10n import numbers as l10n_numbers
 from core.security import requires, scoped, user_can
-from core.web.pagination import BadCursor, keyset_page
+from core.web.pagination import BadCursor, cursor_of, keyset_page
 from plugins.analytics import rfm
 from plugins.analytics.models import HORIZON_DAYS, CustomerFigures, latest_snapshot
 
@@ -111,13 +111,6 @@ def recompute():
     return redirect(url_for("analytics.index"))
 
 
-def _cursor_values(values):
-    try:
-        return [Decimal(str(values[0])), values[1]]
-    except (InvalidOperation, ValueError, TypeError):
-        raise BadCursor("invalid cursor") from None
-
-
 @bp.get("/customers")
 @requires("analytics.view")
 def customers():
@@ -132,21 +125,13 @@ def customers():
         try:
             page = keyset_page(db.session, stmt, [CustomerFigures.expected_value, CustomerFigures.customer_id],
                                cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"],
-                               descending=True, convert=_cursor_values,
-                               key=lambda row: [str(row.expected_value), row.customer_id])
+                               descending=True, convert=cursor_of("decimal", "id"))
         except BadCursor:
             abort(400)
         ids = [row.customer_id for row in page.items]
         if ids:  # one query for every name on the page
             names = dict(db.session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())
     return render_template("analytics/customers.html", snapshot=snapshot, page=page, names=names)
-
-
-def _int_cursor(values):
-    try:
-        return [int(values[0]), int(values[1])]
-    except (ValueError, TypeError):
-        raise BadCursor("invalid cursor") from None
 
 
 @bp.get("/overdue")
@@ -167,7 +152,7 @@ def overdue():
             page = keyset_page(db.session, overdue_query(snapshot),
                                [CustomerFigures.overdue_days, CustomerFigures.customer_id],
                                cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"],
-                               convert=_int_cursor)
+                               convert=cursor_of("int", "id"))
         except BadCursor:
             abort(400)
         ids = [row.customer_id for row in page.items]
@@ -197,8 +182,7 @@ def profit():
         try:
             page = keyset_page(db.session, stmt, [CustomerProfit.profit, CustomerProfit.customer_id],
                                cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"],
-                               descending=True, convert=_cursor_values,
-                               key=lambda row: [str(row.profit), row.customer_id])
+                               descending=True, convert=cursor_of("decimal", "id"))
         except BadCursor:
             abort(400)
         ids = [row.customer_id for row in page.items]
@@ -269,7 +253,7 @@ def products():
         try:
             page = keyset_page(db.session, stmt, [ProductInterval.repeat_customers, ProductInterval.product_id],
                                cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"],
-                               descending=True, convert=_int_cursor)
+                               descending=True, convert=cursor_of("int", "id"))
         except BadCursor:
             abort(400)
         ids = [row.product_id for row in page.items]
