@@ -1,5 +1,5 @@
 """``/api/v1/analytics/``: customer figures (one, or a keyset-paged list), products to offer,
-RFM classes and their movement, the demand forecasts and the user's "Today" suggestions, all
+RFM classes and their movement, the customer clusters and their profiles, the demand forecasts and the user's "Today" suggestions, all
 from the latest snapshot.
 
 Same rules as the pages: ``analytics.view`` for one's own customers (the snapshot's
@@ -17,12 +17,13 @@ from flask_login import current_user
 
 from core.api.base import Blueprint, bad_cursor, documents_errors
 from core.db import db
-from core.security import requires, scoped
+from core.security import requires, scoped, user_can
 from core.web.pagination import BadCursor, keyset_page
 from plugins.analytics.models import HORIZON_DAYS, CustomerFigures, latest_snapshot
 from plugins.analytics.panels import figures_for
 from plugins.analytics.schemas import (
     ClassesSchema,
+    ClustersSchema,
     CustomerFiguresListArgs,
     CustomerFiguresPageSchema,
     CustomerFiguresSchema,
@@ -43,11 +44,16 @@ class CustomerFiguresItem(MethodView):
     def get(self, customer_id):
         """One customer's RFM scores and class, intervals, probability alive and expected value."""
         snapshot = latest_snapshot()
+        from plugins.analytics.clusters import cluster_document
+        from plugins.analytics.models import Cluster
+
         row = figures_for(customer_id, snapshot)
         if row is None:
             abort(404)
+        cluster = db.session.get(Cluster, (snapshot.id, row.cluster)) if row.cluster is not None else None
         return {**{c.key: getattr(row, c.key) for c in row.__table__.columns}, "snapshot": snapshot,
-                "horizon_days": HORIZON_DAYS}
+                "horizon_days": HORIZON_DAYS,
+                "cluster_profile": cluster_document(cluster, snapshot_total(snapshot)) if cluster else None}
 
 
 @blp.route("/customers/<int:customer_id>/recommendations")
@@ -74,7 +80,7 @@ class CustomerFiguresList(MethodView):
     @documents_errors(blp, 401, 403, 422)
     def get(self, args):
         """The figures of every customer you may see, by customer id (keyset pages); filter by RFM
-        class or by being overdue. Empty, with a null snapshot, before the first run."""
+        class, cluster or by being overdue. Empty, with a null snapshot, before the first run."""
         snapshot = latest_snapshot()
         if snapshot is None:
             return {"snapshot": None, "horizon_days": HORIZON_DAYS, "items": [], "next_cursor": None}
@@ -84,6 +90,8 @@ class CustomerFiguresList(MethodView):
         if args["overdue"] is not None:
             overdue = CustomerFigures.overdue_days
             stmt = stmt.where(overdue.is_not(None) if args["overdue"] else overdue.is_(None))
+        if args["cluster"] is not None:
+            stmt = stmt.where(CustomerFigures.cluster == args["cluster"])
         try:
             page = keyset_page(db.session, stmt, [CustomerFigures.customer_id], cursor=args["cursor"],
                                limit=args["limit"])
@@ -114,6 +122,35 @@ class Classes(MethodView):
                             for key, n in class_distribution(snapshot)],
                 "moves": [{"from_class": old, "to_class": new, "customers": n} for old, new, n in movement["moves"]],
                 "stayed": movement["stayed"]}
+
+
+def snapshot_total(snapshot) -> int:
+    """Customers in every cluster of the snapshot (what each cluster's share is of)."""
+    from plugins.analytics.models import Cluster
+
+    return db.session.execute(sa.select(sa.func.coalesce(sa.func.sum(Cluster.customers), 0))
+                              .where(Cluster.snapshot_id == snapshot.id)).scalar_one()
+
+
+@blp.route("/clusters")
+class Clusters(MethodView):
+    @requires("analytics.view")
+    @blp.response(200, ClustersSchema)
+    @documents_errors(blp, 401, 403)
+    def get(self):
+        """The customer clusters with their profiles and descriptions, as the clusters page shows them.
+
+        Profiles describe groups and name no customer, so every analytics user gets them; a
+        salesperson also gets how many of their own customers each cluster holds."""
+        from plugins.analytics.clusters import cluster_document, cluster_rows, own_counts
+
+        snapshot = latest_snapshot()
+        if snapshot is None:
+            return {"snapshot": None, "customers": 0, "clusters": []}
+        rows = cluster_rows(snapshot)
+        own = None if user_can("analytics.manager") else own_counts(snapshot)
+        total = sum(row.customers for row in rows)
+        return {"snapshot": snapshot, "customers": total, "clusters": [cluster_document(r, total, own) for r in rows]}
 
 
 @blp.route("/forecasts")

@@ -46,6 +46,8 @@ FIT_SAMPLE = 20_000         # customers whose k-means fit gives the centroids (a
 SEED = 12
 TOP_PURPOSES = 8
 MIN_CUSTOMERS = 10          # fewer than this: no clusters (nothing to group)
+#: The profile attributes, in the order a cluster's description names them.
+ATTRIBUTES = ("gender", "age_band", "income_band", "purpose")
 DOMINANT_SHARE = 0.5        # an attribute value is named in the description from this share up
 ID_CHUNK = 5_000
 
@@ -282,8 +284,52 @@ def describe(row) -> list[str]:
         "income_band": lambda v: _("mostly %(band)s income", band=attribute_label("income_band", v).lower()),
         "purpose": lambda v: _("mostly buying for “%(purpose)s”", purpose=v),
     }
-    for name in ("gender", "age_band", "income_band", "purpose"):
+    for name in ATTRIBUTES:
         dominant = profile.get(name)
         if dominant and dominant["share"] >= DOMINANT_SHARE:
             phrases.append(templates[name](dominant["value"]))
     return phrases
+
+
+def description(row) -> str:
+    """The cluster's description as the page and the API give it: its phrases in one sentence."""
+    return _(", ").join(describe(row))
+
+
+def cluster_rows(snapshot) -> list:
+    """The snapshot's clusters, cluster 1 (the most valuable) first."""
+    from plugins.analytics.models import Cluster
+
+    return db.session.execute(sa.select(Cluster).where(Cluster.snapshot_id == snapshot.id)
+                              .order_by(Cluster.number)).scalars().all()
+
+
+def own_counts(snapshot) -> dict[int, int]:
+    """Cluster number → how many of the customers this user may see (record rule) it holds."""
+    from core.security import scoped
+    from plugins.analytics.models import CustomerFigures
+
+    stmt = scoped(sa.select(CustomerFigures.cluster, sa.func.count()).select_from(CustomerFigures),
+                  CustomerFigures).where(CustomerFigures.snapshot_id == snapshot.id,
+                                         CustomerFigures.cluster.is_not(None)).group_by(CustomerFigures.cluster)
+    return dict(db.session.execute(stmt).all())
+
+
+def profile_document(row) -> dict:
+    """The cluster's profile for the API: each attribute's most common value, its label in the
+    reader's language and its share of the cluster (None where nobody filled it in)."""
+    profile = row.profile or {}
+    out = {}
+    for name in ATTRIBUTES:
+        dominant = profile.get(name)
+        out[name] = None if not dominant else {"value": dominant["value"], "share": dominant["share"],
+                                               "label": attribute_label(name, dominant["value"])}
+    return out
+
+
+def cluster_document(row, total: int, own: dict | None = None) -> dict:
+    """One cluster as ``/api/v1/analytics/clusters`` gives it: what the clusters page shows."""
+    return {"number": row.number, "customers": row.customers, "share": (row.customers / total) if total else 0.0,
+            "own_customers": None if own is None else own.get(row.number, 0),
+            "mean_r": row.mean_r, "mean_f": row.mean_f, "mean_m": row.mean_m, "mean_revenue": row.mean_revenue,
+            "description": description(row), "phrases": describe(row), "profile": profile_document(row)}

@@ -5,7 +5,8 @@ import marshmallow as ma
 from marshmallow import fields
 
 from core.api.base import PageArgs
-from core.api.fields import Choice, Date, Money, Page, UtcDateTime
+from core.api.fields import Choice, Date, Integer, Money, Page, UtcDateTime
+from plugins.analytics.clusters import ATTRIBUTES
 from plugins.analytics.rfm import CLASSES
 
 
@@ -14,6 +15,51 @@ class SnapshotSchema(ma.Schema):
     as_of = Date()
     completed_at = UtcDateTime()
     currency = fields.String(allow_none=True)
+
+
+class DominantValueSchema(ma.Schema):
+    value = fields.String(metadata={"description": "the stored value (gender, age band, income band key; purpose as typed)"})
+    label = fields.String(metadata={"description": "the value in the request's language"})
+    share = fields.Float(metadata={"description": "share of the cluster's customers who have it, 0..1"})
+
+
+ClusterProfileSchema = ma.Schema.from_dict(
+    {name: fields.Nested(DominantValueSchema, allow_none=True, metadata={
+        "description": "the most common value; null when nobody in the cluster filled it in"}) for name in ATTRIBUTES},
+    name="ClusterProfileSchema")
+
+
+class ClusterSchema(ma.Schema):
+    """One cluster of customers and its profile, as the clusters page shows it."""
+
+    number = fields.Integer(metadata={"description": "1 is the group with the highest mean R + F + M"})
+    customers = fields.Integer(metadata={"description": "every customer in it (groups name no customer)"})
+    share = fields.Float(metadata={"description": "of all clustered customers, 0..1"})
+    own_customers = fields.Integer(allow_none=True, metadata={
+        "description": "how many of them you may see; null for analytics.manager (sees everyone)"})
+    mean_r = fields.Float(metadata={"description": "mean recency score, 1..5"})
+    mean_f = fields.Float(metadata={"description": "mean frequency score, 1..5"})
+    mean_m = fields.Float(metadata={"description": "mean monetary score, 1..5"})
+    mean_revenue = Money()
+    description = fields.String(metadata={"description": "the page's description, in the request's language"})
+    phrases = fields.List(fields.String(), metadata={"description": "the description's phrases, most telling first"})
+    profile = fields.Nested(ClusterProfileSchema)
+
+
+class CustomerClusterSchema(ClusterSchema):
+    """The customer's cluster inside their figures (a count of "your customers" means nothing there)."""
+
+    class Meta:
+        exclude = ("own_customers",)
+
+
+class ClustersSchema(ma.Schema):
+    """The latest snapshot's customer clusters over RFM scores and profile attributes."""
+
+    snapshot = fields.Nested(SnapshotSchema, allow_none=True)
+    customers = fields.Integer(metadata={"description": "customers in every cluster"})
+    clusters = fields.List(fields.Nested(ClusterSchema), metadata={
+        "description": "best first; empty before the first run or with too few customers"})
 
 
 class CustomerFiguresSchema(ma.Schema):
@@ -40,6 +86,10 @@ class CustomerFiguresSchema(ma.Schema):
     p_alive = fields.Float(allow_none=True)
     expected_purchases = fields.Float(allow_none=True, metadata={"description": "in the next horizon_days"})
     expected_value = Money(allow_none=True, metadata={"description": "net revenue in the next horizon_days"})
+    cluster = fields.Integer(allow_none=True, metadata={
+        "description": "the customer's cluster (number in /analytics/clusters); null: not clustered"})
+    cluster_profile = fields.Nested(CustomerClusterSchema, allow_none=True, metadata={
+        "description": "that cluster with its profile (one customer's document only)"})
     horizon_days = fields.Integer()
 
 
@@ -72,13 +122,15 @@ class CustomerFiguresListArgs(PageArgs):
     rfm_class = Choice(CLASSES, load_default=None, metadata={"description": "only customers of this RFM class"})
     overdue = fields.Boolean(load_default=None, metadata={
         "description": "true: only customers past their usual purchase interval; false: only the others"})
+    cluster = Integer(1, 100, strict=False, load_default=None, metadata={
+        "description": "only customers of this cluster (number in /analytics/clusters)"})
 
 
 class CustomerFiguresItemSchema(CustomerFiguresSchema):
     """One customer's figures in a list (the snapshot is given once, beside the items)."""
 
     class Meta:
-        exclude = ("snapshot", "horizon_days")
+        exclude = ("snapshot", "horizon_days", "cluster_profile")
 
 
 class CustomerFiguresPageSchema(Page):

@@ -111,26 +111,37 @@ def recompute():
     return redirect(url_for("analytics.index"))
 
 
+def _list_page(stmt, columns, kinds, *, descending=False):
+    """One keyset page of a ranked list (``kinds``: the columns' cursor kinds); a forged cursor is a 400."""
+    try:
+        return keyset_page(db.session, stmt, columns, cursor=request.args.get("cursor"),
+                           limit=current_app.config["PAGE_SIZE"], descending=descending, convert=cursor_of(*kinds))
+    except BadCursor:
+        abort(400)
+
+
+def _names(page) -> dict:
+    """Customer id → name for every row on the page, in one query."""
+    from core.customers.models import Customer
+
+    ids = [row.customer_id for row in page.items]
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())
+
+
 @bp.get("/customers")
 @requires("analytics.view")
 def customers():
     """Customers ranked by expected value over the horizon, highest first (keyset pages)."""
-    from core.customers.models import Customer
-
     snapshot = latest_snapshot()
     page, names = None, {}
     if snapshot is not None:
         stmt = scoped(sa.select(CustomerFigures), CustomerFigures).where(
             CustomerFigures.snapshot_id == snapshot.id, CustomerFigures.expected_value.is_not(None))
-        try:
-            page = keyset_page(db.session, stmt, [CustomerFigures.expected_value, CustomerFigures.customer_id],
-                               cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"],
-                               descending=True, convert=cursor_of("decimal", "id"))
-        except BadCursor:
-            abort(400)
-        ids = [row.customer_id for row in page.items]
-        if ids:  # one query for every name on the page
-            names = dict(db.session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())
+        page = _list_page(stmt, [CustomerFigures.expected_value, CustomerFigures.customer_id], ("decimal", "id"),
+                          descending=True)
+        names = _names(page)
     return render_template("analytics/customers.html", snapshot=snapshot, page=page, names=names)
 
 
@@ -142,22 +153,14 @@ def overdue():
     Those just past their date are the likeliest to buy again if someone calls; the ones
     overdue for months come last (their probability alive says how lost they are).
     """
-    from core.customers.models import Customer
     from plugins.analytics.movement import overdue_query
 
     snapshot = latest_snapshot()
     page, names = None, {}
     if snapshot is not None:
-        try:
-            page = keyset_page(db.session, overdue_query(snapshot),
-                               [CustomerFigures.overdue_days, CustomerFigures.customer_id],
-                               cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"],
-                               convert=cursor_of("int", "id"))
-        except BadCursor:
-            abort(400)
-        ids = [row.customer_id for row in page.items]
-        if ids:
-            names = dict(db.session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())
+        page = _list_page(overdue_query(snapshot), [CustomerFigures.overdue_days, CustomerFigures.customer_id],
+                          ("int", "id"))
+        names = _names(page)
     return render_template("analytics/overdue.html", snapshot=snapshot, page=page, names=names)
 
 
@@ -169,7 +172,6 @@ def profit():
     The Pareto summary is over every customer, so it is shown to managers only; a salesperson
     sees their own customers' ranked figures (record rule).
     """
-    from core.customers.models import Customer
     from plugins.analytics import charts
     from plugins.analytics.models import CustomerProfit
     from plugins.analytics.profit import cost_labels
@@ -179,15 +181,9 @@ def profit():
     may_see_all = user_can("analytics.manager")
     if snapshot is not None:
         stmt = scoped(sa.select(CustomerProfit), CustomerProfit).where(CustomerProfit.snapshot_id == snapshot.id)
-        try:
-            page = keyset_page(db.session, stmt, [CustomerProfit.profit, CustomerProfit.customer_id],
-                               cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"],
-                               descending=True, convert=cursor_of("decimal", "id"))
-        except BadCursor:
-            abort(400)
-        ids = [row.customer_id for row in page.items]
-        if ids:
-            names = dict(db.session.execute(sa.select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())
+        page = _list_page(stmt, [CustomerProfit.profit, CustomerProfit.customer_id], ("decimal", "id"),
+                          descending=True)
+        names = _names(page)
         if may_see_all and snapshot.profit_summary is not None:
             summary = snapshot.profit_summary
             charts_svg = {"pareto": charts.pareto_chart(summary), "deciles": charts.deciles_chart(summary)}
@@ -250,12 +246,8 @@ def products():
     page, products_by_id = None, {}
     if snapshot is not None:
         stmt = sa.select(ProductInterval).where(ProductInterval.snapshot_id == snapshot.id)
-        try:
-            page = keyset_page(db.session, stmt, [ProductInterval.repeat_customers, ProductInterval.product_id],
-                               cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"],
-                               descending=True, convert=cursor_of("int", "id"))
-        except BadCursor:
-            abort(400)
+        page = _list_page(stmt, [ProductInterval.repeat_customers, ProductInterval.product_id], ("int", "id"),
+                          descending=True)
         ids = [row.product_id for row in page.items]
         if ids:
             products_by_id = {p.id: p for p in db.session.execute(sa.select(Product).where(Product.id.in_(ids))).scalars()}
@@ -312,22 +304,17 @@ def clusters():
     Profiles describe groups (no customer named), so every analytics user sees them; a
     salesperson also sees how many of their own customers fall in each (record rule).
     """
-    from plugins.analytics.clusters import attribute_label, describe
-    from plugins.analytics.models import Cluster
+    from plugins.analytics.clusters import attribute_label, cluster_rows, description, own_counts
 
     snapshot = latest_snapshot()
     rows, own = [], None
     if snapshot is not None:
-        rows = db.session.execute(sa.select(Cluster).where(Cluster.snapshot_id == snapshot.id)
-                                  .order_by(Cluster.number)).scalars().all()
+        rows = cluster_rows(snapshot)
         if not user_can("analytics.manager"):
-            stmt = scoped(sa.select(CustomerFigures.cluster, sa.func.count()).select_from(CustomerFigures),
-                          CustomerFigures).where(CustomerFigures.snapshot_id == snapshot.id,
-                                                 CustomerFigures.cluster.is_not(None)).group_by(CustomerFigures.cluster)
-            own = dict(db.session.execute(stmt).all())
+            own = own_counts(snapshot)
     total = sum(row.customers for row in rows)
     return render_template("analytics/clusters.html", snapshot=snapshot, rows=rows, total=total, own=own,
-                           describe=describe, attribute_label=attribute_label)
+                           description=description, attribute_label=attribute_label)
 
 
 @bp.get("/retention")

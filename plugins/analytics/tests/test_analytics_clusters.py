@@ -4,6 +4,7 @@ marketing's "analytics cluster is" criterion."""
 import random
 import sys
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -195,3 +196,81 @@ def test_clusters_page_needs_the_permission(app, client, login, make_user):
     make_user("nobody@example.com", permissions=["customers.view"])
     login("nobody@example.com")
     assert client.get("/analytics/clusters").status_code == 403
+
+
+# -- /api/v1/analytics/clusters and the customer's cluster in the figures document -----------------
+
+API = "/api/v1/analytics"
+
+
+@pytest.mark.plugins("sales", "analytics")
+def test_clusters_api_gives_the_pages_profiles(app, client, make_user, token_for):
+    make_user(SALES, permissions=["analytics.view", "customers.view"])
+    assert client.get(f"{API}/clusters", headers=token_for("admin@example.com")).get_json() == {
+        "snapshot": None, "customers": 0, "clusters": []}          # before the first run
+    planted, blank = _seed(app, owner_email=SALES)
+    labels, clusters = _figures(app)
+    body = client.get(f"{API}/clusters", headers=token_for("admin@example.com")).get_json()
+    assert body["snapshot"]["as_of"] == AS_OF.isoformat()
+    assert body["customers"] == len(planted) + 1 == sum(c.customers for c in clusters)
+    assert [c["number"] for c in body["clusters"]] == [c.number for c in clusters]
+    first = body["clusters"][0]
+    assert first["customers"] == clusters[0].customers and first["own_customers"] is None  # the manager
+    assert first["share"] == pytest.approx(clusters[0].customers / body["customers"])
+    assert first["description"] == ("bought recently, buy often, spend a lot, mostly women, mostly aged 25–34, "
+                                    "mostly high income, mostly buying for “Gifts”")
+    assert first["phrases"][0] == "bought recently"
+    assert first["profile"]["gender"] == {"value": "female", "label": "Female", "share": 1.0}
+    assert first["profile"]["purpose"]["value"] == "Gifts"
+    assert Decimal(first["mean_revenue"]) == clusters[0].mean_revenue
+    # The salesperson: the same profiles, and how many of their own customers each holds (3 per group).
+    mine = client.get(f"{API}/clusters", headers=token_for(SALES)).get_json()
+    assert [c["description"] for c in mine["clusters"]] == [c["description"] for c in body["clusters"]]
+    assert {c["number"]: c["own_customers"] for c in mine["clusters"]} == {1: 3, 2: 3, 3: 3}
+
+
+@pytest.mark.plugins("sales", "analytics")
+def test_clusters_api_in_hebrew_and_permission(app, client, make_user, token_for):
+    make_user("nobody@example.com", permissions=["customers.view"])
+    _seed(app)
+    assert client.get(f"{API}/clusters", headers=token_for("nobody@example.com")).status_code == 403
+    assert client.get(f"{API}/clusters").status_code == 401
+    body = client.get(f"{API}/clusters", headers={**token_for("admin@example.com"), "Accept-Language": "he"}).get_json()
+    first = body["clusters"][0]
+    assert "בעיקר נשים" in first["description"] and first["profile"]["gender"]["label"] != "Female"
+
+
+@pytest.mark.plugins("sales", "analytics")
+def test_customer_figures_name_the_cluster_and_lists_filter_by_it(app, client, make_user, token_for):
+    make_user(SALES, permissions=["analytics.view", "customers.view"])
+    planted, _blank = _seed(app, owner_email=SALES)
+    labels, clusters = _figures(app)
+    owned = _owned(app)
+    mine = next(cid for cid in planted if cid in owned)
+    other = next(cid for cid in planted if cid not in owned)
+    doc = client.get(f"{API}/customers/{mine}", headers=token_for(SALES)).get_json()
+    assert doc["cluster"] == labels[mine]
+    profile = doc["cluster_profile"]
+    assert profile["number"] == labels[mine] and "own_customers" not in profile
+    assert profile["description"] and set(profile["profile"]) == {"gender", "age_band", "income_band", "purpose"}
+    # Another salesperson's customer stays hidden, cluster and all.
+    assert client.get(f"{API}/customers/{other}", headers=token_for(SALES)).status_code == 404
+    # The list: `cluster` filters, and the record rule still holds (3 own customers per cluster).
+    for number in (1, 2, 3):
+        admin = client.get(f"{API}/customers?limit=200&cluster={number}",
+                           headers=token_for("admin@example.com")).get_json()["items"]
+        assert sorted(i["customer_id"] for i in admin) == sorted(c for c, n in labels.items() if n == number)
+        assert all(i["cluster"] == number and "cluster_profile" not in i for i in admin)
+        own = client.get(f"{API}/customers?limit=200&cluster={number}", headers=token_for(SALES)).get_json()["items"]
+        assert len(own) == 3 and {i["customer_id"] for i in own} <= owned
+
+
+@pytest.mark.plugins("sales", "analytics")
+@pytest.mark.parametrize("query", ["cluster=abc", "cluster=0", "cluster=1.5", "cluster=101", "cluster="])
+def test_cluster_filter_wrong_types_are_422(app, client, token_for, query):
+    from plugins.analytics.compute import recompute
+
+    with app.app_context():
+        recompute()
+    response = client.get(f"{API}/customers?{query}", headers=token_for("admin@example.com"))
+    assert response.status_code == 422, response.get_data(as_text=True)
