@@ -47,7 +47,7 @@ def test_the_full_bench_fills_and_measures_every_page(app):
         enabled_before = set(db.session.execute(sa.select(PluginState.name).where(PluginState.enabled.is_(True))).scalars())
     assert enabled_before >= {"sales", "service"} and "marketing" not in enabled_before
     cost = plugin_cost(app, 1, echo=lambda *_a: None)  # every page answered 200 in both settings (else it exits)
-    assert [r["page"] for r in cost] == ["customer list", "customer search (jonas)", "customer page"]
+    assert [r["page"] for r in cost] == ["customer list", "customer search (jonas)", "customer page (plugins add tabs)"]
     assert all(r["all"] > 0 and r["core"] > 0 for r in cost)
     with app.app_context():
         enabled = set(db.session.execute(sa.select(PluginState.name).where(PluginState.enabled.is_(True))).scalars())
