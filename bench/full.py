@@ -13,7 +13,9 @@ and HTTP requests per second beside a minimal Flask page.
    and p95. Beside each, its **floor**: the SELECT statements that page ran (captured on one
    more request) replayed on the bare DB-API connection, same repeats — what the page would
    cost with no Flask, ORM or template at all.
-3. **HTTP** (unless ``--no-http``): ``rapport serve --processes N`` (default 2) and a minimal
+3. **Plugin cost** (``--plugin-cost``): the customer list, a search and the customer page with
+   all five plugins enabled and with the core alone, alternating on the same database.
+4. **HTTP** (unless ``--no-http``): ``rapport serve --processes N`` (default 2) and a minimal
    Flask page of the same byte size served by gunicorn the same way (:mod:`bench.http_load`);
    8 keep-alive clients for ``--seconds`` each on the dashboard and the customer list.
 
@@ -179,6 +181,66 @@ def measure_pages(app, repeat: int, echo=print) -> list[dict]:
     return rows
 
 
+ALL_PLUGINS = ("sales", "service", "marketing", "complaints", "analytics")
+
+
+def _set_enabled(app, names) -> None:
+    """Flip the enabled flags directly (what every request re-reads): a bench-only switch with no
+    migrations, roles or catch-up jobs; ``plugin_cost`` puts the original set back."""
+    from core.db import db
+    from core.models import PluginState
+
+    with app.app_context():
+        db.session.execute(sa.update(PluginState).where(PluginState.name.in_(ALL_PLUGINS))
+                           .values(enabled=PluginState.name.in_(list(names))))
+        db.session.commit()
+
+
+def plugin_cost(app, repeat: int, echo=print) -> list[dict]:
+    """The customer list and a search (no plugin adds to them) and the customer page (plugins add
+    tabs), with all five plugins enabled and with the core alone.
+
+    The missing plugins are enabled once (their migrations run); then the two settings alternate
+    round by round on the same database and client, and the enabled set found at the start is
+    restored. Issue 17's target: plugins cost at most 10 % on these pages.
+    """
+    from core.db import db
+    from core.models import PluginState
+    from core.plugin_ops import enable_plugin
+
+    with app.app_context():
+        before = set(db.session.execute(sa.select(PluginState.name).where(PluginState.enabled.is_(True))).scalars())
+        for name in ALL_PLUGINS:
+            if name not in before:
+                enable_plugin(name)
+        db.session.commit()
+    client = logged_in(app, BENCH_EMAIL, BENCH_PASSWORD)
+    ids = sample_ids(app)
+    paths = [("customer list", "/customers/"), ("customer search (jonas)", "/customers/?q=jonas"),
+             ("customer page (plugins add tabs)", f"/customers/{ids['customer']}")]
+    times = {(label, which): [] for label, _ in paths for which in ("all", "core")}
+    try:
+        for round_ in range(repeat + 1):  # round 0 warms both settings up
+            for which, names in (("all", ALL_PLUGINS), ("core", ())):
+                _set_enabled(app, names)
+                for label, path in paths:
+                    began = time.perf_counter()
+                    response = client.get(path)
+                    spent = (time.perf_counter() - began) * 1000
+                    if response.status_code != 200:
+                        raise SystemExit(f"{path} answered {response.status_code} ({which})")
+                    if round_:
+                        times[(label, which)].append(spent)
+    finally:
+        _set_enabled(app, before)
+    rows = []
+    for label, path in paths:
+        a, c = statistics.median(times[(label, "all")]), statistics.median(times[(label, "core")])
+        rows.append({"page": label, "all": a, "core": c})
+        echo(f"  {label:<26} core alone {c:7.1f} ms  all five plugins {a:7.1f} ms  cost {100 * (a - c) / c:+5.0f} %")
+    return rows
+
+
 def measure_http(url: str, processes: int, seconds: float, echo=print) -> list[dict]:
     from bench import http_load
 
@@ -199,13 +261,18 @@ def measure_http(url: str, processes: int, seconds: float, echo=print) -> list[d
     return out
 
 
-def table(rows: list[dict], http: list[dict]) -> str:
+def table(rows: list[dict], http: list[dict], cost: list[dict] = ()) -> str:
     """The README's tables (Markdown)."""
     lines = ["| page | as | median ms | p95 ms | floor ms (p95) | SELECTs | × floor |", "|---|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['page']} | {r['who']} | {r['median']:.1f} | {r['p95']:.1f} | "
                      f"{r['floor']:.1f} ({r['floor_p95']:.1f}) | {r['statements']} | "
                      f"{r['median'] / max(r['floor'], 0.01):.1f} |")
+    if cost:
+        lines += ["", "| plugin cost | core alone ms | all five plugins ms | cost |",
+                  "|---|---:|---:|---:|"]
+        for c in cost:
+            lines.append(f"| {c['page']} | {c['core']:.1f} | {c['all']:.1f} | {100 * (c['all'] - c['core']) / c['core']:+.0f} % |")
     if http:
         lines += ["", "| over HTTP, 8 clients | bytes | rapport req/s | minimal Flask req/s | minimal ÷ rapport |",
                   "|---|---:|---:|---:|---:|"]
@@ -226,6 +293,9 @@ def main(argv=None) -> int:
     parser.add_argument("--processes", type=int, default=2, help="rapport serve --processes (and the minimal server's)")
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each HTTP run")
     parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--no-pages", action="store_true", help="skip the page table (e.g. with --plugin-cost)")
+    parser.add_argument("--plugin-cost", action="store_true",
+                        help="also compare pages with all five plugins vs the core alone (enables the other three once)")
     args = parser.parse_args(argv)
     opportunities = args.customers // 5 if args.opportunities is None else args.opportunities
     units = args.customers // 10 if args.units is None else args.units
@@ -243,13 +313,17 @@ def main(argv=None) -> int:
     shown = sa.engine.make_url(url).render_as_string(hide_password=True)
     print(f"pages: {have['customers']:,} customers, {have['lines']:,} order lines, {have['opportunities']:,} "
           f"opportunities, {have['units']:,} units on {shown}; {args.repeat} runs each")
-    rows = measure_pages(app, args.repeat)
+    rows = [] if args.no_pages else measure_pages(app, args.repeat)
+    cost = []
+    if args.plugin_cost:
+        print(f"plugin cost: all five plugins vs the core alone, {args.repeat} alternating rounds")
+        cost = plugin_cost(app, args.repeat)
     http = []
     if not args.no_http:
         print(f"HTTP: 8 clients, {args.seconds:.0f} s per run, {args.processes} processes")
         http = measure_http(url, args.processes, args.seconds)
     print()
-    print(table(rows, http))
+    print(table(rows, http, cost))
     return 0 if all(r["status"] == 200 for r in rows) else 1
 
 

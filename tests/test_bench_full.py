@@ -39,3 +39,18 @@ def test_the_full_bench_fills_and_measures_every_page(app):
     assert {r["page"] for r in rows} >= {"dashboard", "customer list", "customer page (with orders)", "orders",
                                          "salesperson: pipeline (kanban)"}
     assert pages  # the list the README's table is built from
+
+    from bench.full import plugin_cost
+    from core.models import PluginState
+
+    with app.app_context():
+        enabled_before = set(db.session.execute(sa.select(PluginState.name).where(PluginState.enabled.is_(True))).scalars())
+    assert enabled_before >= {"sales", "service"} and "marketing" not in enabled_before
+    cost = plugin_cost(app, 1, echo=lambda *_a: None)  # every page answered 200 in both settings (else it exits)
+    assert [r["page"] for r in cost] == ["customer list", "customer search (jonas)", "customer page (plugins add tabs)"]
+    assert all(r["all"] > 0 and r["core"] > 0 for r in cost)
+    with app.app_context():
+        enabled = set(db.session.execute(sa.select(PluginState.name).where(PluginState.enabled.is_(True))).scalars())
+        assert enabled == enabled_before  # the bench puts back the set it found
+        installed = set(db.session.execute(sa.select(PluginState.name)).scalars())
+        assert installed >= {"marketing", "complaints", "analytics"}  # enabled once for the comparison

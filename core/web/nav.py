@@ -75,10 +75,26 @@ def product_url(product) -> str | None:
     return url_for("catalog.index", q=product.sku)
 
 
+def request_menu() -> list[dict]:
+    """The signed-in user's menu, built once per request.
+
+    Every ``render_template`` runs the context processors, and a page rendering parts (the
+    dashboard renders each card's template) would otherwise ask every plugin for its menu
+    items again for each part. The menu depends only on the user, the enabled plugins and the
+    endpoint, none of which change within a request, so it is kept on the request object
+    (not on ``g``: an app context can outlive a request in tests and scripts).
+    """
+    if not (current_user and current_user.is_authenticated):
+        return []
+    menu = getattr(request, "_rapport_menu", None)
+    if menu is None:
+        menu = request._rapport_menu = menu_for(current_user)
+    return menu
+
+
 def inject_shell() -> dict:
-    menu = menu_for(current_user) if current_user and current_user.is_authenticated else []
     return {
-        "menu": menu,
+        "menu": request_menu() if request else [],
         "languages": current_app.config["LANGUAGES"],
         "can": (lambda perm: bool(current_user.is_authenticated and current_user.can(perm))),
         "plugin_label": plugin_label,

@@ -17,6 +17,7 @@ tens of thousands of units; a free-text model counts as its own model.
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -166,7 +167,7 @@ def age_distribution(as_of: date | None = None) -> list[tuple[str, int]]:
 class Snapshot:
     computed_at: object  # naive UTC datetime
     as_of: date
-    figures: list[ModelStats]
+    figures: tuple[ModelStats, ...]  # shared between requests (see snapshot()): read only
     ages: list[tuple[str, int]]
 
 
@@ -198,16 +199,32 @@ def refresh_snapshot(as_of: date | None = None):
     return row
 
 
-def snapshot() -> Snapshot:
-    """The latest snapshot; the first view after installing computes one (once)."""
-    from plugins.service.models import ReliabilitySnapshot
+_parsed: tuple[str, tuple, list] | None = None  # (the data's JSON text, its figures, its ages)
 
-    row = db.session.execute(sa.select(ReliabilitySnapshot).order_by(ReliabilitySnapshot.id.desc()).limit(1)).scalar()
+
+def snapshot() -> Snapshot:
+    """The latest snapshot; the first view after installing computes one (once).
+
+    The figures are read as their JSON text: decoding it and building a ``ModelStats`` per
+    model was most of the service dashboard card's time, so the last decoded text is kept per
+    process and reused while the latest snapshot's text is the same (same text, same figures:
+    nothing else goes in). The figures are shared by the requests that read them: read only.
+    """
+    global _parsed
+    from plugins.service.models import ReliabilitySnapshot as S
+
+    row = db.session.execute(sa.select(S.computed_at, S.as_of, sa.cast(S.data, sa.Text))
+                             .order_by(S.id.desc()).limit(1)).first()
     if row is None:
-        row = refresh_snapshot()
+        refresh_snapshot()
         db.session.commit()
-    return Snapshot(row.computed_at, row.as_of, [_load(d) for d in row.data["figures"]],
-                    [(label, n) for label, n in row.data["ages"]])
+        return snapshot()
+    computed_at, as_of, text = row
+    parsed = _parsed
+    if parsed is None or parsed[0] != text:
+        data = json.loads(text)
+        parsed = _parsed = (text, tuple(_load(d) for d in data["figures"]), [(label, n) for label, n in data["ages"]])
+    return Snapshot(computed_at, as_of, parsed[1], list(parsed[2]))
 
 
 def refresh_job(job=None):
