@@ -1,8 +1,9 @@
 """Numbers for the customer panel and the performance page (aggregated in SQL).
 
-Each function runs a handful of grouped queries over indexed columns; nothing
-loads all orders or opportunities into memory, so the pages stay fast with
-millions of order lines.
+Purchase history runs a handful of grouped queries over one customer's indexed rows.
+Performance, forecast, the dashboard card and the currency list read totals kept by
+triggers (``sales_open_total``, ``sales_close_total``, ``sales_stage_total``), so a page
+view sums a few rows, never the opportunity table (issue 17).
 """
 from __future__ import annotations
 
