@@ -153,6 +153,49 @@ class StageTotal(db.Model):
     amount_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
+class OpenTotal(db.Model):
+    """The open pipeline (deals whose *status* is open) per owner, currency and expected-close
+    month: the forecast, the open columns of the performance page and the dashboard card
+    (issue 17).
+
+    Kept by triggers on ``sales_opportunity`` (migration sales_0031) exactly like
+    :class:`StageTotal`. ``close_month`` is ``YYYY-MM`` of ``expected_close``, ``''`` for
+    none; ``weighted_cp`` is Σ amount in cents × probability in percent, so the weighted
+    pipeline (÷ 10,000) stays exact. Read-only for the application.
+    """
+
+    __tablename__ = "sales_open_total"
+
+    owner_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    currency: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
+    close_month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    weighted_cp: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+class CloseTotal(db.Model):
+    """Won and lost deals per owner, currency, status and month of ``closed_at`` (UTC, as
+    stored): the closed columns of the performance page (issue 17).
+
+    Kept by triggers on ``sales_opportunity`` (migration sales_0031). ``seconds`` is Σ whole
+    seconds from ``created_at`` to ``closed_at``, so the average days to close is exact to
+    the second. Periods are months or quarters, so a period is a run of whole months.
+    Read-only for the application.
+    """
+
+    __tablename__ = "sales_close_total"
+    __table_args__ = (sa.Index("ix_sales_close_total_month", "currency", "closed_month"),)
+
+    owner_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    currency: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    closed_month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    seconds: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 
 class Order(db.Model):
     """A quotation while draft or sent; an order once confirmed."""

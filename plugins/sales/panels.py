@@ -58,13 +58,10 @@ def open_items(customer, user, loaded: dict | None = None) -> int | None:
 
 def dashboard_widget(user):
     mine = sa.and_(Opportunity.owner_id == user.id, Opportunity.status == OPEN)
-    rows = db.session.execute(
-        sa.select(Opportunity.currency, sa.func.count(), sa.func.sum(Opportunity.expected_revenue))
-        .where(mine).group_by(Opportunity.currency)).all()
     closing = db.session.execute(
         sa.select(Opportunity).where(mine, Opportunity.expected_close.is_not(None))
         .order_by(Opportunity.expected_close, Opportunity.id).limit(5)).scalars().all()
-    return Markup(render_template("sales/widget.html", totals=[(c, n, stats._dec(s)) for c, n, s in rows],
+    return Markup(render_template("sales/widget.html", totals=stats.open_pipeline(user.id),
                                   closing=closing))
 
 

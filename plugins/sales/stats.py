@@ -1,8 +1,9 @@
 """Numbers for the customer panel and the performance page (aggregated in SQL).
 
-Each function runs a handful of grouped queries over indexed columns; nothing
-loads all orders or opportunities into memory, so the pages stay fast with
-millions of order lines.
+Purchase history runs a handful of grouped queries over one customer's indexed rows.
+Performance, forecast, the dashboard card and the currency list read totals kept by
+triggers (``sales_open_total``, ``sales_close_total``, ``sales_stage_total``), so a page
+view sums a few rows, never the opportunity table (issue 17).
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import sqlalchemy as sa
 from core.auth.models import User
 from core.catalog.models import Product
 from core.db import db
-from plugins.sales.models import CONFIRMED, LOST, OPEN, WON, Opportunity, Order, OrderLine, Target
+from plugins.sales.models import (CONFIRMED, LOST, WON, CloseTotal, OpenTotal, Order, OrderLine, StageTotal,
+                                  Target)
 from plugins.sales.totals import money
 from core.l10n import local_today
 
@@ -165,10 +167,30 @@ class Performance:
         return money(self.won_revenue / self.won) if self.won else None
 
 
+def months_of(period: Period) -> list[str]:
+    """The ``YYYY-MM`` keys of the months a period covers (one, or three for a quarter)."""
+    keys, d = [], period.start
+    while d < period.end:
+        keys.append(d.strftime("%Y-%m"))
+        d = date(d.year + (d.month == 12), 1 if d.month == 12 else d.month + 1, 1)
+    return keys
+
+
+def _from_cents(cents) -> Decimal:
+    return money(Decimal(int(cents or 0)).scaleb(-2))
+
+
+def _weighted(cents_percent) -> Decimal:
+    """Σ cents × percent → money (÷ 10,000), rounded half up once, at the end."""
+    return money(Decimal(int(cents_percent or 0)).scaleb(-4))
+
+
 def performance(period: Period, currency: str, user_ids: list[int] | None = None) -> list[Performance]:
-    """Per salesperson: won revenue and deals in ``period``; open pipeline now."""
-    start = datetime.combine(period.start, datetime.min.time())
-    end = datetime.combine(period.end, datetime.min.time())
+    """Per salesperson: won revenue and deals in ``period``; open pipeline now.
+
+    Reads the kept totals (``sales_close_total``, ``sales_open_total``, migration sales_0031),
+    never ``sales_opportunity``: a period is a run of whole months, so it is the sum of a few
+    rows per salesperson (issue 17)."""
     rows: dict[int, Performance] = {}
 
     def row(uid):
@@ -176,38 +198,29 @@ def performance(period: Period, currency: str, user_ids: list[int] | None = None
             rows[uid] = Performance(uid, "")
         return rows[uid]
 
-    def scope(stmt):
-        stmt = stmt.where(Opportunity.owner_id.is_not(None))
-        return stmt.where(Opportunity.owner_id.in_(user_ids)) if user_ids is not None else stmt
+    def scope(stmt, model):
+        stmt = stmt.where(model.owner_key != 0, model.currency == currency)
+        return stmt.where(model.owner_key.in_(user_ids)) if user_ids is not None else stmt
 
+    n = sa.func.sum(CloseTotal.n)
     closed = scope(
-        sa.select(Opportunity.owner_id, Opportunity.status, sa.func.count(),
-                  sa.func.sum(Opportunity.expected_revenue))
-        .where(Opportunity.closed_at >= start, Opportunity.closed_at < end, Opportunity.currency == currency)
-        .group_by(Opportunity.owner_id, Opportunity.status)
-    )
-    for uid, status, count, total in db.session.execute(closed):
+        sa.select(CloseTotal.owner_key, CloseTotal.status, n, sa.func.sum(CloseTotal.amount_cents),
+                  sa.func.sum(CloseTotal.seconds))
+        .where(CloseTotal.closed_month.in_(months_of(period)))
+        .group_by(CloseTotal.owner_key, CloseTotal.status).having(n > 0), CloseTotal)
+    for uid, status, count, cents, seconds in db.session.execute(closed):
         r = row(uid)
         if status == WON:
-            r.won, r.won_revenue = count, _dec(total)
+            r.won, r.won_revenue = int(count), _from_cents(cents)
+            r.days_to_close = int(seconds) / int(count) / 86400
         elif status == LOST:
-            r.lost = count
-    # Days to close: averaged by the database per salesperson (issue 17: it used to fetch every
-    # won deal's two timestamps and average them in Python).
-    for uid, days in db.session.execute(scope(
-        sa.select(Opportunity.owner_id, _average_days(Opportunity.created_at, Opportunity.closed_at))
-        .where(Opportunity.status == WON, Opportunity.closed_at >= start, Opportunity.closed_at < end,
-               Opportunity.currency == currency)
-        .group_by(Opportunity.owner_id))):
-        if days is not None:
-            row(uid).days_to_close = float(days)
-    weighted = sa.func.sum(Opportunity.expected_revenue * Opportunity.probability)
-    for uid, total, w in db.session.execute(scope(
-        sa.select(Opportunity.owner_id, sa.func.sum(Opportunity.expected_revenue), weighted)
-        .where(Opportunity.status == OPEN, Opportunity.currency == currency)
-        .group_by(Opportunity.owner_id))):
+            r.lost = int(count)
+    n = sa.func.sum(OpenTotal.n)
+    for uid, cents, weighted in db.session.execute(scope(
+            sa.select(OpenTotal.owner_key, sa.func.sum(OpenTotal.amount_cents), sa.func.sum(OpenTotal.weighted_cp))
+            .group_by(OpenTotal.owner_key).having(n > 0), OpenTotal)):
         r = row(uid)
-        r.open_value, r.weighted = _dec(total), _dec(Decimal(str(w or 0)) / 100)
+        r.open_value, r.weighted = _from_cents(cents), _weighted(weighted)
     targets = sa.select(Target.user_id, Target.amount).where(Target.period == period.key, Target.currency == currency)
     if user_ids is not None:
         targets = targets.where(Target.user_id.in_(user_ids))
@@ -225,7 +238,9 @@ def forecast(currency: str, months: int = 6, user_ids: list[int] | None = None,
     """Open pipeline by expected close month: ``[(YYYY-MM, value, weighted)]``.
 
     Overdue and undated opportunities are counted in the current month, because
-    that is when a salesperson has to act on them.
+    that is when a salesperson has to act on them. Reads ``sales_open_total`` (kept per
+    owner, currency and expected-close month, ``''`` for undated): a few rows, whatever the
+    number of deals (issue 17).
     """
     today = today or local_today()
     first = today.replace(day=1)
@@ -234,39 +249,36 @@ def forecast(currency: str, months: int = 6, user_ids: list[int] | None = None,
     for _i in range(months):
         keys.append(d.strftime("%Y-%m"))
         d = date(d.year + (d.month == 12), 1 if d.month == 12 else d.month + 1, 1)
-    horizon = d
-    close = Opportunity.expected_close
-    # Each deal's bucket is computed by the database: overdue and undated ones fall in this month.
-    bucket = sa.case((sa.or_(close.is_(None), close < first), sa.literal(keys[0])), else_=_month_key(close))
-    deals = (sa.select(bucket.label("month"), Opportunity.expected_revenue.label("amount"),
-                       (Opportunity.expected_revenue * Opportunity.probability).label("weighted"))
-             .where(Opportunity.status == OPEN, Opportunity.currency == currency,
-                    sa.or_(close.is_(None), close < horizon)))
+    horizon = d.strftime("%Y-%m")
+    # '' (undated) sorts before every month, so "< horizon" keeps it along with the overdue ones.
+    stmt = (sa.select(OpenTotal.close_month, sa.func.sum(OpenTotal.amount_cents), sa.func.sum(OpenTotal.weighted_cp))
+            .where(OpenTotal.currency == currency, OpenTotal.close_month < horizon)
+            .group_by(OpenTotal.close_month))
     if user_ids is not None:
-        deals = deals.where(Opportunity.owner_id.in_(user_ids))
-    deals = deals.subquery()  # grouped outside, so PostgreSQL groups by the column, not a parametrised CASE
-    sums = {month: (amount, weighted) for month, amount, weighted in db.session.execute(
-        sa.select(deals.c.month, sa.func.sum(deals.c.amount), sa.func.sum(deals.c.weighted))
-        .group_by(deals.c.month))}
-    out = []
-    for k in keys:
-        amount, weighted = sums.get(k, (None, None))
-        out.append((k, _dec(amount), _dec(Decimal(str(weighted or 0)) / 100)))
-    return out
+        stmt = stmt.where(OpenTotal.owner_key.in_(user_ids))
+    sums: dict[str, list[int]] = {}
+    for month, cents, weighted in db.session.execute(stmt):
+        bucket = sums.setdefault(keys[0] if month < keys[0] else month, [0, 0])
+        bucket[0] += int(cents or 0)
+        bucket[1] += int(weighted or 0)
+    return [(k, _from_cents(sums.get(k, (0, 0))[0]), _weighted(sums.get(k, (0, 0))[1])) for k in keys]
 
 
-def _month_key(col):
-    """``YYYY-MM`` of a date column, computed by the database."""
-    if db.engine.dialect.name == "sqlite":
-        return sa.func.strftime("%Y-%m", col)
-    return sa.func.to_char(col, "YYYY-MM")
+def open_pipeline(owner_id: int) -> list[tuple[str, int, Decimal]]:
+    """One salesperson's open deals per currency: ``[(currency, count, amount)]`` (the dashboard
+    card), from ``sales_open_total`` — the same deals as ``owner_id = ? AND status = 'open'``."""
+    n = sa.func.sum(OpenTotal.n)
+    return [(currency, int(count), _from_cents(cents)) for currency, count, cents in db.session.execute(
+        sa.select(OpenTotal.currency, n, sa.func.sum(OpenTotal.amount_cents))
+        .where(OpenTotal.owner_key == owner_id).group_by(OpenTotal.currency).having(n > 0)
+        .order_by(OpenTotal.currency))]
 
 
-def _average_days(start, end):
-    """The average of ``end - start`` in (fractional) days, computed by the database."""
-    if db.engine.dialect.name == "sqlite":
-        return sa.func.avg(sa.func.julianday(end) - sa.func.julianday(start))
-    return sa.func.avg(sa.extract("epoch", end - start)) / 86400
+def currencies(limit: int = 20) -> list[str]:
+    """Currencies any opportunity is in, from the kanban's kept totals (every deal has a stage)."""
+    return list(db.session.execute(
+        sa.select(StageTotal.currency).where(StageTotal.n > 0).distinct().order_by(StageTotal.currency)
+        .limit(limit)).scalars())
 
 
 def month_label(key: str) -> str:

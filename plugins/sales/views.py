@@ -571,7 +571,7 @@ def performance():
     chart_fc = charts.bar(_("Forecast by expected close month (%(c)s)", c=currency), month_names,
                           [(_("Pipeline"), [v for _k, v, _w in fc]), (_("Weighted"), [w for _k, _v, w in fc])])
     prev_key, next_key = stats.neighbour_periods(period)
-    currencies = [c for (c,) in db.session.execute(sa.select(Opportunity.currency).distinct().limit(20))] or ["EUR"]
+    currencies = stats.currencies() or ["EUR"]
     return render_template("sales/performance.html", rows=rows, period=period, currency=currency,
                            links=performance_links(period.key),
                            period_label=period_label(period),
