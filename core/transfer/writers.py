@@ -27,6 +27,7 @@ from typing import Iterable, Iterator
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _STARTS_A_FORMULA = frozenset(DANGEROUS)
+_WRAPPED = frozenset("='")  # how a neutralised cell starts
 _NUMBER_LIKE = re.compile(r"^[+\-]?[\d\s().,/\-]*\d[\d\s().,/\-]*$")
 _TEXT_FORMULA = re.compile(r'^="([+\-]?[\d\s().,/\-]*)"$')
 
@@ -42,6 +43,8 @@ def neutralise(value: str) -> str:
 
 def unwrap(value: str) -> str:
     """What :func:`neutralise` wrote, back to the value (used when reading a file in)."""
+    if value[:1] not in _WRAPPED:  # nearly every cell: nothing to undo, no regular expression
+        return value
     m = _TEXT_FORMULA.match(value)
     if m:
         return m.group(1)
