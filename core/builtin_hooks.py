@@ -118,7 +118,7 @@ def importers():
 
 @hookimpl
 def exporters():
-    from core.transfer.customers import EXPORTER
+    from core.transfer.customer_export import EXPORTER
 
     return [EXPORTER]
 

@@ -132,7 +132,7 @@ def test_an_export_imports_back_without_mapping(app, client, tmp_path):
 def test_a_large_export_streams_in_batches(app, client):
     """Several batches (keyset-paged by name): every customer once, in the list's order."""
     from core.customers.bulk import bulk_search_index, create_customers
-    from core.transfer import customers as exporting
+    from core.transfer import customer_export as exporting
 
     with app.app_context():
         with bulk_search_index():

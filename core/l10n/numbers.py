@@ -126,7 +126,9 @@ def format_percent(points, locale=None) -> str:
     return native_digits(text, loc)
 
 
+@lru_cache(maxsize=64)
 def _symbols(loc) -> tuple[str, str]:
+    """The locale's decimal and grouping signs (Latin numbering), looked up once per locale."""
     return (babel_numbers.get_decimal_symbol(loc, numbering_system="latn"),
             babel_numbers.get_group_symbol(loc, numbering_system="latn"))
 
@@ -145,6 +147,10 @@ def number_example(locale=None) -> str:
     return format_number(Decimal("1250.5"), 2, locale)
 
 
+class _BadNumber(Exception):
+    """Raised inside :func:`parse_decimal`, turned into the user's :class:`ParseError` there."""
+
+
 def parse_decimal(text, locale=None) -> Decimal | None:
     """What the reader typed → ``Decimal`` (``None`` for blank). Raises :class:`ParseError`."""
     if text is None:
@@ -152,7 +158,16 @@ def parse_decimal(text, locale=None) -> Decimal | None:
     if isinstance(text, Decimal):
         return text
     loc = _loc(locale)
-    s = latin_digits(str(text)).translate(_BIDI_MARKS).strip()
+    try:
+        return _read_decimal(str(text), loc)
+    except _BadNumber:
+        # Built only here: the translated message with a formatted example cost twice the
+        # parsing itself when it was made for every number (historical order imports).
+        raise ParseError(_("Enter a number, such as %(example)s.", example=number_example(loc))) from None
+
+
+def _read_decimal(text: str, loc) -> Decimal | None:
+    s = latin_digits(text).translate(_BIDI_MARKS).strip()
     if not s:
         return None
     decimal_sign, group_sign = _symbols(loc)
@@ -162,7 +177,7 @@ def parse_decimal(text, locale=None) -> Decimal | None:
         s = s[1:]
     s = _SPACES.sub("", s)
     group_sign = "" if _SPACES.fullmatch(group_sign or " ") else group_sign
-    error = ParseError(_("Enter a number, such as %(example)s.", example=number_example(loc)))
+    error = _BadNumber
     if not re.fullmatch(r"[0-9.,]+", s) or not re.search(r"\d", s):
         raise error
     separators = set(re.sub(r"\d", "", s))
@@ -187,6 +202,6 @@ def parse_decimal(text, locale=None) -> Decimal | None:
             raise error
     try:
         value = Decimal(number)
-    except InvalidOperation as exc:
-        raise error from exc
+    except InvalidOperation:
+        raise error from None
     return -value if negative else value

@@ -65,11 +65,22 @@ def parse_decimal(text: str, language: str) -> Decimal | None:
 @lru_cache(maxsize=65536)
 def _local_decimal(text: str, language: str) -> Decimal:
     parse, error = _l10n("parse_decimal")
-    with force_locale(language):
+    try:  # the language's conventions given directly: no locale switch per number
+        return parse(text, _locale(language))
+    except error:
+        pass
+    with force_locale(language):  # the message, in the file's language as before
         try:
             return parse(text)
         except error as exc:
             raise CellError(str(exc) or _("Not a number: “%(value)s”.", value=text)) from None
+
+
+@lru_cache(maxsize=None)
+def _locale(language: str):
+    from babel import Locale
+
+    return Locale.parse(language)
 
 
 @lru_cache(maxsize=None)
@@ -90,6 +101,7 @@ def _l10n(name: str):
         from flask_babel import get_locale
 
         if name == "parse_date":
-            return (lambda text: dates.parse_date(text, locale=get_locale())), (ValueError, IndexError)
-        return (lambda text: numbers.parse_decimal(text, locale=get_locale(), strict=True)), (
+            return (lambda text, locale=None: dates.parse_date(text, locale=locale or get_locale())), (
+                ValueError, IndexError)
+        return (lambda text, locale=None: numbers.parse_decimal(text, locale=locale or get_locale(), strict=True)), (
             numbers.NumberFormatError, ValueError)

@@ -26,6 +26,8 @@ from decimal import Decimal
 from typing import Iterable, Iterator
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+_STARTS_A_FORMULA = frozenset(DANGEROUS)
+_WRAPPED = frozenset("='")  # how a neutralised cell starts
 _NUMBER_LIKE = re.compile(r"^[+\-]?[\d\s().,/\-]*\d[\d\s().,/\-]*$")
 _TEXT_FORMULA = re.compile(r'^="([+\-]?[\d\s().,/\-]*)"$')
 
@@ -41,6 +43,8 @@ def neutralise(value: str) -> str:
 
 def unwrap(value: str) -> str:
     """What :func:`neutralise` wrote, back to the value (used when reading a file in)."""
+    if value[:1] not in _WRAPPED:  # nearly every cell: nothing to undo, no regular expression
+        return value
     m = _TEXT_FORMULA.match(value)
     if m:
         return m.group(1)
@@ -84,7 +88,11 @@ def csv_stream(headers: list[str], rows: Iterable[list], *, chunk_rows: int = 20
     yield ("\ufeff" + buf.take()).encode("utf-8")
     n = 0
     for row in rows:
-        writer.writerow([neutralise(cell_text(v)) for v in row])
+        # Most cells are text that cannot start a formula: written as they are, with no call.
+        # Anything else (None, numbers, dates, a text starting with = + - @ tab CR) goes
+        # through cell_text and neutralise. Same bytes as neutralise(cell_text(v)) for every v.
+        writer.writerow([v if v.__class__ is str and v[:1] not in _STARTS_A_FORMULA else neutralise(cell_text(v))
+                         for v in row])
         n += 1
         if n % chunk_rows == 0:
             yield buf.take().encode("utf-8")

@@ -190,6 +190,7 @@ def save(rows, ctx) -> None:
     replaced: set[int] = ctx.cache.setdefault("replaced", set())
     skipped: set[str] = ctx.cache.setdefault("skipped", set())
     new_orders, lines = [], []
+    new_numbers: set[str] = set()
     now = utcnow()
     for row in rows:
         c = row.clean
@@ -206,7 +207,8 @@ def save(rows, ctx) -> None:
                 orders[number] = row.match_id
                 positions[row.match_id] = 0
                 ctx.updated += 1
-        if number not in orders and number not in {o["number"] for o in new_orders}:
+        if number not in orders and number not in new_numbers:
+            new_numbers.add(number)
             confirmed = datetime.combine(c["date"], time(12))
             new_orders.append({"number": number, "customer_id": c["customer_id"], "owner_id": None, "state": CONFIRMED,
                                "currency": c["currency"], "notes": "", "created_at": confirmed,
