@@ -54,7 +54,10 @@ def _performance_by_hand(deals, period, currency, user_ids=None) -> dict:
             if status == "won":
                 r["won"] += 1
                 r["rev"] += Decimal(amount)
-                r["secs"].append((closed - created).total_seconds())
+                # The kept totals count each deal in whole seconds (half away from zero, as SQL's
+                # ROUND does); PostgreSQL keeps microseconds, so count them the same way here.
+                r["secs"].append(int(Decimal(str((closed - created).total_seconds())).quantize(
+                    Decimal(1), rounding=ROUND_HALF_UP)))
             else:
                 r["lost"] += 1
         elif status == "open":
