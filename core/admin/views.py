@@ -14,6 +14,7 @@ from core.plugin_ops import disable_plugin, enable_plugin, plugin_rows
 from core.plugins import PluginError
 from core.security import requires
 from core.web.pagination import BadCursor, keyset_page
+from core.web.choices import select_choices
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -53,7 +54,7 @@ def plugin_disable(name: str):
 
 
 def _role_choices():
-    return [(r.id, r.name) for r in db.session.execute(sa.select(Role).order_by(Role.name)).scalars()]
+    return select_choices((r.id, r.name) for r in db.session.execute(sa.select(Role).order_by(Role.name)).scalars())
 
 
 @bp.get("/users")
@@ -119,7 +120,7 @@ def role_edit(role_id: int | None = None):
         abort(404)
     registry = current_app.extensions["rapport"].plugins
     form = RoleForm(obj=role)
-    form.permissions.choices = [(p.name, f"{p.name} — {p.label}") for p in registry.all_permissions()]
+    form.permissions.choices = select_choices((p.name, f"{p.name} — {p.label}") for p in registry.all_permissions())
     if request.method == "GET" and role:
         form.permissions.data = list(role.permissions or [])
     if role is not None and role.is_admin and request.method == "POST":

@@ -6,6 +6,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from core.auth.passwords import PasswordPolicy, policy_hint
+from core.web.choices import select_choices
 
 
 class LoginForm(FlaskForm):
@@ -48,8 +49,8 @@ class PreferencesForm(FlaskForm):
         from core.l10n.context import timezone_label
 
         super().__init__(*args, **kwargs)
-        self.ui_language.choices = list(current_app.config["LANGUAGES"].items())
+        self.ui_language.choices = select_choices(current_app.config["LANGUAGES"].items())
         business = timezone_label(business_timezone().key)
-        self.timezone.choices = ([("", _l("The business's time zone (%(zone)s)", zone=business))]
-                                 + timezone_choices(self.timezone.data))
-        self.calendar.choices = [("", _l("Usual for my language"))] + [(k, v) for k, v in CALENDARS.items()]
+        self.timezone.choices = select_choices([("", _l("The business's time zone (%(zone)s)", zone=business))]
+                                                + timezone_choices(self.timezone.data))
+        self.calendar.choices = select_choices([("", _l("Usual for my language")), *CALENDARS.items()])

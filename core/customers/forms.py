@@ -29,6 +29,7 @@ from core.l10n.fields import DateField
 from core.web.versions import VersionedForm
 from core.text import fold
 from core.web.picker import PickerField
+from core.web.choices import select_choices
 
 # Labels for stored codes, shared by the form and the pages that display them.
 KIND_LABELS = {PERSON: _l("Person"), COMPANY: _l("Company")}
@@ -61,26 +62,26 @@ class AddressForm(Form):
 
 class NeedForm(Form):
     description = StringField(_l("Need"), render_kw={"maxlength": 500})
-    priority = SelectField(_l("Priority"), choices=[(str(k), v) for k, v in PRIORITY_LABELS.items()], default="2")
-    source = SelectField(_l("Source"), choices=list(SOURCE_LABELS.items()), default="interview")
+    priority = SelectField(_l("Priority"), choices=select_choices((str(k), v) for k, v in PRIORITY_LABELS.items()), default="2")
+    source = SelectField(_l("Source"), choices=select_choices(SOURCE_LABELS.items()), default="interview")
 
 
 class CustomerForm(VersionedForm):
-    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()), default=PERSON)
+    kind = SelectField(_l("Kind"), choices=select_choices(KIND_LABELS.items()), default=PERSON)
     name = StringField(_l("Name"), render_kw={"maxlength": 200, "required": True})
     company = PickerField(_l("Company"), kind="company",
                           description=_l("Type part of the company's name, email or phone and pick it."))
     owner_id = PickerField(_l("Owner"), kind="user", placeholder=_l("Nobody"))
     preferred_language = SelectField(_l("Preferred language"), choices=[], validate_choice=False)
-    preferred_channel = SelectField(_l("Preferred channel"), choices=_blank() + list(CHANNEL_LABELS.items()),
+    preferred_channel = SelectField(_l("Preferred channel"), choices=select_choices(_blank() + list(CHANNEL_LABELS.items())),
                                     validate_choice=False)
     consent_email = BooleanField(_l("Agrees to marketing by email"))
     consent_sms = BooleanField(_l("Agrees to marketing by SMS"))
-    gender = SelectField(_l("Gender"), choices=_blank() + list(GENDER_LABELS.items()), validate_choice=False)
+    gender = SelectField(_l("Gender"), choices=select_choices(_blank() + list(GENDER_LABELS.items())), validate_choice=False)
     birth_date = DateField(_l("Birth date"))
-    income_band = SelectField(_l("Income band"), choices=_blank() + list(INCOME_LABELS.items()),
+    income_band = SelectField(_l("Income band"), choices=select_choices(_blank() + list(INCOME_LABELS.items())),
                               validate_choice=False)
-    payment_method = SelectField(_l("Preferred payment method"), choices=_blank() + list(PAYMENT_LABELS.items()),
+    payment_method = SelectField(_l("Preferred payment method"), choices=select_choices(_blank() + list(PAYMENT_LABELS.items())),
                                  validate_choice=False)
     purchase_purpose = StringField(_l("Purchase purpose"), render_kw={"maxlength": 200})
     external_ref = StringField(_l("External reference"), description=_l("The customer's number in another system."),
@@ -103,7 +104,7 @@ class CustomerForm(VersionedForm):
             # changeable here (the service refuses a change anyway).
             self.owner_id.render_kw = {"disabled": True}
             self.owner_id.description = _l("Only users allowed to assign customers may change the owner.")
-        self.preferred_language.choices = _blank() + list(current_app.config["LANGUAGES"].items())
+        self.preferred_language.choices = select_choices(_blank() + list(current_app.config["LANGUAGES"].items()))
         self.phones.description = _l(
             "One per line; numbers without a country code are read as %(region)s.",
             region=current_app.config["PHONE_DEFAULT_REGION"],

@@ -20,6 +20,7 @@ from core.history.models import CHANNELS, DIRECTIONS
 from core.l10n import date_example
 from core.l10n.fields import DateField, DateTimeField
 from core.web.picker import PickerField
+from core.web.choices import select_choices
 
 CHANNEL_LABELS = {
     "visit": _l("Visit"), "phone": _l("Phone call"), "letter": _l("Letter"), "email": _l("Email"),
@@ -43,8 +44,8 @@ def check_day(value: date | None) -> None:
 
 
 class InteractionForm(FlaskForm):
-    channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_LABELS[c]) for c in CHANNELS], default="phone")
-    direction = SelectField(_l("Direction"), choices=[("", _l("—"))] + [(d, DIRECTION_LABELS[d]) for d in DIRECTIONS],
+    channel = SelectField(_l("Channel"), choices=select_choices((c, CHANNEL_LABELS[c]) for c in CHANNELS), default="phone")
+    direction = SelectField(_l("Direction"), choices=select_choices([("", _l("—"))] + [(d, DIRECTION_LABELS[d]) for d in DIRECTIONS]),
                             default="")
     occurred_at = DateTimeField(_l("When"), description=_l("Empty means now. Your time zone: %(zone)s."))
     subject = StringField(_l("Subject"), render_kw={"maxlength": 300})

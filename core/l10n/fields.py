@@ -19,6 +19,7 @@ from core.l10n.dates import (
     date_example, input_clock, input_date, input_datetime, parse_clock, parse_date, parse_datetime, weekdays,
 )
 from core.l10n.numbers import ParseError, format_number, native_digits, parse_decimal
+from core.web.choices import select_choices
 
 
 class _LocalField(StringField):
@@ -152,4 +153,4 @@ class WeekdaysField(SelectMultipleField):
 
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("coerce", int)
-        super().__init__(label, validators, choices=weekdays, **kwargs)
+        super().__init__(label, validators, choices=lambda: select_choices(weekdays()), **kwargs)

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from core.config import LANGUAGES
 from core.messaging.models import CHANNELS
 from core.messaging.templates import check_syntax
+from core.web.choices import select_choices
 
 CHANNEL_LABELS = {"email": _l("Email"), "sms": _l("SMS")}
 STATUS_LABELS = {"queued": lazy_pgettext("message", "Queued"), "sending": lazy_pgettext("message", "Sending"),
@@ -27,7 +28,7 @@ KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
 class ComposeForm(FlaskForm):
     """An email or SMS to one customer; ``to`` offers the customer's own addresses only."""
 
-    channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_LABELS[c]) for c in CHANNELS])
+    channel = SelectField(_l("Channel"), choices=select_choices((c, CHANNEL_LABELS[c]) for c in CHANNELS))
     to = SelectField(_l("To"), choices=[], validate_choice=True, render_kw={"dir": "ltr"})
     subject = StringField(_l("Subject"), validators=[Optional(), Length(max=500)], render_kw={"dir": "auto"})
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=100_000)],
@@ -45,7 +46,7 @@ class TemplateForm(FlaskForm):
                       description=_l("How code refers to it, e.g. service.repair_done: lower case letters, digits, "
                                      "dots, dashes and underscores."))
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    channel = SelectField(_l("Channel"), choices=[(c, CHANNEL_LABELS[c]) for c in CHANNELS])
+    channel = SelectField(_l("Channel"), choices=select_choices((c, CHANNEL_LABELS[c]) for c in CHANNELS))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
     sample_variables = TextAreaField(
         _l("Sample variables"), validators=[Optional(), Length(max=20_000)], render_kw={"rows": 3, "dir": "ltr"},

@@ -14,6 +14,7 @@ from core.portal import accounts, links
 from core.portal.forms import ConfirmForm, InviteForm
 from core.portal.session import end_account_sessions
 from core.security import check_permission, ensure_visible, requires
+from core.web.choices import select_choices
 
 bp = Blueprint("portal_staff", __name__, url_prefix="/customers")
 
@@ -37,7 +38,7 @@ def _flash_errors(errors: dict[str, list[str]]) -> None:
 
 def invite_form(customer: Customer) -> InviteForm:
     form = InviteForm(prefix="portal")
-    form.email.choices = [(e, e) for e in accounts.customer_emails(customer)]
+    form.email.choices = select_choices((e, e) for e in accounts.customer_emails(customer))
     return form
 
 

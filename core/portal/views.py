@@ -24,6 +24,7 @@ from core.portal.session import (
 from core.portal.settings import signup_enabled
 from core.security import portal_login_required, public
 from core.web.redirects import safe_target
+from core.web.choices import select_choices
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -262,7 +263,7 @@ def _account_page(*, password_form=None, details_form=None, preferences_form=Non
         preferences_form = PreferencesForm(formdata=None, consent_email=consents.get("email"),
                                            consent_sms=consents.get("sms"),
                                            language=customer.preferred_language or str(get_locale()))
-    preferences_form.language.choices = list(current_app.config["LANGUAGES"].items())
+    preferences_form.language.choices = select_choices(current_app.config["LANGUAGES"].items())
     return render_template("portal/account.html", password_form=password_form or _password_form(),
                            details_form=details_form, preferences_form=preferences_form,
                            pending=changes.pending_change(customer.id)), status
@@ -302,7 +303,7 @@ def set_preferences():
 
     portal = current_portal._get_current_object()
     form = PreferencesForm()
-    form.language.choices = list(current_app.config["LANGUAGES"].items())
+    form.language.choices = select_choices(current_app.config["LANGUAGES"].items())
     if not form.validate_on_submit():
         return _account_page(preferences_form=form, status=422)
     changes.set_preferences(portal.customer, consents={"email": form.consent_email.data, "sms": form.consent_sms.data},

@@ -29,6 +29,7 @@ from core.transfer.models import CREATE, SKIP, UPDATE, UPLOADED, ImportProfile, 
 from core.transfer.readers import CSV, DELIMITERS, ENCODINGS, TransferError
 from core.transfer.writers import csv_stream, vcf_stream, xlsx_stream
 from core.web.pagination import BadCursor, keyset_page
+from core.web.choices import select_choices
 
 bp = Blueprint("transfer", __name__, url_prefix="/transfer")
 
@@ -104,7 +105,7 @@ def upload(kind: str):
     importer = _importer(kind)
     form = UploadForm()
     saved = service.profiles(importer.kind)
-    form.profile.choices = [("", _("Match columns by their names"))] + [(p.name, p.name) for p in saved]
+    form.profile.choices = select_choices([("", _("Match columns by their names"))] + [(p.name, p.name) for p in saved])
     if request.method == "GET":
         last = service.last_profile(importer.kind, current_user.id)
         form.profile.data = last.name if last is not None else ""
@@ -160,7 +161,7 @@ class MappingForm(FlaskForm):
     encoding = SelectField(_l("Encoding"), choices=[], validate_choice=False)
     delimiter = SelectField(_l("Delimiter"), choices=[], validate_choice=False)
     language = SelectField(_l("Dates and numbers are written as in"), choices=[])
-    on_duplicate = RadioField(_l("Customers already saved"), choices=list(DUPLICATE_LABELS.items()), default=SKIP)
+    on_duplicate = RadioField(_l("Customers already saved"), choices=select_choices(DUPLICATE_LABELS.items()), default=SKIP)
     skip_bad_rows = BooleanField(_l("Skip rows with problems and import the others (they can be downloaded with "
                                     "the reason). Otherwise one bad row stops the whole import."))
     profile_name = StringField(_l("Save this mapping as"), validators=[Optional(), Length(max=80)])
@@ -173,10 +174,10 @@ def mapping(import_id: int):
     if run.state != UPLOADED:
         return redirect(url_for("transfer.detail", import_id=run.id))
     form = MappingForm()
-    form.encoding.choices = [(k, str(v)) for k, v in ENCODINGS.items()]
-    form.delimiter.choices = [(k, str(v)) for k, v in DELIMITERS.items()]
-    form.language.choices = list(current_app.config["LANGUAGES"].items())
-    form.on_duplicate.choices = [(k, _duplicate_label(importer, k)) for k in DUPLICATE_LABELS]
+    form.encoding.choices = select_choices((k, str(v)) for k, v in ENCODINGS.items())
+    form.delimiter.choices = select_choices((k, str(v)) for k, v in DELIMITERS.items())
+    form.language.choices = select_choices(current_app.config["LANGUAGES"].items())
+    form.on_duplicate.choices = select_choices((k, _duplicate_label(importer, k)) for k in DUPLICATE_LABELS)
     problems: list[str] = []
     if request.method == "GET":
         form.encoding.data, form.delimiter.data = run.encoding, run.delimiter

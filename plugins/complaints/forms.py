@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from core.l10n.fields import DateField, DecimalField, IntegerField, TimeField, WeekdaysField
 from core.web.picker import PickerField
+from core.web.choices import select_choices
 
 
 class ComplaintForm(FlaskForm):
@@ -59,7 +60,7 @@ class ReplyForm(FlaskForm):
 
 
 class RatingForm(FlaskForm):
-    rating = SelectField(_l("How satisfied are you?"), coerce=int, choices=[(i, str(i)) for i in range(5, 0, -1)])
+    rating = SelectField(_l("How satisfied are you?"), coerce=int, choices=select_choices((i, str(i)) for i in range(5, 0, -1)))
     comment = TextAreaField(_l("Anything you would like to add?"), validators=[Length(max=1000)],
                             render_kw={"rows": 3})
 
@@ -77,7 +78,7 @@ class SettingsForm(FlaskForm):
         from core.l10n import timezone_choices
 
         super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices(self.timezone.data)  # shown in the reader's language
+        self.timezone.choices = select_choices(timezone_choices(self.timezone.data))  # shown in the reader's language
 
 
 class HolidayForm(FlaskForm):

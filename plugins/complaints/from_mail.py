@@ -27,6 +27,7 @@ from plugins.complaints.mail import open_from_mail
 from plugins.complaints.views import _choices, _form_errors, _id, _team_choices, bp
 from plugins.complaints.models import Category, Severity
 from plugins.complaints.workflow import ComplaintInputError
+from core.web.choices import select_choices
 
 NEW, EXISTING = "new", "existing"
 
@@ -54,12 +55,14 @@ def _unmatched(mail_id: int) -> InboundMail:
 
 def _fill(form: FromMailForm, mail: InboundMail) -> None:
     sender = " ".join(p for p in (mail.from_name, f"<{mail.from_address}>" if mail.from_address else "") if p)
-    form.who.choices = [(EXISTING, _("An existing customer"))]
+    who = [(EXISTING, _("An existing customer"))]
     if user_can("customers.edit") and mail.from_address:
-        form.who.choices.insert(0, (NEW, _("A new customer: %(sender)s", sender=sender)))
-    form.category_id.choices = _choices(Category, blank=_("Not classified"), order=(Category.position, Category.id))
-    form.severity_id.choices = _choices(Severity, order=(Severity.rank,))
-    form.team_id.choices = _team_choices(_("Shared queue"))
+        who.insert(0, (NEW, _("A new customer: %(sender)s", sender=sender)))
+    form.who.choices = select_choices(who)
+    form.category_id.choices = select_choices(_choices(Category, blank=_("Not classified"),
+                                                       order=(Category.position, Category.id)))
+    form.severity_id.choices = select_choices(_choices(Severity, order=(Severity.rank,)))
+    form.team_id.choices = select_choices(_team_choices(_("Shared queue")))
 
 
 @bp.route("/from-mail/<int:mail_id>", methods=["GET", "POST"])
@@ -70,7 +73,7 @@ def from_mail(mail_id: int):
     _fill(form, mail)
     if request.method == "GET":
         form.title.data = " ".join((mail.subject or "").split())[:200]
-        form.who.data = form.who.choices[0][0]
+        form.who.data = form.who.choices[0].value
     elif form.validate_on_submit():
         try:
             customer = _customer_for(form, mail)
@@ -100,7 +103,7 @@ def from_mail(mail_id: int):
 def _customer_for(form: FromMailForm, mail: InboundMail) -> Customer | None:
     """The customer the mail now belongs to (assigned in this transaction), or None with the
     form's error set."""
-    if form.who.data == NEW and any(value == NEW for value, _label in form.who.choices):
+    if form.who.data == NEW and any(choice.value == NEW for choice in form.who.choices):
         return customer_from_mail(mail, current_user.id)
     if form.who.data != EXISTING:
         form.who.errors = [_("Not one of the choices.")]

@@ -29,6 +29,7 @@ from plugins.complaints.models import CLOSED, OPEN_STATES, RESOLVED, Category, C
 from plugins.complaints.workflow import (
     TEXT_MAX, TITLE_MAX, ComplaintInputError, create_complaint, subject_for, subjects_for,
 )
+from core.web.choices import select_choices
 
 bp = Blueprint("complaints_portal", __name__, template_folder="templates")
 
@@ -56,10 +57,10 @@ def _choices(form: PortalComplaintForm, customer, chosen: str | None = None) -> 
     subjects = subjects_for(customer)
     if chosen and chosen not in {s["ref"] for s in subjects}:
         subjects += [s for s in [subject_for(customer, chosen)] if s]
-    form.about_ref.choices = [("", _("Nothing in particular"))] + [(s["ref"], str(s["label"])) for s in subjects]
+    form.about_ref.choices = select_choices([("", _("Nothing in particular"))] + [(s["ref"], str(s["label"])) for s in subjects])
     categories = db.session.execute(sa.select(Category).where(Category.active.is_(True))
                                     .order_by(Category.position, Category.id)).scalars()
-    form.category_id.choices = [("", _("I don't know"))] + [(str(c.id), display_name(c)) for c in categories]
+    form.category_id.choices = select_choices([("", _("I don't know"))] + [(str(c.id), display_name(c)) for c in categories])
 
 
 def record_actions(portal, ref: str) -> list:

@@ -15,6 +15,7 @@ from plugins.complaints.access import MANAGE
 from plugins.complaints.forms import HolidayForm, MemberForm, NameForm, PolicyForm, SettingsForm, TeamForm
 from plugins.complaints.models import Category, Holiday, RootCause, Settings, Severity, SlaPolicy, Team, TeamMember
 from plugins.complaints.views import _choices, _id, bp
+from core.web.choices import select_choices
 
 
 def _settings_row() -> Settings:
@@ -32,8 +33,8 @@ def _settings_page(form=None, status=200, **forms):
                                 weekdays=[int(c) for c in row.weekdays if c.isdigit()],
                                 intake_address=row.intake_address)
     policy_form = forms.get("policy_form") or PolicyForm()
-    policy_form.category_id.choices = _choices(Category, blank=_("Any category"))
-    policy_form.severity_id.choices = _choices(Severity, blank=_("Any severity"), order=(Severity.rank,))
+    policy_form.category_id.choices = select_choices(_choices(Category, blank=_("Any category")))
+    policy_form.severity_id.choices = select_choices(_choices(Severity, blank=_("Any severity"), order=(Severity.rank,)))
     ctx = {
         "form": form, "policy_form": policy_form,
         "holiday_form": forms.get("holiday_form") or HolidayForm(),
@@ -104,8 +105,8 @@ def holiday_delete(holiday_id):
 @requires(MANAGE)
 def policy_save():
     form = PolicyForm()
-    form.category_id.choices = _choices(Category, blank="")
-    form.severity_id.choices = _choices(Severity, blank="")
+    form.category_id.choices = select_choices(_choices(Category, blank=""))
+    form.severity_id.choices = select_choices(_choices(Severity, blank=""))
     if not form.validate_on_submit():
         return _settings_page(policy_form=form, status=422)
     category_id, severity_id = _id(form.category_id.data), _id(form.severity_id.data)

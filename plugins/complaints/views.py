@@ -31,6 +31,7 @@ from plugins.complaints.workflow import (
     ACTION_LABELS, TRANSITIONS, ComplaintConflict, ComplaintInputError, assign, create_complaint, subject_for,
     subjects_for, transition,
 )
+from core.web.choices import select_choices
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints", template_folder="templates", static_folder="static")
 
@@ -118,12 +119,13 @@ def index():
 
 
 def _fill_choices(form: ComplaintForm, customer):
-    form.category_id.choices = _choices(Category, blank=_("Not classified"), order=(Category.position, Category.id))
-    form.severity_id.choices = _choices(Severity, order=(Severity.rank,))
-    form.team_id.choices = _team_choices(_("Shared queue"))
-    form.channel.choices = [(c, labels.CHANNEL_LABELS[c]) for c in CHANNELS if c not in ("api", "portal")]
-    form.about_ref.choices = [("", _("Nothing in particular"))] + _subject_choices(
-        customer, form.about_ref.data if request.method == "POST" else None)
+    form.category_id.choices = select_choices(_choices(Category, blank=_("Not classified"),
+                                                       order=(Category.position, Category.id)))
+    form.severity_id.choices = select_choices(_choices(Severity, order=(Severity.rank,)))
+    form.team_id.choices = select_choices(_team_choices(_("Shared queue")))
+    form.channel.choices = select_choices((c, labels.CHANNEL_LABELS[c]) for c in CHANNELS if c not in ("api", "portal"))
+    form.about_ref.choices = select_choices([("", _("Nothing in particular"))] + _subject_choices(
+        customer, form.about_ref.data if request.method == "POST" else None))
 
 
 def _subject_choices(customer, chosen: str | None = None) -> list[tuple[str, str]]:
@@ -215,12 +217,12 @@ def _detail_page(complaint, *, transition_form=None, assign_form=None, reply_for
     from plugins.complaints.mail import canned_replies
 
     transition_form = transition_form or TransitionForm()
-    transition_form.root_cause_id.choices = _choices(RootCause, blank="")
+    transition_form.root_cause_id.choices = select_choices(_choices(RootCause, blank=""))
     assign_form = assign_form or AssignForm(team_id=str(complaint.team_id or ""),
                                             assignee_id=str(complaint.assignee_id or ""))
-    assign_form.team_id.choices = _team_choices(_("Shared queue"))
+    assign_form.team_id.choices = select_choices(_team_choices(_("Shared queue")))
     reply_form = reply_form or ReplyForm()
-    reply_form.template.choices = [("", _("Free text"))] + [(t.key, t.name) for t in canned_replies()]
+    reply_form.template.choices = select_choices([("", _("Free text"))] + [(t.key, t.name) for t in canned_replies()])
     messages = db.session.execute(sa.select(ComplaintMessage).where(ComplaintMessage.complaint_id == complaint.id)
                                   .order_by(ComplaintMessage.id.desc()).limit(100)).scalars().all()
     escalations = db.session.execute(sa.select(Escalation).where(Escalation.complaint_id == complaint.id)
@@ -244,7 +246,7 @@ def step(complaint_id, action):
         abort(404)
     complaint = get_visible(complaint_id)
     form = TransitionForm()
-    form.root_cause_id.choices = _choices(RootCause, blank="")
+    form.root_cause_id.choices = select_choices(_choices(RootCause, blank=""))
     if not form.validate_on_submit():
         return _detail_page(complaint, transition_form=form, status=422, open_form=action)
     data = {"resolution": form.resolution.data, "root_cause_id": _id(form.root_cause_id.data),
@@ -273,7 +275,7 @@ def step(complaint_id, action):
 def assign_view(complaint_id):
     complaint = get_visible(complaint_id)
     form = AssignForm()
-    form.team_id.choices = _team_choices(_("Shared queue"))
+    form.team_id.choices = select_choices(_team_choices(_("Shared queue")))
     if not form.validate_on_submit():
         return _detail_page(complaint, assign_form=form, status=422, open_form="assign")
     try:
@@ -323,7 +325,7 @@ def reply_view(complaint_id):
 
     complaint = get_visible(complaint_id)
     form = ReplyForm()
-    form.template.choices = [("", _("Free text"))] + [(t.key, t.name) for t in canned_replies()]
+    form.template.choices = select_choices([("", _("Free text"))] + [(t.key, t.name) for t in canned_replies()])
     if not form.validate_on_submit():
         return _detail_page(complaint, reply_form=form, status=422, open_form="reply")
     try:

@@ -22,6 +22,7 @@ from core.l10n.fields import DateField, DecimalField, IntegerField
 from core.web.picker import PickerField
 from core.web.versions import VersionedForm
 from plugins.sales.models import SOURCES
+from core.web.choices import select_choices
 
 
 SOURCE_LABELS = {"website": _l("Website"), "referral": _l("Referral"), "phone": _l("Phone"), "email": _l("Email"),
@@ -45,7 +46,7 @@ class OpportunityForm(VersionedForm):
     currency = StringField(_l("Currency"), default="EUR", validators=[Length(min=3, max=3)])
     probability = StringField(_l("Probability (%)"), description=_l("Empty: the stage's default."))
     expected_close = DateField(_l("Expected close date"))
-    source = SelectField(_l("Source"), choices=source_choices)
+    source = SelectField(_l("Source"), choices=lambda: select_choices(source_choices()))
     tags = StringField(_l("Tags"), description=_l("Separated by commas."))
     notes = TextAreaField(_l("Notes"), render_kw={"rows": 3})
     follow_up_date = DateField(_l("Next follow-up"),

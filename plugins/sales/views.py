@@ -34,6 +34,7 @@ from plugins.sales.pipeline import (
     SalesInputError, create_opportunity, lost_reason, mark_lost, mark_won, move_to_stage, reopen,
     stages, update_opportunity,
 )
+from core.web.choices import select_choices
 
 bp = Blueprint("sales", __name__, url_prefix="/sales", template_folder="templates", static_folder="static")
 
@@ -211,11 +212,11 @@ def opportunities():
 def _opportunity_form(opp=None):
     form = OpportunityForm(obj=opp) if request.method == "GET" and opp else OpportunityForm()
     open_stages = [s for s in stages() if not (s.is_won or s.is_lost)]
-    form.stage_id.choices = [(str(s.id), s.name) for s in open_stages]
+    form.stage_id.choices = select_choices((str(s.id), s.name) for s in open_stages)
     people = _salespeople() if is_manager() else [current_user]
     if opp and opp.owner and opp.owner not in people:
         people.append(opp.owner)
-    form.owner_id.choices = [(str(u.id), u.display_name) for u in people]
+    form.owner_id.choices = select_choices((str(u.id), u.display_name) for u in people)
     if request.method == "GET":
         if opp:
             form.stage_id.data, form.owner_id.data = str(opp.stage_id), str(opp.owner_id or "")
@@ -309,7 +310,7 @@ def _lost_form():
     form = LostForm()
     reasons = db.session.execute(sa.select(LostReason).where(LostReason.active.is_(True))
                                  .order_by(LostReason.name)).scalars()
-    form.lost_reason_id.choices = [("", _("Choose…"))] + [(str(r.id), r.name) for r in reasons]
+    form.lost_reason_id.choices = select_choices([("", _("Choose…"))] + [(str(r.id), r.name) for r in reasons])
     return form
 
 
@@ -590,7 +591,7 @@ def settings():
     targets = db.session.execute(sa.select(Target).options(joinedload(Target.user))
                                  .where(Target.period == period.key).order_by(Target.user_id)).scalars().all()
     target_form = TargetForm(period=period.key)
-    target_form.user_id.choices = [(str(u.id), u.display_name) for u in _salespeople()]
+    target_form.user_id.choices = select_choices((str(u.id), u.display_name) for u in _salespeople())
     return render_template("sales/settings.html", stages=stages(), reasons=reasons, targets=targets,
                            period_label=period_label(period),
                            reason_form=LostReasonForm(), target_form=target_form, period=period,
@@ -672,7 +673,7 @@ def target_save():
     from plugins.sales.pipeline import parse_currency, parse_decimal
 
     form = TargetForm()
-    form.user_id.choices = [(str(u.id), u.display_name) for u in _salespeople()]
+    form.user_id.choices = select_choices((str(u.id), u.display_name) for u in _salespeople())
     errors: dict = {}
     if form.validate_on_submit():
         amount = parse_decimal(errors, "amount", form.amount.data)

@@ -11,6 +11,7 @@ from core.db import parse_id
 from core.l10n.fields import DateField, DecimalField, IntegerField
 from core.web.picker import PickerField
 from plugins.service.models import PRIORITIES, PROBLEM_CATEGORIES, REQUEST_CHANNELS, VISIT_OUTCOMES
+from core.web.choices import select_choices
 
 
 def _optional_int(value):
@@ -62,15 +63,15 @@ class EquipmentForm(FlaskForm):
     purchase_date = DateField(_l("Purchase date"), validators=[Optional()])
     install_date = DateField(_l("Installation date"), validators=[Optional()])
     location = StringField(_l("Location / address"), validators=[Optional(), Length(max=300)])
-    status = SelectField(_l("Status"), choices=status_choices(), default="in_service")
+    status = SelectField(_l("Status"), choices=select_choices(status_choices()), default="in_service")
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10_000)])
 
 
 class WarrantyForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[("standard", _l("Standard warranty")), ("extended", _l("Extended warranty")),
-                                            ("contract", _l("Service contract"))], default="extended")
-    terms = SelectField(_l("Covers"), choices=[("both", _l("Parts and labour")), ("parts", _l("Parts only")),
-                                               ("labour", _l("Labour only"))], default="both")
+    kind = SelectField(_l("Kind"), choices=select_choices([("standard", _l("Standard warranty")), ("extended", _l("Extended warranty")),
+                                                           ("contract", _l("Service contract"))]), default="extended")
+    terms = SelectField(_l("Covers"), choices=select_choices([("both", _l("Parts and labour")), ("parts", _l("Parts only")),
+                                                              ("labour", _l("Labour only"))]), default="both")
     start_date = DateField(_l("Start date"), validators=[InputRequired()])
     end_date = DateField(_l("End date (inclusive)"), validators=[Optional()])
     months = IntegerField(_l("…or length in months"), validators=[Optional(), NumberRange(1, 240)])
@@ -84,17 +85,17 @@ class RequestForm(FlaskForm):
     equipment_id = PickerField(_l("Equipment"), kind="equipment", coerce=int, validators=[InputRequired()],
                                description=_l("Type a serial number, model or customer name."))
     problem = TextAreaField(_l("Reported problem"), validators=[DataRequired(), Length(max=10_000)])
-    problem_category = SelectField(_l("Kind of problem"), choices=category_choices(), default="other")
-    priority = SelectField(_l("Priority"), choices=priority_choices(), default="normal")
-    channel = SelectField(_l("Came in by"), choices=channel_choices(), default="phone")
+    problem_category = SelectField(_l("Kind of problem"), choices=select_choices(category_choices()), default="other")
+    priority = SelectField(_l("Priority"), choices=select_choices(priority_choices()), default="normal")
+    channel = SelectField(_l("Came in by"), choices=select_choices(channel_choices()), default="phone")
     reported_on = DateField(_l("Reported on"), validators=[Optional()])
     technician_id = SelectField(_l("Technician"), coerce=_optional_int, validate_choice=False)
 
 
 class RequestEditForm(FlaskForm):
     technician_id = SelectField(_l("Technician"), coerce=_optional_int, validate_choice=False)
-    priority = SelectField(_l("Priority"), choices=priority_choices())
-    problem_category = SelectField(_l("Kind of problem"), choices=category_choices())
+    priority = SelectField(_l("Priority"), choices=select_choices(priority_choices()))
+    problem_category = SelectField(_l("Kind of problem"), choices=select_choices(category_choices()))
     diagnosis = TextAreaField(_l("Diagnosis"), validators=[Optional(), Length(max=10_000)])
     faulty_serial = StringField(_l("Faulty serial (swapped out)"), validators=[Optional(), Length(max=100)])
     replacement_serial = StringField(_l("Replacement serial (swapped in)"), validators=[Optional(), Length(max=100)])
@@ -105,7 +106,7 @@ class TransitionForm(FlaskForm):
 
 
 class LineForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[("part", _l("Part")), ("labour", _l("Labour"))])
+    kind = SelectField(_l("Kind"), choices=select_choices([("part", _l("Part")), ("labour", _l("Labour"))]))
     product_id = PickerField(_l("Catalog item"), kind="product", coerce=int)
     description = StringField(_l("Description"), validators=[Optional(), Length(max=300)])
     quantity = DecimalField(_l("Quantity"), places=2, default=1, validators=[InputRequired(), NumberRange(min=0.01)])
@@ -114,9 +115,9 @@ class LineForm(FlaskForm):
 
 
 class OverrideForm(FlaskForm):
-    decision = SelectField(_l("Decision"), choices=[("", _l("As computed")), ("covered", _l("Covered")),
-                                                    ("partly_covered", _l("Partly covered")),
-                                                    ("billable", _l("Billable"))])
+    decision = SelectField(_l("Decision"), choices=select_choices([("", _l("As computed")), ("covered", _l("Covered")),
+                                                                   ("partly_covered", _l("Partly covered")),
+                                                                   ("billable", _l("Billable"))]))
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
 
 
@@ -134,6 +135,6 @@ class VisitForm(FlaskForm):
 
 class FinishVisitForm(FlaskForm):
     done_on = DateField(_l("Done on"), validators=[InputRequired()])
-    outcome = SelectField(_l("Outcome"), choices=outcome_choices())
+    outcome = SelectField(_l("Outcome"), choices=select_choices(outcome_choices()))
     technician_id = SelectField(_l("Technician"), coerce=_optional_int, validate_choice=False)
     notes = TextAreaField(_l("Checklist and notes"), validators=[Optional(), Length(max=10_000)])

@@ -32,6 +32,7 @@ from plugins.service.models import (
     MaintenancePlan, RequestPhoto, ServiceRequest, Visit, Warranty,
 )
 from core.l10n import local_today
+from core.web.choices import select_choices
 
 bp = Blueprint("service", __name__, url_prefix="/service", template_folder="templates")
 
@@ -89,7 +90,7 @@ def technicians() -> list[User]:
 
 
 def _tech_choices(blank=None):
-    return [("", blank or _("— unassigned —"))] + [(str(u.id), u.display_name) for u in technicians()]
+    return select_choices([("", blank or _("— unassigned —"))] + [(str(u.id), u.display_name) for u in technicians()])
 
 
 def _equipment_or_404(equipment_id: int) -> Equipment:

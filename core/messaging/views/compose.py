@@ -15,6 +15,7 @@ from core.messaging.sms import count_segments
 from core.messaging.templates import TemplateError, render_message
 from core.messaging.views import bp
 from core.security import check_permission, ensure_visible, requires
+from core.web.choices import select_choices
 
 TEMPLATES_OFFERED = 200
 
@@ -34,7 +35,7 @@ def compose(customer_id: int):
     channel = request.values.get("channel") if request.values.get("channel") in CHANNELS else EMAIL
     form = ComposeForm()
     form.channel.data = channel
-    form.to.choices = [(r, r) for r in recipients_of(customer, channel)]
+    form.to.choices = select_choices((r, r) for r in recipients_of(customer, channel))
     template_key = request.args.get("template") or ""
     preview = None
     status = 200
