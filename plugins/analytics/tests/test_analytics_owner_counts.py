@@ -203,3 +203,25 @@ def test_period_pairs_in_python_match_the_rule():
     assert (jan, 12, jan, 12) in pairs and (jan, 3, jan, 12) not in pairs     # overlapping: never
     assert (apr, 1, jan, 1) not in pairs                                       # later → earlier: never
     assert len(pairs) == 5 + 4   # 5 periods (2 months, 2 quarters, 1 year) with themselves; 4 in order
+
+
+def test_the_jobs_sparse_pair_counts_match_the_rule_per_customer():
+    """The job counts pairs as a sparse product per owner; the same counts, customer by customer,
+    from ``period_pairs`` (what a reassignment moves): random purchases over six years."""
+    from collections import Counter
+
+    import numpy as np
+
+    from plugins.analytics.owner_counts import _pair_counts, period_pairs
+
+    rng = np.random.default_rng(12)
+    customers = rng.integers(0, 80, 600)
+    months = rng.integers(2020 * 12, 2026 * 12, 600)
+    owners = np.where(customers % 3 == 0, -1, customers % 3 + 10)      # -1: no owner
+    expected = Counter()
+    for c in np.unique(customers):
+        owner = None if c % 3 == 0 else int(c % 3 + 10)
+        for key in period_pairs({int(m) for m in months[customers == c]}):
+            expected[(owner, *key)] += 1
+    got = {row[:5]: row[5] for row in _pair_counts(customers, months, owners)}
+    assert got == dict(expected) and len(got) > 500
