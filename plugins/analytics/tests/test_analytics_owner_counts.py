@@ -4,7 +4,6 @@ checked by rendering each page from the counts and again with the snapshot marke
 none (the live path), as admin and as each salesperson, before and after a customer changes
 hands and after a second run (movement between classes). The record rule on the new rows: a
 salesperson's figures are their own customers' only."""
-import json
 import re
 from datetime import date
 
