@@ -23,7 +23,7 @@ Measured:
   of each phase: read sales' lines through the query hook (summed per customer and day in
   SQL, streamed) and summarise; RFM, BG/NBD and Gamma-Gamma fits and scoring; clusters;
   writing the customer figures; cluster profiles; co-purchase rules; recommendations;
-  profit; demand and its forecast; repurchase intervals; publishing;
+  profit; demand and its forecast; repurchase intervals; the per-owner counts; publishing;
 * **floor**: the same R, F, M quintile scores from one plain SQL statement over the same
   tables (per-day sums, per-customer aggregates, ``NTILE(5)`` windows), all rows fetched;
 * **pages**: median and p95 of ``--repeat`` requests (after one warm-up) of every analytics
@@ -154,13 +154,14 @@ def timed_floor(app, as_of: date = AS_OF) -> tuple[float, int]:
 
 def _phases():
     """(label, module, function) of each timed phase of the recomputation, in the order it runs."""
-    from plugins.analytics import clusters, compute, crosssell, demand, profit, repurchase
+    from plugins.analytics import clusters, compute, crosssell, demand, owner_counts, profit, repurchase
 
     return [("read + summarise", compute, "summarise"), ("RFM + BG/NBD + Gamma-Gamma", compute, "score"),
             ("clusters", clusters, "cluster"), ("cluster profiles", clusters, "write_profiles"),
             ("co-purchase rules", crosssell, "mine_rules"), ("recommendations", crosssell, "write_recommendations"),
             ("profit", profit, "write_profit"), ("demand + forecast", demand, "write_demand"),
-            ("repurchase intervals", repurchase, "write_intervals"), ("publish", compute, "_publish")]
+            ("repurchase intervals", repurchase, "write_intervals"),
+            ("per-owner counts", owner_counts, "write_counts"), ("publish", compute, "_publish")]
 
 
 #: The time of the recompute not inside any wrapped phase: the customer figures' inserts.
