@@ -23,7 +23,7 @@ Measured:
   of each phase: read sales' lines through the query hook (summed per customer and day in
   SQL, streamed) and summarise; RFM, BG/NBD and Gamma-Gamma fits and scoring; clusters;
   writing the customer figures; cluster profiles; co-purchase rules; recommendations;
-  profit; demand and its forecast; repurchase intervals; publishing;
+  profit; demand and its forecast; repurchase intervals; the per-owner counts; publishing;
 * **floor**: the same R, F, M quintile scores from one plain SQL statement over the same
   tables (per-day sums, per-customer aggregates, ``NTILE(5)`` windows), all rows fetched;
 * **pages**: median and p95 of ``--repeat`` requests (after one warm-up) of every analytics
@@ -154,13 +154,14 @@ def timed_floor(app, as_of: date = AS_OF) -> tuple[float, int]:
 
 def _phases():
     """(label, module, function) of each timed phase of the recomputation, in the order it runs."""
-    from plugins.analytics import clusters, compute, crosssell, demand, profit, repurchase
+    from plugins.analytics import clusters, compute, crosssell, demand, owner_counts, profit, repurchase
 
     return [("read + summarise", compute, "summarise"), ("RFM + BG/NBD + Gamma-Gamma", compute, "score"),
             ("clusters", clusters, "cluster"), ("cluster profiles", clusters, "write_profiles"),
             ("co-purchase rules", crosssell, "mine_rules"), ("recommendations", crosssell, "write_recommendations"),
             ("profit", profit, "write_profit"), ("demand + forecast", demand, "write_demand"),
-            ("repurchase intervals", repurchase, "write_intervals"), ("publish", compute, "_publish")]
+            ("repurchase intervals", repurchase, "write_intervals"),
+            ("per-owner counts", owner_counts, "write_counts"), ("publish", compute, "_publish")]
 
 
 #: The time of the recompute not inside any wrapped phase: the customer figures' inserts.
@@ -267,12 +268,14 @@ def timed_pages(app, repeat=20, users=None) -> list[dict]:
                 continue
             if status != 200:
                 raise SystemExit(f"{url} as {who}: status {status}")
-            times = []
+            times, cpu = [], []
             for _ in range(repeat):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 client.get(url, headers=hdrs)
                 times.append((time.perf_counter() - t) * 1000)
-            rows.append({"user": who, "page": label, "median": statistics.median(times), "p95": p95(times)})
+                cpu.append((time.process_time() - c) * 1000)
+            rows.append({"user": who, "page": label, "median": statistics.median(times), "p95": p95(times),
+                         "cpu": statistics.median(cpu)})
         rows.append(_panel_alone(app, email, customer, repeat) | {"user": who})
     return rows
 
@@ -292,12 +295,14 @@ def _panel_alone(app, email: str, customer_id: int, repeat: int) -> dict:
         login_user(user)
         customer = db.session.get(Customer, customer_id)
         customer_panel(customer, user)
-        times = []
+        times, cpu = [], []
         for _ in range(repeat):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             customer_panel(customer, user)
             times.append((time.perf_counter() - t) * 1000)
-    return {"page": "analytics panel alone", "median": statistics.median(times), "p95": p95(times)}
+            cpu.append((time.process_time() - c) * 1000)
+    return {"page": "analytics panel alone", "median": statistics.median(times), "p95": p95(times),
+            "cpu": statistics.median(cpu)}
 
 
 def use_existing(app) -> dict:
@@ -317,6 +322,10 @@ def use_existing(app) -> dict:
             raise SystemExit("the sales plugin is not enabled in this database: nothing to analyse")
         if not app.extensions["rapport"].plugins.is_enabled("analytics"):
             enable_plugin("analytics")
+        else:
+            from core.migrate import upgrade_plugin
+
+            upgrade_plugin("analytics", app)    # a database enabled by an older checkout
         users = {"admin": (BENCH_EMAIL, BENCH_PASSWORD)}
         sales = db.session.execute(sa.select(User).where(User.email == SALESPERSON_EMAIL)).scalar_one_or_none()
         if sales is not None:
@@ -366,6 +375,9 @@ def main(argv=None) -> int:
                         help="the snapshot date (default: 2026-11-01 on a filled database; with --url the "
                              "day of the latest confirmed order)")
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per page (after one warm-up)")
+    parser.add_argument("--pages-only", action="store_true",
+                        help="with --url: no floor, no recompute; time the pages on the latest snapshot as it is "
+                             "(before/after a change on the same data)")
     args = parser.parse_args(argv)
     from bench.generate import make_app
 
@@ -388,6 +400,9 @@ def main(argv=None) -> int:
         users, as_of = None, args.as_of or AS_OF
     print(f"database: {url.split('@')[-1]}  orders {orders:,}  lines {lines:,}  (filled/checked in "
           f"{time.perf_counter() - t:.0f} s)  as of {as_of}")
+    if args.pages_only and args.url:
+        print_pages(app, args.repeat, users)
+        return 0
     floor, rows = timed_floor(app, as_of)
     print(f"floor: plain SQL RFM pass, {rows:,} customers: {floor:.1f} s")
     run = timed_recompute(app, as_of)
@@ -400,11 +415,17 @@ def main(argv=None) -> int:
     print(f"  {'total':<28} {run['total']:8.1f} {run['cpu']:8.1f}")
     print("  model r, α, a, b, p, q, γ:", ", ".join(f"{v:.4g}" for v in run["model"] if v is not None))
     print(f"peak memory after the recompute (ru_maxrss): {_mb():.0f} MB")
-    print(f"{'user':<12} {'page':<30} {'median ms':>10} {'p95 ms':>8}")
-    for row in timed_pages(app, args.repeat, users):
-        print(f"{row['user']:<12} {row['page']:<30} {row['median']:10.1f} {row['p95']:8.1f}")
-    print(f"peak memory at the end (ru_maxrss): {_mb():.0f} MB")
+    print_pages(app, args.repeat, users)
     return 0
+
+
+def print_pages(app, repeat, users) -> None:
+    """The page table: wall median and p95, and the median CPU time of this process (on SQLite it
+    includes the queries; a PostgreSQL server's time is not in it)."""
+    print(f"{'user':<12} {'page':<30} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>8}")
+    for row in timed_pages(app, repeat, users):
+        print(f"{row['user']:<12} {row['page']:<30} {row['median']:10.1f} {row['p95']:8.1f} {row['cpu']:8.1f}")
+    print(f"peak memory at the end (ru_maxrss): {_mb():.0f} MB")
 
 
 if __name__ == "__main__":

@@ -51,10 +51,12 @@ def register_api(api):
 @hookimpl
 def record_rules():
     from core.contrib import RecordRule
-    from plugins.analytics.models import CustomerFigures, CustomerProfit
+    from plugins.analytics.models import CustomerFigures, CustomerProfit, OwnerCount, RetentionCount
 
     return [RecordRule(CustomerFigures, "owner_id", "analytics.manager"),
-            RecordRule(CustomerProfit, "owner_id", "analytics.manager")]
+            RecordRule(CustomerProfit, "owner_id", "analytics.manager"),
+            RecordRule(OwnerCount, "owner_id", "analytics.manager"),
+            RecordRule(RetentionCount, "owner_id", "analytics.manager")]
 
 
 @hookimpl
@@ -114,7 +116,7 @@ def customer_updated(customer, changes, event_id):
     if "owner_id" in changes:
         from plugins.analytics.models import reassign
 
-        reassign(customer["id"], changes["owner_id"][1])
+        reassign(customer["id"], changes["owner_id"][1], changes["owner_id"][0])
 
 
 @hookimpl(optionalhook=True)

@@ -305,9 +305,16 @@ def cluster_rows(snapshot) -> list:
 
 
 def own_counts(snapshot) -> dict[int, int]:
-    """Cluster number → how many of the customers this user may see (record rule) it holds."""
+    """Cluster number → how many of the customers this user may see (record rule) it holds.
+
+    From the snapshot's per-owner counts (owner_counts.py); a snapshot written before them counts live.
+    """
     from core.security import scoped
     from plugins.analytics.models import CustomerFigures
+    from plugins.analytics.owner_counts import cluster_counts
+
+    if snapshot.owner_counts:
+        return cluster_counts(snapshot)
 
     stmt = scoped(sa.select(CustomerFigures.cluster, sa.func.count()).select_from(CustomerFigures),
                   CustomerFigures).where(CustomerFigures.snapshot_id == snapshot.id,

@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from core.db import db, utcnow
-from plugins.analytics import clusters, clv, crosssell, demand, profit, repurchase, rfm
+from plugins.analytics import clusters, clv, crosssell, demand, owner_counts, profit, repurchase, rfm
 from plugins.analytics.models import HORIZON_DAYS, CustomerFigures, Snapshot
 
 log = logging.getLogger(__name__)
@@ -212,6 +212,7 @@ def recompute(job=None, as_of: str | None = None) -> str:
     progress(n, n, _("Forecasting demand by price band"))
     demand.write_demand(snapshot, as_of_date)
     repurchase.write_intervals(snapshot.id, as_of_date)
+    owner_counts.write_counts(snapshot)
     _publish(snapshot, n, s)
     db.session.commit()
     return ngettext("%(num)d customer analysed.", "%(num)d customers analysed.", n)

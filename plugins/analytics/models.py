@@ -48,6 +48,10 @@ class Snapshot(db.Model):
     profit_summary: Mapped[dict | None] = mapped_column(sa.JSON)
     # Demand (demand.py): the price bands, [{"band", "above", "up_to", "units", "forecast"}, ...]
     demand_bands: Mapped[list | None] = mapped_column(sa.JSON)
+    # owner_counts.py: the per-owner counts (OwnerCount, RetentionCount) were written for this snapshot,
+    # and the previous snapshot their movement between classes compares with (None: there was none).
+    owner_counts: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    counted_against: Mapped[int | None]
 
 
 class CustomerFigures(db.Model):
@@ -215,6 +219,51 @@ class Cluster(db.Model):
     profile: Mapped[dict] = mapped_column(sa.JSON)
 
 
+class OwnerCount(db.Model):
+    """How many of one owner's customers hold one (class, previous class, cluster) in one snapshot.
+
+    Written by the job (owner_counts.py) so the overview, the clusters page and the classes API
+    read a few rows per owner instead of counting that owner's customers on every view.
+    ``previous_class`` is the class in ``Snapshot.counted_against`` (None: new since then).
+    ``owner_id`` None: customers without owner. Readers always sum (a deleted user's rows
+    become None and join the unowned ones, as their customers' figures do).
+    """
+
+    __tablename__ = "analytics_owner_count"
+    __table_args__ = (sa.Index("ix_analytics_owner_count_owner", "snapshot_id", "owner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"))
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
+    rfm_class: Mapped[str] = mapped_column(sa.String(20))
+    previous_class: Mapped[str | None] = mapped_column(sa.String(20))
+    cluster: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    customers: Mapped[int]
+
+
+class RetentionCount(db.Model):
+    """Customers of one owner who bought in the period ``before`` and again in the later ``after``.
+
+    A period is its first month (``year * 12 + month - 1``) and its length in months (1, 3 or
+    12); ``before == after`` counts the period's buyers. Every pair of periods up to the
+    snapshot date is written (owner_counts.py), so retention for any two periods is two
+    lookups. The owner is the customer's owner (kept in step on reassignment).
+    """
+
+    __tablename__ = "analytics_retention"
+    __table_args__ = (sa.Index("ix_analytics_retention_pair", "snapshot_id", "before_start", "before_months",
+                               "after_start", "after_months", "owner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("analytics_snapshot.id", ondelete="CASCADE"))
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("core_user.id", ondelete="SET NULL"))
+    before_start: Mapped[int]
+    before_months: Mapped[int] = mapped_column(sa.SmallInteger)
+    after_start: Mapped[int]
+    after_months: Mapped[int] = mapped_column(sa.SmallInteger)
+    customers: Mapped[int]
+
+
 HORIZON_DAYS = 90
 
 
@@ -225,7 +274,11 @@ def latest_snapshot() -> Snapshot | None:
         .order_by(Snapshot.completed_at.desc(), Snapshot.id.desc()).limit(1)).scalar_one_or_none()
 
 
-def reassign(customer_id: int, owner_id: int | None) -> None:
-    """The customer changed hands: their figures in every snapshot now belong to the new owner."""
+def reassign(customer_id: int, owner_id: int | None, previous_owner: int | None = None) -> None:
+    """The customer changed hands: their figures in every snapshot now belong to the new owner
+    (and the snapshots' per-owner counts move with them, from ``previous_owner``)."""
+    from plugins.analytics.owner_counts import move_customer
+
+    move_customer(customer_id, previous_owner, owner_id)
     for model in (CustomerFigures, CustomerProfit):
         db.session.execute(sa.update(model).where(model.customer_id == customer_id).values(owner_id=owner_id))

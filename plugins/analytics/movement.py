@@ -29,16 +29,24 @@ def class_movement(snapshot, previous) -> dict:
     Returns ``{"moves": [(from_class, to_class, customers), ...]`` (changed class only,
     most customers first; ``from_class`` None for customers new since the previous
     snapshot), ``"stayed"``: customers who kept their class}.
+
+    Read from the snapshot's per-owner counts when they were taken against ``previous``
+    (owner_counts.py); otherwise counted live over both snapshots' rows.
     """
-    before = aliased(CustomerFigures)
-    stmt = (scoped(sa.select(before.rfm_class, CustomerFigures.rfm_class, sa.func.count()).select_from(CustomerFigures),
-                   CustomerFigures)
-            .outerjoin(before, sa.and_(before.customer_id == CustomerFigures.customer_id,
-                                       before.snapshot_id == previous.id))
-            .where(CustomerFigures.snapshot_id == snapshot.id)
-            .group_by(before.rfm_class, CustomerFigures.rfm_class))
+    from plugins.analytics.owner_counts import movement_counts
+
+    counts = movement_counts(snapshot, previous)
+    if counts is None:
+        before = aliased(CustomerFigures)
+        stmt = (scoped(sa.select(before.rfm_class, CustomerFigures.rfm_class, sa.func.count())
+                       .select_from(CustomerFigures), CustomerFigures)
+                .outerjoin(before, sa.and_(before.customer_id == CustomerFigures.customer_id,
+                                           before.snapshot_id == previous.id))
+                .where(CustomerFigures.snapshot_id == snapshot.id)
+                .group_by(before.rfm_class, CustomerFigures.rfm_class))
+        counts = db.session.execute(stmt).all()
     moves, stayed = [], 0
-    for old, new, n in db.session.execute(stmt).all():
+    for old, new, n in counts:
         if old == new:
             stayed += n
         else:

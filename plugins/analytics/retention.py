@@ -1,10 +1,13 @@
 """Retention per salesperson: of the customers who bought in the previous period, the share who
 bought again in this period, per customer owner.
 
-Computed live in SQL from sales' confirmed orders (its ``sales_orders`` query hook, never an
-import of sales): two ``DISTINCT customer_id`` sets, one per period, filtered on the indexed
-``confirmed_at``; the previous period's buyers are joined with their owner and left-joined with
-this period's buyers, and one ``GROUP BY owner`` counts both. Nothing is loaded per customer.
+The page reads the latest snapshot's retention counts (owner_counts.py: per owner and every
+pair of periods, written by the nightly job from sales' confirmed orders up to the snapshot
+date), so a view is two small lookups whatever the number of orders. Before a snapshot has
+them, it is computed live in SQL from sales' confirmed orders (its ``sales_orders`` query hook,
+never an import of sales): two ``DISTINCT customer_id`` sets, one per period, filtered on the
+indexed ``confirmed_at``; the previous period's buyers are joined with their owner and
+left-joined with this period's buyers, and one ``GROUP BY owner`` counts both.
 
 "Salesperson" is the customer's owner *now* (``core_customer.owner_id``), the person who is
 meant to keep the customer; a purchase in this period counts whoever took the order.
@@ -32,6 +35,15 @@ class Period:
     @property
     def last_day(self) -> date:
         return self.end - timedelta(days=1)
+
+    @property
+    def first_month(self) -> int:
+        """The first month as a number (``year * 12 + month - 1``), as the snapshot's counts key it."""
+        return self.start.year * 12 + self.start.month - 1
+
+    @property
+    def months(self) -> int:
+        return 12 if len(self.key) == 4 else 3 if "Q" in self.key else 1
 
 
 def parse_period(key: str | None) -> Period | None:
@@ -88,17 +100,9 @@ class Row:
         return self.returned / self.customers if self.customers else None
 
 
-def _buyers(orders, period: Period):
-    start = datetime.combine(period.start, datetime.min.time())
-    end = datetime.combine(period.end, datetime.min.time())
-    return (sa.select(orders.c.customer_id).where(orders.c.confirmed_at >= start, orders.c.confirmed_at < end)
-            .distinct().subquery())
-
-
-def retention(current: Period, previous: Period, owner_id: int | None = None, *, only_owner: bool = False) -> list[Row]:
-    """One row per owner (``only_owner``: just ``owner_id``'s), best retention first, then by name."""
+def _live_counts(current: Period, previous: Period, owner_id, *, only_owner: bool) -> list[tuple]:
+    """(owner id, bought in ``previous``, bought again in ``current``) from sales' orders now."""
     from core import query
-    from core.auth.models import User
     from core.customers.models import Customer
 
     orders = query("sales_orders")
@@ -112,7 +116,30 @@ def retention(current: Period, previous: Period, owner_id: int | None = None, *,
             .group_by(Customer.owner_id))
     if only_owner:
         stmt = stmt.where(Customer.owner_id == owner_id)
-    counts = db.session.execute(stmt).all()
+    return db.session.execute(stmt).all()
+
+
+def _buyers(orders, period: Period):
+    start = datetime.combine(period.start, datetime.min.time())
+    end = datetime.combine(period.end, datetime.min.time())
+    return (sa.select(orders.c.customer_id).where(orders.c.confirmed_at >= start, orders.c.confirmed_at < end)
+            .distinct().subquery())
+
+
+def retention(current: Period, previous: Period, owner_id: int | None = None, *, only_owner: bool = False,
+              snapshot=None) -> list[Row]:
+    """One row per owner (``only_owner``: just ``owner_id``'s), best retention first, then by name.
+
+    With a ``snapshot`` that has per-owner counts (owner_counts.py), read from them: orders up to
+    the snapshot's date, a few rows per owner. Without, counted live over sales' orders now.
+    """
+    from core.auth.models import User
+    from plugins.analytics.owner_counts import retention_counts
+
+    if snapshot is not None and snapshot.owner_counts:
+        counts = retention_counts(snapshot, current, previous, owner_id, only_owner=only_owner)
+    else:
+        counts = _live_counts(current, previous, owner_id, only_owner=only_owner)
     ids = [uid for uid, _n, _r in counts if uid is not None]
     names = {uid: name or email for uid, name, email in db.session.execute(
         sa.select(User.id, User.name, User.email).where(User.id.in_(ids)))} if ids else {}

@@ -62,10 +62,18 @@ def _helpers():
 
 
 def class_distribution(snapshot) -> list[tuple[str, int]]:
-    """(class key, customers) for every class in the grid's order, as far as the user may see."""
-    stmt = scoped(sa.select(CustomerFigures.rfm_class, sa.func.count()).select_from(CustomerFigures),
-                  CustomerFigures).where(CustomerFigures.snapshot_id == snapshot.id).group_by(CustomerFigures.rfm_class)
-    counts = dict(db.session.execute(stmt).all())
+    """(class key, customers) for every class in the grid's order, as far as the user may see.
+
+    From the snapshot's per-owner counts (owner_counts.py); a snapshot written before them counts live.
+    """
+    from plugins.analytics.owner_counts import class_counts
+
+    if snapshot.owner_counts:
+        counts = class_counts(snapshot)
+    else:
+        stmt = scoped(sa.select(CustomerFigures.rfm_class, sa.func.count()).select_from(CustomerFigures),
+                      CustomerFigures).where(CustomerFigures.snapshot_id == snapshot.id).group_by(CustomerFigures.rfm_class)
+        counts = dict(db.session.execute(stmt).all())
     return [(key, counts.get(key, 0)) for key in rfm.CLASSES]
 
 
@@ -320,7 +328,8 @@ def clusters():
 @bp.get("/retention")
 @requires("analytics.view")
 def retention():
-    """Retention per salesperson for the periods the user picks (live SQL over sales' orders).
+    """Retention per salesperson for the periods the user picks, from the latest snapshot's counts
+    (live SQL over sales' orders for a snapshot written before them, or before the first one).
 
     A salesperson sees their own row only; ``analytics.manager`` sees every owner's.
     """
@@ -346,11 +355,14 @@ def retention():
     if current is not None and previous is not None and previous.end > current.start:
         errors["previous"] = _("The earlier period must end before this one starts.")
     manager = user_can("analytics.manager")
+    snapshot = latest_snapshot()
+    if snapshot is not None and not snapshot.owner_counts:
+        snapshot = None     # written before the counts: live
     rows = None
     if not errors:
-        rows = compute(current, previous, current_user.id, only_owner=not manager)
+        rows = compute(current, previous, current_user.id, only_owner=not manager, snapshot=snapshot)
     totals = (sum(r.customers for r in rows), sum(r.returned for r in rows)) if rows else (0, 0)
-    return render_template("analytics/retention.html", current=current, previous=previous, rows=rows,
+    return render_template("analytics/retention.html", snapshot=snapshot, current=current, previous=previous, rows=rows,
                            errors=errors, period_key=current.key if current else period_key,
                            previous_key=previous.key if previous else previous_key, manager=manager,
                            totals=totals, keys=keys), 400 if errors else 200
