@@ -86,7 +86,7 @@ def _babel_context():
     Flask-Babel itself reaches it through three ``g`` proxy look-ups on every ``gettext``; a
     page translating a few hundred strings spent a millisecond there.
     """
-    app_ctx = _cv_app.get(None)
+    app_ctx = _cv_app.get(None)  # what ``flask.g`` itself resolves through (Flask ≥ 2.2)
     if app_ctx is None:
         return None
     return app_ctx.g.__dict__.get("_flask_babel")
