@@ -2,6 +2,8 @@
 
     python -m bench.request_profile --db bench/data/full-50000.db --path / --path /customers/ -n 200
 
+Paths ``/_floor/b``, ``/_floor/c`` and ``/_floor/d`` profile :mod:`bench.http_floor`'s rungs.
+
 Builds the app on an existing bench database (``bench.full`` fills one), logs in as the bench
 admin with the test client, warms each path up once, then runs ``-n`` requests of each under
 :mod:`cProfile` with ``time.process_time`` as its clock (CPU time, so a loaded machine inflates
@@ -22,6 +24,10 @@ from bench.generate import BENCH_EMAIL, BENCH_PASSWORD, make_app
 
 def profile(db: str, paths: list[str], n: int, top: int, dump: str | None, language: str | None) -> None:
     app = make_app(f"sqlite:///{Path(db).resolve()}")
+    if any(p.startswith("/_floor/") for p in paths):  # bench.http_floor's rungs (b)–(d), unpadded
+        from bench.http_floor import floor_blueprint
+
+        app.register_blueprint(floor_blueprint(0, 25))
     client = app.test_client()
     response = client.post("/login", data={"email": BENCH_EMAIL, "password": BENCH_PASSWORD})
     if response.status_code != 302:

@@ -80,12 +80,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     bootstrap.init_app(app)
-    from core.i18n import install_wtforms_translations, select_locale, text_direction
+    from core.i18n import install_request_translations, install_wtforms_translations, select_locale, text_direction
 
     from core.l10n import jinja as l10n_jinja
     from core.l10n.context import timezone_name
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=timezone_name)
+    install_request_translations(app, babel)
     install_wtforms_translations()
     l10n_jinja.install(app)
     _init_login(app)

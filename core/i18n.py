@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import current_app, g, has_request_context, request, session
-from flask_babel import get_locale
+from flask.globals import _cv_app
+from flask_babel import Domain, get_locale, get_translations
 from flask_login import current_user
 
 from core.config import RTL_LANGUAGES
@@ -72,3 +73,78 @@ def install_wtforms_translations() -> None:
     import flask_wtf.i18n
 
     flask_wtf.i18n._get_translations = wtforms_translations
+
+
+# -- translations looked up once per locale and context (issue 17) -------------------------
+
+_MEMO = "rapport_translations"
+
+
+def _babel_context():
+    """Flask-Babel's per-context namespace (``g._flask_babel``), read without LocalProxy hops.
+
+    Flask-Babel itself reaches it through three ``g`` proxy look-ups on every ``gettext``; a
+    page translating a few hundred strings spent a millisecond there.
+    """
+    app_ctx = _cv_app.get(None)  # what ``flask.g`` itself resolves through (Flask ≥ 2.2)
+    if app_ctx is None:
+        return None
+    return app_ctx.g.__dict__.get("_flask_babel")
+
+
+def _memo(ctx, domain):
+    """The translations kept for ``ctx`` while its locale and domain are still the same objects."""
+    if ctx is None:
+        return None
+    found = ctx.__dict__
+    memo = found.get(_MEMO)
+    if memo is not None and memo[0] is found.get("babel_locale") and memo[1] is domain:
+        return memo[2]
+    return None
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's default domain, remembering this context's translations object.
+
+    Flask-Babel finds the translations for each string anew: context, locale, its identifier,
+    the cache. They depend only on the chosen locale and the domain, so they are kept on
+    Flask-Babel's own per-context namespace together with the very ``Locale`` object they
+    were found for. ``force_locale``, ``refresh`` and the locale selector all replace (or
+    remove) that object, so a different locale never reuses them; a new context (request,
+    job) starts without them.
+    """
+
+    def get_translations(self):
+        ctx = _babel_context()
+        found = _memo(ctx, self)
+        if found is not None:
+            return found
+        translations = super().get_translations()
+        ctx = _babel_context()  # created by the look-up if it was missing
+        if ctx is not None and ctx.__dict__.get("babel_locale") is not None:
+            ctx.__dict__[_MEMO] = (ctx.babel_locale, self, translations)
+        return translations
+
+
+def translations():
+    """The current context's translations: Jinja's ``_``/``gettext`` and friends call this."""
+    ctx = _babel_context()
+    if ctx is not None:
+        found = _memo(ctx, ctx.__dict__.get("babel_domain"))
+        if found is not None:
+            return found
+    return get_translations()
+
+
+def install_request_translations(app, babel) -> None:
+    """Use :class:`RequestDomain` as Flask-Babel's default domain and point Jinja's gettext
+    functions at :func:`translations` (Flask-Babel installs lambdas taking the long way)."""
+    if not isinstance(babel.__dict__.get("domain_instance"), RequestDomain):
+        babel.domain_instance = RequestDomain(domain=app.extensions["babel"].default_domain)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )

@@ -31,6 +31,17 @@ from core.hooks import PROJECT
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "rapport.plugins"
+
+
+@functools.cache
+def _enabled_statement():
+    """The enabled set's SELECT, built once: every request re-reads the set (core/app.py), and
+    building the expression cost more Python than running it on that tiny table."""
+    from core.models import PluginState
+
+    return sa.select(PluginState.name).where(PluginState.enabled.is_(True))
+
+
 CORE = "core"
 
 
@@ -181,9 +192,7 @@ class PluginRegistry:
 
     def refresh(self, session) -> None:
         """Re-read the enabled set from the database (cheap: one tiny table)."""
-        from core.models import PluginState
-
-        rows = session.execute(sa.select(PluginState.name).where(PluginState.enabled.is_(True))).scalars()
+        rows = session.execute(_enabled_statement()).scalars()
         self.enabled = frozenset(n for n in rows if n in self.installed)
         if has_app_context():
             g._rapport_plugins_loaded = True

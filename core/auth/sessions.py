@@ -38,16 +38,22 @@ def start_session(user: User) -> str:
     return key
 
 
+# The user loader's statement, built once: it runs on every request, and building the
+# expression (column coercions, operators) cost more Python than executing it. The values
+# are bound per call.
+_LIVE_SESSION = (
+    sa.select(UserSession, User).join(User, User.id == UserSession.user_id)
+    .where(UserSession.key_hash == sa.bindparam("key_hash"), UserSession.user_id == sa.bindparam("user_id"),
+           UserSession.revoked_at.is_(None), User.active.is_(True))
+)
+
+
 def load_session_user(user_id: str) -> User | None:
     """flask-login's user loader: the user behind a live session, or None."""
     uid, _sep, key = (user_id or "").partition(":")
     if not uid.isdigit() or not key:
         return None  # a cookie from before server-side sessions, or forged: not a login
-    row = db.session.execute(
-        sa.select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.key_hash == UserSession.digest(key), UserSession.user_id == int(uid),
-               UserSession.revoked_at.is_(None), User.active.is_(True))
-    ).first()
+    row = db.session.execute(_LIVE_SESSION, {"key_hash": UserSession.digest(key), "user_id": int(uid)}).first()
     if row is None:
         return None
     session_row, user = row

@@ -68,7 +68,8 @@ def _user():
         return None
     from flask_login import current_user
 
-    return current_user if current_user and getattr(current_user, "is_authenticated", False) else None
+    user = current_user._get_current_object()  # one proxy look-up, not three (asked per date formatted)
+    return user if user and getattr(user, "is_authenticated", False) else None
 
 
 def valid_timezone(name: str | None) -> bool:

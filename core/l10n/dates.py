@@ -105,10 +105,11 @@ def format_date(value, style: str | None = "medium") -> str:
     if isinstance(value, datetime):
         value = to_local(value).date()
     style = _style(style)
-    if context.calendar() == context.PERSIAN:
+    calendar = context.calendar()  # once: it reads the user through flask-login's proxy
+    if calendar == context.PERSIAN:
         return _persian_text(value, style)
     text = native_digits(babel_dates.format_date(value, style, locale=context.locale()))
-    if context.calendar() == context.HEBREW and style != "short":
+    if calendar == context.HEBREW and style != "short":
         return f"{text} ({_hebrew_text(value)})"
     return text
 

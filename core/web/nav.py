@@ -13,6 +13,8 @@ def menu_for(user) -> list[dict]:
     order) and is active when one of them is.
     """
     registry = current_app.extensions["rapport"].plugins
+    # Read once: each ``request.…`` is a proxy look-up, and there are twenty-odd items.
+    endpoint, blueprint = request.endpoint, request.blueprint
     entries = []
     for item in registry.contributions("menu_items", user=user):
         if not user.can(item.permission):
@@ -22,9 +24,8 @@ def menu_for(user) -> list[dict]:
         except BuildError:
             current_app.logger.warning("menu item %s points to unknown endpoint %s", item.label, item.endpoint)
             continue
-        active = request.endpoint == item.endpoint or (
-            request.blueprint and item.endpoint.split(".")[0] == request.blueprint
-            and item.endpoint.endswith(".index")
+        active = endpoint == item.endpoint or (
+            blueprint and item.endpoint.split(".")[0] == blueprint and item.endpoint.endswith(".index")
         )
         entries.append({"label": item.label, "url": url, "active": active, "weight": item.weight,
                         "group": item.group})
