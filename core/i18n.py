@@ -114,6 +114,20 @@ class RequestDomain(Domain):
     job) starts without them.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._caches: dict[tuple[str, ...], dict] = {}
+
+    def get_translations_cache(self, ctx):
+        """One cache per set of catalog folders, not one for the whole process.
+
+        Flask-Babel keeps its cache on the domain, keyed by locale only, and the ``Babel``
+        instance (so its domain) is shared by every app made in the process: an app with fewer
+        plugins would hand its merged catalogs, without the other plugins' strings, to the next
+        app asking for the same language (tests make many apps; so can a multi-app server).
+        """
+        return self._caches.setdefault(tuple(self.translation_directories), {})
+
     def get_translations(self):
         ctx = _babel_context()
         found = _memo(ctx, self)
