@@ -158,6 +158,7 @@ def _phases():
 
     return [("read + summarise", compute, "summarise"), ("RFM + BG/NBD + Gamma-Gamma", compute, "score"),
             ("clusters", clusters, "cluster"), ("cluster profiles", clusters, "write_profiles"),
+            ("products per customer (read)", crosssell, "bought_arrays"),
             ("co-purchase rules", crosssell, "mine_rules"), ("recommendations", crosssell, "write_recommendations"),
             ("profit", profit, "write_profit"), ("demand + forecast", demand, "write_demand"),
             ("repurchase intervals", repurchase, "write_intervals"), ("publish", compute, "_publish")]

@@ -205,8 +205,10 @@ def recompute(job=None, as_of: str | None = None) -> str:
         progress(stop, n, _("Writing customer figures"))
     clusters.write_profiles(snapshot.id, groups)
     progress(n, n, _("Finding products bought together"))
-    crosssell.mine_rules(snapshot.id, as_of_date)
-    crosssell.write_recommendations(snapshot.id, as_of_date)
+    bought = crosssell.bought_arrays(as_of_date)  # read once, shared by both steps
+    crosssell.mine_rules(snapshot.id, as_of_date, bought)
+    crosssell.write_recommendations(snapshot.id, as_of_date, bought)
+    del bought
     progress(n, n, _("Working out each customer's profit"))
     profit.write_profit(snapshot, as_of_date)
     progress(n, n, _("Forecasting demand by price band"))
