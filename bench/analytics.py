@@ -154,11 +154,12 @@ def timed_floor(app, as_of: date = AS_OF) -> tuple[float, int]:
 
 def _phases():
     """(label, module, function) of each timed phase of the recomputation, in the order it runs."""
-    from plugins.analytics import clusters, compute, crosssell, demand, profit, repurchase
+    from plugins.analytics import clusters, compute, crosssell, demand, product_days, profit, repurchase
 
     return [("read + summarise", compute, "summarise"), ("RFM + BG/NBD + Gamma-Gamma", compute, "score"),
             ("clusters", clusters, "cluster"), ("cluster profiles", clusters, "write_profiles"),
-            ("products per customer (read)", crosssell, "bought_arrays"),
+            ("products per customer (read)", product_days, "read"),
+            ("first/last day per product (numpy)", crosssell, "bought_arrays"),
             ("co-purchase rules", crosssell, "mine_rules"), ("recommendations", crosssell, "write_recommendations"),
             ("profit", profit, "write_profit"), ("demand + forecast", demand, "write_demand"),
             ("repurchase intervals", repurchase, "write_intervals"), ("publish", compute, "_publish")]

@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from core.db import db, utcnow
-from plugins.analytics import clusters, clv, crosssell, demand, profit, repurchase, rfm
+from plugins.analytics import clusters, clv, crosssell, demand, product_days, profit, repurchase, rfm
 from plugins.analytics.models import HORIZON_DAYS, CustomerFigures, Snapshot
 
 log = logging.getLogger(__name__)
@@ -205,7 +205,8 @@ def recompute(job=None, as_of: str | None = None) -> str:
         progress(stop, n, _("Writing customer figures"))
     clusters.write_profiles(snapshot.id, groups)
     progress(n, n, _("Finding products bought together"))
-    bought = crosssell.bought_arrays(as_of_date)  # read once, shared by both steps
+    days = product_days.read(as_of_date)  # read once: cross-sell and repurchase intervals share it
+    bought = crosssell.bought_arrays(as_of_date, days)
     crosssell.mine_rules(snapshot.id, as_of_date, bought)
     crosssell.write_recommendations(snapshot.id, as_of_date, bought)
     del bought
@@ -213,7 +214,8 @@ def recompute(job=None, as_of: str | None = None) -> str:
     profit.write_profit(snapshot, as_of_date)
     progress(n, n, _("Forecasting demand by price band"))
     demand.write_demand(snapshot, as_of_date)
-    repurchase.write_intervals(snapshot.id, as_of_date)
+    repurchase.write_intervals(snapshot.id, as_of_date, days)
+    del days
     _publish(snapshot, n, s)
     db.session.commit()
     return ngettext("%(num)d customer analysed.", "%(num)d customers analysed.", n)

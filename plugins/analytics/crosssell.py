@@ -1,8 +1,9 @@
 """Cross-sell: item-to-item rules mined from sales' order lines, and each customer's best offers.
 
-Both steps run in the snapshot job, so a page view only reads a few indexed rows. SQL reads each
-customer's products once (``bought_arrays``); the counting and ranking are then set-based in numpy
-(a self-join of that read in SQL, four times per step, was most of the job's time at 1M customers):
+Both steps run in the snapshot job, so a page view only reads a few indexed rows. SQL reads
+each customer's purchase days of each product once (``product_days``, shared with repurchase
+intervals); the counting and ranking are then set-based in numpy (a self-join of that read in
+SQL, four times per step, was most of the job's time at 1M customers):
 
 1. **Rules.** Per customer and catalog product, the first and last day they bought it
    (sales' ``sales_order_lines`` query hook, lines up to the snapshot date). A self-join on
@@ -37,34 +38,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from core.db import db
+from plugins.analytics import product_days
 from plugins.analytics.models import Recommendation, Rule
 
 MIN_FOLLOWERS = 3
 RULES_PER_PRODUCT = 20
 PER_CUSTOMER = 5
 RECENT_DAYS = 365
-READ_CHUNK = 50_000
 #: About this many candidate rows (ordered pairs, or offers) per numpy chunk of customers.
 CHUNK_WORK = 4_000_000
 
 
-def customer_products(as_of: date) -> sa.Select | None:
-    """``(customer_id, product_id, first_day, last_day)``: each catalog product each customer bought."""
-    from core import query
-
-    lines = query("sales_order_lines")
-    if lines is None:
-        return None
-    sub = lines.subquery()
-    return (sa.select(sub.c.customer_id, sub.c.product_id, sa.func.min(sub.c.order_date).label("first_day"),
-                      sa.func.max(sub.c.order_date).label("last_day"))
-            .where(sub.c.product_id.is_not(None), sub.c.order_date <= as_of)
-            .group_by(sub.c.customer_id, sub.c.product_id))
-
-
 @dataclass
 class Bought:
-    """``customer_products`` as numpy arrays, one entry per (customer, product), sorted by both.
+    """Each catalog product each customer bought, as numpy arrays: one entry per (customer, product),
+    sorted by both, with the first and last day they bought it.
 
     ``customer`` and ``product`` are ids; ``first``/``last`` are day ordinals. ``products`` is the
     sorted distinct product ids and ``p`` each row's index into it (dense, same order as the ids),
@@ -89,37 +77,24 @@ class Bought:
         return np.concatenate(([0], edge, [len(self)])).astype(np.int64)
 
 
-def _ordinals(values) -> np.ndarray:
-    # Dates (PostgreSQL) or ISO strings (SQLite) → days since 1970 as int64; +719163 gives date ordinals.
-    return np.array(values, dtype="datetime64[D]").astype(np.int64) + _EPOCH_ORDINAL
-
-
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-
-
-def bought_arrays(as_of: date) -> Bought | None:
-    """Read ``customer_products`` once, streamed in chunks of ``READ_CHUNK`` rows, into ``Bought``.
-
-    A Core statement with ``yield_per`` *on the statement* (a server-side cursor on PostgreSQL):
-    the option set on the session's connection would stay for the rest of the transaction, and
-    psycopg refuses the next ``executemany`` on a server-side cursor.
-    """
-    stmt = customer_products(as_of)
-    if stmt is None:
+def bought_arrays(as_of: date, days: product_days.ProductDays | None = None) -> Bought | None:
+    """``Bought`` from the shared read of purchase days (made if not given):
+    each (customer, product)'s first and last day are its first and last row there."""
+    if days is None:
+        days = product_days.read(as_of)
+    if days is None:
         return None
-    cols: list[list[np.ndarray]] = [[], [], [], []]
-    result = db.session.connection().execute(stmt.execution_options(yield_per=READ_CHUNK))
-    for part in result.partitions():
-        customer, product, first, last = zip(*part)
-        cols[0].append(np.array(customer, dtype=np.int64))
-        cols[1].append(np.array(product, dtype=np.int64))
-        cols[2].append(_ordinals(first))
-        cols[3].append(_ordinals(last))
-    customer, product, first, last = (np.concatenate(c) if c else np.zeros(0, dtype=np.int64) for c in cols)
-    order = np.lexsort((product, customer))
-    customer, product, first, last = customer[order], product[order], first[order], last[order]
+    n = len(days)
+    if not n:
+        empty = np.zeros(0, dtype=np.int64)
+        return Bought(empty, empty, empty, empty, empty, empty)
+    head = np.concatenate(([True], (days.customer[1:] != days.customer[:-1]) | (days.product[1:] != days.product[:-1])))
+    first_row = np.flatnonzero(head)
+    last_row = np.append(first_row[1:], n) - 1
+    customer, product = days.customer[first_row], days.product[first_row]
     products, p = np.unique(product, return_inverse=True)
-    return Bought(customer, product, first, last, products, p.astype(np.int64).reshape(-1))
+    return Bought(customer, product, days.day[first_row], days.day[last_row], products,
+                  p.astype(np.int64).reshape(-1))
 
 
 def _customer_chunks(bought: Bought, rows_per_chunk) -> list[tuple[int, int]]:

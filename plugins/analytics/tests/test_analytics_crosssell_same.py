@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased  # noqa: F401  (the reference code's imports, as they were)
 
 from core.db import db
-from plugins.analytics.crosssell import MIN_FOLLOWERS, PER_CUSTOMER, RECENT_DAYS, RULES_PER_PRODUCT, customer_products
+from plugins.analytics.crosssell import MIN_FOLLOWERS, PER_CUSTOMER, RECENT_DAYS, RULES_PER_PRODUCT
 from plugins.analytics.models import Recommendation, Rule
 
 from analytics_testdata import buy_products, customer, product
@@ -25,6 +25,21 @@ DAYS = [AS_OF - timedelta(days=30 * k) for k in range(25)]
 
 
 # -- the former SQL, verbatim ------------------------------------------------------------------------
+
+
+def customer_products(as_of: date) -> sa.Select | None:
+    """``(customer_id, product_id, first_day, last_day)``: each catalog product each customer bought."""
+    from core import query
+
+    lines = query("sales_order_lines")
+    if lines is None:
+        return None
+    sub = lines.subquery()
+    return (sa.select(sub.c.customer_id, sub.c.product_id, sa.func.min(sub.c.order_date).label("first_day"),
+                      sa.func.max(sub.c.order_date).label("last_day"))
+            .where(sub.c.product_id.is_not(None), sub.c.order_date <= as_of)
+            .group_by(sub.c.customer_id, sub.c.product_id))
+
 
 def sql_mine_rules(snapshot_id: int, as_of: date) -> int:
     """Write the snapshot's rules; returns how many were kept."""
@@ -165,7 +180,7 @@ def _recommendations(snapshot_id):
 
 @pytest.mark.plugins("sales", "analytics")
 def test_numpy_cross_sell_writes_what_the_former_sql_wrote(app, monkeypatch):
-    from plugins.analytics import crosssell
+    from plugins.analytics import crosssell, product_days
 
     with app.app_context():
         anchor = _generate()
@@ -174,7 +189,7 @@ def test_numpy_cross_sell_writes_what_the_former_sql_wrote(app, monkeypatch):
         sql_write_recommendations(old, AS_OF)
         # Small chunks, so customers are split over several chunks and the counts are merged.
         monkeypatch.setattr(crosssell, "CHUNK_WORK", 2_000)
-        monkeypatch.setattr(crosssell, "READ_CHUNK", 500)
+        monkeypatch.setattr(product_days, "READ_CHUNK", 500)
         bought = crosssell.bought_arrays(AS_OF)
         kept_new = crosssell.mine_rules(new, AS_OF, bought)
         written = crosssell.write_recommendations(new, AS_OF, bought)
