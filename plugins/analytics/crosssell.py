@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from core.db import db
-from plugins.analytics import product_days
+from plugins.analytics import bulk, product_days
 from plugins.analytics.models import Recommendation, Rule
 
 MIN_FOLLOWERS = 3
@@ -47,6 +47,8 @@ PER_CUSTOMER = 5
 RECENT_DAYS = 365
 #: About this many candidate rows (ordered pairs, or offers) per numpy chunk of customers.
 CHUNK_WORK = 4_000_000
+RECOMMENDATION_COLUMNS = ("snapshot_id", "customer_id", "rank", "product_id", "because_product_id", "confidence",
+                          "lift")
 
 
 @dataclass
@@ -263,14 +265,11 @@ def write_recommendations(snapshot_id: int, as_of: date, bought: Bought | None =
         top = order[rank <= PER_CUSTOMER]
         rank = rank[rank <= PER_CUSTOMER]
         because_ids = np.where(because[top] >= 0, bought.products[np.maximum(because[top], 0)], -1)
-        out = [{"snapshot_id": snapshot_id, "customer_id": c, "rank": r, "product_id": p,
-                "because_product_id": b if b >= 0 else None, "confidence": cf, "lift": lf}
+        out = [(snapshot_id, c, r, p, b if b >= 0 else None, cf, lf)
                for c, r, p, b, cf, lf in zip(customer[top].tolist(), rank.tolist(),
                                              bought.products[product[top]].tolist(), because_ids.tolist(),
                                              conf[top].tolist(), lift[top].tolist())]
-        if out:
-            db.session.connection().execute(Recommendation.__table__.insert(), out)
-            written += len(out)
+        written += bulk.insert_rows(Recommendation.__table__, RECOMMENDATION_COLUMNS, out)
     return written
 
 
