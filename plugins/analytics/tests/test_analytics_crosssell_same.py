@@ -11,7 +11,6 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased  # noqa: F401  (the reference code's imports, as they were)
 
 from core.db import db
 from plugins.analytics.crosssell import MIN_FOLLOWERS, PER_CUSTOMER, RECENT_DAYS, RULES_PER_PRODUCT
