@@ -23,7 +23,9 @@ Measured:
   of each phase: read sales' lines through the query hook (summed per customer and day in
   SQL, streamed) and summarise; RFM, BG/NBD and Gamma-Gamma fits and scoring; clusters;
   writing the customer figures; cluster profiles; co-purchase rules; recommendations;
-  profit; demand and its forecast; repurchase intervals; the per-owner counts; publishing;
+  profit; demand and its forecast; repurchase intervals; the per-owner counts; publishing. CPU of
+  this process per phase, and on a PostgreSQL server running on this machine the server's CPU too
+  (its processes' times from ``/proc``, exited parallel workers included);
 * **floor**: the same R, F, M quintile scores from one plain SQL statement over the same
   tables (per-day sums, per-customer aggregates, ``NTILE(5)`` windows), all rows fetched;
 * **pages**: median and p95 of ``--repeat`` requests (after one warm-up) of every analytics
@@ -154,10 +156,12 @@ def timed_floor(app, as_of: date = AS_OF) -> tuple[float, int]:
 
 def _phases():
     """(label, module, function) of each timed phase of the recomputation, in the order it runs."""
-    from plugins.analytics import clusters, compute, crosssell, demand, owner_counts, profit, repurchase
+    from plugins.analytics import clusters, compute, crosssell, demand, owner_counts, product_days, profit, repurchase
 
     return [("read + summarise", compute, "summarise"), ("RFM + BG/NBD + Gamma-Gamma", compute, "score"),
             ("clusters", clusters, "cluster"), ("cluster profiles", clusters, "write_profiles"),
+            ("products per customer (read)", product_days, "read"),
+            ("first/last day per product (numpy)", crosssell, "bought_arrays"),
             ("co-purchase rules", crosssell, "mine_rules"), ("recommendations", crosssell, "write_recommendations"),
             ("profit", profit, "write_profit"), ("demand + forecast", demand, "write_demand"),
             ("repurchase intervals", repurchase, "write_intervals"),
@@ -168,22 +172,64 @@ def _phases():
 WRITE = "write customer figures"
 
 
+def _server_cpu_reader(app):
+    """On a PostgreSQL server on this machine: a function returning the server's CPU seconds so far
+    (every backend and worker of the cluster, exited ones included: the postmaster's reaped
+    children), from ``/proc``. ``None`` on SQLite or when the server's processes cannot be read."""
+    from core.db import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return None
+        backend = db.session.execute(sa.text("select pg_backend_pid()")).scalar()
+        db.session.remove()
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def stat(pid):
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()   # fields from the state on (field 3)
+
+    try:
+        postmaster = int(stat(backend)[1])
+    except OSError:
+        return None
+
+    def seconds():
+        fields = stat(postmaster)
+        total = sum(int(v) for v in fields[11:15])      # utime, stime, cutime, cstime
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    f = stat(entry)
+                except OSError:
+                    continue
+                if int(f[1]) == postmaster:
+                    total += int(f[11]) + int(f[12])
+        return total / tick
+
+    return seconds
+
+
 def timed_recompute(app, as_of: date = AS_OF) -> dict:
     """Run the recomputation once with each phase's function wrapped in a timer (the job's own
     code, untouched: ``compute`` calls these through their modules)."""
     from core.db import db
     from plugins.analytics import compute
 
-    phases, originals = {}, []
+    phases, originals, server_phases = {}, [], {}
+    server = _server_cpu_reader(app)
 
     def timer(label, fn):
         def timed(*a, **kw):
             t, c = time.perf_counter(), time.process_time()
+            sv = server() if server else 0.0
             try:
                 return fn(*a, **kw)
             finally:
                 wall, cpu = phases.get(label, (0.0, 0.0))
                 phases[label] = (wall + time.perf_counter() - t, cpu + time.process_time() - c)
+                if server:
+                    server_phases[label] = server_phases.get(label, 0.0) + server() - sv
         return timed
 
     for label, module, name in _phases():
@@ -192,8 +238,10 @@ def timed_recompute(app, as_of: date = AS_OF) -> dict:
     try:
         with app.app_context():
             started, cpu = time.perf_counter(), time.process_time()
+            server_started = server() if server else 0.0
             result = compute.recompute(as_of=as_of.isoformat())
             total, total_cpu = time.perf_counter() - started, time.process_time() - cpu
+            server_total = server() - server_started if server else None
             from plugins.analytics.models import latest_snapshot
 
             snap = latest_snapshot()
@@ -204,7 +252,10 @@ def timed_recompute(app, as_of: date = AS_OF) -> dict:
             setattr(module, name, fn)
     ordered = {label: phases.get(label, (0.0, 0.0)) for label, _m, _n in _phases()}
     ordered[WRITE] = (total - sum(w for w, _c in ordered.values()), total_cpu - sum(c for _w, c in ordered.values()))
-    return {"phases": ordered, "total": total, "cpu": total_cpu, "result": result, "model": model}
+    if server:
+        server_phases[WRITE] = server_total - sum(server_phases.values())
+    return {"phases": ordered, "total": total, "cpu": total_cpu, "result": result, "model": model,
+            "server": server_phases if server else None, "server_total": server_total}
 
 
 def _token(app, email: str) -> dict:
@@ -409,10 +460,13 @@ def main(argv=None) -> int:
     # CPU: this process's (on SQLite that includes the queries; a PostgreSQL server's is not in it).
     # On a loaded machine it is the steadier figure of the two.
     print(f"recompute: {run['result']}")
-    print(f"  {'phase':<28} {'wall s':>8} {'CPU s':>8}")
+    # Server CPU: a local PostgreSQL cluster's processes (/proc), whatever else they served meanwhile.
+    srv = run["server"]
+    print(f"  {'phase':<34} {'wall s':>8} {'CPU s':>8}" + (f" {'server CPU s':>13}" if srv is not None else ""))
     for key, (wall, cpu) in run["phases"].items():
-        print(f"  {key:<28} {wall:8.1f} {cpu:8.1f}")
-    print(f"  {'total':<28} {run['total']:8.1f} {run['cpu']:8.1f}")
+        print(f"  {key:<34} {wall:8.1f} {cpu:8.1f}" + (f" {srv.get(key, 0.0):13.1f}" if srv is not None else ""))
+    print(f"  {'total':<34} {run['total']:8.1f} {run['cpu']:8.1f}"
+          + (f" {run['server_total']:13.1f}" if srv is not None else ""))
     print("  model r, α, a, b, p, q, γ:", ", ".join(f"{v:.4g}" for v in run["model"] if v is not None))
     print(f"peak memory after the recompute (ru_maxrss): {_mb():.0f} MB")
     print_pages(app, args.repeat, users)

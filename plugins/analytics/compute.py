@@ -29,7 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from core.db import db, utcnow
-from plugins.analytics import clusters, clv, crosssell, demand, owner_counts, profit, repurchase, rfm
+from plugins.analytics import bulk, clusters, clv, crosssell, demand, owner_counts, product_days, profit, repurchase, rfm
 from plugins.analytics.models import HORIZON_DAYS, CustomerFigures, Snapshot
 
 log = logging.getLogger(__name__)
@@ -199,19 +199,23 @@ def recompute(job=None, as_of: str | None = None) -> str:
     s["cluster"] = groups.labels
     for start in range(0, n, WRITE_CHUNK):
         stop = min(start + WRITE_CHUNK, n)
-        # Core executemany on the session's connection (same transaction), not the ORM's bulk path.
-        db.session.connection().execute(CustomerFigures.__table__.insert(),
-                                         list(_rows(snapshot.id, summary, s, start, stop)))
+        # COPY (PostgreSQL) or the raw executemany (SQLite) on the session's connection: same transaction.
+        rows = list(_rows(snapshot.id, summary, s, start, stop))
+        bulk.insert_rows(CustomerFigures.__table__, list(rows[0]), [tuple(r.values()) for r in rows])
         progress(stop, n, _("Writing customer figures"))
     clusters.write_profiles(snapshot.id, groups)
     progress(n, n, _("Finding products bought together"))
-    crosssell.mine_rules(snapshot.id, as_of_date)
-    crosssell.write_recommendations(snapshot.id, as_of_date)
+    days = product_days.read(as_of_date)  # read once: cross-sell and repurchase intervals share it
+    bought = crosssell.bought_arrays(as_of_date, days)
+    crosssell.mine_rules(snapshot.id, as_of_date, bought)
+    crosssell.write_recommendations(snapshot.id, as_of_date, bought)
+    del bought
     progress(n, n, _("Working out each customer's profit"))
     profit.write_profit(snapshot, as_of_date)
     progress(n, n, _("Forecasting demand by price band"))
     demand.write_demand(snapshot, as_of_date)
-    repurchase.write_intervals(snapshot.id, as_of_date)
+    repurchase.write_intervals(snapshot.id, as_of_date, days)
+    del days
     owner_counts.write_counts(snapshot)
     _publish(snapshot, n, s)
     db.session.commit()
