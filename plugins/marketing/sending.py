@@ -392,13 +392,17 @@ def queue_batch(campaign: Campaign, recipients: list, links: LinkBook, bases: di
                               ref=f"campaign:{campaign.id}:{recipient.id}",
                               dedupe_key=f"marketing:campaign:{campaign.id}:customer:{customer.id}"))
             sending.append(recipient)
-    queued, before = [], []  # (recipient id, new outbox id); recipients whose message was queued before
-    for recipient, result in zip(sending, queue_messages(items, with_ids=True)):
-        if result is None:
-            before.append(recipient.id)
-        elif isinstance(result, MessageInputError):
+    # PostgreSQL: each new message's outbox id comes back from queue_messages (drawn from the
+    # sequence) and the recipients are marked by primary key. SQLite: one UPDATE finding each
+    # message by its ref (indexed) is as cheap in process, and reading the ids back is not.
+    with_ids = db.session.get_bind().dialect.name == "postgresql"
+    queued, before = [], []  # (recipient id, new outbox id); recipients whose outbox row is found by its ref
+    for recipient, result in zip(sending, queue_messages(items, with_ids=with_ids)):
+        if isinstance(result, MessageInputError):
             skipped.append((recipient.id, NO_CONSENT if "consent" in result.errors else (
                 NO_ADDRESS if "to" in result.errors else FAILED_RENDER)))
+        elif result is None:  # queued before under the same dedupe key, or queued now without its id
+            before.append(recipient.id)
         else:
             queued.append((recipient.id, result))
     if skipped:
@@ -408,7 +412,7 @@ def queue_batch(campaign: Campaign, recipients: list, links: LinkBook, bases: di
     now = utcnow()
     if queued:  # with the outbox rows' ids (bounce reports name the message)
         mark_queued(queued, now)
-    if before:  # queued by an earlier attempt under the same dedupe key: its row found by its ref (indexed)
+    if before:  # one statement, each recipient's outbox row found by its ref ("campaign:<id>:<recipient id>")
         r, o = Recipient.__table__, OutboxMessage.__table__
         ref = sa.literal(f"campaign:{campaign.id}:", sa.String) + sa.cast(r.c.id, sa.String)
         db.session.execute(sa.update(r).where(r.c.id.in_(before)).values(
@@ -418,24 +422,16 @@ def queue_batch(campaign: Campaign, recipients: list, links: LinkBook, bases: di
 
 
 def mark_queued(pairs: list[tuple[int, int]], now) -> None:
-    """Recipients ``(id, outbox id)`` queued: state, time and message written by primary key.
-
-    On PostgreSQL one ``UPDATE … FROM unnest(ids, outbox ids)``: a single statement per batch
-    (an ``executemany`` there is one statement per row, and a correlated lookup of each
-    message by its ref was the largest cost of queuing a campaign); the ``= ANY(ids)`` lets
-    the planner find the batch by primary key instead of hashing the whole table to join it. Elsewhere (SQLite, in
-    process, where a statement per row is cheap) an ``executemany`` by primary key."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text(
-            "UPDATE marketing_recipient SET status = :status, queued_at = :now, outbox_id = v.outbox_id "
-            "FROM unnest(CAST(:rids AS integer[]), CAST(:oids AS integer[])) AS v(id, outbox_id) "
-            "WHERE marketing_recipient.id = v.id AND marketing_recipient.id = ANY(CAST(:rids AS integer[]))"),
-            {"status": QUEUED, "now": now, "rids": [rid for rid, _ in pairs], "oids": [oid for _, oid in pairs]})
-        return
-    r = Recipient.__table__
-    db.session.execute(sa.update(r).where(r.c.id == sa.bindparam("rid"))
-                       .values(status=QUEUED, queued_at=now, outbox_id=sa.bindparam("oid")),
-                       [{"rid": rid, "oid": oid} for rid, oid in pairs])
+    """PostgreSQL: recipients ``(id, outbox id)`` queued — state, time and message written by
+    primary key in one ``UPDATE … FROM unnest(ids, outbox ids)`` per batch (an
+    ``executemany`` there is one statement per row, and a correlated lookup of each message
+    by its ref was the largest cost of queuing a campaign); the ``= ANY(ids)`` lets the
+    planner find the batch by primary key instead of hashing the whole table to join it."""
+    db.session.execute(sa.text(
+        "UPDATE marketing_recipient SET status = :status, queued_at = :now, outbox_id = v.outbox_id "
+        "FROM unnest(CAST(:rids AS integer[]), CAST(:oids AS integer[])) AS v(id, outbox_id) "
+        "WHERE marketing_recipient.id = v.id AND marketing_recipient.id = ANY(CAST(:rids AS integer[]))"),
+        {"status": QUEUED, "now": now, "rids": [rid for rid, _ in pairs], "oids": [oid for _, oid in pairs]})
 
 
 def withdraw_queued(campaign: Campaign) -> int:
