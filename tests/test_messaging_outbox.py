@@ -427,9 +427,18 @@ def test_queue_messages_with_ids_gives_each_new_row_its_id(mail_app):
     results = queue_messages(items, with_ids=True)
     assert results[1] is None and isinstance(results[2], MessageInputError) and "consent" in results[2].errors
     assert isinstance(results[0], int) and results[0] != earlier.id
-    after = queue_message(channel="email", customer=given, subject="s", body="b", dedupe_key="campaign:8:c:1")
+    after = queue_message(channel="email", customer=given, subject="s", body="b", purpose="marketing",
+                          dedupe_key="campaign:8:c:1")
     db.session.commit()
     rows = dict(db.session.execute(sa.select(OutboxMessage.dedupe_key, OutboxMessage.id)).all())
     assert rows == {"campaign:7:c:1": results[0], "campaign:7:c:2": earlier.id, "campaign:8:c:1": after.id}
     assert len(set(rows.values())) == 3
+    # The batch's rows (COPY on PostgreSQL) hold what one message queued alone holds, defaults included.
+    many, one = (db.session.get(OutboxMessage, i) for i in (results[0], after.id))
+    fields = ("channel", "status", "purpose", "customer_id", "recipient", "recipient_name", "subject", "body_text",
+              "body_html", "headers", "template_key", "language", "segments", "source", "created_by_id",
+              "attempts", "claim_token", "claimed_at", "last_error", "provider_id", "sent_at")
+    assert {f: getattr(many, f) for f in fields} == {f: getattr(one, f) for f in fields}
+    assert many.ref == "campaign:7:0" and many.message_id and many.message_id != one.message_id
+    assert None not in (many.created_at, many.updated_at, many.next_attempt_at)
     assert queue_messages([items[0]]) == [None]  # without with_ids, as before

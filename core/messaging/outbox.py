@@ -264,7 +264,10 @@ def queue_messages(messages: list[dict], *, with_ids: bool = False) -> list:
             results.append(None)
     if rows:
         ids = new_outbox_ids(rows) if with_ids else None
-        db.session.execute(sa.insert(OutboxMessage.__table__), rows)  # Core: no ORM bulk bookkeeping per row
+        if ids is not None:  # PostgreSQL, ids known: no RETURNING needed, so COPY can write the rows
+            _copy_rows(rows)
+        else:
+            db.session.execute(sa.insert(OutboxMessage.__table__), rows)  # Core: no ORM bulk bookkeeping per row
         if with_ids:
             ids = ids or _ids_by_key(rows)
             for position, row in zip(positions, rows):
@@ -293,6 +296,39 @@ def new_outbox_ids(rows: list[dict]) -> dict[str, int] | None:
     for row, new_id in zip(rows, ids):
         row["id"] = new_id
     return {row["dedupe_key"]: row["id"] for row in rows}
+
+
+def _copy_rows(rows: list[dict]) -> None:
+    """PostgreSQL: write the outbox rows with one ``COPY … FROM STDIN`` in the session's
+    transaction, instead of an ``executemany`` that psycopg runs as one ``INSERT`` per row
+    (per-statement work on the server, per-row parameter handling on the client).
+
+    Each value goes through the column type's own bind processor and the columns' Python
+    defaults are applied, exactly as ``sa.insert`` would; the columns and their order are
+    the table's."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    table = OutboxMessage.__table__
+    columns = [c for c in table.columns if c.name in rows[0] or c.default is not None]
+    if any(c.name not in rows[0] and not (c.default.is_scalar or c.default.is_callable) for c in columns):
+        raise TypeError("_copy_rows: a column default that is not a value or a Python function")
+    plan = []
+    for column in columns:
+        default = column.default
+        processor = column.type._cached_bind_processor(dialect)
+        plan.append((column.name, default, processor))
+    names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            values = []
+            for name, default, processor in plan:
+                if name in row:
+                    value = row[name]
+                else:
+                    value = default.arg(None) if default.is_callable else default.arg
+                values.append(processor(value) if processor is not None else value)
+            copy.write_row(values)
 
 
 def _ids_by_key(rows: list[dict]) -> dict[str, int]:
