@@ -4,6 +4,7 @@
     python -m bench.marketing --customers 1000000 --lines 5000000
     python -m bench.marketing --campaign 100000                  # also queue a campaign of that size
     python -m bench.marketing --raw 100000                       # the same emails written by hand (floor)
+    python -m bench.marketing --reuse --no-count --campaign 100000  # time again on the filled database
     DATABASE_URL=postgresql://... python -m bench.marketing
 
 Fills a database (sales and marketing on) with customers — a preferred language, email
@@ -15,7 +16,11 @@ hook), beside the raw hand-written SQL of the same question, with the database's
 ``--campaign N`` then queues an email campaign to the first N consenting customers (a static
 list) with the real job function and reports messages per second handed to the outbox;
 ``--send N`` sends N of the queued campaign emails to a local aiosmtpd with the outbox's own
-``send_due`` (compare with the outbox's limit in bench/README.md, "Outbox").
+``send_due`` (compare with the outbox's limit in bench/README.md, "Outbox"). ``--reuse`` times
+again on a database filled before, whatever its size: no fill, and the outbox, recipients and
+lists of earlier bench campaigns are emptied first (and their statistics retaken), so each run
+starts where a fresh campaign starts. On PostgreSQL on this machine the bench also reports the
+server's CPU time over the queuing (its processes' in /proc), beside the bench process's own.
 Measurements only: nothing is asserted.
 """
 from __future__ import annotations
@@ -175,6 +180,57 @@ def segment_count(app, repeat: int) -> None:
         print(f"raw SQL of the same question:              {raw_n:,} customers, median {raw_ms:.0f} ms")
 
 
+def reset_campaigns(app) -> None:
+    """Empty what earlier bench campaigns left (outbox, recipients, links, lists, jobs) and
+    retake those tables' statistics, so a re-run on a filled database times what the first
+    campaign on it would."""
+    from core.db import db
+
+    tables = ("marketing_recipient", "marketing_link", "marketing_campaign", "marketing_segment_member",
+              "marketing_segment", "core_outbox_message")
+    with app.app_context():
+        engine = db.engine
+        if not sa.inspect(engine).has_table("marketing_recipient") or not db.session.execute(
+                sa.text("SELECT EXISTS (SELECT 1 FROM core_customer)")).scalar():
+            raise SystemExit("--reuse: this database has not been filled yet (run without --reuse first)")
+        with engine.begin() as conn:
+            for table in tables:
+                conn.execute(sa.text(f"DELETE FROM {table}"))
+            conn.execute(sa.text("DELETE FROM core_job WHERE kind = 'marketing.send_campaign'"))
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(sa.text(f"VACUUM ANALYZE {', '.join(tables)}"))
+            else:
+                for table in tables:
+                    conn.execute(sa.text(f"ANALYZE {table}"))
+
+
+def server_cpu(conn) -> dict[int, float] | None:
+    """CPU seconds used so far by each PostgreSQL backend serving this database (``{pid:
+    seconds}``, from /proc: only for a server on this machine; another database's work on the
+    same server is left out). The bench's pooled connections live through the timed part, so
+    the difference of two readings is the server's work for it."""
+    if conn.dialect.name != "postgresql":
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = conn.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars()
+    out = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return out
+
+
+def server_seconds(before: dict | None, after: dict | None) -> float | None:
+    if before is None or after is None:
+        return None
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
 PERSONAL_TEXTS = {
     "en": {"subject": "News for {{ customer.name }}", "body": "Hello {{ customer.first_name }}, "
            "see https://shop.example.com/sale today."},
@@ -198,13 +254,15 @@ def campaign(app, size: int, plain: bool = False) -> None:
     with app.test_request_context():
         key = "bench.newsletter_plain" if plain else "bench.newsletter"
         ensure_template(key, name=f"Bench {key}", source="bench", texts=PLAIN_TEXTS if plain else PERSONAL_TEXTS)
-        ids = db.session.execute(sa.select(Consent.customer_id).where(Consent.channel == "email",
-                                                                      Consent.granted.is_(True))
-                                 .order_by(Consent.customer_id).limit(size)).scalars().all()
+        first = (sa.select(Consent.customer_id).where(Consent.channel == "email", Consent.granted.is_(True))
+                 .order_by(Consent.customer_id).limit(size).subquery())
         segment = Segment(name=f"Bench {size}", kind="static")
         db.session.add(segment)
         db.session.flush()
-        db.session.execute(sa.insert(SegmentMember), [{"segment_id": segment.id, "customer_id": i} for i in ids])
+        db.session.execute(sa.insert(SegmentMember).from_select(  # one statement: set-up, not timed
+            ["segment_id", "customer_id"], sa.select(sa.literal(segment.id), first.c.customer_id)))
+        members = db.session.execute(sa.select(sa.func.count()).select_from(SegmentMember)
+                                     .where(SegmentMember.segment_id == segment.id)).scalar()
         campaign_row = Campaign(name=f"Bench {size}", channel="email", segment_id=segment.id,
                                 template_key=key, state="sending")
         db.session.add(campaign_row)
@@ -217,14 +275,19 @@ def campaign(app, size: int, plain: bool = False) -> None:
             def progress(self, done, total=None, message=None):
                 db.session.commit()
 
-        started, cpu = time.perf_counter(), time.process_time()
-        result = send_campaign(Ctx(), campaign_row.id)
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        with db.engine.connect() as probe:
+            server = server_cpu(probe)
+            started, cpu = time.perf_counter(), time.process_time()
+            result = send_campaign(Ctx(), campaign_row.id)
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+            server = server_seconds(server, server_cpu(probe))
         queued = db.session.execute(sa.select(sa.func.count(OutboxMessage.id))).scalar() - before
         kind = "plain" if plain else "personal"
-        print(f"campaign of {len(ids):,} ({kind} template): {queued:,} messages queued in {seconds:.1f} s "
+        print(f"campaign of {members:,} ({kind} template): {queued:,} messages queued in {seconds:.1f} s "
               f"({queued / seconds:,.0f} a second); CPU of this process {cpu:.1f} s ({queued / cpu:,.0f} a CPU second, "
-              f"the fairer figure on a shared machine) — {result}")
+              f"the fairer figure on a shared machine)"
+              + ("" if server is None else f"; PostgreSQL server CPU {server:.1f} s")
+              + f"; load average {os.getloadavg()[0]:.1f} — {result}")
 
 
 def raw_queue(app, size: int) -> None:
@@ -328,12 +391,19 @@ def main(argv=None) -> int:
                         help="also queue this many personal emails by hand (the floor for --campaign)")
     parser.add_argument("--send", type=int, default=0, help="then send this many of them to a local aiosmtpd")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--reuse", action="store_true",
+                        help="use the database as filled before (no fill) and empty earlier bench campaigns first")
+    parser.add_argument("--no-count", action="store_true", help="skip the segment count")
     args = parser.parse_args(argv)
     url = database_url()
     app = make_app(url)
     print(f"database: {sa.engine.make_url(url).render_as_string(hide_password=True)}")
-    fill(app, args.customers, args.lines)
-    segment_count(app, args.repeat)
+    if args.reuse:
+        reset_campaigns(app)
+    else:
+        fill(app, args.customers, args.lines)
+    if not args.no_count:
+        segment_count(app, args.repeat)
     if args.campaign:
         campaign(app, args.campaign, args.plain)
     if args.raw:

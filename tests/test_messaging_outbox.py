@@ -407,3 +407,38 @@ def test_a_batch_is_sized_to_finish_in_seconds_at_the_channel_rate(app):
         assert (batch_size("email"), batch_size("sms")) == (100, int(5 * BATCH_SECONDS))
         app.config.update(OUTBOX_RATE={"email": 0, "sms": 0.1})  # no limit; slower than one a batch
         assert (batch_size("email"), batch_size("sms")) == (100, 1)
+
+
+def test_queue_messages_with_ids_gives_each_new_row_its_id(mail_app):
+    """``with_ids``: the id of each row written now (drawn from the sequence on PostgreSQL, read
+    back elsewhere), ``None`` for a key queued before, the error for a refused message — and a
+    message queued one at a time afterwards still gets an id of its own."""
+    from core.messaging import queue_messages
+
+    given = _customer(email="yes@example.com", consent={"email": True})
+    other = _customer(name="Νίκος", email="nikos@example.com", consent={"email": True})
+    unasked = _customer(email="maybe@example.com")
+    earlier = queue_message(channel="email", customer=other, subject="s", body="b", purpose="marketing",
+                            dedupe_key="campaign:7:c:2")
+    db.session.commit()
+    items = [dict(channel="email", customer=c, subject="s", body="b", purpose="marketing", dedupe_key=key,
+                  ref=f"campaign:7:{n}") for n, (c, key) in enumerate(
+                      [(given, "campaign:7:c:1"), (other, "campaign:7:c:2"), (unasked, "campaign:7:c:3")])]
+    results = queue_messages(items, with_ids=True)
+    assert results[1] is None and isinstance(results[2], MessageInputError) and "consent" in results[2].errors
+    assert isinstance(results[0], int) and results[0] != earlier.id
+    after = queue_message(channel="email", customer=given, subject="s", body="b", purpose="marketing",
+                          dedupe_key="campaign:8:c:1")
+    db.session.commit()
+    rows = dict(db.session.execute(sa.select(OutboxMessage.dedupe_key, OutboxMessage.id)).all())
+    assert rows == {"campaign:7:c:1": results[0], "campaign:7:c:2": earlier.id, "campaign:8:c:1": after.id}
+    assert len(set(rows.values())) == 3
+    # The batch's rows (COPY on PostgreSQL) hold what one message queued alone holds, defaults included.
+    many, one = (db.session.get(OutboxMessage, i) for i in (results[0], after.id))
+    fields = ("channel", "status", "purpose", "customer_id", "recipient", "recipient_name", "subject", "body_text",
+              "body_html", "headers", "template_key", "language", "segments", "source", "created_by_id",
+              "attempts", "claim_token", "claimed_at", "last_error", "provider_id", "sent_at")
+    assert {f: getattr(many, f) for f in fields} == {f: getattr(one, f) for f in fields}
+    assert many.ref == "campaign:7:0" and many.message_id and many.message_id != one.message_id
+    assert None not in (many.created_at, many.updated_at, many.next_attempt_at)
+    assert queue_messages([items[0]]) == [None]  # without with_ids, as before
